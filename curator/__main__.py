@@ -1,0 +1,5 @@
+"""Entry point for ``python -m curator``."""
+
+from curator.cli import main
+
+raise SystemExit(main())

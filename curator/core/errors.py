@@ -1,0 +1,80 @@
+"""The one error type of curator, and the small set of backend error kinds."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input file, located as precisely as we can."""
+
+    path: str
+    line: int | None
+    column: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.reason}"
+
+
+class CuratorError(Exception):
+    """An error curator explains to the user: a file, a line, a column and a reason.
+
+    A load that finds several problems raises one CuratorError carrying all of them in ``problems``;
+    ``path``/``line``/``column``/``reason`` then describe the first one.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.reason = reason
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        if problems is None:
+            problems = [Problem(self.path or "<input>", line, column, reason)]
+        self.problems = problems
+        super().__init__(str(self))
+
+    @classmethod
+    def from_problems(cls, problems: list[Problem]) -> CuratorError:
+        """One error carrying every problem found (at least one)."""
+        first = problems[0]
+        return cls(first.reason, first.path, first.line, first.column, problems=list(problems))
+
+    def __str__(self) -> str:
+        if len(self.problems) <= 1:
+            return str(self.problems[0])
+        return "\n".join(str(p) for p in self.problems)
+
+
+class BackendErrorKind(enum.Enum):
+    """What went wrong talking to a model backend, in words the UI and CLI explain."""
+
+    AUTH = "authentication"
+    QUOTA = "quota"
+    INVALID = "invalid request"
+    TRANSIENT = "transient"
+    UNSUPPORTED = "unsupported"
+
+
+class BackendError(CuratorError):
+    """A backend call failed; ``kind`` says how, ``retry_after`` (seconds) comes with quota errors."""
+
+    def __init__(self, kind: BackendErrorKind, reason: str, retry_after: float | None = None) -> None:
+        self.kind = kind
+        self.retry_after = retry_after
+        super().__init__(f"{kind.value}: {reason}")

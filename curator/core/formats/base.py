@@ -1,0 +1,49 @@
+"""What every format module provides, and what a read returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+
+import polars as pl
+
+from curator.core.errors import Problem
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    """How to map a tabular file's columns (CSV/TSV/Parquet); ignored by the JSON formats.
+
+    ``input_col`` / ``output_col`` name a column, or give a 1-based column number for a file without a header.
+    """
+
+    input_col: str | None = None
+    output_col: str | None = None
+    header: bool = True
+
+
+@dataclass
+class ReadResult:
+    """The records of a file (columns ``curator.core.model.RECORD_FIELDS``), how it was read, and
+    the lines kept out of the records because curator cannot represent them (e.g. multi-turn chats)."""
+
+    records: pl.DataFrame
+    format: str
+    options: FormatOptions = field(default_factory=FormatOptions)
+    skipped: list[Problem] = field(default_factory=list)
+
+
+class Format(Protocol):
+    """A format module: a name, the file endings it claims, a content sniffer, a reader and a writer."""
+
+    name: str
+    extensions: tuple[str, ...]
+
+    def sniff(self, head: bytes) -> bool:
+        """Whether the first bytes of a file look like this format."""
+
+    def read(self, data: bytes, path: str, options: FormatOptions) -> ReadResult:
+        """Parse a whole file; raise CuratorError listing every problem found (path:line:column: reason)."""
+
+    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
+        """Write records; a file this writer wrote reads back and writes again byte for byte."""
