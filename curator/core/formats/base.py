@@ -42,8 +42,14 @@ class Format(Protocol):
     def sniff(self, head: bytes) -> bool:
         """Whether the first bytes of a file look like this format."""
 
-    def read(self, data: bytes, path: str, options: FormatOptions) -> ReadResult:
-        """Parse a whole file; raise CuratorError listing every problem found (path:line:column: reason)."""
+    def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:
+        """Parse a whole file; raise CuratorError listing every problem found (path:line:column: reason).
+
+        Records curator cannot represent (multi-turn chats) are problems too, unless ``allow_skipped``:
+        then they are listed in ``ReadResult.skipped`` and the rest loads."""
 
     def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
         """Write records; a file this writer wrote reads back and writes again byte for byte."""
+
+    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
+        """Names of the fields with content this format cannot store (empty when it stores everything)."""

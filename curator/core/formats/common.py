@@ -1,0 +1,260 @@
+"""Pieces every format shares: decoding with exact error positions, JSON iteration with line numbers,
+and a builder that turns parsed records into a records frame while collecting every problem."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+
+from curator.core.errors import CuratorError, Problem
+from curator.core.model import SPLITS, records_frame
+
+# Keys curator stores in object formats beside the format's own keys.
+CURATOR_KEYS = ("split", "tags", "note")
+MAX_PROBLEMS = 200
+
+
+class RecordError(Exception):
+    """A record is unusable; ``key`` names the offending field when there is one."""
+
+    def __init__(self, reason: str, key: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.key = key
+
+
+class Problems:
+    """Collects problems for one file, capped at MAX_PROBLEMS (the rest are counted)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[Problem] = []
+        self.dropped = 0
+
+    def add(self, line: int | None, column: int | None, reason: str) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(self.path, line, column, reason))
+        else:
+            self.dropped += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        """Raise one CuratorError carrying every problem collected."""
+        if not self.items:
+            return
+        items = list(self.items)
+        if self.dropped:
+            items.append(Problem(self.path, None, None, f"... and {self.dropped} more problems"))
+        raise CuratorError.from_problems(items)
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """Decode UTF-8 (a BOM is skipped); raise naming every line with invalid bytes and the byte column."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems = Problems(path)
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                problems.add(number, e.start + 1, f"not UTF-8: invalid byte 0x{raw[e.start]:02x}")
+        problems.raise_if_any()
+        raise AssertionError("unreachable: undecodable data without a bad line")  # pragma: no cover
+    if not text.strip():
+        raise CuratorError("empty file" if not text else "file holds only whitespace", path)
+    return text
+
+
+class LineIndex:
+    """Maps character offsets in a text to 1-based line and column numbers."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos != -1:
+            self._starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+def iter_json_lines(text: str, problems: Problems) -> Iterator[tuple[int, str, Any]]:
+    """Yield (line number, line text, parsed value) for each non-blank line; bad JSON goes to ``problems``."""
+    loads = json.loads
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, line, loads(line)
+        except json.JSONDecodeError as e:
+            problems.add(number, e.colno, f"malformed JSON: {e.msg}")
+        except RecursionError:
+            problems.add(number, 1, "malformed JSON: nested too deeply")
+
+
+_WS = " \t\n\r"
+
+
+def iter_json_list(text: str, problems: Problems) -> Iterator[tuple[int, int, Any]]:
+    """Yield (line, column, value) for each element of a top-level JSON list, parsing element by element
+    so each keeps its line number. Malformed JSON stops the walk (nothing after it can be trusted)."""
+    index = LineIndex(text)
+    decoder = json.JSONDecoder()
+    pos = _skip_ws(text, 0)
+    if pos >= len(text) or text[pos] != "[":
+        line, col = index.line_col(pos)
+        found = "an object" if text[pos : pos + 1] == "{" else "something else"
+        problems.add(line, col, f"expected a JSON list of examples at the top level, found {found}")
+        return
+    pos = _skip_ws(text, pos + 1)
+    if text.startswith("]", pos):
+        _expect_end(text, pos + 1, index, problems)
+        return
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            line, col = index.line_col(e.pos)
+            problems.add(line, col, f"malformed JSON: {e.msg}")
+            return
+        except RecursionError:
+            line, col = index.line_col(pos)
+            problems.add(line, col, "malformed JSON: nested too deeply")
+            return
+        line, col = index.line_col(pos)
+        yield line, col, value
+        pos = _skip_ws(text, end)
+        if text.startswith(",", pos):
+            pos = _skip_ws(text, pos + 1)
+            continue
+        if text.startswith("]", pos):
+            _expect_end(text, pos + 1, index, problems)
+            return
+        line, col = index.line_col(pos)
+        problems.add(line, col, "malformed JSON: expected ',' or ']' after a list element")
+        return
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in _WS:
+        pos += 1
+    return pos
+
+
+def _expect_end(text: str, pos: int, index: LineIndex, problems: Problems) -> None:
+    pos = _skip_ws(text, pos)
+    if pos < len(text):
+        line, col = index.line_col(pos)
+        problems.add(line, col, "malformed JSON: extra data after the closing ']'")
+
+
+def key_column(line_text: str | None, key: str | None, default: int) -> int:
+    """The 1-based column of ``"key"`` in a JSONL line, for pointing at a bad field."""
+    if line_text is not None and key is not None:
+        found = line_text.find(json.dumps(key))
+        if found != -1:
+            return found + 1
+    return default
+
+
+def require_str(obj: dict, key: str, where: str = "") -> str:
+    """obj[key] as a string, or a RecordError saying what is missing or of the wrong type."""
+    if key not in obj:
+        raise RecordError(f"missing field {where}{key!r}", key)
+    value = obj[key]
+    if not isinstance(value, str):
+        raise RecordError(f"field {where}{key!r} must be a string, not {json_type(value)}", key)
+    return value
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover
+
+
+class RecordBuilder:
+    """Accumulates records column by column; ``rest`` keys become curator fields or extras."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {
+            k: [] for k in ("text_input", "output", "system", "split", "tags", "note", "extra", "src_line")
+        }
+
+    def add(self, line: int, text_input: str, output: str, system: str | None, rest: dict[str, Any]) -> None:
+        """Add one record; raises RecordError for a bad curator field (nothing is added then)."""
+        split, tags, note = "train", [], None
+        extra: dict[str, Any] = {}
+        for key, value in rest.items():
+            if key == "split":
+                if value not in SPLITS:
+                    raise RecordError(f"field 'split' must be one of {', '.join(SPLITS)}, not {value!r}", key)
+                split = value
+            elif key == "tags":
+                if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                    raise RecordError("field 'tags' must be a list of strings", key)
+                tags = value
+            elif key == "note":
+                if value is not None and not isinstance(value, str):
+                    raise RecordError(f"field 'note' must be a string, not {json_type(value)}", key)
+                note = value
+            else:
+                extra[key] = value
+        c = self.columns
+        c["text_input"].append(text_input)
+        c["output"].append(output)
+        c["system"].append(system)
+        c["split"].append(split)
+        c["tags"].append(tags)
+        c["note"].append(note)
+        c["extra"].append(json.dumps(extra, ensure_ascii=False) if extra else None)
+        c["src_line"].append(line)
+
+    def frame(self) -> pl.DataFrame:
+        return records_frame(self.columns)
+
+
+def curator_keys(row: dict[str, Any]) -> dict[str, Any]:
+    """The curator fields of a row worth writing (only those differing from the defaults)."""
+    out: dict[str, Any] = {}
+    if row["split"] != "train":
+        out["split"] = row["split"]
+    if row["tags"]:
+        out["tags"] = list(row["tags"])
+    if row["note"] is not None:
+        out["note"] = row["note"]
+    return out
+
+
+def extras(row: dict[str, Any]) -> dict[str, Any]:
+    """The unknown fields of a row, in their original order."""
+    return json.loads(row["extra"]) if row["extra"] else {}
+
+
+def dumps(obj: Any) -> str:
+    """Our canonical JSON for one record: UTF-8 text, default separators, key order as given."""
+    return json.dumps(obj, ensure_ascii=False)

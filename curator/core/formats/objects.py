@@ -1,0 +1,125 @@
+"""The machinery shared by formats whose records are JSON objects, one per line (JSONL) or in a list (JSON).
+
+A concrete format says how one object becomes (text_input, output, system, remaining keys) and back.
+Remaining keys are curator's own fields (split, tags, note) or unknown fields kept as ``extra``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from curator.core.errors import Problem
+from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.common import (
+    Problems,
+    RecordBuilder,
+    RecordError,
+    curator_keys,
+    decode_utf8,
+    dumps,
+    extras,
+    iter_json_list,
+    iter_json_lines,
+    json_type,
+    key_column,
+)
+
+
+class Unsupported(RecordError):
+    """A record curator cannot represent (e.g. multi-turn); skippable when the caller allows it."""
+
+
+class ObjectFormat:
+    """Base for JSON-object formats. Subclasses set name, extensions, container and implement
+    ``decode(obj) -> (text_input, output, system, rest)``, ``encode(row) -> dict`` and ``looks_like(obj)``."""
+
+    name: str
+    extensions: tuple[str, ...]
+    container: str  # "lines" (JSONL) or "list" (a JSON list)
+    holds_system = True
+
+    def decode(self, obj: dict[str, Any]) -> tuple[str, str, str | None, dict[str, Any]]:
+        raise NotImplementedError
+
+    def encode(self, row: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def looks_like(self, obj: Any) -> bool:
+        raise NotImplementedError
+
+    # -- protocol ---------------------------------------------------------------------------------
+
+    def sniff(self, head: bytes) -> bool:
+        first = _first_value(head, self.container)
+        return first is not None and self.looks_like(first)
+
+    def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:
+        text = decode_utf8(data, path)
+        problems = Problems(path)
+        skipped: list[Problem] = []
+        builder = RecordBuilder()
+        if self.container == "lines":
+            items = ((line, None, line_text, value) for line, line_text, value in iter_json_lines(text, problems))
+        else:
+            items = ((line, col, None, value) for line, col, value in iter_json_list(text, problems))
+        for line, col, line_text, value in items:
+            try:
+                if not isinstance(value, dict):
+                    raise RecordError(f"expected a JSON object for an example, found {json_type(value)}")
+                text_input, output, system, rest = self.decode(value)
+                builder.add(line, text_input, output, system, rest)
+            except Unsupported as e:
+                problem = Problem(path, line, col or 1, f"unsupported: {e.reason}")
+                if allow_skipped:
+                    skipped.append(problem)
+                else:
+                    problems.add(problem.line, problem.column, problem.reason)
+            except RecordError as e:
+                problems.add(line, key_column(line_text, e.key, col or 1), e.reason)
+        problems.raise_if_any()
+        return ReadResult(builder.frame(), self.name, options, skipped)
+
+    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
+        objects = [self.full_object(row) for row in records.iter_rows(named=True)]
+        if self.container == "lines":
+            out.write("".join(dumps(o) + "\n" for o in objects).encode("utf-8"))
+        elif objects:
+            out.write(("[\n" + ",\n".join("  " + dumps(o) for o in objects) + "\n]\n").encode("utf-8"))
+        else:
+            out.write(b"[]\n")
+
+    def full_object(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The format's object for a row, followed by curator fields and then the extras."""
+        obj = self.encode(row)
+        obj.update(curator_keys(row))
+        for key, value in extras(row).items():
+            obj.setdefault(key, value)
+        return obj
+
+    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
+        """Fields with content this format cannot store (empty: it stores everything)."""
+        if not self.holds_system and records["system"].is_not_null().any():
+            return ["system"]
+        return []
+
+
+def _first_value(head: bytes, container: str) -> Any:
+    """The first record in the first bytes of a file, or None when it can't be parsed from them."""
+    import json
+
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if container == "lines":
+        first_line = text.split("\n", 1)[0]
+        try:
+            return json.loads(first_line)
+        except ValueError:
+            return None
+    if not text.startswith("["):
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text[1:].lstrip())
+    except ValueError:
+        return None
+    return value

@@ -1,0 +1,135 @@
+"""Detect a file's format and dispatch reads and writes to the format's module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from curator.core.errors import CuratorError
+from curator.core.formats.alpaca import ALPACA_JSON, ALPACA_JSONL
+from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.gemini import GEMINI_JSON, GEMINI_JSONL
+from curator.core.formats.openai_chat import OPENAI_JSONL
+from curator.core.formats.pairs import PAIRS_JSON
+from curator.core.formats.tabular import CSV, PARQUET, TSV
+from curator.core.formats.vertex import VERTEX_JSONL
+
+# Order matters for sniffing: the first format whose sniffer accepts the head wins.
+FORMATS = {
+    f.name: f
+    for f in (
+        GEMINI_JSONL,
+        VERTEX_JSONL,
+        OPENAI_JSONL,
+        ALPACA_JSONL,
+        GEMINI_JSON,
+        PAIRS_JSON,
+        ALPACA_JSON,
+        CSV,
+        TSV,
+        PARQUET,
+    )
+}
+
+# The format chosen for "save as" by file ending.
+DEFAULT_FOR_EXTENSION = {
+    ".jsonl": "gemini-jsonl",
+    ".ndjson": "gemini-jsonl",
+    ".json": "gemini-json",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+HEAD_BYTES = 64 * 1024
+
+
+def format_names() -> list[str]:
+    """Every format name, for --format choices and help."""
+    return list(FORMATS)
+
+
+def _check_name(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise CuratorError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def format_for_extension(path: str | Path) -> str:
+    """The format "save as" uses for a path, from its ending."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in DEFAULT_FOR_EXTENSION:
+        known = ", ".join(sorted(DEFAULT_FOR_EXTENSION))
+        raise CuratorError(f"cannot tell the format from the ending {suffix or '(none)'!r}; use one of {known}", path)
+    return DEFAULT_FOR_EXTENSION[suffix]
+
+
+def detect_format(path: str | Path, head: bytes) -> str:
+    """The format of a file from its ending and first bytes; a CuratorError when nothing fits."""
+    suffix = Path(path).suffix.lower()
+    claiming = [f for f in FORMATS.values() if suffix in f.extensions]
+    for fmt in claiming or FORMATS.values():
+        if fmt.sniff(head):
+            return fmt.name
+    if claiming and suffix in (".csv", ".tsv", ".tab"):
+        return claiming[0].name  # a one-column table still gets a clear mapping error from its reader
+    if claiming and not head.strip():
+        return claiming[0].name  # empty: the reader reports it
+    raise CuratorError(
+        "cannot tell the format of this file; name it with --format "
+        f"({', '.join(FORMATS)})",
+        path,
+        1 if head else None,
+        1 if head else None,
+    )
+
+
+def read_file(
+    path: str | Path,
+    fmt: str | None = None,
+    options: FormatOptions | None = None,
+    *,
+    allow_skipped: bool = False,
+) -> ReadResult:
+    """Read a dataset file; on any problem raise one CuratorError listing every problem found."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    if fmt is None:
+        fmt = detect_format(path, data[:HEAD_BYTES])
+    _check_name(fmt)
+    return FORMATS[fmt].read(data, str(path), options or FormatOptions(), allow_skipped=allow_skipped)
+
+
+def lossy_fields(records: pl.DataFrame, fmt: str) -> list[str]:
+    """What writing ``records`` as ``fmt`` would lose (empty when nothing)."""
+    _check_name(fmt)
+    return FORMATS[fmt].lossy_fields(records)
+
+
+def write_file(
+    records: pl.DataFrame,
+    out: BinaryIO,
+    fmt: str,
+    options: FormatOptions | None = None,
+    *,
+    allow_lossy: bool = False,
+) -> None:
+    """Write records in ``fmt`` to an open binary stream (the caller supplies an atomic temp file).
+
+    Refuses, with a CuratorError, a write that would drop data the format cannot hold, unless ``allow_lossy``.
+    """
+    _check_name(fmt)
+    if not allow_lossy:
+        lost = lossy_fields(records, fmt)
+        if lost:
+            raise CuratorError(
+                f"the {fmt} format cannot store {', '.join(lost)}; save in gemini-jsonl (.jsonl) to keep them, "
+                "or allow a lossy write"
+            )
+    FORMATS[fmt].write(records, out, options or FormatOptions())

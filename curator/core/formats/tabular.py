@@ -1,0 +1,242 @@
+"""CSV, TSV and Parquet, with column mapping.
+
+The input and output columns are named by ``--input-col`` / ``--output-col`` (a name, or a 1-based column
+number for a file without a header). Without them, common names are recognised: see INPUT_NAMES and
+OUTPUT_NAMES. Columns named ``split``, ``tags`` (``;``-separated) and ``note`` are curator's own; every
+other column is kept and written back unchanged. In Parquet files a "line" is the 1-based row number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.common import Problems, RecordBuilder, RecordError, decode_utf8, extras
+
+INPUT_NAMES = ("text_input", "input", "prompt", "question", "text", "instruction", "query", "sentence")
+OUTPUT_NAMES = ("output", "completion", "response", "answer", "label", "category", "target", "intent")
+TAG_SEPARATOR = ";"
+
+
+def resolve_columns(names: list[str], options: FormatOptions, path: str) -> tuple[int, int]:
+    """Positions of the input and output columns, or a CuratorError listing the columns seen."""
+
+    def find(wanted: str | None, defaults: tuple[str, ...], role: str) -> int:
+        if wanted is not None:
+            if wanted in names:
+                return names.index(wanted)
+            if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+                return int(wanted) - 1
+            raise CuratorError(f"no {role} column {wanted!r}; the columns are: {', '.join(names)}", path, 1, 1)
+        lowered = [n.strip().lower() for n in names]
+        for candidate in defaults:
+            if candidate in lowered:
+                return lowered.index(candidate)
+        hint = " (a file without a header needs --no-header and column numbers)" if not options.header else ""
+        raise CuratorError(
+            f"cannot tell which column holds the {role}; name it with --{role}-col. "
+            f"The columns are: {', '.join(names)}{hint}",
+            path,
+            1,
+            1,
+        )
+
+    i = find(options.input_col, INPUT_NAMES, "input")
+    o = find(options.output_col, OUTPUT_NAMES, "output")
+    if i == o:
+        raise CuratorError(f"the input and output columns are the same column ({names[i]!r})", path, 1, 1)
+    return i, o
+
+
+def _add_row(builder: RecordBuilder, line: int, names: list[str], values: list[Any], i: int, o: int) -> None:
+    rest: dict[str, Any] = {}
+    for k, (name, value) in enumerate(zip(names, values)):
+        if k in (i, o):
+            continue
+        if name == "tags":
+            value = [t for t in value.split(TAG_SEPARATOR) if t] if isinstance(value, str) else value
+        elif name == "note" and value == "":
+            value = None
+        rest[name] = value
+    builder.add(line, values[i], values[o], None, rest)
+
+
+class Delimited:
+    """CSV (RFC 4180 quoting; a record may span lines) or TSV (no quoting: one record per line, so values
+    cannot hold tabs or line breaks, as in the IANA TSV definition)."""
+
+    def __init__(self, name: str, delimiter: str, extensions: tuple[str, ...], quoting: int) -> None:
+        self.name, self.delimiter, self.extensions, self.quoting = name, delimiter, extensions, quoting
+
+    def sniff(self, head: bytes) -> bool:
+        first = head.split(b"\n", 1)[0]
+        return self.delimiter.encode() in first and not first.lstrip().startswith((b"{", b"["))
+
+    def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:
+        text = decode_utf8(data, path)
+        problems = Problems(path)
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=self.delimiter, quoting=self.quoting, strict=True
+        )
+        builder = RecordBuilder()
+        names: list[str] | None = None
+        i = o = 0
+        start = 1
+        try:
+            for values in reader:
+                line = start
+                start = reader.line_num + 1
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue
+                if names is None:
+                    if options.header:
+                        names = values
+                        i, o = resolve_columns(names, options, path)
+                        continue
+                    names = [str(k) for k in range(1, len(values) + 1)]
+                    i, o = resolve_columns(names, options, path)
+                if len(values) != len(names):
+                    problems.add(line, 1, f"expected {len(names)} columns, found {len(values)}")
+                    continue
+                try:
+                    _add_row(builder, line, names, values, i, o)
+                except RecordError as e:
+                    problems.add(line, 1, e.reason)
+        except csv.Error as e:
+            problems.add(reader.line_num, 1, f"malformed {self.name.upper()}: {e}")
+        if names is None:
+            raise CuratorError("no rows", path)
+        problems.raise_if_any()
+        resolved = FormatOptions(names[i], names[o], options.header) if options.header else options
+        return ReadResult(builder.frame(), self.name, resolved)
+
+    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
+        header, rows = _table(records, options)
+        buffer = io.StringIO(newline="")
+        quotechar = None if self.quoting == csv.QUOTE_NONE else '"'
+        writer = csv.writer(
+            buffer, delimiter=self.delimiter, lineterminator="\n", quoting=self.quoting, quotechar=quotechar
+        )
+        if options.header:
+            writer.writerow(header)
+        writer.writerows(rows)
+        out.write(buffer.getvalue().encode("utf-8"))
+
+    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
+        lost = _lossy(records, options_header=True)
+        if self.quoting == csv.QUOTE_NONE:
+            bad = pl.any_horizontal(
+                pl.col(c).str.contains(r"[\t\n\r]") for c in ("text_input", "output")
+            )
+            if records.select(bad.any()).item():
+                lost.append("values with tabs or line breaks (use CSV or JSONL)")
+        return lost
+
+
+def _curator_columns(records: pl.DataFrame) -> list[str]:
+    cols = []
+    if (records["split"] != "train").any():
+        cols.append("split")
+    if records["tags"].list.len().gt(0).any():
+        cols.append("tags")
+    if records["note"].is_not_null().any():
+        cols.append("note")
+    return cols
+
+
+def _lossy(records: pl.DataFrame, options_header: bool) -> list[str]:
+    lost = ["system"] if records["system"].is_not_null().any() else []
+    if not options_header:
+        lost += _curator_columns(records)
+    return lost
+
+
+def _table(records: pl.DataFrame, options: FormatOptions) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows for writing: input, output, curator columns, then the kept columns."""
+    in_name = options.input_col or "text_input"
+    out_name = options.output_col or "output"
+    rows_extra = [extras(r) for r in records.select("extra").iter_rows(named=True)]
+    extra_names: list[str] = []
+    for e in rows_extra:
+        for k in e:
+            if k not in extra_names:
+                extra_names.append(k)
+    if not options.header:
+        # Headerless: columns go back to their numbered positions.
+        width = max([int(in_name), int(out_name), *(int(k) for k in extra_names)])
+        rows = []
+        for text_input, output, e in zip(records["text_input"], records["output"], rows_extra):
+            row = [""] * width
+            row[int(in_name) - 1], row[int(out_name) - 1] = text_input, output
+            for k, v in e.items():
+                row[int(k) - 1] = v
+            rows.append(row)
+        return [], rows
+    cur = _curator_columns(records)
+    header = [in_name, out_name, *cur, *extra_names]
+    rows = []
+    for r, e in zip(records.select("text_input", "output", "split", "tags", "note").iter_rows(named=True), rows_extra):
+        row = [r["text_input"], r["output"]]
+        for c in cur:
+            value = r[c]
+            row.append(TAG_SEPARATOR.join(value) if c == "tags" else ("" if value is None else value))
+        row.extend(e.get(k, "") for k in extra_names)
+        rows.append(row)
+    return header, rows
+
+
+class Parquet:
+    name = "parquet"
+    extensions = (".parquet", ".pq")
+
+    def sniff(self, head: bytes) -> bool:
+        return head.startswith(b"PAR1")
+
+    def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+        except Exception as e:  # polars raises several types for a corrupt file
+            raise CuratorError(f"not a readable Parquet file: {e}", path) from None
+        names = frame.columns
+        i, o = resolve_columns(names, options, path)
+        problems = Problems(path)
+        for k, role in ((i, "input"), (o, "output")):
+            if frame.schema[names[k]] != pl.String:
+                problems.add(None, k + 1, f"{role} column {names[k]!r} must hold text, not {frame.schema[names[k]]}")
+        problems.raise_if_any()
+        builder = RecordBuilder()
+        for row_number, values in enumerate(frame.iter_rows(), start=1):
+            if values[i] is None or values[o] is None:
+                problems.add(row_number, (i if values[i] is None else o) + 1, "missing value (null)")
+                continue
+            try:
+                _add_row(builder, row_number, names, list(values), i, o)
+            except RecordError as e:
+                problems.add(row_number, 1, e.reason)
+        problems.raise_if_any()
+        return ReadResult(builder.frame(), self.name, FormatOptions(names[i], names[o], True))
+
+    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
+        in_name = options.input_col or "text_input"
+        out_name = options.output_col or "output"
+        data: dict[str, Any] = {in_name: records["text_input"], out_name: records["output"]}
+        for c in _curator_columns(records):
+            data[c] = records[c]
+        rows_extra = [json.loads(e) if e else {} for e in records["extra"]]
+        for k in dict.fromkeys(k for e in rows_extra for k in e):
+            data[k] = [e.get(k) for e in rows_extra]
+        pl.DataFrame(data).write_parquet(out, statistics=False)
+
+    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
+        return _lossy(records, options_header=True)
+
+
+CSV = Delimited("csv", ",", (".csv",), csv.QUOTE_MINIMAL)
+TSV = Delimited("tsv", "\t", (".tsv", ".tab"), csv.QUOTE_NONE)
+PARQUET = Parquet()
