@@ -1,0 +1,195 @@
+"""Session: one open dataset file, with its lock, workspace, journal and undo history.
+
+The TUI and the CLI both open files through it. Changes go through ``apply`` (journalled at once);
+the file itself changes only on ``save``, atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curator.core.dataset import Dataset
+from curator.core.errors import CuratorError, Problem
+from curator.core.formats.base import FormatOptions
+from curator.core.formats.registry import format_for_extension, read_file, write_file
+from curator.core.history import History
+from curator.core.ops import Op
+from curator.core.storage.atomic import atomic_write
+from curator.core.storage.journal import Journal, Pending, file_digest
+from curator.core.storage.lock import DatasetLock
+from curator.core.storage.workspace import Workspace, workspace_dir
+
+
+class Session:
+    """An open dataset. Use ``Session.open``; close it (or use it as a context manager) to release the lock."""
+
+    def __init__(
+        self,
+        path: Path,
+        dataset: Dataset,
+        fmt: str,
+        options: FormatOptions,
+        skipped: list[Problem],
+        workspace: Workspace | None,
+        lock: DatasetLock | None,
+        journal: Journal | None,
+    ) -> None:
+        self.path = path
+        self.dataset = dataset
+        self.format = fmt
+        self.options = options
+        self.skipped = skipped
+        self.workspace = workspace
+        self._lock = lock
+        self._journal = journal
+        self.history = History(dataset, journal)
+        self._pending = journal.pending() if journal else None
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        fmt: str | None = None,
+        options: FormatOptions | None = None,
+        *,
+        read_only: bool = False,
+        allow_skipped: bool = False,
+    ) -> Session:
+        """Open a dataset file. Read-only sessions take no lock and journal nothing (``curator check``)."""
+        path = Path(path).resolve()
+        lock = workspace = journal = None
+        if not read_only:
+            folder = workspace_dir(path)
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = DatasetLock(folder, path)
+            lock.acquire()
+        try:
+            result = read_file(path, fmt, options, allow_skipped=allow_skipped)
+            dataset = Dataset.from_records(result.records)
+            if not read_only:
+                workspace = Workspace(folder)
+                journal = Journal(workspace, path, file_digest(path))
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+        return cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- editing ---------------------------------------------------------------------------------
+
+    def apply(self, op: Op) -> None:
+        """Apply an op (journalled before this returns)."""
+        self._require_writable()
+        self.history.do(op)
+
+    def undo(self) -> Op | None:
+        return self.history.undo()
+
+    def redo(self) -> Op | None:
+        return self.history.redo()
+
+    @property
+    def dirty(self) -> bool:
+        """Unsaved changes exist."""
+        return self.history.dirty
+
+    @property
+    def read_only(self) -> bool:
+        return self._journal is None
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise CuratorError("opened read-only; changes are not allowed", self.path)
+
+    # -- recovery --------------------------------------------------------------------------------
+
+    def recoverable(self) -> Pending | None:
+        """Edits a crashed or killed session left unsaved for this file (``stale`` if the file changed since)."""
+        return self._pending
+
+    def recover(self) -> int:
+        """Replay the journalled edits exactly as they were; returns how many ops were replayed."""
+        pending = self._pending
+        if pending is None:
+            return 0
+        if pending.stale:
+            raise CuratorError(
+                "the unsaved edits were made to an earlier version of this file, which has changed since; "
+                "they cannot be applied (discard them to continue)",
+                self.path,
+            )
+        assert self._journal is not None
+        self._journal.reset()
+        for op in pending.ops:
+            self.history.do(op)
+        self._pending = None
+        return len(pending.ops)
+
+    def discard_recovery(self) -> None:
+        """Forget the journalled edits of a previous session."""
+        if self._journal:
+            self._journal.reset()
+        self._pending = None
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    def save(self, path: str | Path | None = None, fmt: str | None = None, *, allow_lossy: bool = False) -> Path:
+        """Write the examples (deleted ones dropped) atomically; "save as" when ``path`` is given.
+
+        The format comes from ``fmt``, else from the new path's ending, else stays the file's own.
+        After a save as, the session continues on the new file.
+        """
+        self._require_writable()
+        target = Path(path).resolve() if path is not None else self.path
+        if target == self.path and self.skipped:
+            raise CuratorError(
+                f"{len(self.skipped)} lines of this file could not be loaded (e.g. line {self.skipped[0].line}: "
+                f"{self.skipped[0].reason}); saving over it would drop them. Save to another file instead",
+                self.path,
+            )
+        if fmt is None:
+            fmt = self.format if target == self.path else format_for_extension(target)
+        options = self.options if fmt == self.format else FormatOptions()
+        records = self.dataset.records()
+        if target != self.path:
+            self._move_to(target)
+        with atomic_write(target) as out:
+            write_file(records, out, fmt, options, allow_lossy=allow_lossy)
+        self.format, self.options = fmt, options
+        self.dataset.mark_saved()
+        self.history.mark_clean()
+        assert self._journal is not None
+        self._journal.reset(file_digest(target))
+        return target
+
+    def _move_to(self, target: Path) -> None:
+        """Take the lock and journal of a new file before saving as it."""
+        folder = workspace_dir(target)
+        folder.mkdir(parents=True, exist_ok=True)
+        new_lock = DatasetLock(folder, target)
+        new_lock.acquire()
+        if self._lock:
+            self._lock.release()
+        if self._journal:
+            self._journal.reset()
+        self._lock = new_lock
+        self.workspace = Workspace(folder) if folder != (self.workspace.folder if self.workspace else None) else self.workspace
+        self._journal = Journal(self.workspace, target, "")
+        self.history.listener = self._journal
+        self.path = target
+        self.skipped = []
+
+    def close(self) -> None:
+        """Release the lock. Unsaved edits stay in the journal and are offered at the next open."""
+        if self._lock:
+            self._lock.release()
+            self._lock = None
+        if self.workspace:
+            self.workspace.close()
+            self.workspace = None

@@ -1,0 +1,62 @@
+"""Atomic file replacement: a save either fully happens or leaves the previous file untouched."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+
+def backup_path(path: Path) -> Path:
+    """Where the previous version of ``path`` is kept while a save is under way."""
+    return path.with_name(f".{path.name}.curator-backup")
+
+
+@contextmanager
+def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
+    """Yield a binary file that replaces ``path`` only once everything was written and synced.
+
+    The data goes to a temp file in the same folder, is flushed and fsynced, the previous version is kept
+    as a hard-linked backup until the rename succeeded, then ``os.replace`` swaps it in and the folder is
+    fsynced. On any error (or a kill) the original file is untouched; a stray temp file is all that remains.
+    The file keeps the original's permissions.
+    """
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    backup = backup_path(path)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+            backup.unlink(missing_ok=True)
+            os.link(path, backup)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+        backup.unlink(missing_ok=True)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
