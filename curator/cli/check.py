@@ -1,0 +1,94 @@
+"""curator check: every finding of every rule, as a table or JSON, with an exit code for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+
+from curator.cli.common import add_input_arguments, open_read_only, report_error
+from curator.core.checks import RULES, run_checks, worst
+from curator.core.errors import CuratorError
+from curator.core.model import Finding, Severity
+from curator.core.settings import TARGETS, TASK_TYPES, load_settings
+
+HELP = "check a dataset against the tuning rules and provider limits"
+DESCRIPTION = (
+    "Check FILE: provider limits, size, empty fields, whitespace, exact and near duplicates, conflicting\n"
+    "outputs, JSON/label consistency and train/eval leakage. Settings come from curator.toml or\n"
+    "[tool.curator] in pyproject.toml; flags override them."
+)
+EPILOG = """exit codes:
+  0  no findings above info
+  1  warnings, no errors
+  2  errors, or FILE could not be read (every problem is printed as path:line:column: reason)"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
+    parser.add_argument("--target", choices=TARGETS, help="whose limits apply (default: gemini-api)")
+    parser.add_argument("--task-type", choices=TASK_TYPES, help="sets the recommended dataset size")
+    parser.add_argument("--threshold", type=float, help="near-duplicate similarity threshold, 0-100 (default 90)")
+    parser.add_argument("--fast", action="store_true", help="skip the slow checks (near-duplicates, leakage)")
+    parser.add_argument("--all", action="store_true", help="list every finding, not a summary per rule")
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.file).with_overrides(
+            target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold
+        )
+        session = open_read_only(args)
+        findings = run_checks(session.dataset, settings, skip_slow=args.fast)
+    except CuratorError as e:
+        return report_error(e)
+    lines = dict(zip(session.dataset.frame["id"].to_list(), session.dataset.frame["src_line"].to_list()))
+    if args.json:
+        out = {
+            "file": str(session.path),
+            "format": session.format,
+            "examples": session.dataset.frame.height,
+            "settings": {"target": settings.target, "task_type": settings.task_type},
+            "findings": [dict(f.to_dict(), lines=[lines.get(i) for i in f.ids]) for f in findings],
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print_table(findings, lines, session.path, session.dataset.frame.height, settings.target, show_all=args.all)
+    level = worst(findings)
+    return {Severity.ERROR: 2, Severity.WARNING: 1}.get(level, 0)
+
+
+def _where(ids: tuple[int, ...], lines: dict[int, int | None], limit: int = 6) -> str:
+    shown = [f"line {lines[i]}" if lines.get(i) else f"id {i}" for i in ids[:limit]]
+    more = f" +{len(ids) - limit}" if len(ids) > limit else ""
+    return ", ".join(shown) + more
+
+
+def print_table(findings: list[Finding], lines, path, count: int, target: str, *, show_all: bool) -> None:
+    """A summary per rule (or every finding with --all), worst first."""
+    print(f"{path}: {count:,} examples, target {target}")
+    if not findings:
+        print("no findings")
+        return
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_rule[f.rule].append(f)
+    for rule, items in by_rule.items():
+        sev = items[0].severity.value
+        fixable = sum(1 for f in items if f.fix)
+        fix_note = f", {fixable} fixable" if fixable else ""
+        print(f"\n{sev.upper():8} {rule}  {RULES[rule].title} ({len(items):,}{fix_note})")
+        shown = items if show_all else items[:5]
+        for f in shown:
+            where = _where(f.ids, lines)
+            print(f"         {f.message}" + (f"  [{where}]" if where else ""))
+        if len(items) > len(shown):
+            print(f"         ... {len(items) - len(shown):,} more (--all lists them)")
+    counts = defaultdict(int)
+    for f in findings:
+        counts[f.severity] += 1
+    summary = ", ".join(f"{counts[s]:,} {s.value}{'s' if counts[s] != 1 else ''}" for s in Severity if counts[s])
+    print(f"\n{summary}")

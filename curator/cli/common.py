@@ -1,0 +1,42 @@
+"""Argument helpers shared by the commands: input options, loading with clear errors, output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions
+from curator.core.formats.registry import format_names
+from curator.core.session import Session
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """FILE plus the options that say how to read it."""
+    parser.add_argument("file", metavar="FILE", help="the dataset file")
+    add_format_arguments(parser)
+
+
+def add_format_arguments(parser: argparse.ArgumentParser, flag: str = "--format") -> None:
+    parser.add_argument(flag, dest="format", choices=format_names(), help="the file's format (default: detected)")
+    parser.add_argument("--input-col", help="CSV/TSV/Parquet: column holding the input (name, or number with --no-header)")
+    parser.add_argument("--output-col", help="CSV/TSV/Parquet: column holding the output")
+    parser.add_argument("--no-header", action="store_true", help="CSV/TSV: the first row is data, not column names")
+
+
+def format_options(args: argparse.Namespace) -> FormatOptions:
+    return FormatOptions(args.input_col, args.output_col, header=not args.no_header)
+
+
+def open_read_only(args: argparse.Namespace, *, allow_skipped: bool = True) -> Session:
+    """Open FILE without a lock (commands that only read); skipped lines are reported on stderr."""
+    session = Session.open(args.file, args.format, format_options(args), read_only=True, allow_skipped=allow_skipped)
+    for problem in session.skipped:
+        print(f"{problem} (skipped)", file=sys.stderr)
+    return session
+
+
+def report_error(error: CuratorError) -> int:
+    """Print every problem of an error to stderr; returns exit code 2."""
+    print("\n".join(str(p) for p in error.problems), file=sys.stderr)
+    return 2

@@ -1,0 +1,64 @@
+"""Checks: each family is a function from the active examples and settings to findings.
+
+``run_checks`` runs them all (the slow ones, near-duplicates and leakage, unless ``skip_slow``);
+``RULES`` is the catalogue every finding's rule id refers to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from curator.core.checks.base import RULES, CheckContext, Rule
+from curator.core.checks.basics import check_conflicts, check_duplicates, check_empty, check_whitespace
+from curator.core.checks.limits import check_limits
+from curator.core.checks.near_dups import check_leakage, check_near_duplicates
+from curator.core.checks.outputs import check_json_outputs, check_label_variants
+from curator.core.checks.size import check_size
+from curator.core.dataset import Dataset
+from curator.core.model import Finding, Severity
+from curator.core.settings import Settings
+
+FAST = (check_limits, check_size, check_empty, check_whitespace, check_duplicates, check_conflicts,
+        check_json_outputs, check_label_variants)
+SLOW = (check_near_duplicates, check_leakage)
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def run_checks(
+    dataset: Dataset,
+    settings: Settings | None = None,
+    *,
+    skip_slow: bool = False,
+    progress: Callable[[float, str], None] | None = None,
+    cancel=None,
+) -> list[Finding]:
+    """Every finding for the active examples, errors first, then by rule and first example id."""
+    ctx = CheckContext(dataset.active(), settings or Settings())
+    findings: list[Finding] = []
+    families = len(FAST) + (0 if skip_slow else len(SLOW))
+    for done, check in enumerate(FAST):
+        if progress:
+            progress(done / families, check.__name__.removeprefix("check_").replace("_", " "))
+        findings.extend(check(ctx))
+    if not skip_slow:
+        for k, check in enumerate(SLOW):
+            start = (len(FAST) + k) / families
+
+            def sub(fraction: float, stage: str, start: float = start) -> None:
+                if progress:
+                    progress(start + fraction / families, stage)
+
+            findings.extend(check(ctx, dataset, progress=sub, cancel=cancel))
+    if progress:
+        progress(1.0, "done")
+    findings.sort(key=lambda f: (_ORDER[f.severity], f.rule, f.ids[:1]))
+    return findings
+
+
+def worst(findings: list[Finding]) -> Severity | None:
+    """The most severe level among findings (None when there are none)."""
+    return min((f.severity for f in findings), key=_ORDER.__getitem__, default=None)
+
+
+__all__ = ["RULES", "Rule", "CheckContext", "run_checks", "worst"]

@@ -1,0 +1,77 @@
+"""What a check family receives, and the catalogue of rules every finding names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+
+from curator.core.model import Severity
+from curator.core.settings import Settings
+from curator.core.text import normalised
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its id, default severity, a title for tables and a sentence for the help screen."""
+
+    id: str
+    severity: Severity
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """The active examples (columns of ``curator.core.model.SCHEMA``, deleted ones removed) and settings."""
+
+    frame: pl.DataFrame
+    settings: Settings
+
+    @cached_property
+    def keys(self) -> pl.DataFrame:
+        """id with 64-bit hashes of the normalised input and output, shared by the checks that group on them."""
+        return self.frame.select(
+            "id",
+            in_key=normalised(pl.col("text_input")).hash(seed=0),
+            out_key=normalised(pl.col("output")).hash(seed=0),
+        )
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("limits.input-length", E, "input too long", "An input is longer than the target accepts."),
+        Rule("limits.output-length", E, "output too long", "An output is longer than the target accepts."),
+        Rule("limits.inline-size", E, "dataset too large to upload inline",
+             "The Gemini API takes tuning data inline up to 4 MB."),
+        Rule("limits.example-tokens", E, "example has too many tokens",
+             "Vertex AI accepts at most 131,072 tokens (input + output) per training example."),
+        Rule("limits.file-size", E, "training file too large", "Vertex AI accepts a training file of at most 1 GB."),
+        Rule("limits.validation-size", E, "validation set too large",
+             "Vertex AI accepts at most 5,000 validation examples."),
+        Rule("size.too-few", E, "too few training examples", "Tuning needs at least 20 training examples."),
+        Rule("size.below-recommended", W, "fewer examples than recommended",
+             "The tuning docs recommend at least 100 examples for this task type (100-500+ for summarization)."),
+        Rule("basic.empty", E, "empty field", "The input or output is empty or only whitespace."),
+        Rule("basic.whitespace", W, "leading or trailing whitespace",
+             "Stray spaces and line breaks at the ends teach the model to produce them."),
+        Rule("basic.exact-duplicate", W, "exact duplicates",
+             "The same input and output (ignoring case, spacing and Unicode form) appear more than once."),
+        Rule("basic.conflicting-outputs", W, "same input, different outputs",
+             "One input is paired with different outputs, which teaches the model to guess."),
+        Rule("output.not-json", W, "output is not JSON", "Most outputs are JSON, but this one does not parse."),
+        Rule("output.json-keys", W, "JSON output with other keys",
+             "Most JSON outputs share one set of keys; this one has different keys."),
+        Rule("labels.variant", W, "label spelling variant",
+             "A rare label differs from a frequent one only by case, spacing or punctuation."),
+    )
+}
+
+
+def register(rule: Rule) -> None:
+    """Add a rule from another module (near-duplicates, leakage, template)."""
+    RULES[rule.id] = rule

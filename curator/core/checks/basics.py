@@ -1,0 +1,84 @@
+"""Basic hygiene: empty fields, stray whitespace, exact duplicates, one input with conflicting outputs."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from curator.core.checks.base import RULES, CheckContext
+from curator.core.model import Finding, Fix
+from curator.core.ops import Batch, SetField
+
+FIELDS = (("text_input", "input"), ("output", "output"))
+
+
+def check_empty(ctx: CheckContext) -> list[Finding]:
+    rule = RULES["basic.empty"]
+    empty = ctx.frame.select(
+        "id",
+        *(pl.col(f).fill_null("").str.strip_chars().eq("").alias(name) for f, name in FIELDS),
+    ).filter(pl.col("input") | pl.col("output"))
+    findings = []
+    for example_id, no_input, no_output in empty.iter_rows():
+        which = " and ".join(name for name, bad in (("input", no_input), ("output", no_output)) if bad)
+        fix = Fix("delete the example", SetField.broadcast("delete", [example_id], "deleted", True))
+        findings.append(Finding(rule.id, rule.severity, (example_id,), f"{which} is empty", fix))
+    return findings
+
+
+def check_whitespace(ctx: CheckContext) -> list[Finding]:
+    rule = RULES["basic.whitespace"]
+    frame = ctx.frame.select("id", "text_input", "output").with_columns(
+        **{
+            f"{name}_ws": (pl.col(f).str.strip_chars() != pl.col(f)) & (pl.col(f).str.strip_chars() != "")
+            for f, name in FIELDS
+        }
+    ).filter(pl.col("input_ws") | pl.col("output_ws"))
+    findings = []
+    for example_id, text_input, output, in_ws, out_ws in frame.iter_rows():
+        ops, which = [], []
+        if in_ws:
+            ops.append(SetField("strip-whitespace", (example_id,), "text_input", (text_input.strip(),)))
+            which.append("input")
+        if out_ws:
+            ops.append(SetField("strip-whitespace", (example_id,), "output", (output.strip(),)))
+            which.append("output")
+        fix = Fix("strip the whitespace", Batch("strip-whitespace", tuple(ops)))
+        findings.append(
+            Finding(rule.id, rule.severity, (example_id,),
+                    f"{' and '.join(which)} {'has' if len(which) == 1 else 'have'} leading or trailing whitespace", fix)
+        )
+    return findings
+
+
+def check_duplicates(ctx: CheckContext) -> list[Finding]:
+    rule = RULES["basic.exact-duplicate"]
+    groups = (
+        ctx.keys
+        .group_by("in_key", "out_key")
+        .agg(pl.col("id").sort())
+        .filter(pl.col("id").list.len() > 1)
+        .sort(pl.col("id").list.first())
+    )
+    findings = []
+    for ids in groups["id"].to_list():
+        extra = ids[1:]
+        fix = Fix(f"delete the {len(extra)} later copies", SetField.broadcast("delete-duplicates", extra, "deleted", True))
+        findings.append(
+            Finding(rule.id, rule.severity, tuple(ids), f"{len(ids)} copies of the same example (first: id {ids[0]})", fix)
+        )
+    return findings
+
+
+def check_conflicts(ctx: CheckContext) -> list[Finding]:
+    rule = RULES["basic.conflicting-outputs"]
+    groups = (
+        ctx.keys
+        .group_by("in_key")
+        .agg(pl.col("id").sort(), pl.col("out_key").n_unique().alias("outputs"))
+        .filter(pl.col("outputs") > 1)
+        .sort(pl.col("id").list.first())
+    )
+    return [
+        Finding(rule.id, rule.severity, tuple(ids), f"one input with {n} different outputs")
+        for ids, n in groups.select("id", "outputs").iter_rows()
+    ]

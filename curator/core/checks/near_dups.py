@@ -1,0 +1,52 @@
+"""The slow family: near-duplicate clusters and train/eval leakage (rapidfuzz, see curator.core.dedupe)."""
+
+from __future__ import annotations
+
+from curator.core.checks.base import RULES, CheckContext, Rule, W, register
+from curator.core.dataset import Dataset
+from curator.core.dedupe import scan_dataset, scan_leakage
+from curator.core.model import Finding, Fix
+from curator.core.ops import SetField
+
+register(Rule("near-dup.cluster", W, "near-duplicates",
+              "Examples so similar (at the chosen scorer and threshold) that they add little but weight."))
+register(Rule("leakage.train-twin", W, "validation/test example leaked from train",
+              "A validation or test example has an exact or near duplicate in train, so it measures memory."))
+
+FIELD_NAMES = {"text_input": "input", "output": "output", "both": "input and output"}
+
+
+def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None) -> list[Finding]:
+    s = ctx.settings
+    scan = scan_dataset(dataset, field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
+                        progress=progress, cancel=cancel)
+    rule = RULES["near-dup.cluster"]
+    findings = []
+    for cluster in scan.clusters:
+        others = list(cluster.others)
+        fix = Fix(f"keep id {cluster.keeper}, delete {len(others)}",
+                  SetField.broadcast("keep-one-delete-others", others, "deleted", True))
+        findings.append(Finding(
+            rule.id, rule.severity, (cluster.keeper, *others),
+            f"{cluster.size} near-duplicates (pairs with {s.near_dup_scorer} ≥ {s.near_dup_threshold:g} on the "
+            f"{FIELD_NAMES[s.near_dup_field]}); suggested keeper: id {cluster.keeper}, "
+            f"least similar member {cluster.min_score:.0f}",
+            fix,
+        ))
+    return findings
+
+
+def check_leakage(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None) -> list[Finding]:
+    s = ctx.settings
+    scan = scan_leakage(dataset, field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
+                        progress=progress, cancel=cancel)
+    rule = RULES["leakage.train-twin"]
+    findings = []
+    for leak in scan.leaks:
+        twin = leak.best
+        kind = "an identical" if twin.identical else f"a near ({twin.score:.0f})"
+        more = f" (and {len(leak.twins) - 1} more)" if len(leak.twins) > 1 else ""
+        fix = Fix("delete the leaked example", SetField.broadcast("delete-leaked", [leak.eval_id], "deleted", True))
+        findings.append(Finding(rule.id, rule.severity, (leak.eval_id, twin.id),
+                                f"{kind} twin in train: id {twin.id}{more}", fix))
+    return findings
