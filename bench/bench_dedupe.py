@@ -1,0 +1,254 @@
+"""Near-duplicate and leakage benchmark: time, recall against exhaustive cdist, and peak memory.
+
+    python bench/bench_dedupe.py            # everything (about 1.5 minutes)
+    python bench/bench_dedupe.py --quick    # smaller sizes, no full-Alpaca run (about 20 s)
+
+Real data comes from ``--data`` (default ../shared/data beside the repo, see its README) and is never
+copied; a case whose file is missing is skipped. Generated data is built here, deterministically. Each case
+runs in a fresh process so its peak memory (RSS) is its own. Recall is measured against
+``rapidfuzz.process.cdist`` at the same scorer and threshold on normalised text; precision is exact by
+construction (every reported pair was scored by rapidfuzz) and is checked too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing as mp
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TIME_52K = 10.0
+TIME_100K = 25.0
+MEMORY_MB = 2048
+RECALL = 0.99
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+
+def alpaca(data: Path) -> list[str]:
+    rows = json.loads((data / "alpaca_data.json").read_text(encoding="utf-8"))
+    return [r["instruction"] + ("\n\n" + r["input"] if r["input"] else "") for r in rows]
+
+
+def banking(data: Path, name: str = "train") -> list[str]:
+    with open(data / "banking77" / f"{name}.csv", newline="", encoding="utf-8") as f:
+        return [r["text"] for r in csv.DictReader(f)]
+
+
+def sms(data: Path) -> list[str]:
+    lines = (data / "sms_spam.tsv").read_text(encoding="utf-8").splitlines()
+    return [line.partition("\t")[2] for line in lines if line]
+
+
+def _words(rng: random.Random, count: int) -> list[str]:
+    syllables = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"] + ["th", "sh", "ch", "st", "qu"]
+    words = sorted({"".join(rng.choices(syllables, k=rng.choice((1, 2, 2, 3, 3, 4)))) for _ in range(count)})
+    rng.shuffle(words)  # the Zipf rank of a word must not follow its spelling
+    return words
+
+
+def generated(n: int, seed: int = 1) -> tuple[list[str], list[tuple[int, int]]]:
+    """``n`` texts shaped like instructions (Zipf words, ~70 characters), 10 % of them edited copies.
+
+    Returns the texts and the planted (source, copy) pairs. Edits: spread typos, swapped or dropped words,
+    case and whitespace changes, full-width and ligature forms.
+    """
+    rng = random.Random(seed)
+    vocab = _words(rng, 30_000)
+    weights = [1.0 / (r + 1) for r in range(len(vocab))]
+    texts: list[str] = []
+    planted: list[tuple[int, int]] = []
+    copies = n // 10
+    for _ in range(n - copies):
+        length = max(3, int(rng.lognormvariate(2.4, 0.5)))
+        texts.append(" ".join(rng.choices(vocab, weights=weights, k=length)).capitalize() + rng.choice(".?!:"))
+    for _ in range(copies):
+        source = rng.randrange(len(texts))
+        texts.append(_edit(rng, texts[source]))
+        planted.append((source, len(texts) - 1))
+    return texts, planted
+
+
+def _edit(rng: random.Random, text: str) -> str:
+    kind = rng.randrange(5)
+    if kind == 0:  # typos spread over the text
+        chars = list(text)
+        for _ in range(rng.randint(1, max(1, len(chars) // 20))):
+            pos = rng.randrange(len(chars))
+            if rng.random() < 0.5:
+                chars[pos] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            else:
+                chars.insert(pos, rng.choice("abcdefghijklmnopqrstuvwxyz"))
+        return "".join(chars)
+    words = text.split()
+    if kind == 1 and len(words) > 2:
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+        return " ".join(words)
+    if kind == 2 and len(words) > 4:
+        del words[rng.randrange(len(words))]
+        return " ".join(words)
+    if kind == 3:
+        return "  ".join(w.upper() if rng.random() < 0.3 else w for w in words) + "\n"
+    return "".join(chr(ord(c) + 0xFEE0) if "a" <= c <= "z" and rng.random() < 0.3 else c for c in text)
+
+
+# -- measuring -------------------------------------------------------------------------------------
+
+
+def _pairs_of(result) -> set[tuple[int, int]]:
+    return {(p.a, p.b) for p in result.pairs()}
+
+
+def _cdist_pairs(texts: list[str], threshold: float) -> set[tuple[int, int]]:
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    from curator.core.dedupe import normalise_all
+
+    norm = normalise_all(texts)
+    matrix = process.cdist(norm, norm, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=-1)
+    rows, cols = np.nonzero(matrix)
+    keep = rows < cols
+    return set(zip(rows[keep].tolist(), cols[keep].tolist()))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def case_search(texts: list[str], with_oracle: bool, planted: list | None, threshold: float = 90) -> dict:
+    """Runs in a child process: time the search, then (outside the timing) compare with the oracle."""
+    from curator.core.dedupe import find_near_duplicates
+
+    start = time.perf_counter()
+    result = find_near_duplicates(texts, range(len(texts)), threshold=threshold)
+    seconds = time.perf_counter() - start
+    peak = _peak_mb()
+    out = {"seconds": seconds, "pairs": result.pair_count(), "identical": result.identical_pair_count(), "peak_mb": peak}
+    got = _pairs_of(result)
+    if with_oracle:
+        want = _cdist_pairs(texts, threshold)
+        out |= {"oracle": len(want), "recall": len(got & want) / max(len(want), 1),
+                "precision": len(got & want) / max(len(got), 1)}
+    if planted is not None:
+        from rapidfuzz import fuzz
+
+        from curator.core.dedupe import normalise
+
+        reachable = [(a, b) for a, b in planted if fuzz.ratio(normalise(texts[a]), normalise(texts[b])) >= threshold]
+        out |= {"planted": len(reachable),
+                "planted_recall": sum((min(a, b), max(a, b)) in got for a, b in reachable) / max(len(reachable), 1)}
+    return out
+
+
+def case_leakage(train: list[str], evals: list[str], threshold: float = 90) -> dict:
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    from curator.core.dedupe import find_leakage, normalise_all
+
+    start = time.perf_counter()
+    leaks = find_leakage(train, range(len(train)), evals, range(len(evals)), threshold=threshold)
+    seconds = time.perf_counter() - start
+    got = {(leak.eval_id, t.id) for leak in leaks for t in leak.twins}
+    matrix = process.cdist(normalise_all(evals), normalise_all(train), scorer=fuzz.ratio, score_cutoff=threshold,
+                           dtype=np.uint8, workers=-1)
+    want = set(zip(*(a.tolist() for a in np.nonzero(matrix))))
+    return {"seconds": seconds, "pairs": len(got), "leaks": len(leaks), "oracle": len(want),
+            "recall": len(got & want) / max(len(want), 1), "precision": len(got & want) / max(len(got), 1),
+            "peak_mb": _peak_mb()}
+
+
+def _child(conn, fn, args) -> None:
+    conn.send(fn(*args))
+    conn.close()
+
+
+def isolated(fn, *args) -> dict:
+    """Run ``fn(*args)`` in a fresh process (so peak memory is the case's own) and return its dict."""
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, fn, args))
+    proc.start()
+    result = parent.recv()
+    proc.join()
+    return result
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def mark(ok: bool) -> str:
+    return "ok  " if ok else "MISS"
+
+
+def report(name: str, r: dict, time_target: float | None = None) -> bool:
+    ok = True
+    parts = [f"{r['seconds']:6.2f} s"]
+    if time_target is not None:
+        ok &= r["seconds"] <= time_target
+        parts[0] += f" (target ≤ {time_target:.0f} s {mark(r['seconds'] <= time_target)})"
+    parts.append(f"pairs {r['pairs']:,}")
+    if "identical" in r:
+        parts[-1] += f" ({r['identical']:,} identical)"
+    if "recall" in r:
+        good = r["recall"] >= RECALL and r["precision"] == 1.0
+        ok &= good
+        parts.append(f"recall {r['recall']:.4f} of {r['oracle']:,} cdist pairs, precision {r['precision']:.4f} "
+                     f"(target ≥ {RECALL} {mark(good)})")
+    if "planted_recall" in r:
+        good = r["planted_recall"] >= RECALL
+        ok &= good
+        parts.append(f"planted recall {r['planted_recall']:.4f} of {r['planted']:,} (target ≥ {RECALL} {mark(good)})")
+    ok &= r["peak_mb"] <= MEMORY_MB
+    parts.append(f"peak {r['peak_mb']:.0f} MB (target ≤ {MEMORY_MB} {mark(r['peak_mb'] <= MEMORY_MB)})")
+    print(f"{name:<34} " + "; ".join(parts), flush=True)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, skip the full-Alpaca and 100k runs")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="folder of the real data")
+    args = parser.parse_args()
+    data: Path = args.data
+    ok = True
+    print("near-duplicates: fuzz.ratio ≥ 90 on normalised text_input (NFKC, lower-case, collapsed whitespace)")
+
+    if (data / "alpaca_data.json").exists():
+        texts = alpaca(data)
+        sample = random.Random(0).sample(texts, 10_000)
+        ok &= report("alpaca 10k sample vs cdist", isolated(case_search, sample, True, None))
+        if not args.quick:
+            ok &= report(f"alpaca all ({len(texts):,})", isolated(case_search, texts, False, None), TIME_52K)
+    else:
+        print(f"skip alpaca: no {data / 'alpaca_data.json'}")
+    if (data / "banking77" / "train.csv").exists():
+        ok &= report("banking77 train vs cdist", isolated(case_search, banking(data), True, None))
+        if (data / "banking77" / "test.csv").exists():
+            ok &= report("leakage banking77 test→train", isolated(case_leakage, banking(data), banking(data, "test")))
+    if (data / "sms_spam.tsv").exists():
+        ok &= report("sms_spam vs cdist", isolated(case_search, sms(data), True, None))
+
+    small, _ = generated(10_000, seed=2)
+    ok &= report("generated 10k vs cdist", isolated(case_search, small, True, None))
+    size = 20_000 if args.quick else 100_000
+    texts, planted = generated(size)
+    target = None if args.quick else TIME_100K
+    ok &= report(f"generated {size // 1000}k (planted pairs)", isolated(case_search, texts, False, planted), target)
+    print("all targets met" if ok else "SOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Near-duplicate search and train/eval leakage detection.
+
+Pipeline: normalise (NFKC, lower-case, collapsed whitespace) → group identical texts → candidates
+(MinHash-LSH over character 3-grams within the ratio length bound; a word-containment join for
+token_set_ratio; exhaustive cdist for short texts, low thresholds and the partial scorers) → exact
+rapidfuzz verification → clusters with a suggested keeper. See ``candidates`` for why this shape and
+``bench/bench_dedupe.py`` for speed and recall against exhaustive ``process.cdist``.
+"""
+
+from curator.core.dedupe.clusters import Cluster, Member, cluster_pairs
+from curator.core.dedupe.leakage import Leak, Twin, find_leakage
+from curator.core.dedupe.matches import NearDuplicates, Pair
+from curator.core.dedupe.normalise import normalise, normalise_all
+from curator.core.dedupe.progress import CancelFlag, Cancelled, ProgressFn
+from curator.core.dedupe.scan import (
+    FIELDS,
+    DedupeScan,
+    LeakageScan,
+    cache_key,
+    keeper_rank,
+    scan_dataset,
+    scan_leakage,
+)
+from curator.core.dedupe.search import find_near_duplicates
+from curator.core.dedupe.verify import SCORERS, Scorer, get_scorer
+
+__all__ = [
+    "FIELDS",
+    "SCORERS",
+    "CancelFlag",
+    "Cancelled",
+    "Cluster",
+    "DedupeScan",
+    "Leak",
+    "LeakageScan",
+    "Member",
+    "NearDuplicates",
+    "Pair",
+    "ProgressFn",
+    "Scorer",
+    "Twin",
+    "cache_key",
+    "cluster_pairs",
+    "find_leakage",
+    "find_near_duplicates",
+    "get_scorer",
+    "keeper_rank",
+    "normalise",
+    "normalise_all",
+    "scan_dataset",
+    "scan_leakage",
+]

@@ -1,0 +1,163 @@
+"""Near-duplicate and leakage scans over a Dataset: which field, which rows, which keeper.
+
+Fields: ``text_input``, ``output``, or ``both`` — a pair must then reach the threshold on the input *and*
+on the output, and its score is the lower of the two (joining the fields into one string would let a long
+output hide a different prompt). Only active (not deleted) examples take part.
+
+Keeper rule (``keeper_rank``): an example with a non-empty output beats one without; then one in train
+beats one in validation/test (so a leaked eval copy is the one suggested for deletion); then the longer
+output (the more complete answer); then the earliest (lowest id).
+
+Results carry the dataset version they were computed on and ``cache_key`` names them, so the workspace
+can cache them per version; everything is JSON-ready through ``to_dict``/``from_dict``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from curator.core.dataset import Dataset
+from curator.core.dedupe.clusters import Cluster, cluster_pairs
+from curator.core.dedupe.leakage import Leak, find_leakage
+from curator.core.dedupe.matches import NearDuplicates
+from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
+from curator.core.dedupe.search import find_near_duplicates
+from curator.core.dedupe.verify import check_threshold, get_scorer
+from curator.core.errors import CuratorError
+from curator.core.model import SPLITS, Split
+
+FIELDS = ("text_input", "output", "both")
+ENGINE_VERSION = 1  # bump when results for the same inputs would change
+
+
+def _check_field(field: str) -> str:
+    if field not in FIELDS:
+        raise CuratorError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}")
+    return field
+
+
+def cache_key(kind: str, version: str, *, field: str, threshold: float, scorer: str) -> str:
+    """A stable name for a scan result: its kind, the dataset version and every parameter."""
+    params = {"kind": kind, "engine": ENGINE_VERSION, "version": version, "field": field,
+              "threshold": float(threshold), "scorer": get_scorer(scorer).name}
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def keeper_rank(frame: pl.DataFrame) -> Callable[[int], tuple]:
+    """The keeper rule over ``frame`` (see the module docstring); higher ranks win."""
+    out_len = frame["output"].fill_null("").str.strip_chars().str.len_chars().to_list()
+    in_train = (frame["split"] == Split.TRAIN.value).to_list()
+    table = {i: (n > 0, t, n) for i, t, n in zip(frame["id"].to_list(), in_train, out_len)}
+    return table.__getitem__
+
+
+def _compared(frame: pl.DataFrame, field: str) -> tuple[list, list | None]:
+    if field == "both":
+        return frame["text_input"].to_list(), frame["output"].to_list()
+    return frame[field].to_list(), None
+
+
+@dataclass(frozen=True)
+class DedupeScan:
+    """A near-duplicate scan of one dataset version: the pairs and their clusters."""
+
+    version: str
+    matches: NearDuplicates
+    clusters: tuple[Cluster, ...]
+
+    def to_dict(self) -> dict:
+        return {"version": self.version, "matches": self.matches.to_dict(), "clusters": [c.to_dict() for c in self.clusters]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DedupeScan:
+        return cls(
+            str(data["version"]),
+            NearDuplicates.from_dict(data["matches"]),
+            tuple(Cluster.from_dict(c) for c in data["clusters"]),
+        )
+
+
+@dataclass(frozen=True)
+class LeakageScan:
+    """A leakage scan of one dataset version: validation/test examples with a train twin."""
+
+    version: str
+    field: str
+    threshold: float
+    scorer: str
+    leaks: tuple[Leak, ...]
+
+    def to_dict(self) -> dict:
+        return {"version": self.version, "field": self.field, "threshold": self.threshold,
+                "scorer": self.scorer, "leaks": [leak.to_dict() for leak in self.leaks]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LeakageScan:
+        return cls(str(data["version"]), str(data["field"]), float(data["threshold"]), str(data["scorer"]),
+                   tuple(Leak.from_dict(d) for d in data["leaks"]))
+
+
+def scan_dataset(
+    dataset: Dataset,
+    *,
+    field: str = "text_input",
+    threshold: float = 90,
+    scorer: str = "ratio",
+    splits: Sequence[str] | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFlag | None = None,
+) -> DedupeScan:
+    """Near-duplicates among the active examples (of ``splits`` when given), clustered with keepers."""
+    _check_field(field)
+    spec = get_scorer(scorer)
+    threshold = check_threshold(threshold)
+    frame = dataset.active()
+    if splits is not None:
+        unknown = sorted(set(splits) - set(SPLITS))
+        if unknown:
+            raise CuratorError(f"unknown split {unknown[0]!r}; use one of {', '.join(SPLITS)}")
+        frame = frame.filter(pl.col("split").is_in(list(splits)))
+    work = Work(progress, cancel)
+    version = dataset.version_hash()
+    texts, also = _compared(frame, field)
+    ids = frame["id"].to_list()
+    matches = find_near_duplicates(
+        texts, ids, threshold=threshold, scorer=spec.name, also=also, field=field,
+        progress=work.span(0, 0.95, "searching").report, cancel=cancel,
+    )
+    by_id = dict(zip(ids, texts))
+    also_by_id = dict(zip(ids, also)) if also is not None else None
+    clusters = cluster_pairs(matches, by_id, also=also_by_id, rank=keeper_rank(frame))
+    work.report(1.0, "done")
+    return DedupeScan(version, matches, tuple(clusters))
+
+
+def scan_leakage(
+    dataset: Dataset,
+    *,
+    field: str = "text_input",
+    threshold: float = 90,
+    scorer: str = "ratio",
+    progress: ProgressFn | None = None,
+    cancel: CancelFlag | None = None,
+) -> LeakageScan:
+    """Validation and test examples (active) with an exact or near duplicate among the train examples."""
+    _check_field(field)
+    spec = get_scorer(scorer)
+    threshold = check_threshold(threshold)
+    frame = dataset.active()
+    train = frame.filter(pl.col("split") == Split.TRAIN.value)
+    held_out = frame.filter(pl.col("split") != Split.TRAIN.value)
+    train_texts, train_also = _compared(train, field)
+    eval_texts, eval_also = _compared(held_out, field)
+    leaks = find_leakage(
+        train_texts, train["id"].to_list(), eval_texts, held_out["id"].to_list(),
+        threshold=threshold, scorer=spec.name, train_also=train_also, eval_also=eval_also,
+        progress=progress, cancel=cancel,
+    )
+    return LeakageScan(dataset.version_hash(), field, threshold, spec.name, tuple(leaks))

@@ -1,0 +1,280 @@
+"""Near-duplicate search: normalise, group identical texts, generate candidates, verify with rapidfuzz.
+
+The engine works on *distinct* normalised texts (identical ones are one group), so exact duplicates cost
+nothing however many there are. For each scorer, candidate generators (``verify.Scorer.sources``) feed
+one exact verification; texts too short for MinHash, and thresholds below the LSH range, go through
+exhaustive ``cdist`` restricted by the length bound where the scorer has one.
+
+With two fields (``also``, the "both" field of a scan) a pair must reach the threshold on each, and its
+score is the lower of the two; candidates come from the first field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from curator.core.dedupe.candidates import SHORT, lsh_candidates, lsh_plan, sorted_unique
+from curator.core.dedupe.matches import NearDuplicates
+from curator.core.dedupe.normalise import normalise_all
+from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
+from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
+from curator.core.dedupe.verify import Scorer, check_threshold, exhaustive, get_scorer, verify
+
+Sides = tuple[np.ndarray, np.ndarray]
+
+
+def _dedupe_keys(keys: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One entry per key (the same pair found by several generators has the same score)."""
+    if len(keys) == 0:
+        return keys, scores
+    order = pl.Series(keys).arg_sort().to_numpy()
+    keys, scores = keys[order], scores[order]
+    first = np.concatenate(([True], keys[1:] != keys[:-1]))
+    return keys[first], scores[first]
+
+
+def _exhaustive_pass(
+    texts: np.ndarray,
+    view_lengths: np.ndarray | None,
+    queries: np.ndarray,
+    spec: Scorer,
+    threshold: float,
+    work: Work,
+    sides: Sides | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exhaustive search for the texts in the ``queries`` mask against every text they may match."""
+    everyone = np.ones(len(texts), dtype=bool)
+    if sides is None:
+        plans = [(queries, everyone)]
+    elif queries.all():
+        plans = [(sides[0], sides[1])]
+    else:
+        plans = [(queries & sides[0], sides[1]), (queries & sides[1], sides[0])]
+    keys, scores = [np.zeros(0, np.int64)], [np.zeros(0, np.float64)]
+    for k, (left, right) in enumerate(plans):
+        sub = work.span(k / len(plans), (k + 1) / len(plans), work.stage)
+        found = exhaustive(texts, np.flatnonzero(left), np.flatnonzero(right), spec, threshold, sub, lengths=view_lengths)
+        keys.append(found[0])
+        scores.append(found[1])
+    return np.concatenate(keys), np.concatenate(scores)
+
+
+def match_texts(
+    texts: Sequence[str], spec: Scorer, threshold: float, work: Work, *, sides: Sides | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Every pair of the (distinct, normalised) ``texts`` reaching ``threshold``.
+
+    Returns keys ``i * n + j`` (``i < j``), their scores, and a note on how they were found.
+    ``sides = (left, right)`` restricts the search to pairs with one text in each mask (leakage).
+    """
+    n = len(texts)
+    arr = np.empty(n, dtype=object)
+    arr[:] = list(texts)
+    everyone = np.ones(n, dtype=bool)
+    plan = lsh_plan(threshold)
+    if not spec.sources or plan is None:
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n) if spec.length_bound else None
+        found = _exhaustive_pass(arr, lengths, everyone, spec, threshold, work.span(0, 1, "comparing every pair"), sides)
+        why = f"{spec.name} has no candidate index" if not spec.sources else "threshold below the LSH range"
+        return (*_dedupe_keys(*found), f"exhaustive cdist ({why})")
+
+    views: list[tuple[str, Sequence[str]]] = []
+    for source in spec.sources:
+        if source == "chars":
+            views.append(("text", texts))
+        elif source == "sorted_tokens":
+            views.append(("sorted words", sorted_words(texts)))
+        elif source == "token_set":
+            views.append(("word sets", sorted_word_sets(texts)))
+    share = 0.6 / (len(views) + (1 if "token_set" in spec.sources else 0))
+    candidates: list[np.ndarray] = [np.zeros(0, np.int64)]
+    found_keys: list[np.ndarray] = []
+    found_scores: list[np.ndarray] = []
+    notes: list[str] = []
+    at = 0.0
+    for label, view in views:
+        view_lengths = np.fromiter(map(len, view), dtype=np.int64, count=n)
+        pool = lsh_candidates(view, threshold, work.span(at, at + share * 0.8, "finding candidates"), plan=plan, allowed=sides)
+        if pool is None:
+            queries = everyone
+            notes.append(f"exhaustive cdist on {label} (too uniform for LSH)")
+            rest = work.span(at, at + share, "comparing every pair")
+        else:
+            candidates.append(pool)
+            queries = view_lengths < SHORT
+            notes.append(f"minhash-lsh on {label}")
+            rest = work.span(at + share * 0.8, at + share, "short texts")
+        keys, scores = _exhaustive_pass(arr, view_lengths, queries, spec, threshold, rest, sides)
+        found_keys.append(keys)
+        found_scores.append(scores)
+        at += share
+    if "token_set" in spec.sources:
+        candidates.append(containment_candidates(texts, threshold, work.span(at, at + share, "shared words"), allowed=sides))
+        notes.append("word containment join")
+    keys, scores = verify(arr, sorted_unique(np.concatenate(candidates)), spec, threshold, work.span(0.6, 1.0, "verifying"))
+    found_keys.append(keys)
+    found_scores.append(scores)
+    return (*_dedupe_keys(np.concatenate(found_keys), np.concatenate(found_scores)), "; ".join(notes))
+
+
+def _group(columns: list[list[str]]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Each example's group (identical normalised texts in every field) and each group's texts."""
+    index: dict[tuple[str, ...], int] = {}
+    rows = zip(*columns)
+    group = np.fromiter((index.setdefault(row, len(index)) for row in rows), dtype=np.int64, count=len(columns[0]))
+    return group, list(index)
+
+
+def _expand(owner: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group pairs behind value pairs (a, b): every group of value a with every group of value b.
+
+    ``owner[g]`` is the value of group g. Returns (group, group, index of the value pair).
+    """
+    order = np.argsort(owner, kind="stable")
+    count = np.bincount(owner, minlength=int(max(a.max(initial=0), b.max(initial=0), owner.max(initial=0))) + 1)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    ca, cb = count[a], count[b]
+    per = ca * cb
+    link = np.repeat(np.arange(len(a)), per)
+    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    ga = order[start[a[link]] + within // cb[link]]
+    gb = order[start[b[link]] + within % cb[link]]
+    return ga, gb, link
+
+
+def _inside(owner: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group pairs sharing one of ``values``: (group, group, the value)."""
+    order = np.argsort(owner, kind="stable")
+    count = np.bincount(owner, minlength=int(owner.max(initial=0)) + 1)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    ga, gb, vv = [], [], []
+    for size in np.unique(count[values]):
+        if size < 2:
+            continue
+        vals = values[count[values] == size]
+        i, j = np.triu_indices(int(size), 1)
+        ga.append(order[(start[vals][:, None] + i).ravel()])
+        gb.append(order[(start[vals][:, None] + j).ravel()])
+        vv.append(np.repeat(vals, len(i)))
+    if not ga:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    return np.concatenate(ga), np.concatenate(gb), np.concatenate(vv)
+
+
+def match_groups(
+    values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work, *, sides: Sides | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Links between distinct groups whose texts reach ``threshold`` in every field: (g, h, score), g < h.
+
+    The fourth item says how the pairs were found.
+    """
+    fields = len(values[0]) if values else 1
+    if fields == 1 or not values:
+        texts = [v[0] for v in values]
+        keys, scores, method = match_texts(texts, spec, threshold, work, sides=sides)
+        g, h = np.divmod(keys, max(len(texts), 1))
+        return g, h, scores, method
+    # candidates from the first field: its distinct values, then every group pair behind a value pair
+    first: dict[str, int] = {}
+    owner = np.fromiter((first.setdefault(v[0], len(first)) for v in values), dtype=np.int64, count=len(values))
+    value_sides = None
+    if sides is not None:
+        value_sides = tuple(np.bincount(owner, weights=s, minlength=len(first)) > 0 for s in sides)
+    texts = list(first)
+    keys, scores, method = match_texts(texts, spec, threshold, work.span(0, 0.8, "first field"), sides=value_sides)
+    va, vb = np.divmod(keys, max(len(texts), 1))
+    ga, gb, link = _expand(owner, va, vb)
+    base = scores[link]
+    selfish = np.array([spec.func(t, t) for t in texts])
+    ia, ib, iv = _inside(owner, np.flatnonzero(selfish >= threshold))
+    ga, gb = np.concatenate([ga, ia]), np.concatenate([gb, ib])
+    base = np.concatenate([base, selfish[iv]])
+    if sides is not None:
+        keep = (sides[0][ga] & sides[1][gb]) | (sides[1][ga] & sides[0][gb])
+        ga, gb, base = ga[keep], gb[keep], base[keep]
+    rest = work.span(0.8, 1.0, "other field")
+    for k in range(1, fields):
+        column = np.empty(len(values), dtype=object)
+        column[:] = [v[k] for v in values]
+        pair_keys = np.minimum(ga, gb) * len(values) + np.maximum(ga, gb)
+        kept, other = verify(column, pair_keys, spec, threshold, rest)
+        ga, gb = np.divmod(kept, len(values))
+        base = np.minimum(base[np.isin(pair_keys, kept)], other)
+    return ga, gb, base, method + "; other fields verified on those pairs"
+
+
+def self_scores(values: list[tuple[str, ...]], wanted: np.ndarray, spec: Scorer) -> np.ndarray:
+    """Each wanted group's score with itself (the lowest over its fields); NaN for the others."""
+    out = np.full(len(values), np.nan)
+    for g in np.flatnonzero(wanted):
+        out[g] = min(spec.func(t, t) for t in values[g])
+    return out
+
+
+def prepare(
+    texts: Sequence[str | None], also: Sequence[str | None] | None, n_ids: int, work: Work
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Normalise the compared field(s) and group identical examples."""
+    if len(texts) != n_ids or (also is not None and len(also) != n_ids):
+        raise ValueError("texts, also and ids must have the same length")
+    columns = [normalise_all(texts)]
+    work.report(0.5)
+    if also is not None:
+        columns.append(normalise_all(also))
+    work.report(1.0)
+    return _group(columns)
+
+
+def find_near_duplicates(
+    texts: Sequence[str | None],
+    ids: Sequence[int],
+    *,
+    threshold: float = 90,
+    scorer: str = "ratio",
+    also: Sequence[str | None] | None = None,
+    field: str = "text",
+    progress: ProgressFn | None = None,
+    cancel: CancelFlag | None = None,
+) -> NearDuplicates:
+    """Every pair of examples whose normalised texts reach ``threshold`` under the rapidfuzz ``scorer``.
+
+    ``also`` is a second text per example that must reach the threshold too (the pair's score is then
+    the lower of the two). ``field`` only labels the result. Raises ``Cancelled`` when ``cancel`` is set.
+    """
+    spec = get_scorer(scorer)
+    threshold = check_threshold(threshold)
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError("example ids must be unique")
+    work = Work(progress, cancel)
+    group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"))
+    g, h, scores, method = match_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"))
+    sizes = np.bincount(group, minlength=len(values))
+    linked = np.zeros(len(values), dtype=bool)
+    linked[g] = True
+    linked[h] = True
+    own = self_scores(values, linked | (sizes > 1), spec)
+    involved = linked | ((sizes > 1) & (own >= threshold))
+    keep = np.flatnonzero(involved)
+    renumber = np.full(len(values), -1, dtype=np.int64)
+    renumber[keep] = np.arange(len(keep))
+    members: list[list[int]] = [[] for _ in keep]
+    for example_id, grp in zip(ids.tolist(), renumber[group].tolist()):
+        if grp >= 0:
+            members[grp].append(example_id)
+    links = sorted(zip(renumber[g].tolist(), renumber[h].tolist(), scores.tolist()))
+    result = NearDuplicates(
+        threshold=threshold,
+        scorer=spec.name,
+        field=field,
+        groups=tuple(tuple(m) for m in members),
+        self_scores=tuple(own[keep].tolist()),
+        links=tuple((min(a, b), max(a, b), float(s)) for a, b, s in links),
+        method=method,
+    )
+    work.report(1.0, "done")
+    return result

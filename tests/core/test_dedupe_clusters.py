@@ -1,0 +1,131 @@
+"""Clusters of near-duplicates, keepers, and the dataset-level scan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rapidfuzz import fuzz
+
+from curator.core.dataset import Dataset
+from curator.core.dedupe import (
+    Cluster,
+    DedupeScan,
+    cluster_pairs,
+    find_near_duplicates,
+    normalise,
+    scan_dataset,
+)
+from curator.core.errors import CuratorError
+from curator.core.model import records_frame
+from curator.core.ops import SetField
+from tests.core.dedupe_corpus import corpus
+
+CHAIN = [
+    "Where is my new debit card",  # a
+    "where is my new debit card now",  # b: close to a and to c
+    "Where is my new debit cards now?",  # c: close to b, too far from a
+]
+
+
+def test_chain_is_one_cluster_with_scores_to_the_keeper():
+    a, b, c = (normalise(t) for t in CHAIN)
+    assert fuzz.ratio(a, b) >= 90 and fuzz.ratio(b, c) >= 90 and fuzz.ratio(a, c) < 90
+    matches = find_near_duplicates(CHAIN, [7, 8, 9])
+    assert matches.pair_count() == 2
+    (cluster,) = cluster_pairs(matches, dict(zip([7, 8, 9], CHAIN)))
+    assert cluster.keeper == 7  # default rule: the earliest
+    assert cluster.others == (8, 9)
+    scores = {m.id: m.score for m in cluster.members}
+    assert scores == {7: 100.0, 8: pytest.approx(fuzz.ratio(a, b)), 9: pytest.approx(fuzz.ratio(a, c))}
+    assert cluster.min_score < 90  # transitive member, shown as further from the keeper
+
+
+def test_rank_chooses_the_keeper_and_identical_members_score_the_self_score():
+    texts = {1: "Refund my last payment please", 2: "refund my last payment  please", 3: "Refund my last payments please"}
+    matches = find_near_duplicates(list(texts.values()), list(texts))
+    (cluster,) = cluster_pairs(matches, texts, rank=lambda i: i == 3)
+    assert cluster.keeper == 3
+    (cluster,) = cluster_pairs(matches, texts)
+    assert cluster.keeper == 1
+    assert dict((m.id, m.score) for m in cluster.members)[2] == 100.0
+
+
+def test_clusters_sorted_by_size_then_similarity():
+    texts = corpus(seed=5)
+    ids = list(range(len(texts)))
+    clusters = cluster_pairs(find_near_duplicates(texts, ids), dict(zip(ids, texts)))
+    assert len(clusters) > 20
+    keys = [(-c.size, -c.min_score) for c in clusters]
+    assert keys == sorted(keys)
+    # clusters partition the examples that have near-duplicates
+    members = [i for c in clusters for i in c.ids]
+    assert len(members) == len(set(members))
+    assert set(members) == find_near_duplicates(texts, ids).ids()
+
+
+def test_cluster_json_round_trip():
+    matches = find_near_duplicates(CHAIN, [7, 8, 9])
+    (cluster,) = cluster_pairs(matches, dict(zip([7, 8, 9], CHAIN)))
+    assert Cluster.from_dict(json.loads(json.dumps(cluster.to_dict()))) == cluster
+
+
+def dataset(rows: list[tuple[str, str, str]]) -> Dataset:
+    return Dataset.from_records(
+        records_frame({"text_input": [r[0] for r in rows], "output": [r[1] for r in rows], "split": [r[2] for r in rows]})
+    )
+
+
+def test_scan_keeper_rule():
+    ds = dataset(
+        [
+            ("How do I reset my card PIN?", "", "train"),  # 0: no output
+            ("how do i reset my card pin", "Open the app.", "test"),  # 1: output, held out
+            ("How do I reset my card PIN ?", "Open the app.", "train"),  # 2: output, train
+            ("How do I reset my card PIN??", "Open the app, then Card.", "train"),  # 3: longer output, train
+            ("How do I reset the card PIN?", "Open the app, then Card.", "train"),  # 4: same, later
+        ]
+    )
+    (cluster,) = scan_dataset(ds).clusters
+    assert cluster.keeper == 3
+    ds.apply(SetField.broadcast("delete", (3, 4), "deleted", True))
+    (cluster,) = scan_dataset(ds).clusters  # deleted examples no longer take part
+    assert cluster.keeper == 2
+    assert set(cluster.ids) == {0, 1, 2}
+
+
+def test_scan_fields_and_splits():
+    ds = dataset(
+        [
+            ("What is the exchange rate today?", "exchange_rate", "train"),
+            ("what is the exchange rate today", "exchange_rate", "validation"),
+            ("What is the exchange rate today!", "card_arrival", "train"),
+            ("Where is my new card?", "card_arrival", "train"),
+        ]
+    )
+    assert scan_dataset(ds, field="text_input").matches.pair_count() == 3
+    assert scan_dataset(ds, field="output").matches.pair_count() == 2
+    both = scan_dataset(ds, field="both")
+    assert {(p.a, p.b) for p in both.matches.pairs()} == {(0, 1)}
+    assert both.matches.field == "both"
+    assert scan_dataset(ds, splits=["train"]).matches.pair_count() == 1
+    with pytest.raises(CuratorError, match="unknown field"):
+        scan_dataset(ds, field="prompt")
+    with pytest.raises(CuratorError, match="unknown split"):
+        scan_dataset(ds, splits=["dev"])
+
+
+def test_scan_records_version_and_round_trips():
+    texts = corpus(seed=2, bases=80, variants=60)
+    ds = Dataset.from_records(records_frame({"text_input": texts, "output": ["x"] * len(texts)}))
+    scan = scan_dataset(ds, threshold=88, scorer="token_sort_ratio")
+    assert scan.version == ds.version_hash()
+    assert scan.matches.scorer == "token_sort_ratio" and scan.matches.threshold == 88
+    assert DedupeScan.from_dict(json.loads(json.dumps(scan.to_dict()))) == scan
+    assert len(scan.clusters) > 5
+
+
+def test_scan_of_empty_dataset():
+    ds = Dataset.from_records(records_frame({"text_input": [], "output": []}))
+    scan = scan_dataset(ds)
+    assert scan.clusters == () and scan.matches.pair_count() == 0
