@@ -1,0 +1,88 @@
+"""The one registry of user actions: each name is shared by its key binding, the command palette,
+the help screen and the undo log (ops carry the name as their label).
+
+An action named ``move-split`` runs the method ``action_move_split`` of the screen that lists it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Action:
+    """A user action: its name, keys, one-line description and the help group it belongs to."""
+
+    name: str
+    keys: tuple[str, ...]
+    description: str
+    group: str
+    footer: str = ""  # a short label shown in the footer (empty: not in the footer)
+
+    @property
+    def method(self) -> str:
+        return self.name.replace("-", "_")
+
+    def binding(self) -> Binding:
+        return Binding(",".join(self.keys), self.method, self.footer or self.description, show=bool(self.footer),
+                       key_display=key_label(self.keys[0]), tooltip=self.description)
+
+
+def _a(name, keys, description, group, footer="") -> Action:
+    return Action(name, tuple(keys), description, group, footer)
+
+
+MAIN: tuple[Action, ...] = (
+    _a("cursor-down", ["down", "j"], "next example", "Move"),
+    _a("cursor-up", ["up", "k"], "previous example", "Move"),
+    _a("page-down", ["pagedown"], "one page down", "Move"),
+    _a("page-up", ["pageup"], "one page up", "Move"),
+    _a("go-top", ["g", "home"], "first example", "Move"),
+    _a("go-bottom", ["G", "end"], "last example", "Move"),
+    _a("search", ["slash"], "search input and output (prefix re: for a regex)", "Find", "search"),
+    _a("next-match", ["n"], "next search match", "Find"),
+    _a("previous-match", ["N"], "previous search match", "Find"),
+    _a("filter", ["f"], "filter by split, tag, finding, length or text", "Find", "filter"),
+    _a("clear", ["escape"], "clear the search, then the filter", "Find"),
+    _a("sort", ["o"], "sort by a column (again: reverse)", "Find"),
+    _a("select", ["s"], "select the example, move down", "Select"),
+    _a("toggle", ["t"], "toggle the selection of the example, move down", "Select"),
+    _a("unselect", ["u"], "unselect the example, move down", "Select"),
+    _a("select-all", ["S"], "select every example in the view", "Select"),
+    _a("unselect-all", ["U"], "clear the selection", "Select"),
+    _a("edit", ["e", "enter"], "edit input and output", "Edit", "edit"),
+    _a("add", ["a"], "add an example", "Edit"),
+    _a("duplicate", ["y"], "duplicate the example(s)", "Edit"),
+    _a("delete", ["d"], "mark for deletion (again: keep)", "Edit", "delete"),
+    _a("move-split", ["m"], "move to train / validation / test", "Edit"),
+    _a("tag", ["plus"], "add a tag", "Edit"),
+    _a("untag", ["minus"], "remove a tag", "Edit"),
+    _a("undo", ["ctrl+z"], "undo the last change", "Edit", "undo"),
+    _a("redo", ["ctrl+y"], "redo", "Edit"),
+    _a("save", ["ctrl+s"], "save the file (atomic)", "File", "save"),
+    _a("save-as", ["W"], "save as another file; the extension picks the format", "File"),
+    _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
+    _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
+    _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
+    _a("toggle-whitespace", ["w"], "show whitespace and line breaks in the detail", "Views"),
+    _a("help", ["question_mark", "f1"], "keys and actions", "App", "help"),
+    _a("quit", ["q"], "quit (asks when changes are unsaved)", "App", "quit"),
+)
+
+BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}
+
+# How key names read in the help screen.
+KEY_LABELS = {"slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",
+              "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter", "down": "↓", "up": "↑", "home": "Home",
+    "end": "End", "f1": "F1", "ctrl+z": "^z", "ctrl+y": "^y", "ctrl+s": "^s"}
+
+
+def key_label(key: str) -> str:
+    return KEY_LABELS.get(key, key)
+
+
+def bindings(actions: tuple[Action, ...] = MAIN) -> list[Binding]:
+    """Textual bindings for ``actions``."""
+    return [a.binding() for a in actions]

@@ -1,0 +1,219 @@
+"""The curator app: opens a dataset in a worker (with a loading screen), offers crash recovery, shows the
+main screen, and asks before quitting with unsaved changes. Every action is in the command palette."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, LoadingIndicator, Static
+
+from curator.core import recent
+from curator.core.demo import demo_copy
+from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions
+from curator.core.session import Session
+from curator.core.settings import Settings, load_settings
+from curator.tui.actions import MAIN, key_label
+from curator.tui.screens.main import MainScreen
+from curator.tui.screens.prompts import AskScreen
+from curator.tui.screens.start import StartScreen
+
+
+class ActionCommands(Provider):
+    """Every action of the registry, by name, in the command palette (ctrl+p)."""
+
+    def _actions(self):
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return []
+        return [(f"{a.name}  ({', '.join(key_label(k) for k in a.keys)})", a) for a in MAIN]
+
+    async def discover(self) -> Hits:
+        for title, action in self._actions():
+            yield DiscoveryHit(title, partial(self.screen.run_action, action.method), help=action.description)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action in self._actions():
+            score = max(matcher.match(title), matcher.match(action.description) * 0.8)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self.screen.run_action, action.method),
+                          help=action.description)
+
+
+class LoadingScreen(Screen[None]):
+    """Shown while a file loads in a worker."""
+
+    DEFAULT_CSS = """
+    LoadingScreen { align: center middle; }
+    LoadingScreen > Vertical { width: 70; height: auto; border: round $accent; padding: 1 2; }
+    LoadingScreen LoadingIndicator { height: 3; }
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        size = self.path.stat().st_size if self.path.exists() else 0
+        with Vertical():
+            yield Label(f"loading {self.path.name} ({size / 1e6:.1f} MB)…")
+            yield LoadingIndicator()
+
+
+class ErrorScreen(Screen[None]):
+    """A file that could not be opened: every problem with its location."""
+
+    DEFAULT_CSS = """
+    ErrorScreen { padding: 1 2; }
+    ErrorScreen #problems { height: 1fr; }
+    """
+    BINDINGS = [Binding("q,escape", "app.quit", "quit")]
+
+    def __init__(self, error: CuratorError) -> None:
+        super().__init__()
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        problems = self.error.problems
+        yield Label(f"[b red]cannot open: {len(problems)} problem{'s' if len(problems) > 1 else ''}[/]")
+        yield Static("\n".join(str(p) for p in problems[:200]), id="problems", markup=False)
+        yield Footer()
+
+
+class CuratorApp(App):
+    """The curator terminal app over one dataset file."""
+
+    TITLE = "curator"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+    BINDINGS = [Binding("ctrl+q", "quit_curator", "quit", show=False, priority=True)]
+
+    def __init__(self, path: str | Path | None = None, *, fmt: str | None = None,
+                 options: FormatOptions | None = None, settings: Settings | None = None,
+                 session: Session | None = None, theme: str = "textual-dark", run_slow_checks: bool = True,
+                 read_only: bool = False) -> None:
+        super().__init__()
+        self.path = Path(path) if path is not None else None
+        self.fmt, self.options, self.read_only = fmt, options, read_only
+        self.settings = settings
+        self.session = session
+        self.initial_theme = theme
+        self.run_slow_checks = run_slow_checks
+
+    def on_mount(self) -> None:
+        self.theme = self.initial_theme
+        if self.session is not None:
+            self.show_session(self.session)
+        elif self.path is not None:
+            self.load(self.path)
+        else:
+            self.push_screen(StartScreen(recent.recent_files(), demo_copy()), self._picked)
+
+    def _picked(self, path: Path | None) -> None:
+        if path is not None:
+            self.load(path)
+
+    # -- opening ---------------------------------------------------------------------------------------
+
+    def load(self, path: Path, read_only: bool | None = None) -> None:
+        self.path = path
+        self.push_screen(LoadingScreen(path))
+        self._load_worker(path, self.read_only if read_only is None else read_only)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_worker(self, path: Path, read_only: bool) -> None:
+        try:
+            session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True)
+        except CuratorError as exc:
+            self.call_from_thread(self._load_failed, path, exc)
+            return
+        self.call_from_thread(self.show_session, session)
+
+    def _load_failed(self, path: Path, error: CuratorError) -> None:
+        self.pop_screen()
+        if error.reason.startswith("in use by another curator"):
+            def answer(choice: str | None) -> None:
+                if choice == "read":
+                    self.load(path, read_only=True)
+                else:
+                    self.exit(return_code=1, message=str(error))
+
+            self.push_screen(AskScreen("File in use", str(error), [("read", "Read-only"), ("quit", "Quit")], "read"),
+                             answer)
+            return
+        self.push_screen(ErrorScreen(error))
+
+    def show_session(self, session: Session) -> None:
+        """Show the main screen for an open session, offering first to recover a crashed session's edits."""
+        if isinstance(self.screen, LoadingScreen):
+            self.pop_screen()
+        self.session = session
+        if self.settings is None:
+            self.settings = load_settings(session.path)
+        if not session.read_only:
+            self.remember_file(session.path)
+        if session.skipped:
+            self.notify(f"{len(session.skipped)} lines could not be read (first: {session.skipped[0]}); "
+                        "save to another file to keep the rest", severity="warning", timeout=10)
+        pending = session.recoverable()
+        if pending and pending.ops:
+            self._offer_recovery(session, pending)
+        else:
+            self.push_screen(MainScreen(session, self.settings, run_slow_checks=self.run_slow_checks))
+
+    def _offer_recovery(self, session: Session, pending) -> None:
+        def answer(choice: str | None) -> None:
+            if choice == "recover":
+                count = session.recover()
+                self.notify(f"recovered {count} unsaved change(s)", timeout=4)
+            elif choice == "discard":
+                session.discard_recovery()
+            self.push_screen(MainScreen(session, self.settings, run_slow_checks=self.run_slow_checks))
+
+        labels = ", ".join(pending.labels[-6:])
+        if pending.stale:
+            self.push_screen(AskScreen("Unsaved changes of an earlier session",
+                                       f"{len(pending.ops)} change(s) ({labels}) were made to an earlier version of "
+                                       "this file, which has changed since; they cannot be replayed.",
+                                       [("discard", "Discard them"), ("later", "Keep for later")], "later"), answer)
+        else:
+            self.push_screen(AskScreen("Recover unsaved changes?",
+                                       f"curator stopped without saving {len(pending.ops)} change(s): {labels}.",
+                                       [("recover", "Recover"), ("discard", "Discard"), ("later", "Later")],
+                                       "recover"), answer)
+
+    def remember_file(self, path: Path) -> None:
+        recent.remember(path)
+
+    # -- quitting --------------------------------------------------------------------------------------
+
+    def action_quit_curator(self) -> None:
+        """Quit, asking first when there are unsaved changes."""
+        session = self.session
+        if session is None or session.read_only or not session.dirty:
+            self.exit()
+            return
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+        def answer(choice: str | None) -> None:
+            if choice == "save" and main is not None:
+                main.save_to(None, then_quit=True)
+            elif choice == "discard":
+                session.discard_recovery()
+                self.exit()
+
+        changes = len(session.history.labels())
+        self.push_screen(AskScreen("Unsaved changes", f"{changes} unsaved change(s) to {session.path.name}.",
+                                   [("save", "Save and quit"), ("discard", "Discard and quit"),
+                                    ("cancel", "Cancel")], "save"), answer)
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()

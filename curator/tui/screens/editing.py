@@ -1,0 +1,253 @@
+"""The editing actions of the main screen: each builds an op named after its action and applies it
+through the session (journalled, undoable). Bulk actions act on the selection, else on the cursor row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+
+from curator.core.errors import CuratorError
+from curator.core.formats.registry import format_for_extension, lossy_fields
+from curator.core.model import SPLITS
+from curator.core.ops import AddRows, Batch, Op, SetField
+from curator.tui.screens.editor import EditorScreen
+from curator.tui.screens.prompts import AskScreen, BusyScreen, ChoicePrompt, TextPrompt
+
+
+class EditingActions:
+    """Mixed into MainScreen (which provides ``session``, ``state``, ``table``, ``data_changed``...)."""
+
+    # -- helpers ----------------------------------------------------------------------------------------
+
+    def targets(self) -> list[int]:
+        """The selected ids, else the cursor row's id."""
+        if self.state.selected:
+            return sorted(self.state.selected)
+        row = self.table.current
+        return [row.id] if row else []
+
+    def do(self, op: Op, keep_id: int | None = None, message: str | None = None) -> bool:
+        """Apply an op through the session; errors are shown, not raised."""
+        try:
+            self.session.apply(op)
+        except (CuratorError, ValueError) as exc:
+            self.notify(str(getattr(exc, "reason", exc)), title=op.label, severity="error")
+            return False
+        self.data_changed(keep_id)
+        if message:
+            self.notify(message, title=op.label, timeout=2)
+        return True
+
+    def _writable(self) -> bool:
+        if self.session.read_only:
+            self.notify("this file is open read-only", severity="error")
+            return False
+        return True
+
+    # -- editing ----------------------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        row = self.table.current
+        if row is None or not self._writable():
+            return
+        data = self.session.dataset.get(row.id)
+
+        def apply(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            ops = [SetField("edit", (row.id,), field, (value,))
+                   for field, value in zip(("text_input", "output"), result) if value != (data[field] or "")]
+            if ops:
+                self.do(ops[0] if len(ops) == 1 else Batch("edit", tuple(ops)), row.id)
+
+        self.app.push_screen(EditorScreen(f"edit example #{row.id}", data["text_input"] or "", data["output"] or "",
+                                          self.limits), apply)
+
+    def action_add(self) -> None:
+        if not self._writable():
+            return
+        splits = self.state.spec.filter.splits
+        split = next(iter(splits)) if len(splits) == 1 else "train"
+
+        def apply(result: tuple[str, str] | None) -> None:
+            if result is None or not any(result):
+                return
+            ds = self.session.dataset
+            (new_id,) = ds.reserve_ids(1)
+            row = ds.new_row(new_id, text_input=result[0], output=result[1], split=split)
+            if self.do(AddRows("add", (row,)), new_id, f"added example #{new_id}"):
+                self.go_to_example(new_id)
+
+        self.app.push_screen(EditorScreen(f"new example ({split})", "", "", self.limits), apply)
+
+    def action_duplicate(self) -> None:
+        ids = self.targets()
+        if not ids or not self._writable():
+            return
+        ds = self.session.dataset
+        new_ids = ds.reserve_ids(len(ids))
+        rows = []
+        for old, new in zip(ids, new_ids):
+            src = ds.get(old)
+            rows.append(ds.new_row(new, text_input=src["text_input"], output=src["output"], system=src["system"],
+                                   split=src["split"], tags=list(src["tags"] or []), note=src["note"]))
+        if self.do(AddRows("duplicate", tuple(rows)), new_ids[0], f"{len(rows)} duplicated"):
+            self.go_to_example(new_ids[0])
+
+    def action_delete(self) -> None:
+        ids = self.targets()
+        if not ids or not self._writable():
+            return
+        deleted = self.session.dataset.frame.filter(self.session.dataset.frame["id"].is_in(ids))["deleted"]
+        undelete = bool(deleted.all())
+        op = SetField.broadcast("delete", ids, "deleted", not undelete)
+        word = "kept" if undelete else "marked for deletion (gone when saved)"
+        if self.do(op, message=f"{len(ids)} {word}") and not self.state.selected:
+            self.table.move_to(self.table.cursor + 1)
+
+    def action_move_split(self) -> None:
+        ids = self.targets()
+        if not ids or not self._writable():
+            return
+
+        def apply(split: str | None) -> None:
+            if split:
+                self.do(SetField.broadcast("move-split", ids, "split", split), message=f"{len(ids)} moved to {split}")
+
+        self.app.push_screen(ChoicePrompt(f"Move {len(ids)} example(s) to", [(s, s) for s in SPLITS]), apply)
+
+    def action_tag(self) -> None:
+        ids = self.targets()
+        if not ids or not self._writable():
+            return
+
+        def apply(tag: str | None) -> None:
+            tag = (tag or "").strip()
+            if not tag:
+                return
+            current = self._tags_of(ids)
+            changed = [(i, tags + [tag]) for i, tags in zip(ids, current) if tag not in tags]
+            if changed:
+                self.do(SetField("tag", tuple(i for i, _ in changed), "tags", tuple(t for _, t in changed)),
+                        message=f"tagged {len(changed)} with {tag!r}")
+
+        known = ", ".join(self.state.tags()[:8])
+        self.app.push_screen(TextPrompt(f"Tag {len(ids)} example(s)", f"known tags: {known}" if known else ""), apply)
+
+    def action_untag(self) -> None:
+        ids = self.targets()
+        if not ids or not self._writable():
+            return
+        current = self._tags_of(ids)
+        present = sorted({t for tags in current for t in tags})
+        if not present:
+            self.notify("no tags to remove", severity="warning")
+            return
+
+        def apply(tag: str | None) -> None:
+            if not tag:
+                return
+            changed = [(i, [t for t in tags if t != tag]) for i, tags in zip(ids, current) if tag in tags]
+            self.do(SetField("untag", tuple(i for i, _ in changed), "tags", tuple(t for _, t in changed)),
+                    message=f"removed {tag!r} from {len(changed)}")
+
+        self.app.push_screen(ChoicePrompt("Remove which tag?", [(t, t) for t in present]), apply)
+
+    def _tags_of(self, ids: list[int]) -> list[list[str]]:
+        ds = self.session.dataset
+        return [list(t or []) for t in ds.frame["tags"].gather(ds.positions(ids)).to_list()]
+
+    def action_undo(self) -> None:
+        op = self.session.undo()
+        if op is None:
+            self.notify("nothing to undo", severity="warning", timeout=2)
+            return
+        self.data_changed()
+        self.notify(f"undid {op.label}", timeout=2)
+
+    def action_redo(self) -> None:
+        op = self.session.redo()
+        if op is None:
+            self.notify("nothing to redo", severity="warning", timeout=2)
+            return
+        self.data_changed()
+        self.notify(f"redid {op.label}", timeout=2)
+
+    # -- saving ----------------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self._writable():
+            self.save_to(None)
+
+    def action_save_as(self) -> None:
+        if not self._writable():
+            return
+
+        def apply(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            if not target.is_absolute():
+                target = self.session.path.parent / target
+            try:
+                fmt = format_for_extension(target)
+            except CuratorError as exc:
+                self.notify(exc.reason, title="save as", severity="error")
+                return
+            lost = lossy_fields(self.session.dataset.records(), fmt)
+            if lost:
+                def confirm(answer: str | None) -> None:
+                    if answer == "save":
+                        self.save_to(target, fmt, allow_lossy=True)
+
+                self.app.push_screen(AskScreen("Save as " + target.name, f"{fmt} cannot hold {', '.join(lost)}; "
+                                               "those fields will be dropped from the new file.",
+                                               [("save", "Save anyway"), ("cancel", "Cancel")], "cancel"), confirm)
+            else:
+                self.save_to(target, fmt)
+
+        self.app.push_screen(TextPrompt("Save as", "the extension picks the format: .jsonl .json .csv .tsv .parquet",
+                                        str(self.session.path)), apply)
+
+    def save_to(self, path: Path | None, fmt: str | None = None, *, allow_lossy: bool = False,
+                then_quit: bool = False) -> None:
+        """Save in a worker; the screen shows ``saving…`` and edits wait until it is done."""
+        self.progress_text = "saving…"
+        self.refresh_all(detail=False)
+        self.app.push_screen(BusyScreen("saving…"))
+        self._save_worker(path, fmt, allow_lossy, then_quit)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save_worker(self, path, fmt, allow_lossy, then_quit) -> None:
+        try:
+            written = self.session.save(path, fmt, allow_lossy=allow_lossy)
+            error = None
+        except (CuratorError, OSError) as exc:
+            written, error = None, str(getattr(exc, "reason", exc))
+        self.app.call_from_thread(self._saved, written, error, then_quit)
+
+    def _saved(self, written: Path | None, error: str | None, then_quit: bool) -> None:
+        self.app.pop_screen()
+        self.progress_text = ""
+        if error:
+            self.notify(error, title="not saved", severity="error", timeout=8)
+        else:
+            self.state.selected &= set(self.session.dataset.frame["id"].to_list())
+            self.data_changed()
+            self.notify(f"saved {written.name}", timeout=2)
+            self.app.remember_file(written)
+            if then_quit:
+                self.app.exit()
+        self.refresh_all()
+
+    def action_split_dataset(self) -> None:
+        if not self._writable():
+            return
+        from curator.tui.screens.split import SplitScreen
+
+        def apply(result) -> None:
+            if result is not None:
+                self.do(result, message="split applied (undo with ctrl+z)")
+
+        self.app.push_screen(SplitScreen(self.session, self.settings), apply)

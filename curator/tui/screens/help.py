@@ -1,0 +1,55 @@
+"""The help screen: every action of the registry with its keys, grouped, plus the undo log."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from curator.tui.actions import MAIN, Action, key_label
+
+
+def help_table(actions: tuple[Action, ...]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    group = None
+    for action in actions:
+        if action.group != group:
+            if group is not None:
+                table.add_row("", "", "")
+            table.add_row(Text(action.group, style="bold underline"), "", "")
+            group = action.group
+        table.add_row(" ".join(key_label(k) for k in action.keys), Text(action.name, style="cyan"), action.description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and actions; escape, q or ? closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; background: $background 60%; }
+    HelpScreen > VerticalScroll { width: 100; max-width: 96%; height: 90%; border: thick $accent;
+                                  background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "close")]
+
+    def __init__(self, undo_log: list[str]) -> None:
+        super().__init__()
+        self.undo_log = undo_log
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "curator · keys (every action is also in the command palette, ctrl+p)"
+            yield Static(help_table(MAIN))
+            log = ", ".join(self.undo_log[-12:]) if self.undo_log else "nothing yet"
+            yield Static(Text.assemble(("\nundo log (newest last): ", "bold"), log))
+            yield Static(Text("\nescape closes this screen", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

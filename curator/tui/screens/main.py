@@ -1,0 +1,385 @@
+"""The main screen: the example table, the detail pane, the status bar, and every browsing action.
+
+Editing actions live in ``curator.tui.screens.editing`` (a mixin); both read their names and keys from
+``curator.tui.actions``. Checks run in thread workers that post ``ChecksDone``; nothing here blocks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from curator.core.checks import run_checks
+from curator.core.checks.limits import limits_for
+from curator.core.errors import CuratorError
+from curator.core.model import Finding
+from curator.core.session import Session
+from curator.core.settings import Settings
+from curator.core.view import SORT_NAMES, Filter
+from curator.tui.actions import MAIN, bindings
+from curator.tui.screens.editing import EditingActions
+from curator.tui.screens.filter import FilterScreen
+from curator.tui.screens.help import HelpScreen
+from curator.tui.screens.prompts import ChoicePrompt
+from curator.tui.view_state import ViewState
+from curator.tui.widgets.detail_pane import DetailPane
+from curator.tui.widgets.example_table import ExampleTable
+from curator.tui.widgets.status_bar import StatusBar
+
+
+class SearchBar(Input):
+    """The ``/`` search line: enter searches, escape closes it."""
+
+    BINDINGS = [Binding("escape", "close", "close search", show=False)]
+
+    def action_close(self) -> None:
+        self.display = False
+        self.screen.query_one(ExampleTable).focus()
+
+
+class MainScreen(EditingActions, Screen):
+    """Browse, search, filter, select and edit the examples of one session."""
+
+    BINDINGS = bindings(MAIN)
+    CSS_PATH = "main.tcss"
+
+    class ChecksDone(Message):
+        """A check worker finished (``slow`` for near-duplicates and leakage)."""
+
+        def __init__(self, findings: list[Finding], slow: bool, generation: int) -> None:
+            self.findings, self.slow, self.generation = findings, slow, generation
+            super().__init__()
+
+    class Progress(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
+    def __init__(self, session: Session, settings: Settings, *, run_slow_checks: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings
+        self.state = ViewState(session)
+        self.limits = limits_for(settings.target)
+        self.whitespace = False
+        self.progress_text = ""
+        self.run_slow_checks = run_slow_checks
+        self._generation = 0  # bumps on every data change, so stale check results are dropped
+        self._recheck_timer = None
+
+    # -- layout ------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title-bar")
+        yield ExampleTable(self.state, id="table")
+        yield DetailPane(id="detail")
+        search = SearchBar(placeholder="search input and output · re: for a regex · enter to search", id="search-bar")
+        search.cursor_blink = False
+        search.display = False
+        yield search
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> ExampleTable:
+        return self.query_one(ExampleTable)
+
+    def on_mount(self) -> None:
+        self.state.recompute()
+        self.table.invalidate()
+        self.table.focus()
+        self.refresh_all(detail=True)
+        self.check_fast()
+        if self.run_slow_checks:
+            self.check_slow()
+
+    # -- refreshing ------------------------------------------------------------------------------------
+
+    def refresh_all(self, *, detail: bool = True) -> None:
+        """Repaint the title, the status bar and (optionally) the detail pane from the state."""
+        spec = self.state.spec
+        parts = [f"[b]{self.session.path.name}[/b]"]
+        if spec.filter.active:
+            parts.append(f"filter: {spec.filter.describe()}  [dim](esc clears)[/dim]")
+        if spec.sort != "id" or spec.descending:
+            parts.append(f"sort: {spec.sort}{' ↓' if spec.descending else ''}")
+        if self.state.pattern:
+            parts.append(f"search: {'re:' if self.state.regex else ''}{self.state.pattern!r} "
+                         f"({len(self.state.matches):,} matches)")
+        self.query_one("#title-bar", Static).update("  ·  ".join(parts))
+        self.query_one(StatusBar).update_state(
+            file=str(self.session.path.name), total=len(self.session.dataset.active()), shown=len(self.state.ids),
+            selected=len(self.state.selected), changes=len(self.session.history.labels()),
+            target=self.settings.target, read_only=self.session.read_only, progress=self.progress_text)
+        if detail:
+            self.refresh_detail()
+
+    def refresh_detail(self) -> None:
+        row = self.table.current
+        data = self.session.dataset.get(row.id) if row else None
+        findings = self.state.by_id.get(row.id, []) if row else []
+        self.query_one(DetailPane).show(data, findings, self.limits, whitespace=self.whitespace,
+                                        pattern=self.state.pattern, regex=self.state.regex)
+
+    def on_example_table_cursor_moved(self, message: ExampleTable.CursorMoved) -> None:
+        self.refresh_detail()
+
+    def reload_view(self, keep_id: int | None = None) -> None:
+        """Recompute the view and keep the cursor on ``keep_id`` (or the current example) when still shown."""
+        current = self.table.current
+        keep_id = keep_id if keep_id is not None else (current.id if current else None)
+        self.state.recompute()
+        index = self.state.index_of(keep_id) if keep_id is not None else None
+        self.table.invalidate()
+        if index is not None:
+            self.table.move_to(index)
+        else:
+            self.table.move_to(min(self.table.cursor, max(0, len(self.state.ids) - 1)))
+        self.refresh_all()
+
+    def data_changed(self, keep_id: int | None = None) -> None:
+        """After an op: new view, new marks, and a fresh run of the fast checks shortly after."""
+        self._generation += 1
+        self.reload_view(keep_id)
+        if self._recheck_timer is not None:
+            self._recheck_timer.stop()
+        self._recheck_timer = self.set_timer(0.4, self.check_fast)
+
+    # -- checks --------------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="fast-checks")
+    def check_fast(self) -> None:
+        generation = self._generation
+        findings = run_checks(self.session.dataset, self.settings, skip_slow=True)
+        self.post_message(self.ChecksDone(findings, False, generation))
+
+    @work(thread=True, exclusive=True, group="slow-checks")
+    def check_slow(self) -> None:
+        worker = get_current_worker()
+        generation = self._generation
+        last = [0.0]
+
+        def progress(fraction: float, stage: str) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.2:
+                last[0] = now
+                self.post_message(self.Progress(f"checking {stage} {fraction:4.0%}"))
+
+        try:
+            findings = run_checks(self.session.dataset, self.settings, progress=progress,
+                                  cancel=lambda: worker.is_cancelled)
+        except Exception as exc:  # Cancelled, or a failure to show rather than crash the app
+            self.post_message(self.Progress("" if worker.is_cancelled else f"checks failed: {exc}"))
+            return
+        self.post_message(self.ChecksDone(findings, True, generation))
+
+    def on_main_screen_progress(self, message: Progress) -> None:
+        self.progress_text = message.text
+        self.refresh_all(detail=False)
+
+    def on_main_screen_checks_done(self, message: ChecksDone) -> None:
+        if message.slow:
+            self.progress_text = "" if message.generation == self._generation else "near-duplicates: rerun with c"
+        elif message.generation != self._generation:
+            return
+        self.state.set_findings(message.findings, message.slow)
+        if self.state.spec.filter.rule or self.state.spec.sort == "findings":
+            self.reload_view()
+        else:
+            self.table.invalidate()
+            self.refresh_all()
+
+    # -- moving --------------------------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.table.move_to(self.table.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.table.move_to(self.table.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.table.move_to(self.table.cursor + self.table.page)
+
+    def action_page_up(self) -> None:
+        self.table.move_to(self.table.cursor - self.table.page)
+
+    def action_go_top(self) -> None:
+        self.table.move_to(0)
+
+    def action_go_bottom(self) -> None:
+        self.table.move_to(len(self.state.ids) - 1)
+
+    def go_to_example(self, example_id: int) -> bool:
+        """Put the cursor on an example, clearing the filter if it hides it; False when it does not exist."""
+        if example_id not in self.session.dataset:
+            return False
+        if self.state.index_of(example_id) is None:
+            self.state.spec = replace(self.state.spec, filter=Filter())
+            self.reload_view(example_id)
+        index = self.state.index_of(example_id)
+        self.table.move_to(index or 0)
+        return True
+
+    # -- search -------------------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.query_one(SearchBar)
+        bar.display = True
+        bar.value = ("re:" if self.state.regex else "") + self.state.pattern
+        bar.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search-bar":
+            return
+        event.input.display = False
+        self.table.focus()
+        self.set_search(event.value)
+
+    def set_search(self, text: str) -> None:
+        """Search for ``text`` (``re:`` prefix for a regex) and move to the first match at or after the cursor."""
+        regex = text.startswith("re:")
+        pattern = text[3:] if regex else text
+        old = (self.state.pattern, self.state.regex)
+        self.state.pattern, self.state.regex = pattern, regex
+        try:
+            self.state.rematch()
+        except CuratorError as exc:
+            self.state.pattern, self.state.regex = old
+            self.notify(exc.reason, title="search", severity="error")
+            return
+        self.table.search_pattern, self.table.search_regex = pattern, regex
+        self.table.invalidate()
+        if pattern and not len(self.state.matches):
+            self.notify(f"no match for {pattern!r}", title="search", severity="warning")
+        elif pattern:
+            self._jump_match(forward=True, include_current=True)
+        self.refresh_all()
+
+    def _jump_match(self, forward: bool, include_current: bool = False) -> None:
+        matches = self.state.matches
+        if not len(matches):
+            self.notify("no search matches (/ to search)", severity="warning")
+            return
+        cursor = self.table.cursor
+        if forward:
+            k = np.searchsorted(matches, cursor, side="left" if include_current else "right")
+            target = matches[k] if k < len(matches) else matches[0]
+        else:
+            k = np.searchsorted(matches, cursor, side="left") - 1
+            target = matches[k] if k >= 0 else matches[-1]
+        self.table.move_to(int(target))
+
+    def action_next_match(self) -> None:
+        self._jump_match(forward=True)
+
+    def action_previous_match(self) -> None:
+        self._jump_match(forward=False)
+
+    # -- filter and sort -------------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        def apply(result: Filter | None) -> None:
+            if result is not None:
+                self.apply_filter(result)
+
+        self.app.push_screen(FilterScreen(self.state.spec.filter, self.state.tags(), self.state.rule_counts()), apply)
+
+    def apply_filter(self, flt: Filter) -> None:
+        self.state.spec = replace(self.state.spec, filter=flt)
+        try:
+            self.reload_view()
+        except CuratorError as exc:
+            self.notify(exc.reason, title="filter", severity="error")
+            self.state.spec = replace(self.state.spec, filter=Filter())
+            self.reload_view()
+
+    def action_clear(self) -> None:
+        if self.state.pattern:
+            self.set_search("")
+        elif self.state.spec.filter.active:
+            self.apply_filter(Filter())
+        elif self.state.selected:
+            self.action_unselect_all()
+
+    def action_sort(self) -> None:
+        current = self.state.spec
+
+        def apply(name: str | None) -> None:
+            if name is None:
+                return
+            descending = not current.descending if name == current.sort else name in ("findings", "input length",
+                                                                                          "output length")
+            self.state.spec = replace(current, sort=name, descending=descending)
+            self.reload_view()
+
+        choices = [(n, f"{n}{'  (current: press again to reverse)' if n == current.sort else ''}") for n in SORT_NAMES]
+        self.app.push_screen(ChoicePrompt("Sort by", choices), apply)
+
+    # -- selection ------------------------------------------------------------------------------------------
+
+    def _select(self, mode: str) -> None:
+        row = self.table.current
+        if row is None:
+            return
+        if mode == "select" or (mode == "toggle" and row.id not in self.state.selected):
+            self.state.selected.add(row.id)
+        else:
+            self.state.selected.discard(row.id)
+        self.table.invalidate()
+        self.table.move_to(self.table.cursor + 1)
+        self.refresh_all(detail=False)
+
+    def action_select(self) -> None:
+        self._select("select")
+
+    def action_toggle(self) -> None:
+        self._select("toggle")
+
+    def action_unselect(self) -> None:
+        self._select("unselect")
+
+    def action_select_all(self) -> None:
+        self.state.selected.update(int(i) for i in self.state.ids)
+        self.table.invalidate()
+        self.refresh_all(detail=False)
+
+    def action_unselect_all(self) -> None:
+        self.state.selected.clear()
+        self.table.invalidate()
+        self.refresh_all(detail=False)
+
+    # -- views ---------------------------------------------------------------------------------------------
+
+    def action_toggle_whitespace(self) -> None:
+        self.whitespace = not self.whitespace
+        self.refresh_detail()
+
+    def action_recheck(self) -> None:
+        self.progress_text = "checking…"
+        self.refresh_all(detail=False)
+        self.check_fast()
+        self.check_slow()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.session.history.labels()))
+
+    def action_frequencies(self) -> None:
+        from curator.tui.screens.frequency import FrequencyScreen
+
+        def apply(result: Filter | None) -> None:
+            if result is not None:
+                self.apply_filter(result)
+
+        self.app.push_screen(FrequencyScreen(self.session.dataset.active()), apply)
+
+    def action_quit(self) -> None:
+        self.app.action_quit_curator()

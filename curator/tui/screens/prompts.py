@@ -1,0 +1,125 @@
+"""Small modal dialogs: a question with a few answers, a line of text, a choice from a list."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, LoadingIndicator, OptionList
+from textual.widgets.option_list import Option
+
+DIALOG_CSS = """
+{name} {{ align: center middle; background: $background 60%; }}
+{name} > Vertical {{ width: 64; max-width: 95%; height: auto; max-height: 90%; border: thick $accent;
+                    background: $surface; padding: 1 2; }}
+{name} .title {{ text-style: bold; width: 1fr; margin-bottom: 1; }}
+{name} .message {{ width: 1fr; margin-bottom: 1; }}
+{name} .hint {{ color: $text-muted; width: 1fr; }}
+{name} Horizontal {{ height: auto; align-horizontal: right; }}
+{name} Button {{ margin-left: 1; min-width: 10; }}
+{name} OptionList {{ height: auto; max-height: 14; }}
+"""
+
+
+class AskScreen(ModalScreen[str | None]):
+    """A question answered by one of several buttons; each answer has a key (its first letter)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AskScreen")
+    BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
+
+    def __init__(self, title: str, message: str, answers: list[tuple[str, str]], default: str | None = None) -> None:
+        """``answers`` are (value, label) pairs; the label's first letter is its key."""
+        super().__init__()
+        self.title_text, self.message, self.answers, self.default = title, message, answers, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Label(self.message, classes="message")
+            with Horizontal():
+                for value, label in self.answers:
+                    yield Button(label, id=f"answer-{value}", variant="primary" if value == self.default else "default")
+
+    def on_mount(self) -> None:
+        if self.default:
+            self.query_one(f"#answer-{self.default}", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id.removeprefix("answer-"))
+
+    def on_key(self, event) -> None:
+        for value, label in self.answers:
+            if event.character and event.character.lower() == label[0].lower():
+                event.stop()
+                self.dismiss(value)
+                return
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text (enter accepts, escape cancels)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
+    BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
+
+    def __init__(self, title: str, hint: str = "", value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text, self.hint, self.value, self.placeholder = title, hint, value, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            field = Input(self.value, placeholder=self.placeholder)
+            field.cursor_blink = False
+            yield field
+            if self.hint:
+                yield Label(self.hint, classes="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ChoicePrompt(ModalScreen[str | None]):
+    """Pick one value from a list (enter picks, escape cancels)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChoicePrompt")
+    BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "") -> None:
+        """``choices`` are (value, label) pairs."""
+        super().__init__()
+        self.title_text, self.choices, self.hint = title, choices, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield OptionList(*[Option(label, id=value) for value, label in self.choices])
+            if self.hint:
+                yield Label(self.hint, classes="hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class BusyScreen(ModalScreen[None]):
+    """Holds the keys while something that must not be interrupted runs (a save); the caller pops it."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="BusyScreen")
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.message, classes="title")
+            yield LoadingIndicator()

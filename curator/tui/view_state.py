@@ -1,0 +1,104 @@
+"""What the main screen shows of a session: the current view's ids, the selection and the findings.
+
+It is the table's ``RowSource``: rows are fetched from the dataset frame only for the visible slice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import polars as pl
+
+from curator.core.model import Finding
+from curator.core.session import Session
+from curator.core.view import ViewSpec, compute_view, search
+from curator.tui.widgets.example_table import Row
+
+SLOW_RULE_PREFIXES = ("near-dup.", "leakage.")
+
+
+class ViewState:
+    """The visible ids (filtered and sorted), the selected ids, the search matches and findings by id."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.spec = ViewSpec()
+        self.ids = np.empty(0, dtype=np.int64)
+        self.selected: set[int] = set()
+        self.pattern = ""
+        self.regex = False
+        self.matches = np.empty(0, dtype=np.int64)
+        self.fast: list[Finding] = []
+        self.slow: list[Finding] = []
+        self.by_id: dict[int, list[Finding]] = {}
+        self.by_rule: dict[str, set[int]] = {}
+        self.output_width = 20
+
+    @property
+    def dataset(self):
+        return self.session.dataset
+
+    # -- the view --------------------------------------------------------------------------------------
+
+    def recompute(self) -> None:
+        """Rebuild the visible ids from the spec (after a change of filter, sort or data)."""
+        counts = {i: len(fs) for i, fs in self.by_id.items()}
+        self.ids = compute_view(self.dataset, self.spec, counts, self.by_rule)
+        lengths = self.dataset.frame["output"].fill_null("").str.len_chars()
+        self.output_width = int(lengths.quantile(0.9) or 0) if lengths.len() else 20
+        self.rematch()
+
+    def rematch(self) -> None:
+        self.matches = search(self.dataset, self.ids, self.pattern, self.regex) if self.pattern else np.empty(0, np.int64)
+
+    def index_of(self, example_id: int) -> int | None:
+        hits = np.flatnonzero(self.ids == example_id)
+        return int(hits[0]) if len(hits) else None
+
+    # -- RowSource ---------------------------------------------------------------------------------------
+
+    def row_count(self) -> int:
+        return len(self.ids)
+
+    def rows(self, start: int, end: int) -> list[Row]:
+        chunk = self.ids[start:end]
+        if not len(chunk):
+            return []
+        ds = self.dataset
+        part = ds.frame[ds.positions(chunk).tolist()].select(
+            "id", "split", pl.col("text_input").fill_null(""), pl.col("output").fill_null(""), "deleted")
+        edited = ds.edited_ids()
+        out = []
+        for example_id, split, text_input, output, deleted in part.iter_rows():
+            out.append(Row(example_id, split, text_input, output, len(text_input), len(output),
+                           len(self.by_id.get(example_id, ())), example_id in self.selected,
+                           example_id in edited, ds.is_added(example_id), bool(deleted)))
+        return out
+
+    # -- findings ------------------------------------------------------------------------------------
+
+    def set_findings(self, findings: list[Finding], slow: bool) -> None:
+        """Take new check results: fast ones replace the fast ones, slow ones the slow ones."""
+        if slow:
+            self.slow = [f for f in findings if f.rule.startswith(SLOW_RULE_PREFIXES)]
+        else:
+            self.fast = [f for f in findings if not f.rule.startswith(SLOW_RULE_PREFIXES)]
+        by_id: dict[int, list[Finding]] = defaultdict(list)
+        by_rule: dict[str, set[int]] = defaultdict(set)
+        for f in (*self.fast, *self.slow):
+            for i in f.ids:
+                by_id[i].append(f)
+            by_rule[f.rule].update(f.ids)
+        self.by_id, self.by_rule = dict(by_id), dict(by_rule)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [*self.fast, *self.slow]
+
+    def rule_counts(self) -> list[tuple[str, int]]:
+        return sorted(((rule, len(ids)) for rule, ids in self.by_rule.items()), key=lambda x: (-x[1], x[0]))
+
+    def tags(self) -> list[str]:
+        tags = self.dataset.frame["tags"].explode().drop_nulls().unique().sort()
+        return tags.to_list()

@@ -1,0 +1,113 @@
+"""The detail pane: the cursor row's full input and output, their lengths against the target's limits,
+and the row's findings. A toggle shows whitespace and line breaks; search matches are highlighted."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from curator.core.model import Finding, Severity
+from curator.core.view import match_spans
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def show_whitespace(text: str) -> str:
+    """Make spaces, tabs and line breaks visible (· → ⏎), keeping the line breaks."""
+    return text.replace(" ", "·").replace("\t", "→").replace("\r\n", "⏎\n").replace("\n", "⏎\n")
+
+
+def count_line(label: str, value: str, limit: int | None, tokens: int | None = None) -> Text:
+    """``input · 1,234 / 40,000 chars``, red when over the limit."""
+    n = len(value)
+    text = Text(f"{label} ", style="bold")
+    if limit is not None:
+        text.append(f"{n:,} / {limit:,} chars", style="bold red" if n > limit else "dim")
+    else:
+        text.append(f"{n:,} chars", style="dim")
+    if tokens is not None:
+        text.append(f" · ~{tokens:,} tokens", style="dim")
+    return text
+
+
+class TextPanel(VerticalScroll):
+    """A titled, scrollable, wrapped text."""
+
+    DEFAULT_CSS = """
+    TextPanel { width: 1fr; height: 1fr; border: round $panel-lighten-2; padding: 0 1; }
+    TextPanel:focus { border: round $accent; }
+    TextPanel > Static { width: 1fr; }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = title
+        self._body = Static("", markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield self._body
+
+    def show(self, value: str, subtitle: Text, whitespace: bool, pattern: str, regex: bool) -> None:
+        shown = show_whitespace(value) if whitespace else value
+        text = Text(shown)
+        if pattern:
+            for a, b in match_spans(shown, pattern, regex):
+                text.stylize("black on yellow", a, b)
+        self._body.update(text)
+        self.border_subtitle = subtitle.plain
+        self.scroll_home(animate=False)
+
+
+class DetailPane(Widget):
+    """Input and output side by side, with findings below."""
+
+    DEFAULT_CSS = """
+    DetailPane { height: 45%; min-height: 7; }
+    DetailPane > Horizontal { height: 1fr; }
+    DetailPane > #findings { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield TextPanel("input", id="input-panel")
+            yield TextPanel("output", id="output-panel")
+        yield Static("", id="findings", markup=False)
+
+    def show(self, row: dict | None, findings: list[Finding], limits: dict[str, int], *, whitespace: bool = False,
+             pattern: str = "", regex: bool = False) -> None:
+        """Show an example (``row`` is a dataset row dict; None shows an empty pane)."""
+        input_panel = self.query_one("#input-panel", TextPanel)
+        output_panel = self.query_one("#output-panel", TextPanel)
+        notes = self.query_one("#findings", Static)
+        if row is None:
+            input_panel.show("", Text("no example"), False, "", False)
+            output_panel.show("", Text(""), False, "", False)
+            notes.update("")
+            return
+        text_input, output = row["text_input"] or "", row["output"] or ""
+        tokens = (len(text_input.encode()) + len(output.encode()) + 2) // 3
+        title = f"input · #{row['id']} · {row['split']}"
+        if row.get("tags"):
+            title += " · " + " ".join(f"#{t}" for t in row["tags"])
+        if row.get("deleted"):
+            title += " · DELETED (until saved)"
+        input_panel.border_title = title
+        input_panel.show(text_input, count_line("", text_input, limits.get("input_chars"), tokens), whitespace,
+                         pattern, regex)
+        output_panel.show(output, count_line("", output, limits.get("output_chars")), whitespace, pattern, regex)
+        lines = Text()
+        for f in findings[:4]:
+            if lines:
+                lines.append("\n")
+            lines.append(f"{f.severity.value:<8}", SEVERITY_STYLE[f.severity])
+            lines.append(f"{f.rule}  {f.message}")
+            if f.fix:
+                lines.append(f"  (fix: {f.fix.label})", "dim")
+        if len(findings) > 4:
+            lines.append(f"\n… {len(findings) - 4} more")
+        if not findings:
+            lines.append("no findings", "dim")
+        notes.update(lines)

@@ -1,0 +1,34 @@
+"""The status bar: file, example count, view and selection counts, unsaved changes, target, progress."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusBar(Static):
+    """One line of state; the screen calls ``update_state`` whenever something it shows changes."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def update_state(self, *, file: str, total: int, shown: int, selected: int, changes: int, target: str,
+                     read_only: bool = False, progress: str = "") -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(file, "bold")
+        text.append(f"  {total:,} examples")
+        if shown != total:
+            text.append(f" · {shown:,} shown", "bold")
+        if selected:
+            text.append(f" · {selected:,} selected", "bold")
+        if read_only:
+            text.append("  read-only", "bold red")
+        elif changes:
+            text.append(f"  ● {changes} unsaved", "bold yellow")
+        else:
+            text.append("  saved", "dim")
+        text.append(f"  target {target}", "dim")
+        if progress:
+            text.append(f"  {progress}", "italic")
+        self.update(text)

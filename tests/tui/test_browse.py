@@ -1,0 +1,175 @@
+"""Pilot tests of browsing: moving, search, filter, sort, selection, detail pane, help and palette."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from curator.core.view import Filter
+from curator.tui.screens.filter import FilterScreen
+from curator.tui.screens.frequency import FrequencyScreen
+from curator.tui.screens.help import HelpScreen
+from curator.tui.widgets.detail_pane import DetailPane, TextPanel
+from tests.tui.helpers import copy_fixture, make_app, settle, until_main
+
+SIZE = (120, 40)
+
+
+async def test_open_shows_rows_and_moves(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        table = main.table
+        n = len(app.session.dataset)
+        assert table.source.row_count() == n
+        await pilot.press("j", "j", "down")
+        assert table.cursor == 3
+        await pilot.press("k")
+        assert table.cursor == 2
+        await pilot.press("G")
+        assert table.cursor == n - 1
+        await pilot.press("g")
+        assert table.cursor == 0
+        await pilot.press("pagedown")
+        assert table.cursor == table.page
+        # the detail pane shows the cursor row's full text
+        row = app.session.dataset.get(table.current.id)
+        body = main.query_one("#input-panel", TextPanel)._body
+        assert str(body.render()) == row["text_input"]
+        assert "/ 40,000 chars" in main.query_one("#input-panel", TextPanel).border_subtitle
+
+
+async def test_search_next_previous_and_clear(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        texts = app.session.dataset.frame["text_input"].to_list()
+        outputs = app.session.dataset.frame["output"].to_list()
+        expected = [i for i, (a, b) in enumerate(zip(texts, outputs)) if "the" in a.lower() or "the" in b.lower()]
+        await pilot.press("slash", *"the", "enter")
+        assert main.state.matches.tolist() == expected
+        assert main.table.cursor == expected[0]
+        await pilot.press("n")
+        assert main.table.cursor == expected[1]
+        await pilot.press("N", "N")
+        assert main.table.cursor == expected[-1]  # wraps around
+        assert main.table.search_pattern == "the"
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"re:^t.e ", "enter")  # a regex
+        assert main.state.regex and len(main.state.matches) > 0
+        await pilot.press("escape")
+        assert main.state.pattern == "" and main.table.search_pattern == ""
+
+
+async def test_filter_form_combines_and_escape_clears(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        total = main.state.row_count()
+        await pilot.press("f")
+        form = app.screen
+        assert isinstance(form, FilterScreen)
+        form.query_one("#text").value = "service"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        frame = app.session.dataset.frame
+        want = [i for i, t, o in zip(frame["id"], frame["text_input"], frame["output"])
+                if "service" in t.lower() or "service" in o.lower()]
+        assert main.state.ids.tolist() == want and 0 < len(want) < total
+        assert "service" in str(main.query_one("#title-bar").render())
+        # a second condition narrows further
+        main.apply_filter(Filter(text="service", output_equals="negative"))
+        assert set(main.state.ids.tolist()) <= set(want)
+        await pilot.press("escape")
+        assert main.state.row_count() == total
+
+
+async def test_sort_by_input_length(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        options.highlighted = [o.id for o in options._options].index("input length")
+        await pilot.press("enter")
+        await pilot.pause()
+        lengths = [len(app.session.dataset.get(int(i))["text_input"]) for i in main.state.ids]
+        assert lengths == sorted(lengths, reverse=True)
+
+
+async def test_selection_keys(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("s", "s", "t")
+        assert main.state.selected == {0, 1, 2} and main.table.cursor == 3
+        await pilot.press("k", "t")  # toggles row 2 off
+        assert main.state.selected == {0, 1}
+        await pilot.press("g", "u")
+        assert main.state.selected == {1}
+        await pilot.press("S")
+        assert len(main.state.selected) == main.state.row_count()
+        await pilot.press("U")
+        assert main.state.selected == set()
+        assert "selected" not in str(main.query_one("#status").render())
+
+
+async def test_whitespace_toggle(tmp_path):
+    path = tmp_path / "ws.jsonl"
+    path.write_text('{"text_input": "a b\\tc\\nd", "output": "x"}\n' * 3)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        body = main.query_one("#input-panel", TextPanel)._body
+        assert str(body.render()) == "a b\tc\nd"
+        await pilot.press("w")
+        assert str(body.render()) == "a·b→c⏎\nd"
+
+
+async def test_findings_shown_for_the_row(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_text('{"text_input": " padded ", "output": "x"}\n{"text_input": "ok", "output": "y"}\n')
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        assert main.table.row(0).findings >= 1
+        assert "basic.whitespace" in str(main.query_one(DetailPane).query_one("#findings").render())
+
+
+async def test_help_lists_every_action_and_palette_runs_one(tmp_path):
+    from curator.tui.actions import MAIN
+
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=(120, 70)) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=200, record=True)
+        for static in app.screen.query("Static"):
+            console.print(static.content)
+        text = console.export_text()
+        for action in MAIN:
+            assert action.name in text and action.description.split(" (")[0] in text
+        await pilot.press("escape")
+        assert app.screen is main
+        await pilot.press("ctrl+p")
+        await pilot.press(*"select-all")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(main.state.selected) == main.state.row_count()
+
+
+async def test_frequency_enter_filters_table(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, FrequencyScreen)
+        await pilot.press("enter")  # the most frequent output
+        await pilot.pause()
+        outputs = app.session.dataset.frame["output"].to_list()
+        top = max(set(outputs), key=lambda o: (outputs.count(o), -ord(o[0])))
+        shown = {app.session.dataset.get(int(i))["output"] for i in main.state.ids}
+        assert shown == {main.state.spec.filter.output_equals}
+        assert outputs.count(main.state.spec.filter.output_equals) == outputs.count(top)
