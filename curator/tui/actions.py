@@ -68,7 +68,7 @@ MAIN: tuple[Action, ...] = (
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
     _a("toggle-whitespace", ["w"], "show whitespace and line breaks in the detail", "Views"),
     _a("help", ["question_mark", "f1"], "keys and actions", "App", "help"),
-    _a("quit", ["q"], "quit (asks when changes are unsaved)", "App", "quit"),
+    _a("quit", ["q"], "quit (asks when changes are unsaved)", "App"),
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}

@@ -24,7 +24,7 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 def _label(value: str, width: int = 28) -> str:
-    flat = value.replace("\n", "⏎") if value else "(empty)"
+    flat = value.replace("\n", "⏎") if value.strip() else repr(value) + " (blank)"
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

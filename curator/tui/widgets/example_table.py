@@ -111,7 +111,7 @@ class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.source = source
         self.search_pattern: str = ""
         self.search_regex = False
-        self._cache: dict[int, Strip] = {}
+        self._cache: dict[tuple[int, int], Strip] = {}
         self._rows: dict[int, Row] = {}
 
     # -- data ------------------------------------------------------------------------------------------
@@ -154,8 +154,8 @@ class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = max(0, min(index, count - 1)) if count else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._cache.pop(old, None)
-        self._cache.pop(new, None)
+        for key in [k for k in self._cache if k[0] in (old, new)]:
+            del self._cache[key]
         self._scroll_to_cursor()
         self.refresh()
         row = self.row(new)
@@ -193,23 +193,24 @@ class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
         return id_w, flex - out_w, out_w
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if y == 0:
             return self._header(width)
         index = int(self.scroll_offset.y) + y - 1
-        if index in self._cache:
-            return self._cache[index]
+        strip = self._cache.get((index, width))
+        if strip is not None:
+            return strip
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
         strip = self._render_row(index, row, width)
-        self._cache[index] = strip
+        self._cache[(index, width)] = strip
         return strip
 
     def _header(self, width: int) -> Strip:
         id_w, in_w, out_w = self._widths(width)
         style = self.get_component_rich_style("example-table--header")
-        text = (f"  {'id':>{id_w}} {'split':<5} {'input':<{in_w}} {'output':<{out_w - 1}} "
+        text = (f"  {'id':>{id_w}} {'split':<5} {'input':<{in_w - 1}} {'output':<{out_w - 1}} "
                 f"{'in':>6} {'out':>6} {'!':>3}")
         return Strip([Segment(text[:width].ljust(width), style)], width)
 

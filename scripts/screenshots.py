@@ -1,0 +1,61 @@
+"""Regenerate screenshots/*.svg from the real app on the bundled demo data (pinned size and theme).
+
+    python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZE = (120, 36)
+THEME = "textual-dark"
+
+
+async def shoot(name: str, keys: list[str], demo: Path) -> None:
+    from curator.core.settings import Settings
+    from curator.tui.app import CuratorApp
+    from curator.tui.screens.main import MainScreen
+
+    app = CuratorApp(demo, settings=Settings(), theme=THEME)
+    async with app.run_test(size=SIZE) as pilot:
+        while not isinstance(app.screen, MainScreen):
+            await pilot.pause(0.02)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        app.save_screenshot(filename=f"{name}.svg", path=str(ROOT / "screenshots"))
+        print(f"screenshots/{name}.svg")
+        app.session.history.mark_clean()  # nothing is saved: the demo copy stays as shipped
+
+
+SHOTS = {
+    "main": ["j", "j", "j", "s", "j", "s", "j"],
+    "search": ["slash", *"refund", "enter"],
+    "filter": ["f"],
+    "editor": ["j", "j", "e"],
+    "frequency": ["F"],
+    "help": ["question_mark"],
+}
+
+
+def main() -> None:
+    from curator.core.demo import demo_source
+
+    for name, keys in SHOTS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            demo = Path(shutil.copy(demo_source(), Path(tmp) / demo_source().name))
+            asyncio.run(shoot(name, keys, demo))
+
+
+if __name__ == "__main__":
+    main()
