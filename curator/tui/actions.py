@@ -66,6 +66,7 @@ MAIN: tuple[Action, ...] = (
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
+    _a("cancel-scan", ["ctrl+c"], "cancel the running near-duplicate / leakage scan", "Views"),
     _a("toggle-whitespace", ["w"], "show whitespace and line breaks in the detail", "Views"),
     _a("help", ["question_mark", "f1"], "keys and actions", "App", "help"),
     _a("quit", ["q"], "quit (asks when changes are unsaved)", "App"),

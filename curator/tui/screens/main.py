@@ -116,8 +116,11 @@ class MainScreen(EditingActions, Screen):
             parts.append(f"search: {'re:' if self.state.regex else ''}{self.state.pattern!r} "
                          f"({len(self.state.matches):,} matches)")
         self.query_one("#title-bar", Static).update("  ·  ".join(parts))
+        frame = self.session.dataset.frame
+        deleted = int(frame["deleted"].sum())
         self.query_one(StatusBar).update_state(
-            file=str(self.session.path.name), total=len(self.session.dataset.active()), shown=len(self.state.ids),
+            file=str(self.session.path.name), total=frame.height - deleted, deleted=deleted,
+            shown=len(self.state.ids) if spec.filter.active else None,
             selected=len(self.state.selected), changes=len(self.session.history.labels()),
             target=self.settings.target, read_only=self.session.read_only, progress=self.progress_text)
         if detail:
@@ -178,7 +181,8 @@ class MainScreen(EditingActions, Screen):
             findings = run_checks(self.session.dataset, self.settings, progress=progress,
                                   cancel=lambda: worker.is_cancelled)
         except Exception as exc:  # Cancelled, or a failure to show rather than crash the app
-            self.post_message(self.Progress("" if worker.is_cancelled else f"checks failed: {exc}"))
+            if not worker.is_cancelled:
+                self.post_message(self.Progress(f"checks failed: {exc}"))
             return
         self.post_message(self.ChecksDone(findings, True, generation))
 
@@ -368,6 +372,16 @@ class MainScreen(EditingActions, Screen):
         self.refresh_all(detail=False)
         self.check_fast()
         self.check_slow()
+
+    def action_cancel_scan(self) -> None:
+        running = [w for w in self.workers if w.node is self and w.group == "slow-checks" and w.is_running]
+        if not running:
+            self.notify("no scan is running", timeout=2)
+            return
+        for worker in running:
+            worker.cancel()
+        self.progress_text = "scan cancelled (c runs it again)"
+        self.refresh_all(detail=False)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.session.history.labels()))

@@ -67,7 +67,7 @@ class DetailPane(Widget):
     DEFAULT_CSS = """
     DetailPane { height: 45%; min-height: 7; }
     DetailPane > Horizontal { height: 1fr; }
-    DetailPane > #findings { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    DetailPane > #findings { height: auto; max-height: 4; padding: 0 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -98,16 +98,16 @@ class DetailPane(Widget):
         input_panel.show(text_input, count_line("", text_input, limits.get("input_chars"), tokens), whitespace,
                          pattern, regex)
         output_panel.show(output, count_line("", output, limits.get("output_chars")), whitespace, pattern, regex)
-        lines = Text()
-        for f in findings[:4]:
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        for f in findings[:3]:
             if lines:
                 lines.append("\n")
             lines.append(f"{f.severity.value:<8}", SEVERITY_STYLE[f.severity])
             lines.append(f"{f.rule}  {f.message}")
             if f.fix:
                 lines.append(f"  (fix: {f.fix.label})", "dim")
-        if len(findings) > 4:
-            lines.append(f"\n… {len(findings) - 4} more")
+        if len(findings) > 3:
+            lines.append(f"\n… {len(findings) - 3} more (filter by finding with f)", "dim")
         if not findings:
             lines.append("no findings", "dim")
         notes.update(lines)

@@ -13,12 +13,15 @@ class StatusBar(Static):
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def update_state(self, *, file: str, total: int, shown: int, selected: int, changes: int, target: str,
-                     read_only: bool = False, progress: str = "") -> None:
+    def update_state(self, *, file: str, total: int, shown: int | None, selected: int, changes: int, target: str,
+                     deleted: int = 0, read_only: bool = False, progress: str = "") -> None:
+        """``total`` counts the examples kept; ``shown`` (None when no filter) those the filter shows."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(file, "bold")
         text.append(f"  {total:,} examples")
-        if shown != total:
+        if deleted:
+            text.append(f" · {deleted:,} to delete", "red")
+        if shown is not None:
             text.append(f" · {shown:,} shown", "bold")
         if selected:
             text.append(f" · {selected:,} selected", "bold")

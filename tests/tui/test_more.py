@@ -1,0 +1,132 @@
+"""Pilot tests of the start screen, $EDITOR, split files, length filters and the slow scan's progress/cancel."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import stat
+import threading
+import time
+
+from textual.widgets import TextArea
+
+from curator.core.formats.registry import read_file
+from curator.core.dedupe.progress import Cancelled
+from curator.core.demo import demo_source
+from curator.core.recent import remember
+from curator.core.settings import Settings
+from curator.tui.app import CuratorApp
+from curator.tui.screens.editor import EditorScreen
+from curator.tui.screens.main import MainScreen
+from curator.tui.screens.start import StartScreen
+from tests.tui.helpers import copy_fixture, make_app, settle, until_main
+
+SIZE = (120, 40)
+
+
+async def test_start_screen_offers_recent_files_and_demo(tmp_path):
+    recent = copy_fixture(tmp_path)
+    remember(recent)
+    app = CuratorApp(settings=Settings(), run_slow_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        assert app.screen.recent == [recent.resolve()]
+        await pilot.press("down", "enter")  # the recent file
+        await until_main(pilot)
+        assert app.session.path == recent.resolve()
+    app = CuratorApp(settings=Settings(), run_slow_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # the demo (a private copy in the user data folder)
+        await until_main(pilot)
+        assert app.session.path.name == "support_tickets.jsonl" and len(app.session.dataset) == 400
+        assert app.session.path != demo_source()  # the shipped file is never edited
+
+
+async def test_ctrl_o_edits_in_external_editor(tmp_path, monkeypatch):
+    script = tmp_path / "fake-editor.sh"
+    script.write_text("#!/bin/sh\nprintf 'written in the editor' > \"$1\"\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app(copy_fixture(tmp_path))
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # the headless driver cannot suspend
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, EditorScreen)
+        await pilot.press("ctrl+o")
+        assert app.screen.query_one("#input-area", TextArea).text == "written in the editor"
+        await pilot.press("ctrl+s")
+        assert app.session.dataset.get(0)["text_input"] == "written in the editor"
+
+
+async def test_split_into_files_leaves_the_open_file_alone(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("P")
+        app.screen.query_one("#mode").value = "files"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not app.session.dirty
+    parts = {name: read_file(tmp_path / f"classification.{name}.jsonl").records for name in ("train", "validation", "test")}
+    assert sum(p.height for p in parts.values()) == 32
+    assert all(set(p["split"].to_list()) == {name} for name, p in parts.items())
+    assert {json.loads(line).get("split", "train") for line in path.read_text().splitlines()} == {"train", "test"}
+
+
+async def test_length_filter_from_the_form(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("f")
+        app.screen.query_one("#min").value = "30"
+        app.screen.query_one("#max").value = "36"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        lengths = [len(app.session.dataset.get(int(i))["text_input"]) for i in main.state.ids]
+        every = [len(t) for t in app.session.dataset.frame["text_input"].to_list()]
+        assert lengths and all(30 <= n <= 36 for n in lengths)
+        assert len(lengths) == sum(30 <= n <= 36 for n in every)
+        assert "input length 30..36" in str(main.query_one("#title-bar").render())
+
+
+async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypatch):
+    path = tmp_path / "dups.jsonl"
+    rows = [{"text_input": f"How do I reset the password of account {i}?", "output": "account"} for i in range(30)]
+    rows.append({"text_input": "How do I reset the password of account 1??", "output": "account", "split": "validation"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path, run_slow_checks=True)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        rules = {f.rule for f in main.state.findings}
+        assert "leakage.train-twin" in rules and "near-dup.cluster" in rules
+        assert main.table.row(30).findings >= 1
+        await pilot.press("ctrl+c")  # nothing running
+        assert "cancelled" not in main.progress_text
+
+        started = threading.Event()
+
+        def endless_scan(dataset, settings, *, skip_slow=False, progress=None, cancel=None):
+            if skip_slow:
+                return []
+            started.set()
+            while not cancel():
+                progress(0.5, "near-duplicates")
+                time.sleep(0.01)
+            raise Cancelled()
+
+        monkeypatch.setattr("curator.tui.screens.main.run_checks", endless_scan)
+        worker = main.check_slow()
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if started.is_set() and main.progress_text:
+                break
+        assert "checking near-duplicates" in main.progress_text
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert worker.is_cancelled and "scan cancelled" in main.progress_text
+        assert "leakage.train-twin" in {f.rule for f in main.state.findings}  # earlier results stay
