@@ -65,6 +65,7 @@ MAIN: tuple[Action, ...] = (
     _a("save-as", ["W"], "save as another file; the extension picks the format", "File"),
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
+    _a("findings", ["exclamation_mark"], "every finding grouped by rule; jump to examples, apply fixes", "Views"),
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running near-duplicate / leakage scan", "Views"),
     _a("toggle-whitespace", ["w"], "show whitespace and line breaks in the detail", "Views"),
@@ -72,10 +73,18 @@ MAIN: tuple[Action, ...] = (
     _a("quit", ["q"], "quit (asks when changes are unsaved)", "App"),
 )
 
+FINDINGS: tuple[Action, ...] = (
+    _a("jump", ["enter"], "go to the example in the main table", "Findings", "go to"),
+    _a("fix", ["x"], "apply the finding's fix", "Findings", "fix"),
+    _a("fix-all", ["X"], "apply the fixes of every finding of the rule (one undo step)", "Findings", "fix all"),
+    _a("switch-list", ["tab"], "switch between rules and findings", "Findings"),
+    _a("close", ["escape", "q"], "back to the table", "Findings", "back"),
+)
+
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}
 
 # How key names read in the help screen.
-KEY_LABELS = {"slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",
+KEY_LABELS = {"exclamation_mark": "!", "tab": "Tab", "slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",
               "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter", "down": "↓", "up": "↑", "home": "Home",
     "end": "End", "f1": "F1", "ctrl+z": "^z", "ctrl+y": "^y", "ctrl+s": "^s"}
 

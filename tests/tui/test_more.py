@@ -130,3 +130,34 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
         await settle(pilot)
         assert worker.is_cancelled and "scan cancelled" in main.progress_text
         assert "leakage.train-twin" in {f.rule for f in main.state.findings}  # earlier results stay
+
+
+async def test_findings_screen_jumps_and_fixes_with_undo(tmp_path):
+    from curator.tui.screens.findings import FindingsScreen
+
+    path = tmp_path / "f.jsonl"
+    rows = [{"text_input": f"review number {i}", "output": ["positive", "negative"][i % 2]} for i in range(40)]
+    rows[5]["output"], rows[7]["output"] = "Positive ", "negative."
+    rows[9]["text_input"] = "  review number 9 "
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("exclamation_mark")
+        screen = app.screen
+        assert isinstance(screen, FindingsScreen)
+        rules = [rule for rule, _ in screen.groups]
+        assert "labels.variant" in rules and "basic.whitespace" in rules
+        screen.query_one("#rules").highlighted = rules.index("labels.variant")
+        await pilot.press("X")  # fix every label variant: one undo step
+        outputs = app.session.dataset.frame["output"].to_list()
+        assert outputs[5] == "positive" and outputs[7] == "negative"
+        assert app.session.history.labels() == ["fix-all"]
+        screen.query_one("#rules").highlighted = rules.index("basic.whitespace")
+        await pilot.press("tab", "down", "enter")  # jump to the second whitespace finding's example
+        await pilot.pause()
+        whitespace = dict(screen.groups)["basic.whitespace"]
+        assert [f.ids[0] for f in whitespace] == [5, 9]
+        assert app.screen is main and main.table.current.id == 9
+        await pilot.press("ctrl+z")
+        assert app.session.dataset.frame["output"].to_list()[5] == "Positive "

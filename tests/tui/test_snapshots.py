@@ -53,3 +53,8 @@ def test_help_screen(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_frequency_screen(snap_compare, app, size):
     assert snap_compare(app, run_before=opened("F"), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_findings_screen(snap_compare, app, size):
+    assert snap_compare(app, run_before=opened("exclamation_mark"), terminal_size=SIZES[size])

@@ -395,5 +395,25 @@ class MainScreen(EditingActions, Screen):
 
         self.app.push_screen(FrequencyScreen(self.session.dataset.active()), apply)
 
+    def action_findings(self) -> None:
+        from curator.tui.screens.findings import FindingsScreen
+
+        def jump(example_id: int | None) -> None:
+            if example_id is not None and not self.go_to_example(example_id):
+                self.notify(f"example {example_id} no longer exists", severity="warning")
+
+        def apply(op, message: str) -> bool:
+            return self.do(op, message=message)
+
+        self.app.push_screen(FindingsScreen(self.state.findings, apply, self.line_of), jump)
+
+    def line_of(self, example_id: int) -> str:
+        """Where an example is: its line in the file, or its id when it was added."""
+        try:
+            line = self.session.dataset.get(example_id)["src_line"]
+        except KeyError:
+            return f"id {example_id}"
+        return f"line {line}" if line is not None else f"id {example_id}"
+
     def action_quit(self) -> None:
         self.app.action_quit_curator()

@@ -1,0 +1,176 @@
+"""The findings screen: every finding of every check grouped by rule, with severity and counts.
+
+Enter jumps to the example; x applies one finding's fix, X the fixes of every finding of the rule (one
+undo step). Fixes go through the main screen's op path, so they are journalled and undoable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from curator.core.checks import RULES
+from curator.core.model import Finding, Severity
+from curator.core.ops import Batch, Op
+from curator.tui.actions import FINDINGS, bindings
+from curator.tui.widgets.detail_pane import SEVERITY_STYLE
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+SEVERITY_MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+
+
+def group_by_rule(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Rules with their findings, errors first, then by count."""
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        groups[f.rule].append(f)
+    return sorted(groups.items(), key=lambda kv: (_ORDER[kv[1][0].severity], -len(kv[1]), kv[0]))
+
+
+class FindingsScreen(Screen[int | None]):
+    """Dismisses with the example id to jump to, or None."""
+
+    DEFAULT_CSS = """
+    FindingsScreen #findings-title { height: 1; padding: 0 1; background: $primary-background; }
+    FindingsScreen Horizontal { height: 1fr; }
+    FindingsScreen #rules { width: 42; max-width: 50%; height: 1fr; border: round $panel-lighten-2; }
+    FindingsScreen #items { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    FindingsScreen OptionList:focus { border: round $accent; }
+    FindingsScreen #rule-help { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = bindings(FINDINGS)
+
+    def __init__(self, findings: list[Finding], apply: Callable[[Op, str], bool], line_of: Callable[[int], str]) -> None:
+        """``apply(op, message)`` applies a fix through the main screen; ``line_of(id)`` locates an example."""
+        super().__init__()
+        self.groups = group_by_rule(findings)
+        self.apply_op, self.line_of = apply, line_of
+        self.fixed: set[int] = set()  # id() of findings whose fix was applied here
+
+    def compose(self) -> ComposeResult:
+        total = sum(len(fs) for _, fs in self.groups)
+        yield Static(f"[b]findings[/b] · {total:,} in {len(self.groups)} rules · ✖ error ▲ warning ℹ info",
+                     id="findings-title")
+        with Horizontal():
+            yield OptionList(*[self._rule_option(rule, fs) for rule, fs in self.groups], id="rules")
+            yield OptionList(id="items")
+        yield Static("", id="rule-help")
+        yield Footer()
+
+    def _rule_option(self, rule: str, findings: list[Finding]) -> Option:
+        sev = findings[0].severity
+        fixable = sum(1 for f in findings if f.fix and id(f) not in self.fixed)
+        done = sum(1 for f in findings if id(f) in self.fixed)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(SEVERITY_MARK[sev], SEVERITY_STYLE[sev])
+        text.append(f"{len(findings):>5,} ", "bold")
+        text.append(rule)
+        if fixable:
+            text.append(f" ({fixable} fix)", "dim")
+        if done:
+            text.append(f" ({done} done)", "green")
+        return Option(text, id=rule)
+
+    def on_mount(self) -> None:
+        rules = self.query_one("#rules", OptionList)
+        rules.focus()
+        if self.groups:
+            rules.highlighted = 0
+            self._show_rule(0)
+
+    @property
+    def current_rule(self) -> tuple[str, list[Finding]] | None:
+        index = self.query_one("#rules", OptionList).highlighted
+        return self.groups[index] if index is not None and self.groups else None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "rules":
+            self._show_rule(event.option_index)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "items":
+            self.action_jump()
+        else:
+            self.query_one("#items", OptionList).focus()
+
+    def _show_rule(self, index: int) -> None:
+        rule, findings = self.groups[index]
+        items = self.query_one("#items", OptionList)
+        items.clear_options()
+        for k, f in enumerate(findings[:2000]):
+            text = Text(no_wrap=True, overflow="ellipsis")
+            if id(f) in self.fixed:
+                text.append("fixed  ", "green")
+            text.append(f.message)
+            text.append(f"  [{', '.join(self.line_of(i) for i in f.ids[:4])}{' …' if len(f.ids) > 4 else ''}]", "dim")
+            if f.fix and id(f) not in self.fixed:
+                text.append(f"  fix: {f.fix.label}", "cyan")
+            items.add_option(Option(text, id=str(k)))
+        if len(findings) > 2000:
+            items.add_option(Option(f"… {len(findings) - 2000:,} more (filter the table by this rule with f)",
+                                    disabled=True))
+        if findings:
+            items.highlighted = 0
+        meta = RULES.get(rule)
+        self.query_one("#rule-help", Static).update(f"{rule}: {meta.description}" if meta else rule)
+
+    def _current_finding(self) -> Finding | None:
+        group = self.current_rule
+        items = self.query_one("#items", OptionList)
+        if group is None or items.highlighted is None or items.highlighted >= len(group[1]):
+            return None
+        return group[1][items.highlighted]
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def action_jump(self) -> None:
+        finding = self._current_finding()
+        if finding is not None:
+            self.dismiss(finding.ids[0])
+
+    def action_fix(self) -> None:
+        finding = self._current_finding()
+        if finding is None or finding.fix is None or id(finding) in self.fixed:
+            self.notify("no fix for this finding", severity="warning", timeout=2)
+            return
+        if self.apply_op(finding.fix.op, f"fixed: {finding.fix.label}"):
+            self.fixed.add(id(finding))
+            self._refresh_rule()
+
+    def action_fix_all(self) -> None:
+        group = self.current_rule
+        if group is None:
+            return
+        rule, findings = group
+        todo = [f for f in findings if f.fix and id(f) not in self.fixed]
+        if not todo:
+            self.notify("nothing left to fix for this rule", severity="warning", timeout=2)
+            return
+        if self.apply_op(Batch("fix-all", tuple(f.fix.op for f in todo)), f"{len(todo)} fixes applied ({rule})"):
+            self.fixed.update(id(f) for f in todo)
+            self._refresh_rule()
+
+    def _refresh_rule(self) -> None:
+        rules = self.query_one("#rules", OptionList)
+        index = rules.highlighted or 0
+        rule, findings = self.groups[index]
+        rules.replace_option_prompt_at_index(index, self._rule_option(rule, findings).prompt)
+        items = self.query_one("#items", OptionList)
+        keep = items.highlighted
+        self._show_rule(index)
+        if keep is not None:
+            items.highlighted = min(keep, len(findings) - 1)
+
+    def action_switch_list(self) -> None:
+        target = "#items" if self.focused and self.focused.id == "rules" else "#rules"
+        self.query_one(target, OptionList).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
