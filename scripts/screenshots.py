@@ -45,6 +45,8 @@ SHOTS = {
     "editor": ["j", "j", "e"],
     "frequency": ["F"],
     "help": ["question_mark"],
+    "duplicates": ["D"],
+    "findings": ["exclamation_mark"],
 }
 
 

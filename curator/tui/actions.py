@@ -65,6 +65,7 @@ MAIN: tuple[Action, ...] = (
     _a("save-as", ["W"], "save as another file; the extension picks the format", "File"),
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
+    _a("duplicates", ["D"], "near-duplicate clusters, side by side with differences", "Views"),
     _a("findings", ["exclamation_mark"], "every finding grouped by rule; jump to examples, apply fixes", "Views"),
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running near-duplicate / leakage scan", "Views"),
@@ -79,6 +80,16 @@ FINDINGS: tuple[Action, ...] = (
     _a("fix-all", ["X"], "apply the fixes of every finding of the rule (one undo step)", "Findings", "fix all"),
     _a("switch-list", ["tab"], "switch between rules and findings", "Findings"),
     _a("close", ["escape", "q"], "back to the table", "Findings", "back"),
+)
+
+DUPLICATES: tuple[Action, ...] = (
+    _a("open", ["enter"], "clusters: show the members; members: go to the example", "Duplicates", "open"),
+    _a("keep-this", ["k"], "keep the highlighted member, delete the rest of its cluster", "Duplicates", "keep this"),
+    _a("not-duplicate", ["n"], "the highlighted member is not a duplicate of the keeper (remembered)",
+       "Duplicates", "not a dup"),
+    _a("switch-list", ["tab"], "switch between clusters and members", "Duplicates"),
+    _a("cancel-scan", ["ctrl+c"], "cancel the running scan", "Duplicates"),
+    _a("close", ["escape", "q"], "back to the table", "Duplicates", "back"),
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}

@@ -110,7 +110,7 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
 
         started = threading.Event()
 
-        def endless_scan(dataset, settings, *, skip_slow=False, progress=None, cancel=None):
+        def endless_scan(dataset, settings, *, skip_slow=False, progress=None, cancel=None, store=None):
             if skip_slow:
                 return []
             started.set()
@@ -161,3 +161,42 @@ async def test_findings_screen_jumps_and_fixes_with_undo(tmp_path):
         assert app.screen is main and main.table.current.id == 9
         await pilot.press("ctrl+z")
         assert app.session.dataset.frame["output"].to_list()[5] == "Positive "
+
+
+async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
+    from curator.tui.screens.duplicates import DuplicatesScreen
+
+    path = tmp_path / "d.jsonl"
+    rows = [{"text_input": t, "output": "x"} for t in (
+        "How do I reset my password?", "How do I reset my pasword?", "how do i reset my password??",
+        "Where is my parcel right now?", "Where is my parcel right now", "Cancel my subscription today")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("D")
+        screen = app.screen
+        assert isinstance(screen, DuplicatesScreen)
+        await settle(pilot)
+        assert [len(c.ids) for c in screen.clusters] == [3, 2]
+        member = screen._member_id()
+        assert member != screen.clusters[0].keeper
+        assert str(screen.query_one("#member-side")._body.render()) == rows[member]["text_input"]
+        await pilot.press("k")  # keep the highlighted member, delete the other two
+        deleted = set(app.session.dataset.frame.filter("deleted")["id"].to_list())
+        assert deleted == {0, 1, 2} - {member}
+        assert [len(c.ids) for c in screen.clusters] == [2]  # the resolved cluster is gone
+        await pilot.press("n")  # the parcel pair is not a duplicate: remembered
+        assert screen.clusters == []
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is main
+        assert not any(f.rule == "near-dup.cluster" for f in main.state.findings)
+        await pilot.press("ctrl+z")  # keep-this is one undo step
+        assert not app.session.dataset.frame["deleted"].any()
+    again = make_app(path)  # the mark outlives the session
+    async with again.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert [sorted(c.ids) for c in again.screen.clusters] == [[0, 1, 2]]

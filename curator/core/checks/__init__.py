@@ -32,8 +32,13 @@ def run_checks(
     skip_slow: bool = False,
     progress: Callable[[float, str], None] | None = None,
     cancel=None,
+    store=None,
 ) -> list[Finding]:
-    """Every finding for the active examples, errors first, then by rule and first example id."""
+    """Every finding for the active examples, errors first, then by rule and first example id.
+
+    ``store`` (a ``curator.core.dedupe.store.DedupeStore``) caches the slow scans per dataset version and
+    leaves out pairs marked "not a duplicate".
+    """
     ctx = CheckContext(dataset.active(), settings or Settings())
     findings: list[Finding] = []
     families = len(FAST) + (0 if skip_slow else len(SLOW))
@@ -49,7 +54,7 @@ def run_checks(
                 if progress:
                     progress(start + fraction / families, stage)
 
-            findings.extend(check(ctx, dataset, progress=sub, cancel=cancel))
+            findings.extend(check(ctx, dataset, progress=sub, cancel=cancel, store=store))
     if progress:
         progress(1.0, "done")
     findings.sort(key=lambda f: (_ORDER[f.severity], f.rule, f.ids[:1]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from curator.core.checks.base import RULES, CheckContext, Rule, W, register
 from curator.core.dataset import Dataset
 from curator.core.dedupe import scan_dataset, scan_leakage
+from curator.core.dedupe.store import DedupeStore
 from curator.core.model import Finding, Fix
 from curator.core.ops import SetField
 
@@ -16,13 +17,20 @@ register(Rule("leakage.train-twin", W, "validation/test example leaked from trai
 FIELD_NAMES = {"text_input": "input", "output": "output", "both": "input and output"}
 
 
-def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None) -> list[Finding]:
+def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None,
+                          store: DedupeStore | None = None) -> list[Finding]:
+    """Near-duplicate clusters (cached and with "not a duplicate" marks applied when a store is given)."""
     s = ctx.settings
-    scan = scan_dataset(dataset, field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
-                        progress=progress, cancel=cancel)
+    params = dict(field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
+                  progress=progress, cancel=cancel)
+    if store is not None:
+        scan, _ = store.dedupe(dataset, **params)
+        clusters = store.clusters(dataset, scan, s.near_dup_field)
+    else:
+        clusters = list(scan_dataset(dataset, **params).clusters)
     rule = RULES["near-dup.cluster"]
     findings = []
-    for cluster in scan.clusters:
+    for cluster in clusters:
         others = list(cluster.others)
         fix = Fix(f"keep id {cluster.keeper}, delete {len(others)}",
                   SetField.broadcast("keep-one-delete-others", others, "deleted", True))
@@ -36,13 +44,20 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
     return findings
 
 
-def check_leakage(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None) -> list[Finding]:
+def check_leakage(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None,
+                  store: DedupeStore | None = None) -> list[Finding]:
+    """Validation/test examples with a train twin (cached and with marks applied when a store is given)."""
     s = ctx.settings
-    scan = scan_leakage(dataset, field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
-                        progress=progress, cancel=cancel)
+    params = dict(field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
+                  progress=progress, cancel=cancel)
+    if store is not None:
+        scan, _ = store.leakage(dataset, **params)
+        leaks = store.leaks(dataset, scan)
+    else:
+        leaks = list(scan_leakage(dataset, **params).leaks)
     rule = RULES["leakage.train-twin"]
     findings = []
-    for leak in scan.leaks:
+    for leak in leaks:
         twin = leak.best
         kind = "an identical" if twin.identical else f"a near ({twin.score:.0f})"
         more = f" (and {len(leak.twins) - 1} more)" if len(leak.twins) > 1 else ""

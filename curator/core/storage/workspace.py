@@ -30,6 +30,46 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (file, seq)
     );
     """,
+    # tuning jobs (curator.core.tuning) and the models the local backend tuned (curator.core.backends.local)
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,         -- the backend's job id (Vertex: the tuningJobs resource name)
+        backend TEXT NOT NULL,       -- registry name: local, vertex, gemini-api
+        display_name TEXT,
+        base_model TEXT NOT NULL,
+        dataset TEXT,                -- absolute path of the dataset file
+        dataset_version TEXT,        -- Dataset.version_hash() at launch
+        hyperparameters TEXT NOT NULL, -- JSON of Hyperparameters
+        created REAL NOT NULL,       -- unix seconds
+        updated REAL NOT NULL,
+        state TEXT NOT NULL,         -- JobState value
+        status TEXT NOT NULL,        -- JSON of the last JobStatus
+        runner TEXT                  -- "host pid" of the process running an in-process (local) job
+    );
+    CREATE INDEX jobs_created ON jobs (created);
+    CREATE TABLE local_models (
+        name TEXT PRIMARY KEY,       -- what generate takes, e.g. local-model-1a2b3c4d
+        job_id TEXT NOT NULL,
+        display_name TEXT,
+        kind TEXT NOT NULL,          -- labels or nearest
+        file TEXT NOT NULL,          -- joblib file, relative to the workspace folder
+        created REAL NOT NULL,
+        summary TEXT NOT NULL        -- JSON of the job's final JobStatus
+    );
+    """,
+    # near-duplicate / leakage scans cached per dataset version, and pairs users marked "not a duplicate"
+    """
+    CREATE TABLE scan_cache (
+        key TEXT PRIMARY KEY,        -- curator.core.dedupe.cache_key: kind, dataset version, parameters
+        kind TEXT NOT NULL,          -- dedupe or leakage
+        data TEXT NOT NULL,          -- JSON of the scan
+        created REAL NOT NULL
+    );
+    CREATE TABLE not_duplicates (
+        pair TEXT PRIMARY KEY,       -- curator.core.dedupe.store.pair_key of the two compared texts
+        created REAL NOT NULL
+    );
+    """,
 ]
 
 

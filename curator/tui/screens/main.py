@@ -20,6 +20,8 @@ from textual.worker import get_current_worker
 
 from curator.core.checks import run_checks
 from curator.core.checks.limits import limits_for
+from curator.core.dedupe import scan_dataset
+from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
 from curator.core.model import Finding
 from curator.core.session import Session
@@ -74,6 +76,7 @@ class MainScreen(EditingActions, Screen):
         self.progress_text = ""
         self.run_slow_checks = run_slow_checks
         self._generation = 0  # bumps on every data change, so stale check results are dropped
+        self.store = DedupeStore(session.workspace) if session.workspace is not None else None
         self._recheck_timer = None
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -179,7 +182,7 @@ class MainScreen(EditingActions, Screen):
 
         try:
             findings = run_checks(self.session.dataset, self.settings, progress=progress,
-                                  cancel=lambda: worker.is_cancelled)
+                                  cancel=lambda: worker.is_cancelled, store=self.store)
         except Exception as exc:  # Cancelled, or a failure to show rather than crash the app
             if not worker.is_cancelled:
                 self.post_message(self.Progress(f"checks failed: {exc}"))
@@ -394,6 +397,31 @@ class MainScreen(EditingActions, Screen):
                 self.apply_filter(result)
 
         self.app.push_screen(FrequencyScreen(self.session.dataset.active()), apply)
+
+    def action_duplicates(self) -> None:
+        from curator.tui.screens.duplicates import DuplicatesScreen
+
+        s, ds, store = self.settings, self.session.dataset, self.store
+        params = dict(field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer)
+
+        def scan(progress, cancel):
+            if store is None:
+                return list(scan_dataset(ds, progress=progress, cancel=cancel, **params).clusters)
+            result, _ = store.dedupe(ds, progress=progress, cancel=cancel, **params)
+            return store.clusters(ds, result, s.near_dup_field)
+
+        def not_duplicate(a: int, b: int) -> None:
+            if store is None:
+                raise CuratorError("this file is open read-only; marks cannot be kept")
+            store.mark_not_duplicate(ds, a, b, s.near_dup_field)
+
+        def back(example_id: int | None) -> None:
+            self.check_slow()  # marks and deletions change the near-duplicate findings
+            if example_id is not None:
+                self.go_to_example(example_id)
+
+        self.app.push_screen(DuplicatesScreen(ds, scan, lambda op, message: self.do(op, message=message),
+                                              not_duplicate, s.near_dup_field), back)
 
     def action_findings(self) -> None:
         from curator.tui.screens.findings import FindingsScreen

@@ -1,0 +1,132 @@
+"""Scans cached per dataset version in the workspace, and the pairs a user marked "not a duplicate".
+
+A marked pair is keyed by the normalised compared texts of its two examples (not their ids, which
+change between sessions), so the mark holds as long as the texts do. Marked pairs are left out of
+clusters and leakage: a member marked against its cluster's keeper leaves the cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from curator.core.dataset import Dataset
+from curator.core.dedupe.clusters import Cluster
+from curator.core.dedupe.normalise import normalise
+from curator.core.dedupe.progress import CancelFlag, ProgressFn
+from curator.core.dedupe.leakage import Leak
+from curator.core.dedupe.scan import DedupeScan, LeakageScan, cache_key, scan_dataset, scan_leakage
+from curator.core.storage.workspace import Workspace
+
+KEEP_PER_KIND = 12  # cached scans kept per kind; older ones are dropped
+
+
+def compared_text(row: dict, field: str) -> str:
+    """The text near-duplicate search compares for one example row, normalised."""
+    if field == "both":
+        return normalise(row["text_input"]) + "\x00" + normalise(row["output"])
+    return normalise(row[field])
+
+
+def pair_key(text_a: str, text_b: str) -> str:
+    """An order-free key for two compared texts."""
+    a, b = sorted((text_a, text_b))
+    return hashlib.sha256(f"{a}\x01{b}".encode()).hexdigest()[:32]
+
+
+class DedupeStore:
+    """Near-duplicate and leakage scans of one workspace, cached, with "not a duplicate" marks applied."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    # -- cache ---------------------------------------------------------------------------------------
+
+    def _cached(self, key: str) -> dict | None:
+        rows = self.workspace.query("SELECT data FROM scan_cache WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def _remember(self, key: str, kind: str, data: dict) -> None:
+        with self.workspace.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO scan_cache (key, kind, data, created) VALUES (?, ?, ?, ?)",
+                       (key, kind, json.dumps(data, separators=(",", ":")), time.time()))
+            db.execute("DELETE FROM scan_cache WHERE kind = ? AND key NOT IN "
+                       "(SELECT key FROM scan_cache WHERE kind = ? ORDER BY created DESC LIMIT ?)",
+                       (kind, kind, KEEP_PER_KIND))
+
+    def dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
+               progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[DedupeScan, bool]:
+        """The scan of this dataset version (from the cache when there) and whether it came from the cache."""
+        key = cache_key("dedupe", _version(dataset), field=field, threshold=threshold, scorer=scorer)
+        data = self._cached(key)
+        if data is not None:
+            return DedupeScan.from_dict(data), True
+        scan = scan_dataset(dataset, field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
+        self._remember(key, "dedupe", scan.to_dict())
+        return scan, False
+
+    def leakage(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
+                progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[LeakageScan, bool]:
+        key = cache_key("leakage", _version(dataset), field=field, threshold=threshold, scorer=scorer)
+        data = self._cached(key)
+        if data is not None:
+            return LeakageScan.from_dict(data), True
+        scan = scan_leakage(dataset, field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
+        self._remember(key, "leakage", scan.to_dict())
+        return scan, False
+
+    # -- "not a duplicate" -----------------------------------------------------------------------------
+
+    def mark_not_duplicate(self, dataset: Dataset, a: int, b: int, field: str = "text_input") -> None:
+        """Remember that examples ``a`` and ``b`` are not duplicates (by their texts)."""
+        key = pair_key(compared_text(dataset.get(a), field), compared_text(dataset.get(b), field))
+        self.workspace.execute("INSERT OR IGNORE INTO not_duplicates (pair, created) VALUES (?, ?)", (key, time.time()))
+
+    def unmark(self, dataset: Dataset, a: int, b: int, field: str = "text_input") -> None:
+        key = pair_key(compared_text(dataset.get(a), field), compared_text(dataset.get(b), field))
+        self.workspace.execute("DELETE FROM not_duplicates WHERE pair = ?", (key,))
+
+    def marked(self) -> set[str]:
+        return {row[0] for row in self.workspace.query("SELECT pair FROM not_duplicates")}
+
+    def clusters(self, dataset: Dataset, scan: DedupeScan, field: str = "text_input") -> list[Cluster]:
+        """The scan's clusters without members marked "not a duplicate" of their keeper (and no singletons)."""
+        marked = self.marked()
+        if not marked:
+            return list(scan.clusters)
+        texts = _texts(dataset, {i for c in scan.clusters for i in c.ids}, field)
+        out = []
+        for cluster in scan.clusters:
+            keeper = texts.get(cluster.keeper, "")
+            members = tuple(m for m in cluster.members
+                            if m.id == cluster.keeper or pair_key(keeper, texts.get(m.id, "")) not in marked)
+            if len(members) > 1:
+                out.append(Cluster(members))
+        return out
+
+    def leaks(self, dataset: Dataset, scan: LeakageScan) -> list[Leak]:
+        """The scan's leaks without twins marked "not a duplicate" (and no leak left without a twin)."""
+        marked = self.marked()
+        if not marked:
+            return list(scan.leaks)
+        ids = {leak.eval_id for leak in scan.leaks} | {t.id for leak in scan.leaks for t in leak.twins}
+        texts = _texts(dataset, ids, scan.field)
+        out = []
+        for leak in scan.leaks:
+            mine = texts.get(leak.eval_id, "")
+            twins = tuple(t for t in leak.twins if pair_key(mine, texts.get(t.id, "")) not in marked)
+            if twins:
+                out.append(Leak(leak.eval_id, twins))
+        return out
+
+
+def _version(dataset: Dataset) -> str:
+    """The content version plus the ids of the active examples: a cached scan names examples by id."""
+    ids = dataset.active()["id"].to_numpy().tobytes()
+    return dataset.version_hash() + ":" + hashlib.sha256(ids).hexdigest()[:16]
+
+
+def _texts(dataset: Dataset, ids: set[int], field: str) -> dict[int, str]:
+    frame = dataset.frame.filter(dataset.frame["id"].is_in(sorted(ids)))
+    return {row["id"]: compared_text(row, field) for row in frame.iter_rows(named=True)}

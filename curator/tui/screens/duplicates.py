@@ -1,0 +1,259 @@
+"""The duplicates screen: near-duplicate clusters sorted by size and similarity; a cluster's members with
+the keeper and the highlighted member side by side, character-level differences highlighted.
+
+The scan runs in a worker with a progress bar (ctrl+c cancels). k keeps the highlighted member and deletes
+the others (one undoable op), n records "not a duplicate" for the pair, enter on a member jumps to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from curator.core.dataset import Dataset
+from curator.core.dedupe.clusters import Cluster
+from curator.core.diff import char_diff
+from curator.core.errors import CuratorError
+from curator.core.ops import Op, SetField
+from curator.tui.actions import DUPLICATES, bindings
+from curator.tui.widgets.detail_pane import TextPanel
+from curator.tui.widgets.example_table import preview
+
+ScanFn = Callable[..., list[Cluster]]  # scan(progress=..., cancel=...) -> clusters
+
+
+def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
+    """Largest first, then the most similar (highest lowest-similarity), then by keeper id."""
+    return sorted(clusters, key=lambda c: (-c.size, -c.min_score, c.keeper))
+
+
+def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
+    out = Text(text)
+    for a, b in spans:
+        out.stylize("bold black on yellow", a, b)
+    return out
+
+
+class DuplicatesScreen(Screen[int | None]):
+    """Dismisses with the example id to jump to, or None."""
+
+    DEFAULT_CSS = """
+    DuplicatesScreen #dup-title { height: 1; padding: 0 1; background: $primary-background; }
+    DuplicatesScreen ProgressBar { height: 1; padding: 0 1; }
+    DuplicatesScreen #lists { height: 2fr; }
+    DuplicatesScreen #clusters { width: 45%; height: 1fr; border: round $panel-lighten-2; }
+    DuplicatesScreen #members { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    DuplicatesScreen OptionList:focus { border: round $accent; }
+    DuplicatesScreen #sides { height: 3fr; }
+    """
+    BINDINGS = bindings(DUPLICATES)
+
+    class Scanned(Message):
+        def __init__(self, clusters: list[Cluster] | None, error: str | None = None) -> None:
+            self.clusters, self.error = clusters, error
+            super().__init__()
+
+    class Progress(Message):
+        def __init__(self, fraction: float, stage: str) -> None:
+            self.fraction, self.stage = fraction, stage
+            super().__init__()
+
+    def __init__(self, dataset: Dataset, scan: ScanFn, apply: Callable[[Op, str], bool],
+                 not_duplicate: Callable[[int, int], None], field: str = "text_input") -> None:
+        super().__init__()
+        self.dataset, self.scan, self.apply_op, self.not_duplicate = dataset, scan, apply, not_duplicate
+        self.field = field
+        self.clusters: list[Cluster] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]near-duplicates[/b] · scanning…", id="dup-title")
+        yield ProgressBar(total=1.0, show_eta=True, id="progress")
+        with Horizontal(id="lists"):
+            yield OptionList(id="clusters")
+            yield OptionList(id="members")
+        with Horizontal(id="sides"):
+            yield TextPanel("keeper", id="keeper-side")
+            yield TextPanel("member", id="member-side")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#clusters", OptionList).focus()
+        self.run_scan()
+
+    # -- scanning ----------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="dup-scan")
+    def run_scan(self) -> None:
+        worker = get_current_worker()
+
+        def progress(fraction: float, stage: str) -> None:
+            self.post_message(self.Progress(fraction, stage))
+
+        try:
+            clusters = self.scan(progress=progress, cancel=lambda: worker.is_cancelled)
+        except Exception as exc:  # Cancelled, or a failure shown in place
+            self.post_message(self.Scanned(None, "scan cancelled" if worker.is_cancelled else str(exc)))
+            return
+        self.post_message(self.Scanned(clusters))
+
+    def on_duplicates_screen_progress(self, message: Progress) -> None:
+        self.query_one(ProgressBar).update(progress=message.fraction)
+        self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.stage}…")
+
+    def on_duplicates_screen_scanned(self, message: Scanned) -> None:
+        self.query_one(ProgressBar).display = False
+        if message.clusters is None:
+            self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.error}")
+            return
+        self.clusters = sort_clusters(message.clusters)
+        self._fill_clusters()
+
+    def action_cancel_scan(self) -> None:
+        for worker in self.workers:
+            if worker.node is self and worker.is_running:
+                worker.cancel()
+
+    # -- lists ---------------------------------------------------------------------------------------------
+
+    def _alive(self, ids) -> list[int]:
+        frame = self.dataset.frame
+        alive = set(frame.filter(~frame["deleted"] & frame["id"].is_in(list(ids)))["id"].to_list())
+        return [i for i in ids if i in alive]
+
+    def _fill_clusters(self, keep: int | None = None) -> None:
+        # Clusters whose members were deleted or marked not-duplicates shrink; those left with one go.
+        self.clusters = [c for c in self.clusters if len(self._alive(c.ids)) > 1]
+        listing = self.query_one("#clusters", OptionList)
+        listing.clear_options()
+        width = max(16, listing.scrollable_content_region.width - 12)
+        for k, c in enumerate(self.clusters):
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(f"{c.size:>3} ", "bold")
+            text.append(f"≥{c.min_score:3.0f} ", "cyan")
+            text.append(preview(self._text(c.keeper), width))
+            listing.add_option(Option(text, id=str(k)))
+        total = sum(c.size - 1 for c in self.clusters)
+        self.query_one("#dup-title", Static).update(
+            f"[b]near-duplicates[/b] · {len(self.clusters):,} clusters · {total:,} examples could go · "
+            "k keeps the highlighted one, n: not a duplicate")
+        if self.clusters:
+            listing.highlighted = min(keep or 0, len(self.clusters) - 1)
+            self._show_cluster(listing.highlighted)
+        else:
+            self.query_one("#members", OptionList).clear_options()
+
+    def _text(self, example_id: int) -> str:
+        row = self.dataset.get(example_id)
+        if self.field == "output":
+            return row["output"] or ""
+        if self.field == "both":
+            return f"{row['text_input'] or ''}\n---\n{row['output'] or ''}"
+        return row["text_input"] or ""
+
+    @property
+    def cluster(self) -> Cluster | None:
+        index = self.query_one("#clusters", OptionList).highlighted
+        return self.clusters[index] if index is not None and index < len(self.clusters) else None
+
+    def _members(self, cluster: Cluster) -> list:
+        alive = set(self._alive(cluster.ids))
+        return [m for m in cluster.members if m.id in alive]
+
+    def _show_cluster(self, index: int) -> None:
+        cluster = self.clusters[index]
+        members = self.query_one("#members", OptionList)
+        members.clear_options()
+        width = max(16, members.scrollable_content_region.width - 19)
+        for m in self._members(cluster):
+            row = self.dataset.get(m.id)
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append("keeper " if m.id == cluster.keeper else f"{m.score:5.1f}  ", "bold" if m.id == cluster.keeper else "cyan")
+            text.append(f"#{m.id} {row['split'][:5]:<5} ")
+            text.append(preview(self._text(m.id), width))
+            members.add_option(Option(text, id=str(m.id)))
+        members.highlighted = min(1, members.option_count - 1)
+        self._show_sides()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "clusters":
+            self._show_cluster(event.option_index)
+        else:
+            self._show_sides()
+
+    def _member_id(self) -> int | None:
+        members = self.query_one("#members", OptionList)
+        if members.highlighted is None or not members.option_count:
+            return None
+        return int(members.get_option_at_index(members.highlighted).id)
+
+    def _show_sides(self) -> None:
+        cluster, member = self.cluster, self._member_id()
+        if cluster is None or member is None:
+            return
+        keeper_text, member_text = self._text(cluster.keeper), self._text(member)
+        spans_a, spans_b = char_diff(keeper_text, member_text)
+        keeper = self.query_one("#keeper-side", TextPanel)
+        other = self.query_one("#member-side", TextPanel)
+        keeper.border_title = f"keeper #{cluster.keeper}"
+        other.border_title = f"#{member}" + (" (the keeper)" if member == cluster.keeper else "")
+        keeper._body.update(highlighted(keeper_text, spans_a))
+        other._body.update(highlighted(member_text, spans_b))
+        keeper.border_subtitle = f"{len(keeper_text):,} chars"
+        other.border_subtitle = f"{len(member_text):,} chars · {sum(b - a for a, b in spans_b)} differ"
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "clusters":
+            self.query_one("#members", OptionList).focus()
+        else:
+            self.dismiss(int(event.option.id))
+
+    # -- actions -------------------------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        member = self._member_id()
+        if self.focused and self.focused.id == "members" and member is not None:
+            self.dismiss(member)
+        else:
+            self.query_one("#members", OptionList).focus()
+
+    def action_keep_this(self) -> None:
+        cluster, member = self.cluster, self._member_id()
+        if cluster is None or member is None:
+            return
+        others = [m.id for m in self._members(cluster) if m.id != member]
+        op = SetField.broadcast("keep-this", others, "deleted", True)
+        if self.apply_op(op, f"kept #{member}, {len(others)} marked for deletion"):
+            self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
+
+    def action_not_duplicate(self) -> None:
+        cluster, member = self.cluster, self._member_id()
+        if cluster is None or member is None or member == cluster.keeper:
+            self.notify("highlight a member other than the keeper", severity="warning", timeout=2)
+            return
+        try:
+            self.not_duplicate(cluster.keeper, member)
+        except CuratorError as exc:
+            self.notify(exc.reason, severity="error")
+            return
+        index = self.query_one("#clusters", OptionList).highlighted
+        rest = tuple(m for m in cluster.members if m.id != member)
+        self.clusters[index] = Cluster(rest)
+        self.notify(f"#{member} is not a duplicate of #{cluster.keeper}; remembered", timeout=2)
+        self._fill_clusters(index)
+
+    def action_switch_list(self) -> None:
+        target = "#members" if self.focused and self.focused.id == "clusters" else "#clusters"
+        self.query_one(target, OptionList).focus()
+
+    def action_close(self) -> None:
+        self.action_cancel_scan()
+        self.dismiss(None)
