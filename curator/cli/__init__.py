@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from curator import __version__
@@ -18,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "check": "check",
     "stats": "stats",
     "convert": "convert",
+    "dedupe": "dedupe",
 }
 
 EXIT_CODES = """exit codes:
@@ -62,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         parser = build_parser()
         args = parser.parse_args(argv)
-        return int(_command_module(args.command).run(args) or 0)
+        try:
+            return int(_command_module(args.command).run(args) or 0)
+        except BrokenPipeError:  # the reader went away (curator ... | head): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     if argv and argv[0] in ("-h", "--help", "--version"):
         build_parser().parse_args(argv)
         return 0

@@ -7,7 +7,7 @@ import json
 import sys
 from collections import defaultdict
 
-from curator.cli.common import add_input_arguments, open_read_only, report_error
+from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
 from curator.core.checks import RULES, run_checks, worst
 from curator.core.errors import CuratorError
 from curator.core.model import Finding, Severity
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
             target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold
         )
         session = open_read_only(args)
-        findings = run_checks(session.dataset, settings, skip_slow=args.fast)
+        findings = run_checks(session.dataset, settings, skip_slow=args.fast,
+                              store=None if args.fast else open_store(session.path))
     except CuratorError as e:
         return report_error(e)
     lines = dict(zip(session.dataset.frame["id"].to_list(), session.dataset.frame["src_line"].to_list()))

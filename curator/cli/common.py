@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
+from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions
 from curator.core.formats.registry import format_names
 from curator.core.session import Session
+from curator.core.storage.workspace import Workspace
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,3 +43,11 @@ def report_error(error: CuratorError) -> int:
     """Print every problem of an error to stderr; returns exit code 2."""
     print("\n".join(str(p) for p in error.problems), file=sys.stderr)
     return 2
+
+
+def open_store(path) -> DedupeStore | None:
+    """The dedupe cache of the dataset's workspace, or None when no workspace can be written."""
+    try:
+        return DedupeStore(Workspace.for_dataset(path))
+    except (OSError, sqlite3.Error):
+        return None
