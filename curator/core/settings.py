@@ -17,6 +17,7 @@ Keys (all optional):
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -58,6 +59,13 @@ def _validated(settings: Settings, where: str) -> Settings:
         raise CuratorError("near_dup_threshold must be between 0 and 100", where)
     if settings.near_dup_field not in ("text_input", "output", "both"):
         raise CuratorError("near_dup_field must be text_input, output or both", where)
+    if settings.template:
+        from curator.core.template.model import parse_template  # here: the template package uses the checks
+
+        try:
+            parse_template(settings.template)
+        except CuratorError as exc:
+            raise CuratorError(exc.reason, where) from None
     return settings
 
 
@@ -115,3 +123,22 @@ def load_settings(dataset_path: str | Path | None) -> Settings:
         return Settings()
     path, table = found
     return settings_from_table(table, str(path))
+
+
+def saved_overrides(workspace, dataset_path: str | Path) -> dict[str, Any]:
+    """Settings chosen in the app for this dataset (kept in its workspace), to apply over the files'."""
+    rows = workspace.query("SELECT key, value FROM dataset_settings WHERE file = ?", (str(Path(dataset_path).resolve()),))
+    known = {f.name for f in fields(Settings)}
+    return {key: json.loads(value) for key, value in rows if key in known}
+
+
+def save_override(workspace, dataset_path: str | Path, key: str, value: Any) -> None:
+    """Keep one setting for this dataset (None forgets it, so the files' value applies again)."""
+    if key not in {f.name for f in fields(Settings)}:
+        raise CuratorError(f"unknown setting {key!r}")
+    path = str(Path(dataset_path).resolve())
+    if value is None:
+        workspace.execute("DELETE FROM dataset_settings WHERE file = ? AND key = ?", (path, key))
+    else:
+        workspace.execute("INSERT OR REPLACE INTO dataset_settings (file, key, value) VALUES (?, ?, ?)",
+                          (path, key, json.dumps(value)))

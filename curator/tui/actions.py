@@ -66,6 +66,7 @@ MAIN: tuple[Action, ...] = (
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
     _a("duplicates", ["D"], "near-duplicate clusters, side by side with differences", "Views"),
+    _a("set-template", ["T"], "set the production prompt template (empty: infer it from the data)", "Views"),
     _a("findings", ["exclamation_mark"], "every finding grouped by rule; jump to examples, apply fixes", "Views"),
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running near-duplicate / leakage scan", "Views"),

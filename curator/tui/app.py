@@ -19,7 +19,7 @@ from curator.core.demo import demo_copy
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions
 from curator.core.session import Session
-from curator.core.settings import Settings, load_settings
+from curator.core.settings import Settings, load_settings, saved_overrides
 from curator.tui.actions import MAIN, key_label
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -156,7 +156,16 @@ class CuratorApp(App):
             self.pop_screen()
         self.session = session
         if self.settings is None:
-            self.settings = load_settings(session.path)
+            try:
+                self.settings = load_settings(session.path)
+            except CuratorError as exc:
+                self.notify(f"{exc}; using the defaults", title="settings", severity="error", timeout=10)
+                self.settings = Settings()
+        if session.workspace is not None:
+            try:
+                self.settings = self.settings.with_overrides(**saved_overrides(session.workspace, session.path))
+            except CuratorError as exc:
+                self.notify(str(exc), title="saved settings", severity="error", timeout=10)
         if not session.read_only:
             self.remember_file(session.path)
         if session.skipped:

@@ -200,3 +200,27 @@ async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
         await pilot.press("D")
         await settle(pilot)
         assert [sorted(c.ids) for c in again.screen.clusters] == [[0, 1, 2]]
+
+
+async def test_template_set_in_the_app_is_checked_and_remembered(tmp_path):
+    path = copy_fixture(tmp_path, "template_deviations.jsonl")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        assert any(f.rule == "template.inferred" for f in main.state.findings)
+        await pilot.press("T")
+        app.screen.query_one("Input").value = "Classify the ticket.\\nquestion: {question}"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main.settings.template == "Classify the ticket.\nquestion: {question}"
+        rules = {f.rule for f in main.state.findings}
+        assert "template.inferred" not in rules and "template.preamble" in rules
+        await pilot.press("T")
+        app.screen.query_one("Input").value = "broken {"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main.settings.template == "Classify the ticket.\nquestion: {question}"  # refused, kept
+    again = CuratorApp(path, run_slow_checks=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        assert again.settings.template == "Classify the ticket.\nquestion: {question}"

@@ -14,12 +14,13 @@ from curator.core.checks.limits import check_limits
 from curator.core.checks.near_dups import check_leakage, check_near_duplicates
 from curator.core.checks.outputs import check_json_outputs, check_label_variants
 from curator.core.checks.size import check_size
+from curator.core.checks.template import check_template
 from curator.core.dataset import Dataset
 from curator.core.model import Finding, Severity
 from curator.core.settings import Settings
 
 FAST = (check_limits, check_size, check_empty, check_whitespace, check_duplicates, check_conflicts,
-        check_json_outputs, check_label_variants)
+        check_json_outputs, check_label_variants, check_template)
 SLOW = (check_near_duplicates, check_leakage)
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

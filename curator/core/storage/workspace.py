@@ -70,6 +70,15 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # settings chosen in the app for one dataset (e.g. the production template), over curator.toml
+    """
+    CREATE TABLE dataset_settings (
+        file TEXT NOT NULL,          -- absolute path of the dataset file
+        key TEXT NOT NULL,           -- a curator.core.settings.Settings field
+        value TEXT NOT NULL,         -- JSON
+        PRIMARY KEY (file, key)
+    );
+    """,
 ]
 
 

@@ -25,13 +25,13 @@ from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
 from curator.core.model import Finding
 from curator.core.session import Session
-from curator.core.settings import Settings
+from curator.core.settings import Settings, save_override
 from curator.core.view import SORT_NAMES, Filter
 from curator.tui.actions import MAIN, bindings
 from curator.tui.screens.editing import EditingActions
 from curator.tui.screens.filter import FilterScreen
 from curator.tui.screens.help import HelpScreen
-from curator.tui.screens.prompts import ChoicePrompt
+from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
 from curator.tui.view_state import ViewState
 from curator.tui.widgets.detail_pane import DetailPane
 from curator.tui.widgets.example_table import ExampleTable
@@ -422,6 +422,34 @@ class MainScreen(EditingActions, Screen):
 
         self.app.push_screen(DuplicatesScreen(ds, scan, lambda op, message: self.do(op, message=message),
                                               not_duplicate, s.near_dup_field), back)
+
+    def action_set_template(self) -> None:
+        current = self.settings.template
+        inferred = next((f.message for f in self.state.findings if f.rule == "template.inferred"), "")
+
+        def apply(text: str | None) -> None:
+            if text is None:
+                return
+            source = text.replace("\\n", "\n") or None
+            try:
+                self.settings = self.settings.with_overrides(template=source) if source else \
+                    replace(self.settings, template=None)
+            except CuratorError as exc:
+                self.notify(exc.reason, title="template", severity="error", timeout=8)
+                return
+            if self.session.workspace is not None:
+                save_override(self.session.workspace, self.session.path, "template", source)
+            self.app.settings = self.settings
+            self.notify("template set; checking the inputs against it" if source else
+                        "template cleared; the dominant structure is inferred", timeout=3)
+            self.check_fast()
+
+        hint = "write line breaks as \\n; fields as {name}; empty infers it from the data"
+        if inferred:
+            hint += f"\ninferred: {inferred}"
+        self.app.push_screen(TextPrompt("Production prompt template", hint,
+                                        (current or "").replace("\n", "\\n"),
+                                        "Classify the ticket.\\nquestion: {question}\\ncontext: {context}"), apply)
 
     def action_findings(self) -> None:
         from curator.tui.screens.findings import FindingsScreen

@@ -36,7 +36,7 @@ class AskScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield Label(self.message, classes="message")
+            yield Label(self.message, classes="message", markup=False)
             with Horizontal():
                 for value, label in self.answers:
                     yield Button(label, id=f"answer-{value}", variant="primary" if value == self.default else "default")
@@ -76,7 +76,7 @@ class TextPrompt(ModalScreen[str | None]):
             field.cursor_blink = False
             yield field
             if self.hint:
-                yield Label(self.hint, classes="hint")
+                yield Label(self.hint, classes="hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
