@@ -88,6 +88,7 @@ DUPLICATES: tuple[Action, ...] = (
     _a("keep-this", ["k"], "keep the highlighted member, delete the rest of its cluster", "Duplicates", "keep this"),
     _a("not-duplicate", ["n"], "the highlighted member is not a duplicate of the keeper (remembered)",
        "Duplicates", "not a dup"),
+    _a("scan-options", ["o"], "scorer, threshold and compared field; scans again", "Duplicates", "options"),
     _a("switch-list", ["tab"], "switch between clusters and members", "Duplicates"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running scan", "Duplicates"),
     _a("close", ["escape", "q"], "back to the table", "Duplicates", "back"),

@@ -224,3 +224,28 @@ async def test_template_set_in_the_app_is_checked_and_remembered(tmp_path):
     async with again.run_test(size=SIZE) as pilot:
         await until_main(pilot)
         assert again.settings.template == "Classify the ticket.\nquestion: {question}"
+
+
+async def test_duplicates_scan_options_rescan_and_are_kept(tmp_path):
+    from curator.tui.screens.scan_options import ScanOptionsScreen
+
+    path = copy_fixture(tmp_path, "qa_context.jsonl")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        screen = app.screen
+        at_90 = sum(c.size for c in screen.clusters)
+        await pilot.press("o")
+        assert isinstance(app.screen, ScanOptionsScreen)
+        app.screen.query_one("#threshold").value = "75"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and screen.settings.near_dup_threshold == 75
+        assert sum(c.size for c in screen.clusters) > at_90
+        assert "≥ 75 on text_input" in str(screen.query_one("#dup-title").render())
+    again = CuratorApp(path, run_slow_checks=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        assert again.settings.near_dup_threshold == 75

@@ -24,11 +24,13 @@ from curator.core.dedupe.clusters import Cluster
 from curator.core.diff import char_diff
 from curator.core.errors import CuratorError
 from curator.core.ops import Op, SetField
+from curator.core.settings import Settings
 from curator.tui.actions import DUPLICATES, bindings
+from curator.tui.screens.scan_options import ScanOptionsScreen
 from curator.tui.widgets.detail_pane import TextPanel
 from curator.tui.widgets.example_table import preview
 
-ScanFn = Callable[..., list[Cluster]]  # scan(progress=..., cancel=...) -> clusters
+ScanFn = Callable[..., list[Cluster]]  # scan(settings, progress=..., cancel=...) -> clusters
 
 
 def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
@@ -67,12 +69,18 @@ class DuplicatesScreen(Screen[int | None]):
             self.fraction, self.stage = fraction, stage
             super().__init__()
 
-    def __init__(self, dataset: Dataset, scan: ScanFn, apply: Callable[[Op, str], bool],
-                 not_duplicate: Callable[[int, int], None], field: str = "text_input") -> None:
+    def __init__(self, dataset: Dataset, settings: Settings, scan: ScanFn, apply: Callable[[Op, str], bool],
+                 not_duplicate: Callable[[int, int, str], None], on_settings: Callable[[Settings], None]) -> None:
+        """``scan`` finds clusters under settings, ``apply`` applies an op through the main screen,
+        ``not_duplicate(a, b, field)`` remembers a pair, ``on_settings`` keeps changed scan options."""
         super().__init__()
-        self.dataset, self.scan, self.apply_op, self.not_duplicate = dataset, scan, apply, not_duplicate
-        self.field = field
+        self.dataset, self.settings, self.scan, self.apply_op = dataset, settings, scan, apply
+        self.not_duplicate, self.on_settings = not_duplicate, on_settings
         self.clusters: list[Cluster] = []
+
+    @property
+    def field(self) -> str:
+        return self.settings.near_dup_field
 
     def compose(self) -> ComposeResult:
         yield Static("[b]near-duplicates[/b] · scanning…", id="dup-title")
@@ -99,7 +107,7 @@ class DuplicatesScreen(Screen[int | None]):
             self.post_message(self.Progress(fraction, stage))
 
         try:
-            clusters = self.scan(progress=progress, cancel=lambda: worker.is_cancelled)
+            clusters = self.scan(self.settings, progress=progress, cancel=lambda: worker.is_cancelled)
         except Exception as exc:  # Cancelled, or a failure shown in place
             self.post_message(self.Scanned(None, "scan cancelled" if worker.is_cancelled else str(exc)))
             return
@@ -142,9 +150,10 @@ class DuplicatesScreen(Screen[int | None]):
             text.append(preview(self._text(c.keeper), width))
             listing.add_option(Option(text, id=str(k)))
         total = sum(c.size - 1 for c in self.clusters)
+        s = self.settings
         self.query_one("#dup-title", Static).update(
             f"[b]near-duplicates[/b] · {len(self.clusters):,} clusters · {total:,} examples could go · "
-            "k keeps the highlighted one, n: not a duplicate")
+            f"{s.near_dup_scorer} ≥ {s.near_dup_threshold:g} on {s.near_dup_field} (o changes)")
         if self.clusters:
             listing.highlighted = min(keep or 0, len(self.clusters) - 1)
             self._show_cluster(listing.highlighted)
@@ -240,7 +249,7 @@ class DuplicatesScreen(Screen[int | None]):
             self.notify("highlight a member other than the keeper", severity="warning", timeout=2)
             return
         try:
-            self.not_duplicate(cluster.keeper, member)
+            self.not_duplicate(cluster.keeper, member, self.field)
         except CuratorError as exc:
             self.notify(exc.reason, severity="error")
             return
@@ -249,6 +258,22 @@ class DuplicatesScreen(Screen[int | None]):
         self.clusters[index] = Cluster(rest)
         self.notify(f"#{member} is not a duplicate of #{cluster.keeper}; remembered", timeout=2)
         self._fill_clusters(index)
+
+    def action_scan_options(self) -> None:
+        def apply(chosen: dict | None) -> None:
+            if chosen is None:
+                return
+            self.settings = self.settings.with_overrides(**chosen)
+            self.on_settings(self.settings)
+            self.clusters = []
+            self.query_one("#clusters", OptionList).clear_options()
+            self.query_one("#members", OptionList).clear_options()
+            bar = self.query_one(ProgressBar)
+            bar.update(progress=0)
+            bar.display = True
+            self.run_scan()
+
+        self.app.push_screen(ScanOptionsScreen(self.settings), apply)
 
     def action_switch_list(self) -> None:
         target = "#members" if self.focused and self.focused.id == "clusters" else "#clusters"

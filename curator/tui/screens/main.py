@@ -401,27 +401,34 @@ class MainScreen(EditingActions, Screen):
     def action_duplicates(self) -> None:
         from curator.tui.screens.duplicates import DuplicatesScreen
 
-        s, ds, store = self.settings, self.session.dataset, self.store
-        params = dict(field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer)
+        ds, store = self.session.dataset, self.store
 
-        def scan(progress, cancel):
+        def scan(settings: Settings, progress, cancel):
+            params = dict(field=settings.near_dup_field, threshold=settings.near_dup_threshold,
+                          scorer=settings.near_dup_scorer, progress=progress, cancel=cancel)
             if store is None:
-                return list(scan_dataset(ds, progress=progress, cancel=cancel, **params).clusters)
-            result, _ = store.dedupe(ds, progress=progress, cancel=cancel, **params)
-            return store.clusters(ds, result, s.near_dup_field)
+                return list(scan_dataset(ds, **params).clusters)
+            result, _ = store.dedupe(ds, **params)
+            return store.clusters(ds, result, settings.near_dup_field)
 
-        def not_duplicate(a: int, b: int) -> None:
+        def not_duplicate(a: int, b: int, field: str) -> None:
             if store is None:
                 raise CuratorError("this file is open read-only; marks cannot be kept")
-            store.mark_not_duplicate(ds, a, b, s.near_dup_field)
+            store.mark_not_duplicate(ds, a, b, field)
+
+        def keep_settings(settings: Settings) -> None:
+            self.settings = self.app.settings = settings
+            if self.session.workspace is not None:
+                for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field"):
+                    save_override(self.session.workspace, self.session.path, key, getattr(settings, key))
 
         def back(example_id: int | None) -> None:
-            self.check_slow()  # marks and deletions change the near-duplicate findings
+            self.check_slow()  # marks, deletions and new options change the near-duplicate findings
             if example_id is not None:
                 self.go_to_example(example_id)
 
-        self.app.push_screen(DuplicatesScreen(ds, scan, lambda op, message: self.do(op, message=message),
-                                              not_duplicate, s.near_dup_field), back)
+        self.app.push_screen(DuplicatesScreen(ds, self.settings, scan, lambda op, message: self.do(op, message=message),
+                                              not_duplicate, keep_settings), back)
 
     def action_set_template(self) -> None:
         current = self.settings.template

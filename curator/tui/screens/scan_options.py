@@ -1,0 +1,76 @@
+"""Near-duplicate scan options: the rapidfuzz scorer, the threshold and the compared field."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+from curator.core.dedupe import FIELDS, SCORERS
+from curator.core.settings import Settings
+
+
+class ScanOptionsScreen(ModalScreen[dict | None]):
+    """Dismisses with {near_dup_scorer, near_dup_threshold, near_dup_field}, or None."""
+
+    DEFAULT_CSS = """
+    ScanOptionsScreen { align: center middle; background: $background 60%; }
+    ScanOptionsScreen > Vertical { width: 64; max-width: 96%; height: auto; border: thick $accent;
+                                   background: $surface; padding: 0 1; }
+    ScanOptionsScreen .title { text-style: bold; margin-bottom: 1; }
+    ScanOptionsScreen Horizontal { height: auto; margin-bottom: 1; }
+    ScanOptionsScreen Label.field { width: 12; }
+    ScanOptionsScreen Select, ScanOptionsScreen Input { width: 1fr; }
+    ScanOptionsScreen #error { color: $error; height: auto; }
+    ScanOptionsScreen #buttons { align-horizontal: right; margin: 0; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "apply", "scan")]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        with Vertical():
+            yield Label("Near-duplicate scan", classes="title")
+            with Horizontal():
+                yield Label("scorer", classes="field")
+                yield Select([(name, name) for name in sorted(SCORERS)], value=s.near_dup_scorer, allow_blank=False,
+                             id="scorer", compact=True)
+            with Horizontal():
+                yield Label("threshold", classes="field")
+                yield Input(f"{s.near_dup_threshold:g}", id="threshold", type="number", compact=True)
+            with Horizontal():
+                yield Label("field", classes="field")
+                yield Select([(name, name) for name in FIELDS], value=s.near_dup_field, allow_blank=False, id="field",
+                             compact=True)
+            yield Label("", id="error")
+            with Horizontal(id="buttons"):
+                yield Button("Scan", id="apply", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = False
+
+    def on_button_pressed(self) -> None:
+        self.action_apply()
+
+    def on_input_submitted(self) -> None:
+        self.action_apply()
+
+    def action_apply(self) -> None:
+        try:
+            threshold = float(self.query_one("#threshold", Input).value)
+        except ValueError:
+            threshold = -1
+        if not 0 <= threshold <= 100:
+            self.query_one("#error", Label).update("the threshold is a number from 0 to 100")
+            return
+        self.dismiss({"near_dup_scorer": str(self.query_one("#scorer", Select).value),
+                      "near_dup_threshold": threshold,
+                      "near_dup_field": str(self.query_one("#field", Select).value)})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
