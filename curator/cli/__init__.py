@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "stats": "stats",
     "convert": "convert",
     "dedupe": "dedupe",
+    "models": "models",
+    "tune": "tune",
+    "jobs": "jobs", "job": "jobs", "cancel": "jobs",  # one module, three commands (it reads args.command)
 }
 
 EXIT_CODES = """exit codes:

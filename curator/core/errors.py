@@ -78,3 +78,6 @@ class BackendError(CuratorError):
         self.kind = kind
         self.retry_after = retry_after
         super().__init__(f"{kind.value}: {reason}")
+
+    def __str__(self) -> str:
+        return self.reason  # no file or line: the kind and the explanation are the whole message

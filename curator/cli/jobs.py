@@ -1,0 +1,146 @@
+"""curator jobs / job NAME / cancel NAME: the tuning jobs kept in a dataset's workspace.
+
+One module serves three commands (registered as "jobs", "job" and "cancel"); which one runs is
+``args.command``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from curator.cli.models import add_backend_arguments, fail, open_jobs, workspace_for
+from curator.cli.tune import follow, progress_line
+from curator.core.backends.base import JobStatus
+from curator.core.errors import CuratorError
+from curator.core.tuning import JobRecord, Jobs
+
+HELP = "tuning jobs: `jobs` lists them, `job NAME` shows one, `cancel NAME` stops one"
+EPILOG = """NAME is a job's id, the end of it (Vertex: the number) or its display name. FILE is the dataset
+whose workspace keeps the jobs (default: the .curator folder of the current directory).
+
+exit codes:
+  0  success
+  1  the backend could not be reached or refused, or (job --wait) the job did not succeed
+  2  no such job, or it cannot be cancelled"""
+
+CANCEL_WARNING = ("A cancelled job stops where it is: on Vertex, the checkpoints saved so far remain, but the "
+                  "quality of a model cut short is unpredictable (the local backend keeps no model).")
+
+
+def _command(parser: argparse.ArgumentParser) -> str:
+    return parser.prog.split()[-1]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    command = _command(parser)
+    if command != "jobs":
+        parser.add_argument("name", metavar="NAME", help="the job: id, end of the id, or display name")
+    parser.add_argument("file", metavar="FILE", nargs="?", help="the dataset whose workspace keeps the jobs")
+    add_backend_arguments(parser, choose=False)
+    if command == "jobs":
+        parser.description = "List the tuning jobs of a workspace, newest first, refreshing the unfinished ones."
+        parser.add_argument("--no-refresh", action="store_true", help="show the last known states without asking "
+                                                                      "the backends")
+    elif command == "job":
+        parser.description = "Show one tuning job: state, progress, loss per epoch, data statistics, tuned model."
+        parser.add_argument("--wait", action="store_true", help="follow the job until it ends")
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between polls with --wait")
+    else:
+        parser.description = "Cancel a running tuning job. " + CANCEL_WARNING
+        parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "-"
+
+
+def _list(jobs: Jobs, args: argparse.Namespace) -> int:
+    rows: list[tuple[JobRecord, JobStatus]] = []
+    for record in jobs.list():
+        status = record.status
+        if not args.no_refresh and not status.state.terminal:
+            try:
+                status = jobs.status(record.id)
+            except CuratorError as e:
+                print(f"{record.short_name}: not refreshed: {getattr(e, 'reason', e)}", file=sys.stderr)
+        rows.append((record, status))
+    if args.json:
+        json.dump([dict(id=r.id, backend=r.backend, base_model=r.base_model, display_name=r.display_name,
+                        dataset=r.dataset, created=r.created, hyperparameters=r.hyperparameters.to_dict(),
+                        status=s.to_dict()) for r, s in rows], sys.stdout, indent=2)
+        print()
+        return 0
+    if not rows:
+        print("no tuning jobs in this workspace (curator tune FILE starts one)")
+        return 0
+    for record, status in rows:
+        name = record.display_name or ""
+        print(f"{record.short_name:20} {record.backend:10} {status.state.value:10} {status.progress:4.0%}  "
+              f"{_when(record.created)}  {record.base_model}  {name}".rstrip())
+    return 0
+
+
+def _show(status: JobStatus, record: JobRecord) -> None:
+    print(f"job        {record.id}")
+    print(f"backend    {record.backend}")
+    print(f"base model {record.base_model}" + (f"   name {record.display_name}" if record.display_name else ""))
+    print(f"dataset    {record.dataset or '-'}")
+    print(f"started    {_when(record.created)}")
+    hp = record.hyperparameters
+    print(f"settings   epochs {hp.epochs}, batch size {hp.batch_size}, learning rate {hp.learning_rate:g}, "
+          f"multiplier {hp.learning_rate_multiplier:g}" + (f", adapter {hp.adapter_size}" if hp.adapter_size else ""))
+    print(f"status     {progress_line(status)}")
+    if status.tuned_model:
+        print(f"tuned      {status.tuned_model}")
+    if status.error:
+        print(f"error      {status.error}")
+    for key, value in status.stats.items():
+        print(f"  {key}: {value}")
+    if status.loss:
+        print("  epoch  train loss  validation loss")
+        for point in status.loss:
+            val = f"{point.val_loss:.4f}" if point.val_loss is not None else "-"
+            print(f"  {point.epoch:5g}  {point.train_loss:10.4f}  {val:>15}")
+    for c in status.checkpoints:
+        print(f"  checkpoint {c.checkpoint_id}: epoch {c.epoch}, step {c.step}  {c.endpoint or ''}".rstrip())
+
+
+def run(args: argparse.Namespace) -> int:
+    command = args.command
+    try:
+        jobs = open_jobs(args, workspace_for(args.file))
+        if command == "jobs":
+            return _list(jobs, args)
+        job_id = jobs.resolve(args.name)
+        record = jobs.get(job_id)
+        if command == "cancel":
+            if record.status.state.terminal:
+                raise CuratorError(f"job {record.short_name} has already ended ({record.status.state.value})")
+            if not args.yes:
+                print(CANCEL_WARNING, file=sys.stderr)
+                if not sys.stdin.isatty() or input(f"Cancel {record.short_name}? [y/N] ").strip().lower() not in (
+                        "y", "yes"):
+                    print("not cancelled (add --yes to cancel without asking)", file=sys.stderr)
+                    return 2
+            status = jobs.cancel(job_id)
+        elif args.wait:
+            status = follow(jobs, job_id, args.interval)
+        else:
+            status = jobs.status(job_id)
+    except CuratorError as e:
+        return fail(e)
+    if args.json:
+        json.dump(dict(id=record.id, backend=record.backend, hyperparameters=record.hyperparameters.to_dict(),
+                       status=status.to_dict()), sys.stdout, indent=2)
+        print()
+    elif command == "cancel":
+        print(f"{record.short_name}: {status.state.value}")
+    else:
+        _show(status, record)
+    if command == "job" and args.wait:
+        return 0 if status.state.value == "succeeded" else 1
+    return 0

@@ -1,0 +1,40 @@
+"""Model backends: one interface (``base.Backend``), a local scikit-learn backend (the default, offline),
+Vertex AI and the Gemini API through google-genai, and a registry that builds one by name."""
+
+from curator.core.backends.base import (
+    HYPERPARAMETER_HELP,
+    Backend,
+    Checkpoint,
+    Generation,
+    GenerationConfig,
+    Hyperparameters,
+    JobState,
+    JobStatus,
+    LossPoint,
+    ModelInfo,
+    UnknownJob,
+)
+from curator.core.backends.prepare import Preparation
+from curator.core.backends.registry import BACKENDS, DEFAULT_BACKEND, backend_names, canonical_name, create_backend
+from curator.core.backends.retry import RetryPolicy
+
+__all__ = [
+    "BACKENDS",
+    "HYPERPARAMETER_HELP",
+    "DEFAULT_BACKEND",
+    "Backend",
+    "Checkpoint",
+    "Generation",
+    "GenerationConfig",
+    "Hyperparameters",
+    "JobState",
+    "JobStatus",
+    "LossPoint",
+    "ModelInfo",
+    "Preparation",
+    "RetryPolicy",
+    "UnknownJob",
+    "backend_names",
+    "canonical_name",
+    "create_backend",
+]

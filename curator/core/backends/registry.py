@@ -1,0 +1,92 @@
+"""Pick a backend by name. Backend modules load only when asked for (google-genai takes a second to import).
+
+| name | class | needs |
+|---|---|---|
+| local | LocalBackend | a workspace (nothing else: offline, no key) |
+| vertex | VertexBackend | GOOGLE_CLOUD_PROJECT (or project=), credentials (ADC or CURATOR_VERTEX_ACCESS_TOKEN) |
+| gemini-api | GeminiApiBackend | GEMINI_API_KEY or GOOGLE_API_KEY (or api_key=) |
+
+``base_url`` points a Google backend somewhere else (the fake server); unset, google-genai reads
+GOOGLE_VERTEX_BASE_URL / GOOGLE_GEMINI_BASE_URL itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from curator.core.backends.base import Backend
+from curator.core.errors import BackendError, BackendErrorKind
+from curator.core.storage.workspace import Workspace
+
+DEFAULT_BACKEND = "local"
+ALIASES = {"gemini": "gemini-api"}
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What a menu shows about a backend before one is built."""
+
+    name: str
+    title: str
+    can_tune: bool
+    needs: str
+
+
+BACKENDS: dict[str, BackendInfo] = {
+    "local": BackendInfo("local", "Local (scikit-learn, offline)", True, "nothing: offline, no key"),
+    "vertex": BackendInfo("vertex", "Vertex AI (Google Cloud)", True,
+                          "a Google Cloud project (GOOGLE_CLOUD_PROJECT) and credentials "
+                          "(gcloud auth application-default login)"),
+    "gemini-api": BackendInfo("gemini-api", "Gemini API (API key)", False,
+                              "GEMINI_API_KEY or GOOGLE_API_KEY; generation only"),
+}
+
+
+def backend_names() -> list[str]:
+    """Every backend name, the default first."""
+    return list(BACKENDS)
+
+
+def canonical_name(name: str) -> str:
+    """The registry name for ``name`` (accepts "gemini" for "gemini-api"); a CuratorError if unknown."""
+    name = ALIASES.get(name, name)
+    if name not in BACKENDS:
+        raise BackendError(BackendErrorKind.INVALID, f"unknown backend {name!r}; use one of {', '.join(BACKENDS)}")
+    return name
+
+
+def create_backend(
+    name: str,
+    workspace: Workspace | None = None,
+    *,
+    project: str | None = None,
+    location: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    staging_uri: str | None = None,
+    timeout: float | None = 60.0,
+    env: Mapping[str, str] = os.environ,
+    **options,
+) -> Backend:
+    """Build the backend called ``name``. Missing settings come from ``env``; a BackendError (AUTH) says
+    what is missing. ``options`` go to the backend's constructor (e.g. ``retry=RetryPolicy(...)``)."""
+    name = canonical_name(name)
+    if name == "local":
+        from curator.core.backends.local import LocalBackend
+
+        if workspace is None:
+            raise BackendError(BackendErrorKind.INVALID, "the local backend keeps its models in a workspace; open a "
+                                                         "dataset first")
+        return LocalBackend(workspace, **options)
+    if name == "vertex":
+        from curator.core.backends.vertex import VertexBackend
+
+        export_dir = Path(workspace.folder) / "exports" if workspace is not None else None
+        return VertexBackend(project, location, base_url=base_url, staging_uri=staging_uri, export_dir=export_dir,
+                             timeout=timeout, env=env, **options)
+    from curator.core.backends.gemini_api import GeminiApiBackend
+
+    return GeminiApiBackend(api_key, base_url=base_url, timeout=timeout, env=env, **options)

@@ -1,0 +1,268 @@
+"""The Vertex AI backend: supervised tuning of Gemini through google-genai (``tunings.tune``), polling of the
+job, and generation with base models and tuned endpoints.
+
+Vertex reads training data from Cloud Storage. ``prepare`` exports Vertex supervised-tuning JSONL files;
+``start_job`` uploads them to ``staging_uri`` (needs the optional google-cloud-storage package) unless the
+preparation already names ``gs://`` URIs (data uploaded by the user).
+
+Hyperparameters: Vertex takes epochs, the learning-rate multiplier and the adapter size for Gemini models.
+Batch size and learning rate apply to open models only there, so they are not sent (``prepare`` says so).
+The SDK exposes no loss curve for Vertex jobs (it lives in the job's Vertex AI Experiment), so ``status``
+reports progress from completed epochs/steps, the sub-state, data statistics and checkpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+from curator.core.backends.base import Checkpoint, Hyperparameters, JobState, JobStatus, ModelInfo, UnknownJob
+from curator.core.backends.google_common import GoogleBackend, http_options
+from curator.core.backends.prepare import Preparation, prepare_data
+from curator.core.backends.retry import RetryPolicy
+from curator.core.errors import BackendError, BackendErrorKind
+from curator.core.formats.registry import write_file
+from curator.core.model import records_frame
+from curator.core.settings import Settings
+from curator.core.storage.atomic import atomic_write
+
+# Tunable Gemini models on Vertex AI (its "About supervised fine-tuning" page, late 2026); pass base_models
+# (or CURATOR_VERTEX_BASE_MODELS, comma-separated) to use another list.
+DEFAULT_BASE_MODELS = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
+MAX_VALIDATION = 5_000
+ADAPTERS = {1: "ADAPTER_SIZE_ONE", 2: "ADAPTER_SIZE_TWO", 4: "ADAPTER_SIZE_FOUR", 8: "ADAPTER_SIZE_EIGHT",
+            16: "ADAPTER_SIZE_SIXTEEN", 32: "ADAPTER_SIZE_THIRTY_TWO"}
+_STATES = {
+    "JOB_STATE_UNSPECIFIED": JobState.PENDING, "JOB_STATE_QUEUED": JobState.PENDING,
+    "JOB_STATE_PENDING": JobState.PENDING, "JOB_STATE_RUNNING": JobState.RUNNING,
+    "JOB_STATE_UPDATING": JobState.RUNNING, "JOB_STATE_PAUSED": JobState.RUNNING,
+    "JOB_STATE_SUCCEEDED": JobState.SUCCEEDED, "JOB_STATE_PARTIALLY_SUCCEEDED": JobState.SUCCEEDED,
+    "JOB_STATE_FAILED": JobState.FAILED, "JOB_STATE_EXPIRED": JobState.FAILED,
+    "JOB_STATE_CANCELLING": JobState.CANCELLING, "JOB_STATE_CANCELLED": JobState.CANCELLED,
+}
+_STATS = {  # SupervisedTuningDataStats field -> label
+    "tuning_dataset_example_count": "examples",
+    "total_billable_token_count": "billable tokens",
+    "tuning_step_count": "steps",
+    "total_truncated_example_count": "truncated examples",
+    "total_billable_character_count": "billable characters",
+}
+
+
+def _name(value) -> str | None:
+    return None if value is None else getattr(value, "value", str(value))
+
+
+def upload_to_gcs(local: Path, uri: str) -> None:
+    """Copy a file to ``gs://bucket/path`` with google-cloud-storage (an optional extra)."""
+    try:
+        from google.cloud import storage
+    except ImportError:
+        raise BackendError(
+            BackendErrorKind.UNSUPPORTED,
+            "uploading to Cloud Storage needs google-cloud-storage: pip install 'curator[gcs]', or upload "
+            f"{local} yourself and give its gs:// URI",
+        ) from None
+    bucket, _, blob = uri.removeprefix("gs://").partition("/")
+    storage.Client().bucket(bucket).blob(blob).upload_from_filename(str(local))
+
+
+class VertexBackend(GoogleBackend):
+    name = "vertex"
+    title = "Vertex AI (Google Cloud)"
+    description = (
+        "Supervised tuning of Gemini on Vertex AI in a Google Cloud project (credentials from "
+        "`gcloud auth application-default login`). Training data goes to Cloud Storage as JSONL. Jobs take "
+        "from minutes to hours and cost money; the tuned model is served from an endpoint."
+    )
+    honours = frozenset({"epochs", "learning_rate_multiplier", "adapter_size", "display_name",
+                         "validation_fraction", "seed"})
+
+    def __init__(self, project: str | None = None, location: str | None = None, *, base_url: str | None = None,
+                 credentials=None, access_token: str | None = None, staging_uri: str | None = None,
+                 base_models: tuple[str, ...] | None = None, export_dir: Path | None = None,
+                 timeout: float | None = 60.0, retry: RetryPolicy | None = None, uploader=upload_to_gcs,
+                 env: Mapping[str, str] = os.environ) -> None:
+        from google import genai
+
+        project = project or env.get("GOOGLE_CLOUD_PROJECT")
+        location = location or env.get("GOOGLE_CLOUD_LOCATION") or "us-central1"
+        if not project:
+            raise BackendError(BackendErrorKind.AUTH, "no Google Cloud project: set GOOGLE_CLOUD_PROJECT or pass "
+                                                      "--project")
+        token = access_token or env.get("CURATOR_VERTEX_ACCESS_TOKEN")
+        if credentials is None and token:
+            from google.oauth2.credentials import Credentials
+
+            credentials = Credentials(token=token)
+        client = genai.Client(vertexai=True, project=project, location=location, credentials=credentials,
+                              http_options=http_options(base_url, timeout))
+        super().__init__(client, retry=retry, secrets=(token,))
+        self.project, self.location = project, location
+        self.staging_uri = staging_uri
+        listed = env.get("CURATOR_VERTEX_BASE_MODELS", "")
+        self.base_models = base_models or tuple(m.strip() for m in listed.split(",") if m.strip()) or DEFAULT_BASE_MODELS
+        self.export_dir = Path(export_dir) if export_dir else None
+        self._upload = uploader
+
+    # -- models and data -----------------------------------------------------------------------------
+
+    def list_models(self) -> list[ModelInfo]:
+        models = [ModelInfo(m, m, can_tune=True, description="Gemini base model on Vertex AI")
+                  for m in self.base_models]
+        for job in self.list_jobs():
+            if job.state is JobState.SUCCEEDED and job.tuned_model:
+                label = job.display_name or job.job_id.rsplit("/", 1)[-1]
+                models.append(ModelInfo(job.tuned_model, label, tuned=True,
+                                        description=f"tuned from {job.base_model}"))
+        return models
+
+    def prepare(self, dataset, hp, settings=None, *, skip_slow_checks=False, progress=None, cancel=None,
+                dataset_path=None) -> Preparation:
+        settings = (settings or Settings()).with_overrides(target="vertex")
+        prepared = prepare_data(self.name, dataset, hp, settings, skip_slow_checks=skip_slow_checks,
+                                max_validation=MAX_VALIDATION, progress=progress, cancel=cancel)
+        prepared.dataset_path = None if dataset_path is None else str(dataset_path)
+        folder = (self.export_dir or Path(tempfile.gettempdir()) / "curator-vertex") / time.strftime("%Y%m%d-%H%M%S")
+        folder.mkdir(parents=True, exist_ok=True)
+        for part, frame in (("train", prepared.train), ("validation", prepared.validation)):
+            if frame.height:
+                path = folder / f"{part}.jsonl"
+                records = records_frame({c: frame[c].to_list() for c in ("text_input", "output", "system")})
+                with atomic_write(path) as out:
+                    write_file(records, out, "vertex-jsonl")
+                prepared.files[part] = path
+        ignored = [f for f in ("batch_size", "learning_rate") if f in self.ignored_hyperparameters(hp)]
+        if ignored:
+            prepared.notes.append(
+                f"not sent to Vertex: {', '.join(ignored)} (open models only; for Gemini set the learning-rate "
+                "multiplier)"
+            )
+        where = self.staging_uri or "a gs:// URI you give"
+        prepared.notes.append(f"exported Vertex JSONL to {folder}; training data will be read from {where}")
+        if self.location == "global":
+            prepared.notes.append("tuning is regional: choose a region such as us-central1, not global")
+        return prepared
+
+    def _data_uris(self, prepared: Preparation) -> tuple[str, str | None]:
+        if prepared.training_uri:
+            return prepared.training_uri, prepared.validation_uri
+        if not self.staging_uri:
+            raise BackendError(
+                BackendErrorKind.INVALID,
+                "Vertex reads training data from Cloud Storage: give a gs:// staging folder to upload it to, or "
+                f"upload {prepared.files.get('train', 'the exported train.jsonl')} yourself and give its gs:// "
+                "training URI",
+            )
+        if not self.staging_uri.startswith("gs://"):
+            raise BackendError(BackendErrorKind.INVALID, f"staging URI must start with gs://, not {self.staging_uri!r}")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        uris: dict[str, str] = {}
+        for part, path in prepared.files.items():
+            uri = f"{self.staging_uri.rstrip('/')}/curator-{stamp}/{part}.jsonl"
+            self._call(f"upload {path.name} to {uri}", lambda p=path, u=uri: self._upload(p, u))
+            uris[part] = uri
+        prepared.training_uri, prepared.validation_uri = uris["train"], uris.get("validation")
+        return prepared.training_uri, prepared.validation_uri
+
+    # -- jobs ----------------------------------------------------------------------------------------
+
+    def start_job(self, prepared: Preparation, base_model: str, hp: Hyperparameters) -> str:
+        from google.genai import types
+
+        hp.validated()
+        prepared.require_launchable()
+        for uri in (prepared.training_uri, prepared.validation_uri):
+            if uri is not None and not uri.startswith("gs://"):
+                raise BackendError(BackendErrorKind.INVALID, f"Vertex reads data from Cloud Storage: {uri!r} is "
+                                                             "not a gs:// URI")
+        training, validation = self._data_uris(prepared)
+        config = types.CreateTuningJobConfig(
+            tuned_model_display_name=hp.display_name,
+            epoch_count=hp.epochs,
+            learning_rate_multiplier=hp.learning_rate_multiplier,
+            adapter_size=ADAPTERS[hp.adapter_size] if hp.adapter_size else None,
+            validation_dataset=types.TuningValidationDataset(gcs_uri=validation) if validation else None,
+            labels={"created-by": "curator"},
+        )
+
+        def tune():
+            with warnings.catch_warnings():  # the SDK marks tune() experimental on every call
+                warnings.simplefilter("ignore")
+                return self.client.tunings.tune(
+                    base_model=base_model, training_dataset=types.TuningDataset(gcs_uri=training), config=config
+                )
+
+        job = self._call(f"start tuning {base_model}", tune, idempotent=False)
+        return job.name
+
+    def status(self, job_id: str) -> JobStatus:
+        from google.genai import errors
+
+        def get():
+            try:
+                return self.client.tunings.get(name=job_id)
+            except errors.ClientError as e:
+                if e.code == 404:
+                    raise UnknownJob(job_id) from None
+                raise
+
+        return self._to_status(self._call(f"read {job_id}", get))
+
+    def _to_status(self, job) -> JobStatus:
+        state = _STATES.get(_name(job.state) or "", JobState.RUNNING)
+        meta = job.tuning_job_metadata
+        spec = job.supervised_tuning_spec
+        hyper = spec.hyper_parameters if spec else None
+        total_epochs = hyper.epoch_count if hyper else None
+        data = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
+        stats = {label: getattr(data, field) for field, label in _STATS.items()
+                 if data is not None and getattr(data, field) is not None}
+        if data is not None and data.dropped_example_reasons:
+            stats["dropped example reasons"] = "; ".join(data.dropped_example_reasons[:5])
+        if job.experiment:
+            stats["experiment (loss curves)"] = job.experiment
+        epoch = meta.completed_epoch_count if meta else None
+        step = meta.completed_step_count if meta else None
+        total_steps = data.tuning_step_count if data else None
+        if state is JobState.SUCCEEDED:
+            progress = 1.0
+        elif step is not None and total_steps:
+            progress = min(1.0, step / total_steps)
+        elif epoch is not None and total_epochs:
+            progress = min(1.0, epoch / total_epochs)
+        else:
+            progress = 0.0
+        tuned = job.tuned_model
+        sub = _name(job.tuning_job_state)
+        return JobStatus(
+            job_id=job.name, backend=self.name, state=state, progress=progress, epoch=epoch,
+            total_epochs=total_epochs, step=step, total_steps=total_steps, stats=stats,
+            tuned_model=tuned.endpoint if tuned and state is JobState.SUCCEEDED else None,
+            error=job.error.message if job.error and state is not JobState.SUCCEEDED else None,
+            sub_state=sub.removeprefix("TUNING_JOB_STATE_").replace("_", " ").lower() if sub else None,
+            display_name=job.tuned_model_display_name, base_model=job.base_model,
+            created=job.create_time.timestamp() if job.create_time else None,
+            updated=job.update_time.timestamp() if job.update_time else None,
+            checkpoints=[Checkpoint(c.checkpoint_id or "", c.epoch, c.step, c.endpoint)
+                         for c in (tuned.checkpoints or [])] if tuned else [],
+        )
+
+    def cancel(self, job_id: str) -> None:
+        self._call(f"cancel {job_id}", lambda: self.client.tunings.cancel(name=job_id))
+
+    def list_jobs(self, limit: int = 200) -> list[JobStatus]:
+        def fetch():
+            jobs = []
+            for job in self.client.tunings.list(config={"page_size": 50}):
+                jobs.append(job)
+                if len(jobs) >= limit:
+                    break
+            return jobs
+
+        jobs = self._call("list tuning jobs", fetch)
+        return sorted((self._to_status(j) for j in jobs), key=lambda s: s.created or 0, reverse=True)
