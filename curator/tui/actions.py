@@ -65,6 +65,7 @@ MAIN: tuple[Action, ...] = (
     _a("save-as", ["W"], "save as another file; the extension picks the format", "File"),
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
+    _a("tuning", ["ctrl+t"], "tune a model: backend, base model, hyperparameters, launch, watch jobs", "Views"),
     _a("duplicates", ["D"], "near-duplicate clusters, side by side with differences", "Views"),
     _a("set-template", ["T"], "set the production prompt template (empty: infer it from the data)", "Views"),
     _a("findings", ["exclamation_mark"], "every finding grouped by rule; jump to examples, apply fixes", "Views"),
@@ -92,6 +93,13 @@ DUPLICATES: tuple[Action, ...] = (
     _a("switch-list", ["tab"], "switch between clusters and members", "Duplicates"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running scan", "Duplicates"),
     _a("close", ["escape", "q"], "back to the table", "Duplicates", "back"),
+)
+
+TUNING: tuple[Action, ...] = (
+    _a("launch", ["ctrl+l"], "check the data (pre-flight) and launch the tuning job", "Tuning", "launch"),
+    _a("cancel-job", ["ctrl+b"], "cancel the highlighted running job (asks first)", "Tuning", "cancel job"),
+    _a("refresh-jobs", ["ctrl+r"], "reload the jobs and their status", "Tuning"),
+    _a("close", ["escape"], "back to the table", "Tuning", "back"),
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}

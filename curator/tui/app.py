@@ -106,6 +106,7 @@ class CuratorApp(App):
         self.session = session
         self.initial_theme = theme
         self.run_slow_checks = run_slow_checks
+        self._jobs = None
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
@@ -198,6 +199,16 @@ class CuratorApp(App):
                                        [("recover", "Recover"), ("discard", "Discard"), ("later", "Later")],
                                        "recover"), answer)
 
+    def jobs(self):
+        """The tuning jobs of the session's workspace (one per process: local jobs live in it)."""
+        from curator.core.tuning import Jobs
+
+        if self.session is None or self.session.workspace is None:
+            raise CuratorError("tuning needs a writable workspace: this file is open read-only")
+        if self._jobs is None or self._jobs.workspace is not self.session.workspace:
+            self._jobs = Jobs(self.session.workspace)
+        return self._jobs
+
     def remember_file(self, path: Path) -> None:
         recent.remember(path)
 
@@ -224,5 +235,7 @@ class CuratorApp(App):
                                     ("cancel", "Cancel")], "save"), answer)
 
     def on_unmount(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
         if self.session is not None:
             self.session.close()

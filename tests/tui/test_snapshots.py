@@ -66,3 +66,8 @@ def test_duplicates_screen(snap_compare, tmp_path, size):
     shutil.copyfile(FIXTURES / "qa_context.jsonl", path)
     app = CuratorApp(path, settings=Settings(near_dup_threshold=80), run_slow_checks=False, theme="textual-dark")
     assert snap_compare(app, run_before=opened("D"), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tuning_screen(snap_compare, app, size):
+    assert snap_compare(app, run_before=opened("ctrl+t"), terminal_size=SIZES[size])

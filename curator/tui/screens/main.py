@@ -398,6 +398,16 @@ class MainScreen(EditingActions, Screen):
 
         self.app.push_screen(FrequencyScreen(self.session.dataset.active()), apply)
 
+    def action_tuning(self) -> None:
+        from curator.tui.screens.tuning import TuningScreen
+
+        try:
+            jobs = self.app.jobs()
+        except CuratorError as exc:
+            self.notify(exc.reason, severity="error")
+            return
+        self.app.push_screen(TuningScreen(self.session, self.settings, jobs))
+
     def action_duplicates(self) -> None:
         from curator.tui.screens.duplicates import DuplicatesScreen
 

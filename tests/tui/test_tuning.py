@@ -1,0 +1,119 @@
+"""Pilot tests of the tuning screen with the local backend: pre-flight, launch, live status with a loss
+curve, cancel with a confirmation, the jobs list after a restart, and backend errors shown in place."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from textual.widgets import Input, Select
+
+from curator.core.backends import JobState
+from curator.tui.screens.prompts import AskScreen
+from curator.tui.screens.tuning import TuningScreen
+from curator.tui.widgets.job_view import JobView
+from tests.tui.helpers import copy_fixture, make_app, settle, until_main
+
+SIZE = (120, 40)
+
+
+async def wait_until(pilot, condition, tries: int = 200, step: float = 0.05) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(step)
+    raise AssertionError("condition not reached")
+
+
+async def open_tuning(pilot) -> TuningScreen:
+    await until_main(pilot)
+    await pilot.press("ctrl+t")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TuningScreen)
+    await wait_until(pilot, lambda: screen.query_one("#base", Select).value is not Select.NULL)
+    return screen
+
+
+async def test_launch_watch_and_resume_after_restart(tmp_path):
+    path = copy_fixture(tmp_path, "template_deviations.jsonl")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        screen.query_one("#epochs", Input).value = "3"
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+        assert "warning(s)" in app.screen.message and "Launch anyway?" in app.screen.message
+        await pilot.press("l")
+        await wait_until(pilot, lambda: screen.statuses and all(s.state.terminal for s in screen.statuses.values()))
+        (status,) = screen.statuses.values()
+        assert status.state is JobState.SUCCEEDED and status.tuned_model
+        assert len(status.loss) == 4  # before training, then after each of the 3 epochs
+        await pilot.pause(0.1)
+        assert screen.query_one("#loss-plot").display
+        job_id = status.job_id
+    again = make_app(path)
+    async with again.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        assert screen.order == [job_id] and screen.statuses[job_id].state is JobState.SUCCEEDED
+
+
+async def test_invalid_hyperparameters_are_refused_in_place(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        screen.query_one("#epochs", Input).value = "0"
+        screen.query_one("#learning_rate", Input).value = "fast"
+        await pilot.press("ctrl+l")
+        assert "not a number: learning rate" in str(screen.query_one("#problems").render())
+        screen.query_one("#learning_rate", Input).value = "0.001"
+        await pilot.press("ctrl+l")
+        assert "epochs must be between 1 and 100" in str(screen.query_one("#problems").render())
+        assert screen.statuses == {}
+
+
+async def test_check_errors_block_the_launch(tmp_path):
+    path = tmp_path / "tiny.jsonl"
+    path.write_text('{"text_input": "a", "output": "b"}\n{"text_input": "c", "output": "d"}\n')
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: "block the launch" in str(screen.query_one("#problems").render()))
+        assert "size.too-few" in str(screen.query_one("#problems").render())
+        assert screen.statuses == {}
+
+
+async def test_cancel_asks_and_explains(tmp_path):
+    path = tmp_path / "many.jsonl"
+    words = ["refund", "invoice", "crash", "login", "parcel", "upgrade", "password", "delivery"]
+    path.write_text("".join(json.dumps({"text_input": f"ticket {i}: {words[i % 8]} {words[i * 7 % 8]} {i % 97}",
+                                        "output": words[i % 8]}) + "\n" for i in range(3000)))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        screen.query_one("#epochs", Input).value = "100"
+        screen.query_one("#batch_size", Input).value = "1"
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+        await pilot.press("l")
+        await wait_until(pilot, lambda: bool(screen.statuses))
+        await pilot.press("ctrl+b")
+        assert isinstance(app.screen, AskScreen) and "unpredictable" in app.screen.message
+        await pilot.press("c")
+        await wait_until(pilot, lambda: all(s.state.terminal for s in screen.statuses.values()))
+        (status,) = screen.statuses.values()
+        assert status.state is JobState.CANCELLED
+        console = Console(width=100, record=True)
+        console.print(screen.query_one(JobView).query_one("#job-status").content)
+        assert "cancelled" in console.export_text()
+
+
+async def test_gemini_api_backend_explains_it_cannot_tune(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        screen.query_one("#backend", Select).value = "gemini-api"
+        await settle(pilot)
+        text = str(screen.query_one("#problems").render())
+        assert "GEMINI_API_KEY" in text or "cannot tune" in text or "no model it can tune" in text
