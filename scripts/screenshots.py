@@ -30,6 +30,14 @@ async def shoot(name: str, keys: list[str], demo: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         for key in keys:
+            if key == "<wait-jobs>":  # until every tuning job on screen has ended
+                for _ in range(600):
+                    statuses = getattr(app.screen, "statuses", {})
+                    if statuses and all(s.state.terminal for s in statuses.values()):
+                        break
+                    await pilot.pause(0.05)
+                await pilot.pause(0.8)
+                continue
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -47,6 +55,7 @@ SHOTS = {
     "help": ["question_mark"],
     "duplicates": ["D"],
     "findings": ["exclamation_mark"],
+    "tuning": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>"],
 }
 
 
