@@ -117,3 +117,32 @@ async def test_gemini_api_backend_explains_it_cannot_tune(tmp_path):
         await settle(pilot)
         text = str(screen.query_one("#problems").render())
         assert "GEMINI_API_KEY" in text or "cannot tune" in text or "no model it can tune" in text
+
+
+async def test_vertex_job_through_the_fake_google_server(tmp_path, monkeypatch):
+    from curator.testing.fake_google import FakeGoogle
+    from curator.testing.fake_google_jobs import Timing
+
+    with FakeGoogle(timing=Timing(pending=0.2, running=1.0, cancelling=0.2)) as fake:
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
+        monkeypatch.setenv("CURATOR_VERTEX_ACCESS_TOKEN", "ya29.fake-token")
+        monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", fake.url)
+        app = make_app(copy_fixture(tmp_path, "template_deviations.jsonl"))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_tuning(pilot)
+            screen.remote_poll = 0.2
+            screen.query_one("#backend", Select).value = "vertex"
+            await settle(pilot)
+            await wait_until(pilot, lambda: screen.query_one("#base", Select).value is not Select.NULL)
+            screen.query_one("#gcs_uri", Input).value = "gs://bucket/data/train.jsonl"
+            await pilot.press("ctrl+l")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+            assert "batch size" in app.screen.message.lower() or "Launch" in app.screen.message
+            await pilot.press("l")
+            await wait_until(pilot, lambda: screen.statuses and all(s.state.terminal for s in screen.statuses.values()),
+                             tries=300, step=0.1)
+            (status,) = screen.statuses.values()
+            assert status.state is JobState.SUCCEEDED and status.tuned_model
+            assert status.backend == "vertex" and status.job_id.startswith("projects/")
+            (created,) = fake.calls("POST", "tuningJobs")
+            assert created.body["supervisedTuningSpec"]["trainingDatasetUri"] == "gs://bucket/data/train.jsonl"

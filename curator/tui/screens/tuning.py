@@ -83,6 +83,7 @@ class TuningScreen(Screen[None]):
         self.order: list[str] = []
         self._last_poll: dict[str, float] = {}
         self.honours: dict[str, frozenset[str]] = {}  # backend -> the hyperparameters it uses
+        self.remote_poll = POLL_REMOTE  # seconds between polls of a cloud job
         self.busy = False
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -111,6 +112,8 @@ class TuningScreen(Screen[None]):
                 for name in NUMBER_FIELDS[4:]:
                     yield self._row(SHORT[name], Input(str(getattr(default, name)), id=name,
                                                                         compact=True))
+                yield self._row("Cloud data", Input("", placeholder="vertex: gs://bucket/folder or …/train.jsonl",
+                                                    id="gcs_uri", compact=True))
                 yield Static("", id="problems", classes="problem")
                 yield Static(self._tip(n_train), id="guidance")
                 yield Button("Check and launch (ctrl+l)", id="launch-button", variant="primary", compact=True)
@@ -274,7 +277,8 @@ class TuningScreen(Screen[None]):
         def answer(choice: str | None) -> None:
             if choice == "launch":
                 problems.update("launching…")
-                self.start(message.backend, prepared, message.base, message.hp)
+                self.start(message.backend, prepared, message.base, message.hp,
+                           self.query_one("#gcs_uri", Input).value.strip())
             else:
                 self.busy = False
                 problems.update("not launched")
@@ -283,8 +287,13 @@ class TuningScreen(Screen[None]):
                                        "launch" if not prepared.warnings else "cancel"), answer)
 
     @work(thread=True, exclusive=True, group="start")
-    def start(self, backend: str, prepared: Preparation, base: str, hp: Hyperparameters) -> None:
+    def start(self, backend: str, prepared: Preparation, base: str, hp: Hyperparameters, cloud: str = "") -> None:
         try:
+            if cloud and backend == "vertex":  # a file already uploaded, or a folder to upload to
+                if cloud.endswith(".jsonl"):
+                    prepared.training_uri = cloud
+                else:
+                    self.jobs.backend(backend).staging_uri = cloud
             job_id = self.jobs.start(backend, prepared, base, hp)
         except CuratorError as exc:
             self.post_message(self.Started(None, str(exc)))
@@ -336,7 +345,7 @@ class TuningScreen(Screen[None]):
     def poll(self) -> None:
         now = time.monotonic()
         due = [job_id for job_id, s in self.statuses.items() if not s.state.terminal and
-               now - self._last_poll.get(job_id, 0) >= (POLL_LOCAL if s.backend == "local" else POLL_REMOTE)]
+               now - self._last_poll.get(job_id, 0) >= (POLL_LOCAL if s.backend == "local" else self.remote_poll)]
         if due:
             for job_id in due:
                 self._last_poll[job_id] = now
