@@ -18,6 +18,14 @@ from tests.tui.helpers import copy_fixture, make_app, settle, until_main
 SIZE = (120, 40)
 
 
+async def wait_for_screen(pilot, name: str) -> None:
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if type(pilot.app.screen).__name__ == name:
+            return
+    raise AssertionError(f"{name} not shown; on {type(pilot.app.screen).__name__}")
+
+
 def lines(path):
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -177,11 +185,7 @@ async def test_recovery_offered_after_crash(tmp_path):
     crashed._lock.release()  # the process "died": its lock is gone, its journal stays
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if isinstance(app.screen, AskScreen):
-                break
-        assert isinstance(app.screen, AskScreen)
+        await wait_for_screen(pilot, "AskScreen")
         await pilot.press("r")
         main = await until_main(pilot)
         assert app.session.dataset.get(0)["output"] == "recovered"
@@ -195,11 +199,7 @@ async def test_second_app_is_told_file_in_use(tmp_path):
     try:
         app = make_app(path)
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(100):
-                await pilot.pause(0.02)
-                if isinstance(app.screen, AskScreen):
-                    break
-            assert isinstance(app.screen, AskScreen)
+            await wait_for_screen(pilot, "AskScreen")
             assert "in use" in app.screen.message
             await pilot.press("r")  # read-only
             main = await until_main(pilot)
@@ -226,14 +226,6 @@ async def test_split_screen_assigns_and_undoes(tmp_path):
         assert app.session.history.labels() == ["split-dataset"]
         await pilot.press("ctrl+z")
         assert app.session.dataset.frame["split"].to_list() == before
-
-
-async def wait_for_screen(pilot, name: str) -> None:
-    for _ in range(100):
-        await pilot.pause(0.02)
-        if type(pilot.app.screen).__name__ == name:
-            return
-    raise AssertionError(f"{name} not shown; on {type(pilot.app.screen).__name__}")
 
 
 async def test_every_bad_line_is_reported(tmp_path):

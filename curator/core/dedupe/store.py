@@ -55,26 +55,27 @@ class DedupeStore:
                        "(SELECT key FROM scan_cache WHERE kind = ? ORDER BY created DESC LIMIT ?)",
                        (kind, kind, KEEP_PER_KIND))
 
+    def _scan(self, kind: str, scan_fn, cls, dataset: Dataset, params: dict):
+        key = cache_key(kind, _version(dataset), field=params["field"], threshold=params["threshold"],
+                        scorer=params["scorer"])
+        data = self._cached(key)
+        if data is not None:
+            return cls.from_dict(data), True
+        scan = scan_fn(dataset, **params)
+        self._remember(key, kind, scan.to_dict())
+        return scan, False
+
     def dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
                progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[DedupeScan, bool]:
         """The scan of this dataset version (from the cache when there) and whether it came from the cache."""
-        key = cache_key("dedupe", _version(dataset), field=field, threshold=threshold, scorer=scorer)
-        data = self._cached(key)
-        if data is not None:
-            return DedupeScan.from_dict(data), True
-        scan = scan_dataset(dataset, field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
-        self._remember(key, "dedupe", scan.to_dict())
-        return scan, False
+        params = dict(field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
+        return self._scan("dedupe", scan_dataset, DedupeScan, dataset, params)
 
     def leakage(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
                 progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[LeakageScan, bool]:
-        key = cache_key("leakage", _version(dataset), field=field, threshold=threshold, scorer=scorer)
-        data = self._cached(key)
-        if data is not None:
-            return LeakageScan.from_dict(data), True
-        scan = scan_leakage(dataset, field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
-        self._remember(key, "leakage", scan.to_dict())
-        return scan, False
+        """The leakage scan of this dataset version (from the cache when there) and whether it was cached."""
+        params = dict(field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
+        return self._scan("leakage", scan_leakage, LeakageScan, dataset, params)
 
     # -- "not a duplicate" -----------------------------------------------------------------------------
 
