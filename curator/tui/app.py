@@ -98,7 +98,8 @@ class CuratorApp(App):
     def __init__(self, path: str | Path | None = None, *, fmt: str | None = None,
                  options: FormatOptions | None = None, settings: Settings | None = None,
                  session: Session | None = None, theme: str = "textual-dark", run_slow_checks: bool = True,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, backend_factory=None) -> None:
+        """``backend_factory(name) -> Backend`` replaces the registry (tests, other installations)."""
         super().__init__()
         self.path = Path(path) if path is not None else None
         self.fmt, self.options, self.read_only = fmt, options, read_only
@@ -107,6 +108,7 @@ class CuratorApp(App):
         self.initial_theme = theme
         self.run_slow_checks = run_slow_checks
         self._jobs = None
+        self.backend_factory = backend_factory
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
@@ -206,7 +208,7 @@ class CuratorApp(App):
         if self.session is None or self.session.workspace is None:
             raise CuratorError("tuning needs a writable workspace: this file is open read-only")
         if self._jobs is None or self._jobs.workspace is not self.session.workspace:
-            self._jobs = Jobs(self.session.workspace)
+            self._jobs = Jobs(self.session.workspace, self.backend_factory)
         return self._jobs
 
     def remember_file(self, path: Path) -> None:

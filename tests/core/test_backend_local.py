@@ -202,3 +202,13 @@ def test_a_training_failure_ends_the_job_with_the_reason(backend):
     prepared.findings = []  # the checks flag the empty inputs; launch anyway to see the job fail
     status = backend.wait(backend.start_job(prepared, BASE_MODEL, Hyperparameters()), timeout=60)
     assert status.state is JobState.FAILED and "empty vocabulary" in status.error and status.tuned_model is None
+
+
+def test_provider_limits_warn_but_do_not_block_local_tuning(backend):
+    rows = [("x" * 41_000 if i == 0 else f"question {i % 7} number {i}", f"label {i % 3}") for i in range(60)]
+    dataset = Dataset.from_records(records_frame({"text_input": [r[0] for r in rows], "output": [r[1] for r in rows]}))
+    prepared = backend.prepare(dataset, Hyperparameters(), skip_slow_checks=True)
+    assert not prepared.errors
+    (limit,) = [f for f in prepared.warnings if f.rule == "limits.input-length"]
+    assert "does not bind the local backend" in limit.message
+    prepared.require_launchable()

@@ -8,8 +8,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from curator.core.backends import Backend, Hyperparameters, JobState, JobStatus, LossPoint, ModelInfo, Preparation
 from curator.core.settings import Settings
 from curator.tui.app import CuratorApp
 from tests.tui.helpers import FIXTURES, until_main
@@ -71,3 +73,61 @@ def test_duplicates_screen(snap_compare, tmp_path, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_tuning_screen(snap_compare, app, size):
     assert snap_compare(app, run_before=opened("ctrl+t"), terminal_size=SIZES[size])
+
+
+class StillRunning(Backend):
+    """A backend whose one job is always at epoch 3 of 5 with the same losses: a stable picture."""
+
+    name, title, description = "local", "Fixed", "a test double with a fixed running job"
+    honours = frozenset({"epochs", "batch_size", "learning_rate", "display_name"})
+
+    def list_models(self):
+        return [ModelInfo("base-1", "base-1", can_tune=True)]
+
+    def prepare(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def start_job(self, prepared, base_model, hp):
+        return "job-0001"
+
+    def status(self, job_id):
+        loss = [LossPoint(0, 2.1, 2.2), LossPoint(1, 1.4, 1.6), LossPoint(2, 0.9, 1.2), LossPoint(3, 0.6, 1.1)]
+        return JobStatus(job_id, "local", JobState.RUNNING, progress=0.6, epoch=3, total_epochs=5, step=258,
+                         total_steps=430, loss=loss, display_name="tickets-v1", base_model="base-1",
+                         stats={"train examples": 341, "validation examples": 42})
+
+    def cancel(self, job_id):
+        raise NotImplementedError
+
+    def list_jobs(self):
+        return []
+
+    def generate(self, model, prompt, config=None, *, system=None):
+        raise NotImplementedError
+
+    async def agenerate(self, model, prompt, config=None, *, system=None):
+        raise NotImplementedError
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tuning_screen_with_a_running_job(snap_compare, tmp_path, size):
+    path = tmp_path / "classification.jsonl"
+    shutil.copyfile(FIXTURES / "classification.jsonl", path)
+    app = CuratorApp(path, settings=Settings(), run_slow_checks=False, theme="textual-dark",
+                     backend_factory=lambda name: StillRunning())
+
+    async def run_before(pilot) -> None:
+        await until_main(pilot)
+        empty = pl.DataFrame({"text_input": [], "output": [], "system": []}, schema=dict.fromkeys(
+            ("text_input", "output", "system"), pl.String))
+        pilot.app.jobs().start("local", Preparation("local", empty, empty), "base-1",
+                               Hyperparameters(display_name="tickets-v1"))
+        await pilot.press("ctrl+t")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            screen = pilot.app.screen
+            if getattr(screen, "statuses", None) and screen.statuses["job-0001"].loss:
+                break
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZES[size])

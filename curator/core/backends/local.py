@@ -17,6 +17,7 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import joblib
@@ -43,6 +44,7 @@ from curator.core.backends.local_model import (
     train_nearest,
 )
 from curator.core.backends.prepare import Preparation, prepare_data
+from curator.core.model import Severity
 from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.settings import Settings
 from curator.core.storage.atomic import atomic_write
@@ -115,6 +117,12 @@ class LocalBackend(Backend):
         prepared = prepare_data(self.name, dataset, hp, settings or Settings(), skip_slow_checks=skip_slow_checks,
                                 progress=progress, cancel=cancel)
         prepared.dataset_path = None if dataset_path is None else str(dataset_path)
+        # The provider's limits do not bind the local backend: they stay visible, as warnings, not blockers.
+        limits = [f for f in prepared.findings if f.rule.startswith("limits.") and f.severity is Severity.ERROR]
+        if limits:
+            prepared.findings = [replace(f, severity=Severity.WARNING, message=f"{f.message} (the provider's limit; "
+                                         "it does not bind the local backend)") if f in limits else f
+                                 for f in prepared.findings]
         outputs = prepared.train["output"].to_list()
         if is_label_task(outputs, self.label_max_distinct):
             prepared.notes.append(
