@@ -65,6 +65,7 @@ MAIN: tuple[Action, ...] = (
     _a("save-as", ["W"], "save as another file; the extension picks the format", "File"),
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
+    _a("playground", ["p"], "try the example's input on two models side by side", "Views"),
     _a("tuning", ["ctrl+t"], "tune a model: backend, base model, hyperparameters, launch, watch jobs", "Views"),
     _a("duplicates", ["D"], "near-duplicate clusters, side by side with differences", "Views"),
     _a("set-template", ["T"], "set the production prompt template (empty: infer it from the data)", "Views"),
@@ -99,7 +100,19 @@ TUNING: tuple[Action, ...] = (
     _a("launch", ["ctrl+l"], "check the data (pre-flight) and launch the tuning job", "Tuning", "launch"),
     _a("cancel-job", ["ctrl+b"], "cancel the highlighted running job (asks first)", "Tuning", "cancel job"),
     _a("refresh-jobs", ["ctrl+r"], "reload the jobs and their status", "Tuning"),
+    _a("playground", ["ctrl+o"], "try the highlighted job's tuned model against its base", "Tuning"),
     _a("close", ["escape"], "back to the table", "Tuning", "back"),
+)
+
+PLAYGROUND: tuple[Action, ...] = (
+    _a("send", ["ctrl+r"], "send the input to both models", "Playground", "send"),
+    _a("toggle-template", ["ctrl+t"], "apply the production template or send the input as it is", "Playground",
+       "template"),
+    _a("save-example", ["ctrl+s"], "save the input with an output (A's, B's or yours) as a new example",
+       "Playground", "save as example"),
+    _a("history-previous", ["up"], "at the first line: the previous tried input", "Playground"),
+    _a("history-next", ["down"], "at the last line: the next tried input", "Playground"),
+    _a("close", ["escape"], "cancel the running requests, else back", "Playground", "back"),
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}

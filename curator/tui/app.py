@@ -211,6 +211,13 @@ class CuratorApp(App):
             self._jobs = Jobs(self.session.workspace, self.backend_factory)
         return self._jobs
 
+    def generate_answer(self, ref, prompt: str, config):
+        """One answer for the playground (called from a worker thread)."""
+        from curator.tui.screens.playground import timed
+
+        backend = self.jobs().backend(ref.backend)
+        return timed(lambda: (backend.generate(ref.model, prompt, config), False))
+
     def remember_file(self, path: Path) -> None:
         recent.remember(path)
 

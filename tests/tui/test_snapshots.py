@@ -131,3 +131,24 @@ def test_tuning_screen_with_a_running_job(snap_compare, tmp_path, size):
         await pilot.pause(0.3)
 
     assert snap_compare(app, run_before=run_before, terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_playground_screen(snap_compare, app, size):
+    from curator.tui.screens.playground import Answer
+
+    def generate(ref, prompt, config):  # local-echo's answer, with a fixed latency for a stable picture
+        return Answer(prompt if ref.model == "local-echo" else "positive", 0.042, 12, 3)
+
+    app.generate_answer = generate
+
+    async def run_before(pilot) -> None:
+        await until_main(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        pilot.app.screen.query_one("#model-b").value = "local:local-model-demo"
+        await pilot.press("ctrl+r")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZES[size])

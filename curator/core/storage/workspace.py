@@ -79,6 +79,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (file, key)
     );
     """,
+    # inputs tried in the playground, recalled with up / down
+    """
+    CREATE TABLE playground_history (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        file TEXT NOT NULL,          -- absolute path of the dataset file
+        input TEXT NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE INDEX playground_history_file ON playground_history (file, seq);
+    """,
 ]
 
 

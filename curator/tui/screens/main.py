@@ -24,6 +24,7 @@ from curator.core.dedupe import scan_dataset
 from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
 from curator.core.model import Finding
+from curator.core.ops import AddRows
 from curator.core.session import Session
 from curator.core.settings import Settings, save_override
 from curator.core.view import SORT_NAMES, Filter
@@ -397,6 +398,40 @@ class MainScreen(EditingActions, Screen):
                 self.apply_filter(result)
 
         self.app.push_screen(FrequencyScreen(self.session.dataset.active()), apply)
+
+    def action_playground(self, model_a=None, model_b=None) -> None:
+        """Open the playground on the cursor row's input (models: the base and the latest tuned one)."""
+        from curator.core.playground import default_pair
+        from curator.core.template import infer_template
+        from curator.tui.screens.playground import PlaygroundScreen
+
+        try:
+            jobs = self.app.jobs()
+        except CuratorError as exc:
+            self.notify(exc.reason, severity="error")
+            return
+        row = self.table.current
+        text = self.session.dataset.get(row.id)["text_input"] or "" if row else ""
+        if model_a is None:
+            model_a, model_b = default_pair(self.session.workspace)
+        template = self.settings.template
+        if template is None:
+            active = self.session.dataset.active()
+            inferred = infer_template(active["text_input"]) if active.height else None
+            template = inferred.template.source if inferred and inferred.template else None
+        known = [f"local:{m.name}" for m in jobs.backend("local").list_models()]
+        known += [f"{r.backend}:{r.status.tuned_model}" for r in jobs.list() if r.status.tuned_model]
+
+        def add_example(text_input: str, output: str) -> bool:
+            ds = self.session.dataset
+            (new_id,) = ds.reserve_ids(1)
+            return self.do(AddRows("save-example", (ds.new_row(new_id, text_input=text_input, output=output),)),
+                           new_id)
+
+        self.app.push_screen(PlaygroundScreen(
+            generate=self.app.generate_answer, model_a=model_a, model_b=model_b, template=template, text=text,
+            known_models=sorted(set(known)), workspace=self.session.workspace, dataset_path=self.session.path,
+            add_example=None if self.session.read_only else add_example, limits=self.limits))
 
     def action_tuning(self) -> None:
         from curator.tui.screens.tuning import TuningScreen

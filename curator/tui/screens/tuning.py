@@ -400,5 +400,17 @@ class TuningScreen(Screen[None]):
         self.reload_jobs()
         self._last_poll.clear()
 
+    def action_playground(self) -> None:
+        from curator.core.playground import ModelRef
+        from curator.tui.screens.main import MainScreen
+
+        status = self.statuses.get(self.current_job) if self.current_job else None
+        if status is None or not status.tuned_model:
+            self.notify("highlight a job that has a tuned model", severity="warning", timeout=2)
+            return
+        main = next(s for s in self.app.screen_stack if isinstance(s, MainScreen))
+        main.action_playground(ModelRef(status.backend, status.base_model or ""),
+                               ModelRef(status.backend, status.tuned_model))
+
     def action_close(self) -> None:
         self.dismiss(None)
