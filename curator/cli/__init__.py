@@ -22,7 +22,8 @@ COMMANDS: dict[str, str] = {
     "dedupe": "dedupe",
     "models": "models",
     "tune": "tune",
-    "jobs": "jobs", "job": "jobs", "cancel": "jobs",  # one module, three commands (it reads args.command)
+    "jobs": "jobs", "job": "jobs", "cancel": "jobs",
+    "try": "try_",  # one module, three commands (it reads args.command)
 }
 
 EXIT_CODES = """exit codes:

@@ -1,0 +1,90 @@
+"""curator try: send one input to a model (and another with --vs) and print both answers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import platformdirs
+
+from curator.cli.models import add_backend_arguments, backend_from_args, fail, workspace_for
+from curator.core.backends import GenerationConfig
+from curator.core.errors import CuratorError
+from curator.core.playground import ModelRef
+from curator.core.settings import load_settings
+from curator.core.storage.workspace import Workspace
+from curator.core.template import parse_template
+
+SCRATCH = Path(platformdirs.user_data_dir("curator")) / "scratch"  # local base models need no dataset
+
+HELP = "send one input to a model (and another with --vs) and print the answers side by side"
+DESCRIPTION = (
+    "Send INPUT to MODEL, written backend:model (local:local-echo, gemini-api:gemini-2.5-flash,\n"
+    "vertex:projects/.../endpoints/...; a bare name is a local model). With --vs, the same prompt goes to a\n"
+    "second model. The production template (--template, else the settings' template) is applied to both."
+)
+EPILOG = """exit codes:
+  0  every model answered
+  1  a model failed (its reason is printed in place of its answer)
+  2  bad arguments or an unreadable FILE"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="backend:model")
+    parser.add_argument("input", metavar="INPUT", help="the input text")
+    parser.add_argument("--vs", metavar="MODEL", help="a second model to compare with")
+    parser.add_argument("--file", help="a dataset whose workspace holds local tuned models (and whose settings apply)")
+    parser.add_argument("--template", help="production template, e.g. 'Classify.\\nquestion: {question}' "
+                                           "(\\n for a line break; 'none' sends INPUT as it is)")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--max-output-tokens", type=int, default=256)
+    add_backend_arguments(parser, choose=False)
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        refs = [ModelRef.parse(args.model)] + ([ModelRef.parse(args.vs)] if args.vs else [])
+        source = args.template
+        if source is None and args.file:
+            source = load_settings(args.file).template
+        prompt = args.input
+        if source and source != "none":
+            prompt = parse_template(source.replace("\\n", "\n")).apply(args.input)
+        config = GenerationConfig(temperature=args.temperature, seed=args.seed,
+                                  max_output_tokens=args.max_output_tokens)
+        problems = config.problems()
+        if problems:
+            raise CuratorError("; ".join(problems.values()))
+        workspace = None
+        if any(r.backend == "local" for r in refs):  # local models live in a dataset's workspace
+            workspace = workspace_for(args.file) if args.file else Workspace(SCRATCH)
+    except CuratorError as e:
+        return fail(e)
+    results = []
+    for ref in refs:
+        start = time.perf_counter()
+        try:
+            generation = backend_from_args(ref.backend, args, workspace).generate(ref.model, prompt, config)
+            results.append({"model": str(ref), "text": generation.text, "seconds": time.perf_counter() - start,
+                            "prompt_tokens": generation.prompt_tokens, "output_tokens": generation.output_tokens})
+        except CuratorError as e:
+            results.append({"model": str(ref), "error": e.reason})
+    if args.json:
+        json.dump({"prompt": prompt, "answers": results}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        if prompt != args.input:
+            print(f"prompt: {prompt!r}\n")
+        for r in results:
+            if "error" in r:
+                print(f"── {r['model']} · failed\n{r['error']}\n")
+            else:
+                tokens = f" · {r['prompt_tokens']} → {r['output_tokens']} tokens" if r["output_tokens"] is not None else ""
+                print(f"── {r['model']} · {r['seconds'] * 1000:,.0f} ms{tokens}\n{r['text']}\n")
+    return 1 if any("error" in r for r in results) else 0
+
