@@ -22,7 +22,7 @@ COMMANDS: dict[str, str] = {
     "dedupe": "dedupe",
     "models": "models",
     "tune": "tune",
-    "jobs": "jobs", "job": "jobs", "cancel": "jobs",
+    "jobs": "jobs", "job": "jobs", "cancel": "jobs",  # one module, three commands (it reads args.command)
     "try": "try_",  # one module, three commands (it reads args.command)
 }
 
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = _command_module(name)
         p = sub.add_parser(
             name,
-            help=module.HELP,
+            help=getattr(module, "HELPS", {}).get(name, module.HELP),
             description=getattr(module, "DESCRIPTION", module.HELP),
             formatter_class=argparse.RawDescriptionHelpFormatter,
             epilog=getattr(module, "EPILOG", None),
