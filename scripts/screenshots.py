@@ -56,6 +56,7 @@ SHOTS = {
     "duplicates": ["D"],
     "findings": ["exclamation_mark"],
     "tuning": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>"],
+    "playground": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "ctrl+o", "ctrl+r"],
 }
 
 
