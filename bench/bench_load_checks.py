@@ -11,7 +11,6 @@ Real data comes from ``--data`` (default ../shared/data beside the repo) and is 
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import resource
 import statistics
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import in_fresh_process  # noqa: E402
 
 LOAD_S = 1.0
 CHECKS_S = 2.0
@@ -51,13 +52,7 @@ def _case(path: str, slow: bool, out) -> None:
 
 
 def run_case(path: Path, slow: bool) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_case, args=(str(path), slow, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+    return in_fresh_process(_case, str(path), slow)
 
 
 def _mark(value: float, target: float) -> str:

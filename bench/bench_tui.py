@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import resource
 import shutil
 import statistics
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import in_fresh_process  # noqa: E402
 
 TARGETS = {"first paint s": 1.5, "cursor move ms": 50, "page-down ms": 50, "edit ms": 50, "search ms": 300,
            "save s": 2.0, "peak MB": 1024}
@@ -85,13 +86,7 @@ def _case(path: str, queue) -> None:
 
 
 def run_case(path: Path) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_case, args=(str(path), queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+    return in_fresh_process(_case, str(path))
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import multiprocessing as mp
 import sys
 import tempfile
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import in_fresh_process  # noqa: E402
 
 TARGET_S = 20.0
 
@@ -55,13 +56,7 @@ def _measure(rows: list[dict]) -> dict:
 
 
 def run(rows: list[dict]) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_case, args=(rows, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+    return in_fresh_process(_case, rows)
 
 
 def main() -> None:
