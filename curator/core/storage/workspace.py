@@ -89,6 +89,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX playground_history_file ON playground_history (file, seq);
     """,
+    # the prediction cache (curator.core.evaluation.cache) and evaluation runs (curator.core.evaluation.runs)
+    """
+    CREATE TABLE predictions (
+        key TEXT PRIMARY KEY,        -- curator.core.evaluation.cache.prediction_key: backend, model, prompt, config
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        text TEXT NOT NULL,
+        finish_reason TEXT NOT NULL,
+        prompt_tokens INTEGER,
+        output_tokens INTEGER,
+        seconds REAL NOT NULL,       -- how long the request took when it was made
+        created REAL NOT NULL
+    );
+    CREATE TABLE eval_runs (
+        id TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        finished REAL,
+        state TEXT NOT NULL,         -- running, done, cancelled, failed
+        dataset TEXT,                -- absolute path of the dataset file
+        dataset_version TEXT,        -- Dataset.version_hash() when the run started
+        spec TEXT NOT NULL,          -- JSON: models, generation config, template, selection, task
+        metrics TEXT                 -- JSON of the scored run (curator.core.evaluation.scoring)
+    );
+    CREATE INDEX eval_runs_created ON eval_runs (created);
+    CREATE TABLE eval_rows (
+        run_id TEXT NOT NULL,
+        position INTEGER NOT NULL,   -- order of the examples in the run
+        example_id INTEGER,
+        split TEXT,
+        text_input TEXT NOT NULL,
+        prompt TEXT NOT NULL,        -- what both models were sent (the template applied)
+        system TEXT,
+        expected TEXT NOT NULL,
+        output_a TEXT,
+        output_b TEXT,
+        error_a TEXT,
+        error_b TEXT,
+        leaked INTEGER NOT NULL DEFAULT 0,
+        human_a INTEGER,             -- a person's verdict on A (1 right, 0 wrong), over the automatic one
+        human_b INTEGER,
+        PRIMARY KEY (run_id, position)
+    );
+    """,
 ]
 
 

@@ -1,0 +1,70 @@
+"""The prediction cache: every answer a model gave, kept in the workspace and keyed by what decides it.
+
+The key is the backend, the model, the system instruction, the exact prompt and the generation settings
+that change the answer (temperature, seed, max output tokens, thinking budget; not the timeout). Asking
+again for the same key costs no request: evaluations, re-runs, resumed runs and the playground share it.
+Each answer is committed the moment it arrives, so a run killed half-way keeps every answer it received.
+Failed requests are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from curator.core.backends.base import Generation, GenerationConfig
+from curator.core.storage.workspace import Workspace
+
+_CHUNK = 500  # keys per SELECT (SQLite caps bound parameters)
+
+
+def prediction_key(backend: str, model: str, prompt: str, config: GenerationConfig, system: str | None = None) -> str:
+    """The cache key of one request (sha256 of its deciding parts)."""
+    parts = [backend, model, system or "", prompt, config.temperature, config.seed, config.max_output_tokens,
+             config.thinking_budget]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """An answer from the cache, with how long it took when it was requested."""
+
+    generation: Generation
+    seconds: float
+
+
+class PredictionCache:
+    """The ``predictions`` table of a workspace."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def get(self, key: str) -> CachedAnswer | None:
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, CachedAnswer]:
+        """The cached answers among ``keys``."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, CachedAnswer] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            rows = self.workspace.query(
+                "SELECT key, model, text, finish_reason, prompt_tokens, output_tokens, seconds FROM predictions "
+                f"WHERE key IN ({','.join('?' * len(chunk))})", tuple(chunk))
+            for key, model, text, reason, p_tokens, o_tokens, seconds in rows:
+                found[key] = CachedAnswer(Generation(text, model, reason, p_tokens, o_tokens), seconds)
+        return found
+
+    def put(self, key: str, backend: str, generation: Generation, seconds: float) -> None:
+        """Keep one answer (committed at once)."""
+        self.workspace.execute(
+            "INSERT OR REPLACE INTO predictions (key, backend, model, text, finish_reason, prompt_tokens, "
+            "output_tokens, seconds, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, backend, generation.model, generation.text, generation.finish_reason, generation.prompt_tokens,
+             generation.output_tokens, seconds, time.time()))
+
+    def __len__(self) -> int:
+        return self.workspace.query("SELECT COUNT(*) FROM predictions")[0][0]

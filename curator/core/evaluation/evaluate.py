@@ -1,0 +1,202 @@
+"""One evaluation, start to end: choose the examples, put each input into the production template (the
+same prompt for both models), ask both models through the cache, score, compare, and keep the run.
+
+Running the same evaluation again (same models, config, template, examples and dataset version) resumes the
+unfinished run instead of starting another; the cache makes every answer already received free.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from curator.core.backends.base import Backend, GenerationConfig
+from curator.core.dataset import Dataset
+from curator.core.errors import CuratorError
+from curator.core.evaluation.cache import PredictionCache
+from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, Predictions, Request, RunProgress, predict
+from curator.core.evaluation.runs import CANCELLED, DONE, EvalRun, RunRow, Runs
+from curator.core.evaluation.scorecard import Scorecard, build_scorecard
+from curator.core.evaluation.scoring import task_for
+from curator.core.model import Split
+from curator.core.playground import ModelRef
+from curator.core.settings import Settings
+from curator.core.storage.workspace import Workspace
+from curator.core.template.model import parse_template
+
+AUTO = "auto"  # the test split, else validation, else every example
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    """What to evaluate: two models, one generation config, the template, and how examples were chosen."""
+
+    model_a: ModelRef
+    model_b: ModelRef
+    config: GenerationConfig = field(default_factory=GenerationConfig)
+    template: str | None = None
+    task: str | None = None  # None: detected from the expected outputs
+    selection: str = ""  # in words: "test split", "filter: ...", "file: other.jsonl"
+    seed: int = 0  # of the bootstrap
+
+    def to_dict(self) -> dict:
+        c = self.config
+        return {"model_a": str(self.model_a), "model_b": str(self.model_b), "template": self.template,
+                "task": self.task, "selection": self.selection, "seed": self.seed,
+                "config": {"temperature": c.temperature, "seed": c.seed, "max_output_tokens": c.max_output_tokens,
+                           "thinking_budget": c.thinking_budget}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> EvalSpec:
+        return cls(ModelRef.parse(data["model_a"]), ModelRef.parse(data["model_b"]),
+                   GenerationConfig(**data["config"]), data.get("template"), data.get("task"),
+                   data.get("selection", ""), data.get("seed", 0))
+
+
+@dataclass
+class EvalResult:
+    """A finished (or cancelled) evaluation: its record, rows, scorecard and what the requests cost."""
+
+    run: EvalRun
+    rows: list[RunRow]
+    scorecard: Scorecard | None
+    predictions: Predictions | None = None
+    resumed: bool = False
+
+
+def choose_examples(dataset: Dataset, split: str = AUTO, ids: Iterable[int] | None = None) -> tuple[pl.DataFrame, str]:
+    """The active examples to evaluate and how they were chosen, in words.
+
+    ``ids`` (a filter's result) wins; else ``split``: a split name, ``all``, or ``auto`` (test when there are
+    test examples, else validation, else every example)."""
+    frame = dataset.active()
+    if ids is not None:
+        wanted = list(ids)
+        return frame.filter(pl.col("id").is_in(wanted)), f"{len(wanted):,} chosen examples"
+    if split == AUTO:
+        for name in (Split.TEST.value, Split.VALIDATION.value):
+            part = frame.filter(pl.col("split") == name)
+            if part.height:
+                return part, f"{name} split"
+        return frame, "every example (no test or validation split)"
+    if split == "all":
+        return frame, "every example"
+    if split not in {s.value for s in Split}:
+        raise CuratorError(f"split must be train, validation, test, all or auto, not {split!r}")
+    return frame.filter(pl.col("split") == split), f"{split} split"
+
+
+def build_rows(examples: pl.DataFrame, template: str | None, leaked: set[int] = frozenset()) -> list[RunRow]:
+    """One row per example with the prompt both models get: the input put into the template when there is
+    one (an input that cannot be put into it is sent as it is)."""
+    parsed = parse_template(template) if template else None
+    rows = []
+    for position, ex in enumerate(examples.select("id", "split", "text_input", "system", "output").iter_rows()):
+        example_id, split, text_input, system, output = ex
+        text_input = text_input or ""
+        prompt = text_input
+        if parsed is not None:
+            try:
+                prompt = parsed.apply(text_input)
+            except CuratorError:
+                pass
+        rows.append(RunRow(position, example_id, split, text_input, prompt, system, output or "",
+                           leaked=example_id in leaked))
+    return rows
+
+
+def leaked_ids(dataset: Dataset, workspace: Workspace | None, settings: Settings) -> set[int]:
+    """Validation and test examples with a train twin (the leakage scan, cached in the workspace)."""
+    from curator.core.dedupe.store import DedupeStore
+    from curator.core.dedupe.scan import scan_leakage
+
+    params = dict(field="text_input" if settings.near_dup_field == "both" else settings.near_dup_field,
+                  threshold=settings.near_dup_threshold, scorer=settings.near_dup_scorer)
+    if workspace is None:
+        return {leak.eval_id for leak in scan_leakage(dataset, **params).leaks}
+    store = DedupeStore(workspace)
+    scan, _ = store.leakage(dataset, **params)
+    return {leak.eval_id for leak in store.leaks(dataset, scan)}
+
+
+def evaluate(
+    workspace: Workspace,
+    spec: EvalSpec,
+    rows: list[RunRow],
+    backend_for: Callable[[str], Backend],
+    *,
+    dataset_path: str | Path | None = None,
+    dataset_version: str | None = None,
+    outputs_for_task: list[str] | None = None,
+    max_distinct: int = 100,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    rpm: float | None = None,
+    progress: Callable[[RunProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> EvalResult:
+    """Run ``spec`` on ``rows`` (from ``build_rows``) and keep the run. ``outputs_for_task`` (e.g. every
+    output of the dataset) detects the task more surely than the evaluated examples alone."""
+    if not rows:
+        raise CuratorError("no examples to evaluate")
+    runs = Runs(workspace)
+    spec_dict = spec.to_dict() | {"examples": len(rows)}
+    run = runs.unfinished(spec_dict, dataset_path, dataset_version)
+    resumed = run is not None
+    if run is None:
+        run = runs.create(spec_dict, dataset_path, dataset_version, rows)
+    else:
+        rows = runs.rows(run.id)
+    requests = []
+    for row in rows:
+        requests.append(Request(spec.model_a, row.prompt, row.system))
+        requests.append(Request(spec.model_b, row.prompt, row.system))
+    predictions = predict(requests, spec.config, PredictionCache(workspace), backend_for, concurrency=concurrency,
+                          rpm=rpm, progress=progress, cancel=cancel)
+    for row, a, b in zip(rows, predictions.outcomes[0::2], predictions.outcomes[1::2]):
+        row.output_a, row.error_a = (a.text, a.error) if a else (None, None)
+        row.output_b, row.error_b = (b.text, b.error) if b else (None, None)
+    runs.store_outputs(run.id, rows)
+    if predictions.cancelled:
+        runs.finish(run.id, CANCELLED, None)
+        return EvalResult(runs.get(run.id), rows, None, predictions, resumed)
+    task = task_for(spec.task, outputs_for_task or [r.expected for r in rows], max_distinct)
+    card = score_rows(rows, task, spec.seed)
+    runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
+                                              "stopped": predictions.stopped})
+    return EvalResult(runs.get(run.id), rows, card, predictions, resumed)
+
+
+def score_rows(rows: list[RunRow], task: str, seed: int = 0) -> Scorecard:
+    """The scorecard of a run's rows (people's verdicts included)."""
+    return build_scorecard([r.expected for r in rows], [r.output_a for r in rows], [r.output_b for r in rows], task,
+                           leaked=[r.leaked for r in rows], human_a=[r.human_a for r in rows],
+                           human_b=[r.human_b for r in rows], seed=seed)
+
+
+def load_run(workspace: Workspace, run_id: str) -> EvalResult:
+    """A kept run with its rows and its scorecard recomputed (people's verdicts included)."""
+    runs = Runs(workspace)
+    run = runs.get(run_id)
+    rows = runs.rows(run.id)
+    card = None
+    if run.metrics is not None:
+        card = score_rows(rows, run.metrics["task"], run.spec.get("seed", 0))
+    return EvalResult(run, rows, card)
+
+
+def record_verdict(workspace: Workspace, result: EvalResult, position: int, side: str, verdict: int | None) -> EvalResult:
+    """Keep a person's verdict with the run and rescore it (the stored metrics follow)."""
+    runs = Runs(workspace)
+    runs.set_verdict(result.run.id, position, side, verdict)
+    row = result.rows[position]
+    setattr(row, f"human_{side}", verdict)
+    if result.run.metrics is None:
+        return result
+    card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0))
+    kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped")}
+    runs.set_metrics(result.run.id, card.metrics | kept)
+    return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)

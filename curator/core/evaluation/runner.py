@@ -1,0 +1,232 @@
+"""Ask models for many answers at once: bounded concurrency, an optional requests-per-minute limit,
+progress with an ETA, cancellation, and the prediction cache in front of every request.
+
+``predict`` runs its own asyncio loop (call it from a thread; the TUI runs it in a worker). Answers already
+in the cache are not requested; each new one is cached as it arrives, so a cancelled or killed run resumes
+where it stopped. A request that still fails after the backend's own retries is recorded as failed for its
+example and the run goes on; an authentication or unsupported-model error, or a model whose every request
+fails, stops the requests to that model only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from curator.core.backends.base import Backend, Generation, GenerationConfig
+from curator.core.errors import BackendError, BackendErrorKind, CuratorError
+from curator.core.evaluation.cache import PredictionCache, prediction_key
+from curator.core.playground import ModelRef
+
+DEFAULT_CONCURRENCY = 8
+ABORT_AFTER = 20  # consecutive failures of a model that never answered before its requests stop
+_FATAL = (BackendErrorKind.AUTH, BackendErrorKind.UNSUPPORTED)
+_PROGRESS_EVERY = 0.1  # seconds between progress reports
+
+
+@dataclass(frozen=True)
+class Request:
+    """One prompt for one model."""
+
+    ref: ModelRef
+    prompt: str
+    system: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of a request: an answer (maybe from the cache) or the reason it failed."""
+
+    generation: Generation | None
+    error: str | None = None
+    cached: bool = False
+    seconds: float = 0.0
+
+    @property
+    def text(self) -> str | None:
+        return self.generation.text if self.generation else None
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a run is. ``requests`` counts answers fetched now (not from the cache)."""
+
+    done: int
+    total: int
+    cached: int
+    failed: int
+    requests: int
+    elapsed: float
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the pace of this run's requests (None before the first answer)."""
+        if self.done >= self.total:
+            return 0.0
+        if not self.requests:
+            return None
+        return self.elapsed / self.requests * (self.total - self.done)
+
+
+@dataclass
+class Predictions:
+    """Outcomes in the order of the requests (None where the run was cancelled before it got there)."""
+
+    outcomes: list[Outcome | None]
+    cancelled: bool = False
+    requests: int = 0  # answers fetched from backends in this run
+    seconds: float = 0.0
+    stopped: dict[str, str] = field(default_factory=dict)  # model ref -> why its requests stopped
+
+
+class _Pace:
+    """Spaces request starts to at most ``rpm`` a minute (no limit when None)."""
+
+    def __init__(self, rpm: float | None) -> None:
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self.next = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        start = max(now, self.next)
+        self.next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+def predict(
+    requests: list[Request],
+    config: GenerationConfig,
+    cache: PredictionCache,
+    backend_for: Callable[[str], Backend],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    rpm: float | None = None,
+    progress: Callable[[RunProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Predictions:
+    """Answers for ``requests`` (see the module docstring). ``backend_for(name)`` builds a backend; the ones
+    built here are closed at the end."""
+    if concurrency < 1:
+        raise CuratorError("concurrency must be at least 1")
+    if rpm is not None and rpm <= 0:
+        raise CuratorError("requests per minute must be positive")
+    return asyncio.run(_Run(requests, config, cache, backend_for, concurrency, rpm, progress, cancel).main())
+
+
+class _Run:
+    def __init__(self, requests, config, cache, backend_for, concurrency, rpm, progress, cancel) -> None:
+        self.requests, self.config, self.cache = requests, config, cache
+        self.backend_for, self.concurrency, self.progress = backend_for, concurrency, progress
+        self.cancel = cancel or threading.Event()
+        self.pace = _Pace(rpm)
+        self.keys = [prediction_key(r.ref.backend, r.ref.model, r.prompt, config, r.system) for r in requests]
+        self.by_key: dict[str, Outcome] = {}
+        self.backends: dict[str, Backend] = {}
+        self.stopped: dict[str, str] = {}
+        self.failures: dict[ModelRef, int] = {}
+        self.answered: set[ModelRef] = set()
+        self.fetched = self.failed = 0
+        self.start = time.monotonic()
+        self.last_report = 0.0
+
+    async def main(self) -> Predictions:
+        for key, answer in self.cache.get_many(self.keys).items():
+            self.by_key[key] = Outcome(answer.generation, cached=True, seconds=answer.seconds)
+        queue: deque[int] = deque()
+        queued: set[str] = set()
+        for i, key in enumerate(self.keys):
+            if key not in self.by_key and key not in queued:
+                queued.add(key)
+                queue.append(i)
+        self._report(force=True)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.concurrency, len(queue)))]
+        cancelled = False
+        try:
+            if workers:
+                watcher = asyncio.create_task(self._watch(workers))
+                await asyncio.gather(*workers, return_exceptions=True)
+                watcher.cancel()
+            cancelled = self.cancel.is_set() and any(key not in self.by_key for key in self.keys)
+        finally:
+            await self._close()
+        self._report(force=True)
+        outcomes = [self.by_key.get(key) for key in self.keys]
+        return Predictions(outcomes, cancelled, self.fetched, time.monotonic() - self.start, self.stopped)
+
+    async def _watch(self, workers: list[asyncio.Task]) -> None:
+        while not self.cancel.is_set():
+            await asyncio.sleep(0.05)
+        for task in workers:
+            task.cancel()
+
+    async def _worker(self, queue: deque[int]) -> None:
+        while queue and not self.cancel.is_set():
+            i = queue.popleft()
+            request, key = self.requests[i], self.keys[i]
+            reason = self.stopped.get(str(request.ref))
+            if reason is None:
+                await self.pace.wait()
+                outcome = await self._ask(request, key)
+            else:
+                outcome = Outcome(None, reason)
+            self.by_key[key] = outcome
+            if outcome.error:
+                self.failed += 1
+            self._report()
+
+    async def _ask(self, request: Request, key: str) -> Outcome:
+        ref = request.ref
+        started = time.perf_counter()
+        try:
+            backend = self.backends.get(ref.backend)
+            if backend is None:
+                backend = self.backends[ref.backend] = self.backend_for(ref.backend)
+            generation = await backend.agenerate(ref.model, request.prompt, self.config, system=request.system)
+        except BackendError as exc:
+            self.failures[ref] = self.failures.get(ref, 0) + 1
+            if exc.kind in _FATAL or (ref not in self.answered and self.failures[ref] >= ABORT_AFTER):
+                self.stopped.setdefault(str(ref), exc.reason)
+            return Outcome(None, exc.reason, seconds=time.perf_counter() - started)
+        except CuratorError as exc:
+            self.stopped.setdefault(str(ref), exc.reason)
+            return Outcome(None, exc.reason)
+        seconds = time.perf_counter() - started
+        self.answered.add(ref)
+        self.failures[ref] = 0
+        self.cache.put(key, ref.backend, generation, seconds)
+        self.fetched += 1
+        return Outcome(generation, seconds=seconds)
+
+    async def _close(self) -> None:
+        for backend in self.backends.values():
+            aclose = getattr(backend, "aclose", None)
+            try:
+                if aclose is not None:
+                    await aclose()
+                else:
+                    backend.close()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                pass
+
+    def _report(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self.last_report < _PROGRESS_EVERY:
+            return
+        self.last_report = now
+        done_keys = self.by_key
+        done = sum(1 for key in self.keys if key in done_keys)
+        cached = sum(1 for o in done_keys.values() if o.cached)
+        self.progress(RunProgress(done, len(self.keys), cached, self.failed, self.fetched, now - self.start))
