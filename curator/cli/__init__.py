@@ -23,7 +23,8 @@ COMMANDS: dict[str, str] = {
     "models": "models",
     "tune": "tune",
     "jobs": "jobs", "job": "jobs", "cancel": "jobs",  # one module, three commands (it reads args.command)
-    "try": "try_",  # one module, three commands (it reads args.command)
+    "try": "try_",
+    "eval": "eval", "runs": "eval",  # one module, two commands
 }
 
 EXIT_CODES = """exit codes:

@@ -1,0 +1,256 @@
+"""curator eval: base vs tuned on the same examples, scored and compared; curator runs: the kept runs.
+
+One module, two commands (it reads args.command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+
+from curator.cli.common import add_input_arguments, format_options, open_read_only, report_error
+from curator.cli.models import add_backend_arguments, backend_from_args, fail
+from curator.core.backends import GenerationConfig
+from curator.core.dataset import Dataset
+from curator.core.errors import BackendError, CuratorError
+from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
+    leaked_ids, load_run
+from curator.core.evaluation.report import compare_runs, metric_rows, write_report
+from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
+from curator.core.evaluation.runs import Runs
+from curator.core.evaluation.scoring import TASKS
+from curator.core.model import Split, records_frame
+from curator.core.playground import ModelRef, default_pair
+from curator.core.session import Session
+from curator.core.settings import load_settings
+from curator.core.storage.workspace import Workspace
+
+HELP = "evaluate model A (base) against model B (tuned) on a dataset's examples and report"
+HELPS = {"eval": HELP, "runs": "list kept evaluation runs, export one as a report, or compare two"}
+DESCRIPTION = (
+    "Send every chosen example to model A and model B (written backend:model; default: the base and the\n"
+    "latest tuned model of the workspace's jobs), with the production template applied identically, then\n"
+    "score both (scikit-learn), compare them example by example, and keep the run in the workspace.\n\n"
+    "Examples: the test split, else validation, else all (--split); or every example of --examples FILE.\n"
+    "Answers are cached in the workspace: running the same command again costs no request, and a run that\n"
+    "was interrupted (Ctrl-C, or killed) resumes where it stopped."
+)
+EPILOG = """exit codes:
+  0  the run finished
+  1  the run was cancelled, a model failed on some examples, or a backend refused (reason printed)
+  2  bad arguments or an unreadable FILE"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
+    if parser.prog.split()[-1] == "runs":
+        parser.add_argument("--run", metavar="ID", help="the run to show or export (default: the newest)")
+        parser.add_argument("--compare", nargs=2, metavar=("RUN1", "RUN2"), help="two runs side by side")
+        parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv")
+        parser.add_argument("--json", action="store_true", help="print JSON for machines")
+        return
+    parser.add_argument("--a", dest="model_a", metavar="MODEL", help="model A, the base (backend:model)")
+    parser.add_argument("--b", dest="model_b", metavar="MODEL", help="model B, the tuned one (backend:model)")
+    parser.add_argument("--split", default=AUTO, choices=[AUTO, "all", *(s.value for s in Split)],
+                        help="which examples of FILE (default: test, else validation, else all)")
+    parser.add_argument("--examples", metavar="OTHER", help="evaluate every example of another file instead "
+                                                          "(leakage is checked against FILE's train split)")
+    parser.add_argument("--template", help="production template (\\n for a line break; 'none': inputs as they "
+                                           "are; default: the settings' template)")
+    parser.add_argument("--task", choices=TASKS, help="score as this task (default: detected)")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=42, help="generation seed (default 42)")
+    parser.add_argument("--max-output-tokens", type=int, default=256)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                        help=f"requests at once (default {DEFAULT_CONCURRENCY})")
+    parser.add_argument("--rpm", type=float, help="at most this many requests a minute")
+    parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv here")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    add_backend_arguments(parser, choose=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    return _runs(args) if args.command == "runs" else _eval(args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.file)
+        session = open_read_only(args)
+        dataset = session.dataset
+        workspace = Workspace.for_dataset(session.path)
+        base, tuned = default_pair(workspace)
+        model_a = ModelRef.parse(args.model_a) if args.model_a else base
+        model_b = ModelRef.parse(args.model_b) if args.model_b else tuned
+        if model_b is None:
+            raise CuratorError("no tuned model yet: name model B with --b backend:model (or tune one: curator tune)")
+        template = args.template if args.template is not None else settings.template
+        template = None if template in (None, "none") else template.replace("\\n", "\n")
+        config = GenerationConfig(temperature=args.temperature, seed=args.seed, max_output_tokens=args.max_output_tokens)
+        if config.problems():
+            raise CuratorError("; ".join(config.problems().values()))
+        if args.examples:
+            other = Session.open(args.examples, None, format_options(args), read_only=True, allow_skipped=True)
+            examples, selection = other.dataset.active(), f"every example of {args.examples}"
+            leaked = _leaked_against(dataset, other.dataset, settings)
+            version = other.dataset.version_hash()
+        else:
+            examples, selection = choose_examples(dataset, args.split)
+            leaked = leaked_ids(dataset, workspace, settings)
+            version = dataset.version_hash()
+        rows = build_rows(examples, template, leaked)
+        spec = EvalSpec(model_a, model_b, config, template, args.task, selection)
+    except CuratorError as e:
+        return fail(e)
+    print(f"evaluating {model_a} (A) vs {model_b} (B) on {len(rows):,} examples ({selection})", file=sys.stderr)
+    cancel = threading.Event()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = evaluate(
+                workspace, spec, rows, lambda name: backend_from_args(name, args, workspace),
+                dataset_path=session.path, dataset_version=version,
+                outputs_for_task=None if args.examples else dataset.active()["output"].to_list(),
+                max_distinct=settings.label_max_distinct, concurrency=args.concurrency, rpm=args.rpm,
+                progress=_progress_printer(), cancel=cancel)
+        except CuratorError as e:
+            outcome["error"] = e
+
+    thread = threading.Thread(target=work, name="curator-eval")
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\ncancelling: answers received so far are kept", file=sys.stderr)
+        thread.join()
+    if "error" in outcome:
+        return fail(outcome["error"])
+    result: EvalResult = outcome["result"]
+    if result.resumed:
+        print(f"resumed run {result.run.id}", file=sys.stderr)
+    predictions = result.predictions
+    if result.scorecard is None:
+        print(f"cancelled: run {result.run.id} kept {sum(o is not None for o in predictions.outcomes):,} of "
+              f"{len(predictions.outcomes):,} answers; run the same command to resume", file=sys.stderr)
+        return 1
+    cached = sum(1 for o in predictions.outcomes if o is not None and o.cached)
+    print(f"{predictions.requests:,} requests, {cached:,} answers from the cache, {predictions.seconds:.1f} s",
+          file=sys.stderr)
+    for ref, reason in predictions.stopped.items():
+        print(f"curator: stopped asking {ref}: {reason}", file=sys.stderr)
+    if args.json:
+        json.dump({"run": result.run.id, "metrics": result.scorecard.metrics}, sys.stdout, indent=2)
+        print()
+    else:
+        _print_metrics(result)
+    if args.report:
+        for path in write_report(result, args.report):
+            print(f"wrote {path}", file=sys.stderr)
+    failed = result.scorecard.metrics["failed"]
+    return 1 if failed["a"] or failed["b"] else 0
+
+
+def _leaked_against(dataset: Dataset, other: Dataset, settings) -> set[int]:
+    """Ids of ``other``'s examples with a near-duplicate among ``dataset``'s train examples."""
+    train = dataset.active().filter(dataset.active()["split"] == Split.TRAIN.value)
+    theirs = other.active()
+    texts = train["text_input"].to_list() + theirs["text_input"].to_list()
+    splits = [Split.TRAIN.value] * train.height + [Split.TEST.value] * theirs.height
+    combined = Dataset.from_records(records_frame({"text_input": texts, "output": [""] * len(texts), "split": splits}))
+    leaked = leaked_ids(combined, None, settings)
+    ids = theirs["id"].to_list()
+    return {ids[i - train.height] for i in leaked}
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: RunProgress) -> None:
+        width = 30
+        filled = int(width * p.fraction)
+        eta = "" if p.eta is None else f" · ETA {p.eta:,.0f} s"
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done:,}/{p.total:,} · {p.cached:,} cached · "
+              f"{p.failed:,} failed{eta}   ", end="" if p.done < p.total else "\n", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _print_metrics(result: EvalResult) -> None:
+    m = result.scorecard.metrics
+    print(f"run {result.run.id}: {m['n']:,} examples, task {m['task']}"
+          + (f", {m['failed']['a']} failed for A, {m['failed']['b']} for B" if any(m["failed"].values()) else ""))
+    print(f"  A = {result.run.model_a}\n  B = {result.run.model_b}\n")
+    print(f"{'metric':26} {'A':>7} {'B':>7} {'B - A':>7}  95% CI")
+    for label, a, b, ci in metric_rows(m):
+        interval = f"[{ci['low']:+.1f}, {ci['high']:+.1f}]" if ci else ""
+        print(f"{label:26} {a:7.1f} {b:7.1f} {b - a:+7.1f}  {interval}")
+    p = m["paired"]
+    t = p["mcnemar"]["correct"]
+    print(f"\nB better on {p['wins']:,}, A better on {p['losses']:,}, tie on {p['ties']:,}; "
+          f"McNemar p = {t['p_value']:.3g} ({t['b_only']} only B right, {t['a_only']} only A right)")
+    if "subsets" in m:
+        for name, s in m["subsets"].items():
+            print(f"{name:7} examples: {s['n']:,}; A right {s['a']['correct'] * 100:.1f} %, "
+                  f"B right {s['b']['correct'] * 100:.1f} %")
+
+
+def _runs(args: argparse.Namespace) -> int:
+    try:
+        session = open_read_only(args)
+        workspace = Workspace.for_dataset(session.path)
+        runs = Runs(workspace)
+        if args.compare:
+            first, second = (load_run(workspace, r) for r in args.compare)
+            rows, notes = compare_runs(first, second)
+            if args.json:
+                json.dump({"runs": [first.run.id, second.run.id], "notes": notes,
+                           "metrics": [dict(zip(("metric", "a1", "b1", "a2", "b2"), r)) for r in rows]},
+                          sys.stdout, indent=2)
+                print()
+                return 0
+            print(f"1: {first.run.id}  {first.run.title}\n2: {second.run.id}  {second.run.title}\n")
+            print(f"{'metric':26} {'1 A':>7} {'1 B':>7} {'2 A':>7} {'2 B':>7}")
+            for label, a1, b1, a2, b2 in rows:
+                print(f"{label:26} {a1:7.1f} {b1:7.1f} {a2:7.1f} {b2:7.1f}")
+            for note in notes:
+                print(f"note: {note}")
+            return 0
+        if args.run or args.report:
+            chosen = args.run or next((r.id for r in runs.list(session.path) if r.metrics), None)
+            if chosen is None:
+                raise CuratorError("no finished evaluation run for this dataset")
+            result = load_run(workspace, chosen)
+            if args.report:
+                for path in write_report(result, args.report):
+                    print(f"wrote {path}", file=sys.stderr)
+            elif result.scorecard is not None:
+                _print_metrics(result)
+            else:
+                print(f"run {result.run.id}: {result.run.state}, no scores")
+            return 0
+        kept = runs.list(session.path)
+    except (CuratorError, ValueError) as e:
+        return fail(e if isinstance(e, CuratorError) else CuratorError(str(e)))
+    if args.json:
+        json.dump([{"id": r.id, "created": r.created, "state": r.state, "model_a": r.model_a, "model_b": r.model_b,
+                    "examples": r.spec.get("examples"), "metrics": r.metrics} for r in kept], sys.stdout, indent=2)
+        print()
+        return 0
+    if not kept:
+        print("no evaluation runs yet: curator eval FILE")
+    import datetime as dt
+
+    for r in kept:
+        when = dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M")
+        headline = ""
+        if r.metrics:
+            label, a, b, _ = metric_rows(r.metrics)[0]
+            headline = f"{label} A {a:.1f} · B {b:.1f}"
+        print(f"{r.id}  {when}  {r.state:9} {r.spec.get('examples', 0):>6,} ex  {r.title}  {headline}")
+    return 0
