@@ -64,16 +64,19 @@ class FakeGoogle:
     """The server. Use as a context manager (``with FakeGoogle() as fake: fake.url``) or start()/stop().
 
     ``clock`` drives job progression (tests pass a settable one); ``latency`` delays every generation;
-    ``responder(model, prompt)`` replaces the default answer.
+    ``responder(model, prompt)`` replaces the default answer; ``faults(n)`` names an HTTP error code (429, 500,
+    503) for the n-th generation request (counting from 1), or None, to fail requests in the middle of a run.
     """
 
     def __init__(self, *, port: int = 0, timing: Timing = Timing(), latency: float = 0.0, retry_delay: float = 2.0,
                  hang: float = 5.0, clock: Callable[[], float] = time.monotonic,
                  responder: Callable[[str, str], str] = default_answer, examples_per_job: int = 120,
-                 invalid_keys: tuple[str, ...] = ("invalid-key",), verbose: bool = False) -> None:
+                 invalid_keys: tuple[str, ...] = ("invalid-key",), verbose: bool = False,
+                 faults: Callable[[int], int | None] | None = None) -> None:
         self.timing, self.latency, self.retry_delay, self.hang = timing, latency, retry_delay, hang
         self.clock, self.responder, self.examples_per_job = clock, responder, examples_per_job
-        self.invalid_keys, self.verbose = invalid_keys, verbose
+        self.invalid_keys, self.verbose, self.faults = invalid_keys, verbose, faults
+        self.generations = 0  # generation requests received
         self.requests: list[Recorded] = []
         self.jobs: dict[str, FakeTuningJob] = {}
         self.tuned_models = legacy_tuned_models(time.time())
@@ -174,6 +177,12 @@ class FakeGoogle:
     # -- generation --------------------------------------------------------------------------------
 
     def _generate(self, model: str, body: dict | None) -> dict:
+        with self._lock:
+            self.generations += 1
+            n = self.generations
+        code = self.faults(n) if self.faults else None
+        if code:
+            raise error_for(code, model, retry_delay=self.retry_delay)
         self._inject(model)
         if self.latency:
             self._stopped.wait(self.latency)
