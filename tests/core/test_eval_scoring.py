@@ -25,7 +25,7 @@ def test_classification_metrics_match_hand_computed_values():
     expected = ["a", "a", "b", "b", "c"]
     predicted = ["a", "b", "b", "b", "something else"]
     scores = score(expected, predicted, CLASSIFICATION)
-    report = classification_report(expected, scores, ["a", "b", "c"])
+    report = classification_report(scores)
     assert report["accuracy"] == pytest.approx(3 / 5)
     # a: P 1/1, R 1/2, F1 2/3; b: P 2/3, R 1, F1 0.8; c: P 0, R 0, F1 0
     assert report["macro"]["precision"] == pytest.approx((1 + 2 / 3 + 0) / 3)
@@ -43,7 +43,7 @@ def test_label_spellings_map_to_the_expected_label():
     expected = ["Positive", "negative", "positive", "Positive"]
     assert label_names(expected) == ["Positive", "negative"]  # the most common spelling of each label
     scores = score(expected, [" positive.", "NEGATIVE", "neg", None], CLASSIFICATION)
-    assert scores.labels == ["Positive", "negative", OTHER, OTHER]
+    assert scores.answered_labels == ["Positive", "negative", OTHER, OTHER]
     assert scores.correct.tolist() == [True, True, False, False]
     assert scores.exact.tolist() == [False, False, False, False]
     assert scores.answered.tolist() == [True, True, True, False]
@@ -104,13 +104,13 @@ def test_bootstrap_is_seeded_and_brackets_the_difference():
     rng = np.random.default_rng(1)
     a = {"exact": rng.random(200) < 0.5}
     b = {"exact": rng.random(200) < 0.8}
-    one = bootstrap(a, b, seed=3, resamples=400)
-    assert one == bootstrap(a, b, seed=3, resamples=400)
+    one, drawn = bootstrap(a, b, seed=3, resamples=400)
+    assert drawn == 400 and one == bootstrap(a, b, seed=3, resamples=400)[0]
     ci = one["exact"]
     assert ci["diff"] == pytest.approx(b["exact"].mean() - a["exact"].mean())
     assert ci["low"] < ci["diff"] < ci["high"]
     assert 0.05 < ci["high"] - ci["low"] < 0.3  # about 4 standard errors of a difference of shares at n=200
-    same = bootstrap(a, a, seed=0, resamples=100)["exact"]
+    same = bootstrap(a, a, seed=0, resamples=100)[0]["exact"]
     assert same == {"diff": 0.0, "low": 0.0, "high": 0.0}
 
 

@@ -10,13 +10,11 @@ import numpy as np
 
 from curator.core.evaluation.scoring import (
     CLASSIFICATION,
-    OTHER,
     Scores,
     aggregate,
     classification_report,
     is_json_task,
     label_names,
-    map_labels,
     score,
 )
 from curator.core.evaluation.stats import RESAMPLES, bootstrap, mcnemar, outcomes
@@ -70,7 +68,7 @@ def build_scorecard(
     def side(scores: Scores, indices: np.ndarray | None = None) -> dict:
         out = aggregate(scores, indices)
         if labels is not None:
-            out["classification"] = classification_report(expected, scores, labels, indices)
+            out["classification"] = classification_report(scores, indices)
         return out
 
     def tally(indices: np.ndarray | None = None) -> dict[str, int]:
@@ -83,15 +81,14 @@ def build_scorecard(
     per_b = {"correct": b.correct, **b.per_example()}
     label_index = None
     if labels is not None:
-        index = {label: i for i, label in enumerate(labels)} | {OTHER: len(labels)}
-        truth = [index[t] for t in map_labels(expected, labels)]
-        label_index = (truth, [index[x] for x in a.labels], [index[x] for x in b.labels], len(labels))
+        label_index = (a.truth_codes, a.codes, b.codes, len(labels))
+    intervals, drawn = bootstrap(per_a, per_b, seed=seed, resamples=resamples, labels=label_index)
     metrics["paired"] = {
         **tally(),
         "mcnemar": {name: mcnemar(per_a[name], per_b[name]) for name in MATCH_METRICS if name in per_a},
-        "bootstrap": bootstrap(per_a, per_b, seed=seed, resamples=resamples, labels=label_index),
+        "bootstrap": intervals,
         "seed": seed,
-        "resamples": resamples,
+        "resamples": drawn,
     }
     judged = [i for i in range(n) if human_a[i] is not None or human_b[i] is not None]
     if judged:

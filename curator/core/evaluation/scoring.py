@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,10 +55,12 @@ def task_for(setting: str | None, outputs: list[str], max_distinct: int = 100) -
 
 def normalise_answer(texts: pl.Series) -> pl.Series:
     """The normalised form of each text (see the module docstring); null counts as ""."""
-    return (
-        texts.fill_null("").str.normalize("NFKC").str.to_lowercase()
-        .str.replace_all(r"[\p{P}\p{S}]+", " ").str.replace_all(r"\s+", " ").str.strip_chars()
-    )
+    texts = texts.fill_null("")
+    if texts.str.contains(r"[^\x00-\x7f]").any():  # NFKC changes nothing in ASCII text
+        texts = texts.str.normalize("NFKC")
+    return (texts.str.to_lowercase().str.replace_all(r"[\p{P}\p{S}]+", " ")
+            .str.replace_all(r"\s\s+|[^\S ]", " ")  # runs and odd spaces: faster than \s+ on plain text
+            .str.strip_chars())
 
 
 def parse_json_object(text: str | None) -> dict | None:
@@ -81,6 +82,10 @@ def is_json_task(expected: list[str]) -> bool:
     """Most expected outputs are JSON objects."""
     if not expected:
         return False
+    starts = pl.Series(expected, dtype=pl.String).fill_null("").str.strip_chars_start()
+    maybe = (starts.str.starts_with("{") | starts.str.starts_with("```")).sum()
+    if maybe < JSON_SHARE * len(expected):  # most cannot be objects: no need to parse them
+        return False
     return sum(parse_json_object(e) is not None for e in expected) >= JSON_SHARE * len(expected)
 
 
@@ -96,7 +101,15 @@ class Scores:
     similarity: np.ndarray  # float 0..100
     json_valid: np.ndarray | None = None  # bool, for JSON tasks
     json_keys: np.ndarray | None = None  # float 0..1, for JSON tasks
-    labels: list[str] | None = None  # for classification: the label each answer maps to
+    labels: list[str] | None = None  # for classification: the expected labels
+    truth_codes: np.ndarray | None = None  # for classification: index of each expected label
+    codes: np.ndarray | None = None  # for classification: index of the label each answer maps to (other: len)
+
+    @property
+    def answered_labels(self) -> list[str]:
+        """The label each answer maps to (``OTHER`` when none)."""
+        names = (self.labels or []) + [OTHER]
+        return [names[c] for c in self.codes] if self.codes is not None else []
 
     def per_example(self) -> dict[str, np.ndarray]:
         """The mean-decomposable metrics (what ``aggregate`` averages and the bootstrap resamples)."""
@@ -109,23 +122,25 @@ class Scores:
 
 
 def _token_f1(expected: pl.Series, predicted: pl.Series) -> np.ndarray:
+    """Token F1 of each pair of normalised texts: multiset overlap of (row, token id) keys, counted by sorting."""
     n = expected.len()
-
-    def counts(norm: pl.Series, name: str) -> pl.DataFrame:
-        return (pl.DataFrame({"row": np.arange(n), "tok": norm.str.split(" ")}).explode("tok")
-                .filter(pl.col("tok") != "").group_by("row", "tok").agg(pl.len().alias(name)))
-
-    e, p = counts(expected, "ne"), counts(predicted, "np")
-    common = (e.join(p, on=["row", "tok"]).group_by("row")
-              .agg(pl.min_horizontal("ne", "np").sum().alias("common")))
-    totals = (pl.DataFrame({"row": np.arange(n)})
-              .join(e.group_by("row").agg(pl.col("ne").sum()), on="row", how="left")
-              .join(p.group_by("row").agg(pl.col("np").sum()), on="row", how="left")
-              .join(common, on="row", how="left").fill_null(0).sort("row"))
-    ne, np_, c = (totals[k].to_numpy().astype(np.float64) for k in ("ne", "np", "common"))
+    frame = pl.DataFrame({"row": np.concatenate([np.arange(n), np.arange(n)]).astype(np.uint64),
+                          "tok": pl.concat([expected, predicted]).str.split(" ")}).with_row_index("i")
+    tokens = frame.explode("tok").filter(pl.col("tok") != "")
+    ids = tokens["tok"].cast(pl.Categorical).to_physical().to_numpy().astype(np.uint64)
+    answer = tokens["i"].to_numpy() >= n
+    rows = tokens["row"].to_numpy()
+    keys = (rows << np.uint64(32)) | ids
+    keys_e, count_e = np.unique(keys[~answer], return_counts=True)
+    keys_p, count_p = np.unique(keys[answer], return_counts=True)
+    common, ie, ip = np.intersect1d(keys_e, keys_p, assume_unique=True, return_indices=True)
+    shared = np.bincount((common >> np.uint64(32)).astype(np.int64), weights=np.minimum(count_e[ie], count_p[ip]),
+                         minlength=n)
+    ne = np.bincount(rows[~answer].astype(np.int64), minlength=n).astype(np.float64)
+    np_ = np.bincount(rows[answer].astype(np.int64), minlength=n).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(np_ > 0, c / np_, 0.0)
-        recall = np.where(ne > 0, c / ne, 0.0)
+        precision = np.where(np_ > 0, shared / np_, 0.0)
+        recall = np.where(ne > 0, shared / ne, 0.0)
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
     return np.where((ne == 0) & (np_ == 0), 1.0, f1)
 
@@ -140,9 +155,17 @@ def label_names(expected: list[str]) -> list[str]:
 
 def map_labels(texts: list[str | None], labels: list[str]) -> list[str]:
     """Each text as the label with the same label key, else ``OTHER``."""
-    by_key = dict(zip(pl.Series(labels, dtype=pl.String).to_frame("l").select(label_key(pl.col("l")))["l"], labels))
-    keys = pl.Series(texts, dtype=pl.String).to_frame("t").select(label_key(pl.col("t")))["t"].to_list()
-    return [by_key.get(k, OTHER) for k in keys]
+    codes = label_codes(texts, labels)
+    names = labels + [OTHER]
+    return [names[c] for c in codes]
+
+
+def label_codes(texts: list[str | None], labels: list[str]) -> np.ndarray:
+    """Each text as the index of the label with the same label key, else ``len(labels)`` (other)."""
+    keys = pl.Series(labels, dtype=pl.String).to_frame("l").select(label_key(pl.col("l")))["l"].to_list()
+    series = pl.Series(texts, dtype=pl.String).to_frame("t").select(label_key(pl.col("t")))["t"]
+    mapped = series.replace_strict(keys, list(range(len(labels))), default=len(labels), return_dtype=pl.Int64)
+    return mapped.fill_null(len(labels)).to_numpy()
 
 
 def score(expected: list[str], predicted: list[str | None], task: str, *, json_task: bool | None = None,
@@ -156,7 +179,10 @@ def score(expected: list[str], predicted: list[str | None], task: str, *, json_t
     exact = (exp_strip == pred_strip).to_numpy() & answered
     exp_norm, pred_norm = normalise_answer(exp), normalise_answer(pred)
     normalised = (exp_norm == pred_norm).to_numpy() & answered
-    token_f1 = np.where(answered, _token_f1(exp_norm, pred_norm), 0.0)
+    token_f1 = np.where(normalised, 1.0, 0.0)
+    differ = np.flatnonzero(~normalised & answered)  # equal texts have F1 1: compute only the others
+    if differ.size:
+        token_f1[differ] = _token_f1(exp_norm.gather(differ), pred_norm.gather(differ))
     similarity = process.cpdist(pred_strip.to_list(), exp_strip.to_list(), scorer=fuzz.ratio, workers=-1)
     similarity = np.where(answered, np.asarray(similarity, dtype=np.float64), 0.0)
     scores = Scores(answered, normalised.copy(), exact, normalised, token_f1, similarity)
@@ -167,10 +193,10 @@ def score(expected: list[str], predicted: list[str | None], task: str, *, json_t
         scores.json_keys = np.array([_jaccard(e, p) for e, p in zip(exp_objs, pred_objs)], dtype=np.float64)
     if task == CLASSIFICATION:
         labels = labels or label_names(expected)
-        truth = map_labels(expected, labels)
-        mapped = map_labels([p if ok else None for p, ok in zip(pred.to_list(), answered)], labels)
-        scores.labels = mapped
-        scores.correct = np.array([t == m for t, m in zip(truth, mapped)], dtype=bool) & answered
+        scores.labels = labels
+        scores.truth_codes = label_codes(expected, labels)
+        scores.codes = np.where(answered, label_codes(pred.to_list(), labels), len(labels))
+        scores.correct = (scores.truth_codes == scores.codes) & answered
     return scores
 
 
@@ -193,28 +219,29 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else 0.0
 
 
-def classification_report(expected: list[str], scores: Scores, labels: list[str],
-                          indices: np.ndarray | None = None) -> dict:
+def classification_report(scores: Scores, indices: np.ndarray | None = None) -> dict:
     """Accuracy, macro and weighted P/R/F1, the per-label report and the confusion matrix (rows: expected,
     columns: predicted; ``OTHER`` as the last column when some answer matched no label)."""
-    truth = map_labels(expected, labels)
-    predicted = scores.labels or []
+    truth, predicted = scores.truth_codes, scores.codes
     if indices is not None:
-        truth = [truth[i] for i in indices]
-        predicted = [predicted[i] for i in indices]
-    if not truth:
+        truth, predicted = truth[indices], predicted[indices]
+    labels = scores.labels
+    if not truth.size:
         return {"n": 0}
-    out: dict = {"n": len(truth), "accuracy": float(accuracy_score(truth, predicted))}
+    codes = list(range(len(labels)))  # sklearn on integer codes: string labels cost seconds at 100k
+    out: dict = {"n": int(truth.size), "accuracy": float(accuracy_score(truth, predicted))}
     for average in ("macro", "weighted"):
-        p, r, f, _ = precision_recall_fscore_support(truth, predicted, labels=labels, average=average,
+        p, r, f, _ = precision_recall_fscore_support(truth, predicted, labels=codes, average=average,
                                                      zero_division=0)
         out[average] = {"precision": float(p), "recall": float(r), "f1": float(f)}
-    p, r, f, support = precision_recall_fscore_support(truth, predicted, labels=labels, average=None,
+    p, r, f, support = precision_recall_fscore_support(truth, predicted, labels=codes, average=None,
                                                        zero_division=0)
     out["per_label"] = {label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
                                 "support": int(support[i])} for i, label in enumerate(labels)}
-    columns = labels + ([OTHER] if OTHER in predicted else [])
+    other = bool(np.any(predicted == len(labels)))
+    columns = codes + ([len(labels)] if other else [])
     matrix = confusion_matrix(truth, predicted, labels=columns)
-    out["confusion"] = {"labels": columns, "matrix": matrix[: len(labels)].tolist()}
-    out["predicted_counts"] = dict(Counter(predicted))
+    out["confusion"] = {"labels": labels + ([OTHER] if other else []), "matrix": matrix[: len(labels)].tolist()}
+    counts = np.bincount(predicted, minlength=len(labels) + 1)
+    out["predicted_counts"] = {name: int(counts[i]) for i, name in enumerate(labels + [OTHER]) if counts[i]}
     return out
