@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import platformdirs
@@ -13,6 +12,7 @@ import platformdirs
 from curator.cli.models import add_backend_arguments, backend_from_args, fail, workspace_for
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
+from curator.core.evaluation.cache import PredictionCache, cached_generate
 from curator.core.playground import ModelRef
 from curator.core.settings import load_settings
 from curator.core.storage.workspace import Workspace
@@ -24,7 +24,9 @@ HELP = "send one input to a model (and another with --vs) and print the answers 
 DESCRIPTION = (
     "Send INPUT to MODEL, written backend:model (local:local-echo, gemini-api:gemini-2.5-flash,\n"
     "vertex:projects/.../endpoints/...; a bare name is a local model). With --vs, the same prompt goes to a\n"
-    "second model. The production template (--template, else the settings' template) is applied to both."
+    "second model. The production template (--template, else the settings' template) is applied to both.\n"
+    "Answers come from the prediction cache the evaluations share when the same request was answered before\n"
+    "(same model, prompt and settings); --no-cache asks again."
 )
 EPILOG = """exit codes:
   0  every model answered
@@ -43,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--max-output-tokens", type=int, default=256)
     add_backend_arguments(parser, choose=False)
+    parser.add_argument("--no-cache", action="store_true", help="ask the models even when the same request was "
+                                                                 "answered before (the answer is not kept either)")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
 
 
@@ -60,17 +64,17 @@ def run(args: argparse.Namespace) -> int:
         problems = config.problems()
         if problems:
             raise CuratorError("; ".join(problems.values()))
-        workspace = None
-        if any(r.backend == "local" for r in refs):  # local models live in a dataset's workspace
-            workspace = workspace_for(args.file) if args.file else Workspace(SCRATCH)
+        # local models and the prediction cache live in a dataset's workspace (else a scratch one)
+        workspace = workspace_for(args.file) if args.file else Workspace(SCRATCH)
     except CuratorError as e:
         return fail(e)
+    cache = None if args.no_cache else PredictionCache(workspace)
     results = []
     for ref in refs:
-        start = time.perf_counter()
         try:
-            generation = backend_from_args(ref.backend, args, workspace).generate(ref.model, prompt, config)
-            results.append({"model": str(ref), "text": generation.text, "seconds": time.perf_counter() - start,
+            backend = backend_from_args(ref.backend, args, workspace)
+            generation, cached, seconds = cached_generate(cache, backend, ref.backend, ref.model, prompt, config)
+            results.append({"model": str(ref), "text": generation.text, "seconds": seconds, "cached": cached,
                             "prompt_tokens": generation.prompt_tokens, "output_tokens": generation.output_tokens})
         except CuratorError as e:
             results.append({"model": str(ref), "error": e.reason})
@@ -85,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"── {r['model']} · failed\n{r['error']}\n")
             else:
                 tokens = f" · {r['prompt_tokens']} → {r['output_tokens']} tokens" if r["output_tokens"] is not None else ""
-                print(f"── {r['model']} · {r['seconds'] * 1000:,.0f} ms{tokens}\n{r['text']}\n")
+                took = f"cached (took {r['seconds'] * 1000:,.0f} ms)" if r["cached"] else f"{r['seconds'] * 1000:,.0f} ms"
+                print(f"── {r['model']} · {took}{tokens}\n{r['text']}\n")
     return 1 if any("error" in r for r in results) else 0
 

@@ -212,11 +212,14 @@ class CuratorApp(App):
         return self._jobs
 
     def generate_answer(self, ref, prompt: str, config):
-        """One answer for the playground (called from a worker thread)."""
-        from curator.tui.screens.playground import timed
+        """One answer for the playground, through the evaluations' prediction cache (called from a worker)."""
+        from curator.core.evaluation.cache import PredictionCache, cached_generate
+        from curator.tui.screens.playground import Answer
 
-        backend = self.jobs().backend(ref.backend)
-        return timed(lambda: (backend.generate(ref.model, prompt, config), False))
+        jobs = self.jobs()
+        generation, cached, seconds = cached_generate(PredictionCache(jobs.workspace), jobs.backend(ref.backend),
+                                                      ref.backend, ref.model, prompt, config)
+        return Answer(generation.text, seconds, generation.prompt_tokens, generation.output_tokens, cached)
 
     def remember_file(self, path: Path) -> None:
         recent.remember(path)

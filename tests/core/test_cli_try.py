@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 
-from curator.cli import main
+import pytest
+
+from curator.cli import main, try_
 from curator.core.backends import Hyperparameters
 from curator.core.dataset import Dataset
 from curator.core.formats.registry import read_file
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
+
+
+@pytest.fixture(autouse=True)
+def scratch(tmp_path, monkeypatch):
+    """A scratch workspace of the test's own (it holds the prediction cache when no FILE is given)."""
+    monkeypatch.setattr(try_, "SCRATCH", tmp_path / "scratch")
 
 
 def test_try_local_base_and_tuned_with_template(tmp_path, capsys):
@@ -46,3 +54,22 @@ def test_try_gemini_through_the_fake_server(monkeypatch, capsys):
     out = capsys.readouterr()
     assert code == 1 and "── gemini-api:gemini-2.5-flash" in out.out and "authentication" in out.out
     assert key not in out.out + out.err
+
+
+def test_try_answers_again_from_the_prediction_cache(monkeypatch, capsys):
+    from curator.testing.fake_google import FakeGoogle
+
+    monkeypatch.setenv("GEMINI_API_KEY", "AIzaSy-fake-try-key-000")
+    with FakeGoogle() as fake:
+        args = ["try", "gemini-api:gemini-2.5-flash", "III", "--base-url", fake.url, "--json"]
+        assert main(args) == 0
+        first = json.loads(capsys.readouterr().out)["answers"][0]
+        assert main(args) == 0
+        second = json.loads(capsys.readouterr().out)["answers"][0]
+        assert len(fake.calls("POST", ":generateContent")) == 1
+        assert main([*args, "--temperature", "0.5"]) == 0  # another setting: another request
+        assert len(fake.calls("POST", ":generateContent")) == 2
+        assert main([*args, "--no-cache"]) == 0
+        assert len(fake.calls("POST", ":generateContent")) == 3
+    assert first["text"] == second["text"] == "gemini-2.5-flash: III"
+    assert (first["cached"], second["cached"]) == (False, True)

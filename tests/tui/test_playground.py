@@ -50,6 +50,10 @@ async def test_send_with_template_and_history(tmp_path):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert answer(screen, "a") == "raw question only"
+        assert not screen.query_one("#answer-a", TextPanel).border_subtitle.startswith("cached")
+        await pilot.press("ctrl+r")  # the same request again: the evaluations' prediction cache answers
+        await settle(pilot)
+        assert screen.query_one("#answer-a", TextPanel).border_subtitle.startswith("cached (took")
         area.text = "a second input"
         await pilot.press("ctrl+r")
         await settle(pilot)

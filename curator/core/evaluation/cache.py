@@ -68,3 +68,20 @@ class PredictionCache:
 
     def __len__(self) -> int:
         return self.workspace.query("SELECT COUNT(*) FROM predictions")[0][0]
+
+
+def cached_generate(cache: PredictionCache | None, backend, backend_name: str, model: str, prompt: str,
+                    config: GenerationConfig, system: str | None = None) -> tuple[Generation, bool, float]:
+    """One answer through the cache: (generation, whether it came from the cache, seconds the request took).
+    Without a cache (a read-only file) the backend is asked every time."""
+    key = prediction_key(backend_name, model, prompt, config, system)
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit.generation, True, hit.seconds
+    start = time.perf_counter()
+    generation = backend.generate(model, prompt, config, system=system)
+    seconds = time.perf_counter() - start
+    if cache is not None:
+        cache.put(key, backend_name, generation, seconds)
+    return generation, False, seconds

@@ -7,7 +7,6 @@ authentication, unsupported) are shown in place. ctrl+s saves the input with an 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -270,7 +269,7 @@ class PlaygroundScreen(Screen[None]):
             return
         a = message.answer
         tokens = f" · {a.prompt_tokens} → {a.output_tokens} tokens" if a.output_tokens is not None else ""
-        where = "cached" if a.cached else f"{a.seconds * 1000:,.0f} ms"
+        where = f"cached (took {a.seconds * 1000:,.0f} ms)" if a.cached else f"{a.seconds * 1000:,.0f} ms"
         self._panel(message.slot, Text(a.text), f"{where}{tokens}")
 
     def action_close(self) -> None:
@@ -308,11 +307,3 @@ class PlaygroundScreen(Screen[None]):
     def _save(self, text_input: str, output: str) -> None:
         if self.add_example(text_input, output):
             self.notify("saved as a new example (ctrl+z in the table undoes it)", timeout=3)
-
-
-def timed(generate_fn) -> Answer:
-    """Run ``generate_fn() -> (Generation, cached)`` and time it."""
-    start = time.perf_counter()
-    generation, cached = generate_fn()
-    return Answer(generation.text, time.perf_counter() - start, generation.prompt_tokens, generation.output_tokens,
-                  cached)
