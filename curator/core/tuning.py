@@ -103,6 +103,12 @@ class Jobs:
             self._backends[name] = self._factory(name)
         return self._backends[name]
 
+    def new_backend(self, name: str) -> Backend:
+        """A backend of its own for a caller that closes it when done (an evaluation run)."""
+        from curator.core.backends.registry import canonical_name
+
+        return self._factory(canonical_name(name))
+
     def start(self, backend: str, prepared: Preparation, base_model: str, hp: Hyperparameters) -> str:
         """Launch a job and record it; returns its id. Check errors in ``prepared`` block the launch."""
         prepared.require_launchable()

@@ -67,6 +67,8 @@ MAIN: tuple[Action, ...] = (
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
     _a("playground", ["p"], "try the example's input on two models side by side", "Views"),
     _a("tuning", ["ctrl+t"], "tune a model: backend, base model, hyperparameters, launch, watch jobs", "Views"),
+    _a("evaluate", ["E"], "evaluate model A (base) against model B (tuned) and review the differences", "Views"),
+    _a("eval-runs", ["R"], "open a kept evaluation run in the review", "Views"),
     _a("duplicates", ["D"], "near-duplicate clusters, side by side with differences", "Views"),
     _a("set-template", ["T"], "set the production prompt template (empty: infer it from the data)", "Views"),
     _a("findings", ["exclamation_mark"], "every finding grouped by rule; jump to examples, apply fixes", "Views"),
@@ -113,6 +115,36 @@ PLAYGROUND: tuple[Action, ...] = (
     _a("history-previous", ["up"], "at the first line: the previous tried input", "Playground"),
     _a("history-next", ["down"], "at the last line: the next tried input", "Playground"),
     _a("close", ["escape"], "cancel the running requests, else back", "Playground", "back"),
+)
+
+REVIEW: tuple[Action, ...] = (
+    _a("cursor-down", ["down", "j"], "next example", "Review"),
+    _a("cursor-up", ["up", "k"], "previous example", "Review"),
+    _a("page-down", ["pagedown"], "one page down", "Review"),
+    _a("page-up", ["pageup"], "one page up", "Review"),
+    _a("go-top", ["g", "home"], "first example", "Review"),
+    _a("go-bottom", ["G", "end"], "last example", "Review"),
+    _a("show-all", ["1"], "list every example", "Review"),
+    _a("show-regressions", ["2"], "list regressions: A right, B wrong", "Review", "regressions"),
+    _a("show-improvements", ["3"], "list improvements: A wrong, B right", "Review"),
+    _a("show-both-wrong", ["4"], "list examples both models got wrong", "Review"),
+    _a("show-disagreements", ["5"], "list examples where the answers differ", "Review"),
+    _a("show-leaked", ["6"], "list examples with a near-duplicate in train", "Review"),
+    _a("show-failed", ["7"], "list examples where a request failed", "Review"),
+    _a("sort-review", ["o"], "sort: run order, B's similarity, A's similarity, B - A", "Review", "sort"),
+    _a("verdict-a", ["a"], "your verdict on A's answer: right, wrong, automatic (cycles)", "Review", "verdict A"),
+    _a("verdict-b", ["b"], "your verdict on B's answer: right, wrong, automatic (cycles)", "Review", "verdict B"),
+    _a("go-to-example", ["enter"], "jump to the example in the dataset to fix it", "Review", "go to"),
+    _a("playground", ["p"], "try the example's input on A and B in the playground", "Review"),
+    _a("summary", ["m"], "metrics, confusion matrix and A vs B chart (again: the examples)", "Review", "summary"),
+    _a("export-report", ["x"], "write report.md, metrics.json and predictions.csv", "Review", "export"),
+    _a("cancel-eval", ["ctrl+c"], "cancel the running evaluation (answers so far are kept)", "Review"),
+    _a("close", ["escape"], "back to the table (cancels a running evaluation first)", "Review", "back"),
+)
+
+EVAL_SETUP: tuple[Action, ...] = (
+    _a("run-eval", ["ctrl+r"], "run the evaluation", "Evaluate", "run"),
+    _a("close", ["escape"], "cancel", "Evaluate", "cancel"),
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}

@@ -31,9 +31,8 @@ class ActionCommands(Provider):
 
     def _actions(self):
         screen = self.screen
-        if not isinstance(screen, MainScreen):
-            return []
-        return [(f"{a.name}  ({', '.join(key_label(k) for k in a.keys)})", a) for a in MAIN]
+        actions = MAIN if isinstance(screen, MainScreen) else getattr(screen, "ACTIONS", ())
+        return [(f"{a.name}  ({', '.join(key_label(k) for k in a.keys)})", a) for a in actions]
 
     async def discover(self) -> Hits:
         for title, action in self._actions():

@@ -152,3 +152,46 @@ def test_playground_screen(snap_compare, app, size):
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=SIZES[size])
+
+
+def fixed_review_result(workspace_folder: Path):
+    """A scored run with fixed ids and answers: wins, a regression, both wrong, a leak and a failed request."""
+    from curator.core.evaluation.evaluate import EvalResult
+    from curator.core.evaluation.runs import EvalRun, RunRow
+    from curator.core.evaluation.scorecard import build_scorecard
+
+    cases = [("I love this phone", "positive", "I love this phone", "positive"),
+             ("Terrible service", "negative", "Terrible service", "negative"),
+             ("Arrived on Tuesday", "neutral", "neutral", "positive"),
+             ("Best purchase this year", "positive", "Best purchase this year", "positive"),
+             ("Screen cracked in a week", "negative", "Screen cracked", "neutral"),
+             ("It is a phone", "neutral", "It is a phone", None),
+             ("Great value, fast delivery", "positive", "positive", "positive"),
+             ("Would not buy again", "negative", "Would not buy again", "negative")]
+    rows = [RunRow(i, 10 + i, "test", text, text, None, expected, a, b, None, None if b else "quota: retry later",
+                   leaked=i == 3) for i, (text, expected, a, b) in enumerate(cases)]
+    card = build_scorecard([r.expected for r in rows], [r.output_a for r in rows], [r.output_b for r in rows],
+                           "classification", leaked=[r.leaked for r in rows], resamples=200)
+    spec = {"model_a": "local:local-echo", "model_b": "local:local-model-demo", "template": None,
+            "config": {"temperature": 0.0, "seed": 42, "max_output_tokens": 256, "thinking_budget": None},
+            "selection": "test split", "seed": 0, "task": None, "examples": len(rows)}
+    run = EvalRun("0123456789ab", 1_790_000_000.0, 1_790_000_060.0, "done", str(workspace_folder), "v1", spec,
+                  card.metrics)
+    return EvalResult(run, rows, card)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("view", ["examples", "summary"])
+def test_review_screen(snap_compare, app, size, view):
+    from curator.core.storage.workspace import Workspace
+    from curator.tui.screens.review import ReviewScreen
+
+    async def run_before(pilot) -> None:
+        await until_main(pilot)
+        workspace = Workspace(pilot.app.path.parent / ".curator")
+        await pilot.app.push_screen(ReviewScreen(workspace, result=fixed_review_result(pilot.app.path.parent)))
+        await pilot.pause()
+        await pilot.press("j", "j", *(["m"] if view == "summary" else []))
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=SIZES[size])

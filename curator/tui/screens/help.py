@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from curator.tui.actions import DUPLICATES, FINDINGS, MAIN, PLAYGROUND, TUNING, Action, key_label
+from curator.tui.actions import DUPLICATES, EVAL_SETUP, FINDINGS, MAIN, PLAYGROUND, REVIEW, TUNING, Action, key_label
 
 
 def help_table(actions: tuple[Action, ...]) -> Table:
@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "curator · keys (every action is also in the command palette, ctrl+p)"
-            yield Static(help_table(MAIN + FINDINGS + DUPLICATES + TUNING + PLAYGROUND))
+            yield Static(help_table(MAIN + FINDINGS + DUPLICATES + TUNING + PLAYGROUND + REVIEW + EVAL_SETUP))
             log = ", ".join(self.undo_log[-12:]) if self.undo_log else "nothing yet"
             yield Static(Text.assemble(("\nundo log (newest last): ", "bold"), log))
             yield Static(Text("\nescape closes this screen", style="dim"))

@@ -399,8 +399,9 @@ class MainScreen(EditingActions, Screen):
 
         self.app.push_screen(FrequencyScreen(self.session.dataset.active()), apply)
 
-    def action_playground(self, model_a=None, model_b=None) -> None:
-        """Open the playground on the cursor row's input (models: the base and the latest tuned one)."""
+    def action_playground(self, model_a=None, model_b=None, text: str | None = None, template: str | None = None) -> None:
+        """Open the playground on ``text`` or the cursor row's input (models: the base and the latest tuned
+        one; template: the given one, else the settings', else the inferred one)."""
         from curator.core.playground import default_pair
         from curator.core.template import infer_template
         from curator.tui.screens.playground import PlaygroundScreen
@@ -410,11 +411,12 @@ class MainScreen(EditingActions, Screen):
         except CuratorError as exc:
             self.notify(exc.reason, severity="error")
             return
-        row = self.table.current
-        text = self.session.dataset.get(row.id)["text_input"] or "" if row else ""
+        if text is None:
+            row = self.table.current
+            text = self.session.dataset.get(row.id)["text_input"] or "" if row else ""
         if model_a is None:
             model_a, model_b = default_pair(self.session.workspace)
-        template = self.settings.template
+        template = template or self.settings.template
         if template is None:
             active = self.session.dataset.active()
             inferred = infer_template(active["text_input"]) if active.height else None
@@ -432,6 +434,96 @@ class MainScreen(EditingActions, Screen):
             generate=self.app.generate_answer, model_a=model_a, model_b=model_b, template=template, text=text,
             known_models=sorted(set(known)), workspace=self.session.workspace, dataset_path=self.session.path,
             add_example=None if self.session.read_only else add_example, limits=self.limits))
+
+    def action_evaluate(self) -> None:
+        """Set up an evaluation of A against B, then run it in the review screen."""
+        from curator.core.playground import default_pair
+        from curator.tui.screens.eval_setup import EvalSetupScreen
+
+        try:
+            jobs = self.app.jobs()
+        except CuratorError as exc:
+            self.notify(exc.reason, severity="error")
+            return
+        active = self.session.dataset.active()
+        split_counts = dict(zip(*active["split"].value_counts().to_dict(as_series=False).values()))
+        auto = split_counts.get("test") or split_counts.get("validation") or active.height
+        example_counts = {"auto": auto, **{k: split_counts.get(k, 0) for k in ("test", "validation", "train")},
+                          "all": active.height, "view": self.state.row_count()}
+        model_a, model_b = default_pair(self.session.workspace)
+        known = [f"local:{m.name}" for m in jobs.backend("local").list_models()]
+        known += [f"{r.backend}:{r.status.tuned_model}" for r in jobs.list() if r.status.tuned_model]
+        self.app.push_screen(EvalSetupScreen(model_a, model_b, self.settings.template, example_counts,
+                                             sorted(set(known))), self._start_evaluation)
+
+    def _start_evaluation(self, choice) -> None:
+        from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
+
+        if choice is None:
+            return
+        jobs = self.app.jobs()
+        ds, workspace, settings = self.session.dataset, self.session.workspace, self.settings
+        ids = self.state.ids.tolist() if choice.examples == "view" else None
+        examples, selection = choose_examples(ds, "auto" if ids is not None else choice.examples, ids)
+        if not examples.height:
+            self.notify("no examples to evaluate", severity="warning")
+            return
+        spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template, settings.task_type, selection)
+        version, outputs, path = ds.version_hash(), ds.active()["output"].to_list(), self.session.path
+
+        def launch(progress, cancel):
+            leaked = leaked_ids(ds, workspace, settings) if settings.near_dup_threshold else set()
+            rows = build_rows(examples, choice.template, leaked)
+            return evaluate(workspace, spec, rows, jobs.new_backend, dataset_path=path, dataset_version=version,
+                            outputs_for_task=outputs, max_distinct=settings.label_max_distinct,
+                            concurrency=choice.concurrency, rpm=choice.rpm, progress=progress, cancel=cancel)
+
+        self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}")
+
+    def action_eval_runs(self) -> None:
+        """Pick a kept evaluation run of this dataset and open it in the review."""
+        import datetime as dt
+
+        from curator.core.evaluation.evaluate import load_run
+        from curator.core.evaluation.report import metric_rows
+        from curator.core.evaluation.runs import Runs
+        from curator.tui.screens.prompts import ChoicePrompt
+
+        workspace = self.session.workspace
+        if workspace is None:
+            self.notify("this file is open read-only: it has no workspace with runs", severity="warning")
+            return
+        runs = Runs(workspace).list(self.session.path)
+        if not runs:
+            self.notify("no evaluation runs yet: E evaluates", severity="warning")
+            return
+        choices = []
+        for run in runs:
+            when = dt.datetime.fromtimestamp(run.created).strftime("%m-%d %H:%M")
+            head = ""
+            if run.metrics:
+                label, a, b, _ = metric_rows(run.metrics)[0]
+                head = f" · {label} A {a:.1f} B {b:.1f}"
+            choices.append((run.id, f"{when} {run.state:9} {run.title} · {run.spec.get('examples', 0):,} ex{head}"))
+
+        def picked(run_id: str | None) -> None:
+            if run_id:
+                self._open_review(result=load_run(workspace, run_id))
+
+        self.app.push_screen(ChoicePrompt("Evaluation runs", choices, "enter opens the run in the review"), picked)
+
+    def _open_review(self, **kwargs) -> None:
+        from curator.tui.screens.review import ReviewScreen
+
+        def back(example_id: int | None) -> None:
+            if example_id is not None and not self.go_to_example(example_id):
+                self.notify(f"example {example_id} no longer exists", severity="warning")
+
+        def playground(text, model_a, model_b, template) -> None:
+            self.action_playground(model_a, model_b, text=text, template=template)
+
+        self.app.push_screen(ReviewScreen(self.session.workspace, report_dir=self.session.path.parent,
+                                          open_playground=playground, **kwargs), back)
 
     def action_tuning(self) -> None:
         from curator.tui.screens.tuning import TuningScreen

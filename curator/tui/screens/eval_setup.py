@@ -1,0 +1,135 @@
+"""Set up an evaluation: models A and B, which examples, the production template (applied identically to
+both), the generation config, concurrency and an optional requests-per-minute limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from curator.core.backends import GenerationConfig
+from curator.core.errors import CuratorError
+from curator.core.evaluation.runner import DEFAULT_CONCURRENCY
+from curator.core.playground import ModelRef
+from curator.core.template import parse_template
+from curator.tui.actions import EVAL_SETUP, bindings
+
+
+@dataclass(frozen=True)
+class EvalChoice:
+    """What the form asks for."""
+
+    model_a: ModelRef
+    model_b: ModelRef
+    examples: str  # auto, test, validation, train, all, or view
+    template: str | None
+    config: GenerationConfig
+    concurrency: int
+    rpm: float | None
+
+
+class EvalSetupScreen(ModalScreen[EvalChoice | None]):
+    """The evaluation form (ctrl+r runs, escape cancels)."""
+
+    DEFAULT_CSS = """
+    EvalSetupScreen { align: center middle; }
+    EvalSetupScreen > Vertical { width: 96; max-width: 100%; height: auto; max-height: 100%;
+                                 border: round $accent; padding: 0 1; background: $surface; }
+    EvalSetupScreen .title { text-style: bold; }
+    EvalSetupScreen Grid { grid-size: 2; grid-columns: 16 1fr; grid-rows: auto; height: auto; grid-gutter: 0 1; }
+    EvalSetupScreen Grid Label { padding: 0; }
+    EvalSetupScreen Input { width: 1fr; }
+    EvalSetupScreen Select { width: 1fr; }
+    EvalSetupScreen #setup-error { color: $error; height: auto; }
+    EvalSetupScreen .hint { color: $text-muted; }
+    """
+    BINDINGS = bindings(EVAL_SETUP)
+    ACTIONS = EVAL_SETUP
+
+    def __init__(self, model_a: ModelRef, model_b: ModelRef | None, template: str | None,
+                 example_counts: dict[str, int], known_models: list[str] = ()) -> None:
+        """``example_counts``: how many examples each choice (auto, test, validation, train, all, view) holds."""
+        super().__init__()
+        self.model_a, self.model_b, self.template = model_a, model_b, template
+        self.example_counts, self.known_models = example_counts, list(known_models)
+
+    def compose(self) -> ComposeResult:
+        labels = {"auto": "test, else validation, else all", "test": "test split", "validation": "validation split",
+                  "train": "train split (what B learned from!)", "all": "every example", "view": "the table's view"}
+        options = [(f"{labels[k]} · {n:,}", k) for k, n in self.example_counts.items() if n or k == "auto"]
+        suggester = SuggestFromList(self.known_models, case_sensitive=False)
+        with Vertical():
+            yield Label("Evaluate A (base) against B (tuned)", classes="title")
+            yield Static("Both models get the same prompts: each input put into the production template.",
+                         classes="hint")
+            with Grid():
+                yield Label("model A")
+                yield Input(str(self.model_a), id="eval-a", suggester=suggester, compact=True)
+                yield Label("model B")
+                yield Input(str(self.model_b) if self.model_b else "", id="eval-b", suggester=suggester,
+                            placeholder="backend:model, e.g. local:local-model-…", compact=True)
+                yield Label("examples")
+                yield Select(options, value="auto", allow_blank=False, id="eval-examples", compact=True)
+                yield Label("template")
+                yield Input((self.template or "").replace("\n", "\\n"), id="eval-template", compact=True,
+                            placeholder="none: inputs sent as they are; \\n for a line break")
+                yield Label("temperature")
+                yield Input("0", id="eval-temperature", compact=True)
+                yield Label("seed")
+                yield Input("42", id="eval-seed", compact=True)
+                yield Label("max tokens")
+                yield Input("256", id="eval-max-tokens", compact=True)
+                yield Label("concurrency")
+                yield Input(str(DEFAULT_CONCURRENCY), id="eval-concurrency", compact=True)
+                yield Label("requests/min")
+                yield Input("", id="eval-rpm", placeholder="no limit", compact=True)
+            yield Static("", id="setup-error")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False
+        self.query_one("#eval-b" if self.model_b is None else "#eval-a", Input).focus()
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#eval-{name}", Input).value.strip()
+
+    def choice(self) -> EvalChoice:
+        """The form's values (a CuratorError naming what is wrong)."""
+        model_a = ModelRef.parse(self._value("a"))
+        if not self._value("b"):
+            raise CuratorError("name model B (a tuned model: tune one with ctrl+t)")
+        model_b = ModelRef.parse(self._value("b"))
+        template = self._value("template").replace("\\n", "\n") or None
+        if template:
+            parse_template(template)
+        try:
+            config = GenerationConfig(temperature=float(self._value("temperature")), seed=int(self._value("seed")),
+                                      max_output_tokens=int(self._value("max-tokens")))
+            concurrency = int(self._value("concurrency"))
+            rpm = float(self._value("rpm")) if self._value("rpm") else None
+        except ValueError:
+            raise CuratorError("temperature, seed, max tokens, concurrency and requests/min are numbers") from None
+        if config.problems():
+            raise CuratorError("; ".join(config.problems().values()))
+        if concurrency < 1 or (rpm is not None and rpm <= 0):
+            raise CuratorError("concurrency must be at least 1 and requests/min positive")
+        return EvalChoice(model_a, model_b, str(self.query_one(Select).value), template, config, concurrency, rpm)
+
+    def action_run_eval(self) -> None:
+        try:
+            choice = self.choice()
+        except CuratorError as exc:
+            self.query_one("#setup-error", Static).update(exc.reason)
+            return
+        self.dismiss(choice)
+
+    def on_input_submitted(self) -> None:
+        self.action_run_eval()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,358 @@
+"""The review of an evaluation: one row per example with A's and B's verdicts, filters (regressions,
+improvements, both wrong, disagreements, leaked), sorting by similarity, the detail with input, expected,
+A and B side by side (words that differ from the expected output highlighted), people's verdicts kept with
+the run, a summary (metrics, confusion matrices, A vs B chart) and the report export.
+
+A run in progress shows its progress bar with ETA and can be cancelled (ctrl+c or escape); every answer
+received is kept in the prediction cache, so running it again resumes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
+
+from curator.core.diff import word_diff
+from curator.core.errors import CuratorError
+from curator.core.evaluation.evaluate import EvalResult, record_verdict
+from curator.core.evaluation.report import scorecard_summary, write_report
+from curator.core.evaluation.review import FILTERS, SORTS, counts, order
+from curator.core.evaluation.runner import RunProgress
+from curator.core.playground import ModelRef
+from curator.core.storage.workspace import Workspace
+from curator.tui.actions import REVIEW, bindings
+from curator.tui.screens.prompts import TextPrompt
+from curator.tui.widgets.detail_pane import TextPanel
+from curator.tui.widgets.eval_summary import EvalSummary
+from curator.tui.widgets.verdict_table import VerdictTable
+
+Launch = Callable[..., EvalResult]  # launch(progress=..., cancel=...) -> EvalResult
+OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
+VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
+FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
+                 "disagreements": "A≠B", "leaked": "leaked", "failed": "failed"}
+
+
+def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
+    out = Text(text)
+    for a, b in spans:
+        out.stylize("bold black on yellow", a, b)
+    return out
+
+
+class ReviewScreen(Screen[int | None]):
+    """Dismisses with the example id to jump to in the dataset, or None."""
+
+    DEFAULT_CSS = """
+    ReviewScreen #rv-title { height: 1; padding: 0 1; background: $primary-background; }
+    ReviewScreen #rv-running { height: auto; padding: 0 1; }
+    ReviewScreen #rv-running ProgressBar { width: auto; padding-right: 1; }
+    ReviewScreen #rv-status { width: 1fr; }
+    ReviewScreen #rv-headline { height: 1; padding: 0 1; }
+    ReviewScreen #rv-view { height: 1; padding: 0 1; color: $text-muted; }
+    ReviewScreen ContentSwitcher { height: 1fr; }
+    ReviewScreen #rv-detail { height: 1fr; }
+    ReviewScreen VerdictTable { height: 3fr; min-height: 4; }
+    ReviewScreen .rv-pair { height: 2fr; min-height: 4; }
+    """
+    BINDINGS = bindings(REVIEW)
+    ACTIONS = REVIEW
+
+    class Progress(Message):
+        def __init__(self, progress: RunProgress) -> None:
+            self.progress = progress
+            super().__init__()
+
+    class Finished(Message):
+        def __init__(self, result: EvalResult | None, error: str | None = None) -> None:
+            self.result, self.error = result, error
+            super().__init__()
+
+    def __init__(self, workspace: Workspace, *, result: EvalResult | None = None, launch: Launch | None = None,
+                 title: str = "", report_dir: Path | None = None, open_playground: OpenPlayground | None = None,
+                 can_jump: bool = True) -> None:
+        """Show ``result``, or run ``launch`` first (in a worker). ``report_dir`` is where exports go by
+        default; ``can_jump`` says whether the run's example ids belong to the dataset on screen."""
+        super().__init__()
+        self.workspace, self.result, self.launch = workspace, result, launch
+        self.title_text, self.report_dir = title, report_dir
+        self.open_playground, self.can_jump = open_playground, can_jump
+        self.filter_name, self.sort = "all", "position"
+        self._cancel = threading.Event()
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="rv-title", markup=False)
+        with Horizontal(id="rv-running"):
+            yield ProgressBar(total=1.0, show_eta=False, id="rv-progress")
+            yield Static("", id="rv-status", markup=False)
+        yield Static("", id="rv-headline", markup=False)
+        yield Static("", id="rv-view", markup=False)
+        with ContentSwitcher(initial="rv-detail"):
+            with Vertical(id="rv-detail"):
+                yield VerdictTable(id="rv-table")
+                with Horizontal(classes="rv-pair"):
+                    yield TextPanel("input", id="rv-input")
+                    yield TextPanel("expected", id="rv-expected")
+                with Horizontal(classes="rv-pair"):
+                    yield TextPanel("A", id="rv-a")
+                    yield TextPanel("B", id="rv-b")
+            yield EvalSummary(id="rv-summary")
+        yield Footer()
+
+    @property
+    def table(self) -> VerdictTable:
+        return self.query_one(VerdictTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        if self.result is not None:
+            self.query_one("#rv-running").display = False
+            self._show_result()
+        elif self.launch is not None:
+            self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · starting…")
+            self.running = True
+            self.run_eval()
+
+    # -- running ---------------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="eval-run")
+    def run_eval(self) -> None:
+        try:
+            result = self.launch(progress=lambda p: self.post_message(self.Progress(p)), cancel=self._cancel)
+        except CuratorError as exc:
+            self.post_message(self.Finished(None, exc.reason))
+            return
+        self.post_message(self.Finished(result))
+
+    def on_review_screen_progress(self, message: Progress) -> None:
+        p = message.progress
+        self.query_one(ProgressBar).update(progress=p.fraction)
+        eta = "" if p.eta is None else f" · ETA {_duration(p.eta)}"
+        self.query_one("#rv-status", Static).update(
+            f"{p.done:,}/{p.total:,} answers · {p.cached:,} from the cache · {p.failed:,} failed{eta}")
+        self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · running (ctrl+c cancels)")
+
+    def on_review_screen_finished(self, message: Finished) -> None:
+        self.running = False
+        self.query_one("#rv-running").display = False
+        if message.result is None:
+            self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · failed")
+            self.query_one("#rv-view", Static).update(message.error or "failed")
+            self.notify(message.error or "the evaluation failed", title="evaluation", severity="error", timeout=10)
+            return
+        self.result = message.result
+        predictions = self.result.predictions
+        if self.result.scorecard is None:
+            kept = sum(o is not None for o in predictions.outcomes)
+            self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · cancelled")
+            self.query_one("#rv-view", Static).update(
+                f"{kept:,} of {len(predictions.outcomes):,} answers kept in the cache: evaluate again to resume")
+            return
+        for ref, reason in predictions.stopped.items():
+            self.notify(f"stopped asking {ref}: {reason}", title="evaluation", severity="error", timeout=10)
+        cached = sum(1 for o in predictions.outcomes if o is not None and o.cached)
+        self.notify(f"{predictions.requests:,} requests, {cached:,} answers from the cache, "
+                    f"{predictions.seconds:.1f} s", title="evaluation done", timeout=4)
+        self._show_result()
+
+    def action_cancel_eval(self) -> None:
+        if self.running:
+            self._cancel.set()
+            self.query_one("#rv-status", Static).update("cancelling: waiting for the requests in flight…")
+
+    # -- the listing -----------------------------------------------------------------------------------------
+
+    def _show_result(self, keep: int | None = None) -> None:
+        result = self.result
+        card = result.scorecard
+        run = result.run
+        if card is None:
+            self.query_one("#rv-title", Static).update(f"evaluation {run.id} · {run.title} · {run.state}, no scores")
+            return
+        self.query_one("#rv-title", Static).update(
+            f"evaluation {run.id} · {card.metrics['n']:,} {card.metrics['task']} examples · "
+            f"A {run.model_a} · B {run.model_b}")
+        self.query_one("#rv-headline", Static).update(scorecard_summary(card) + f" · sort: {SORTS[self.sort]}")
+        positions = order(card, result.rows, self.filter_name, self.sort)
+        self.table.show(result.rows, card, positions, keep)
+        tally = counts(card, result.rows)
+        view = Text()
+        for key, name in enumerate(FILTERS, start=1):
+            if key > 1:
+                view.append(" · ")
+            view.append(f"{key} {FILTER_LABELS[name]} {tally[name]:,}",
+                        "bold reverse" if name == self.filter_name else "")
+        self.query_one("#rv-view", Static).update(view)
+        self.query_one(EvalSummary).show(card.metrics)
+        self._detail(self.table.current)
+
+    def on_verdict_table_cursor_moved(self, message: VerdictTable.CursorMoved) -> None:
+        self._detail(message.position)
+
+    def _detail(self, position: int | None) -> None:
+        panels = {k: self.query_one(f"#rv-{k}", TextPanel) for k in ("input", "expected", "a", "b")}
+        if position is None or self.result is None or self.result.scorecard is None:
+            for panel in panels.values():
+                panel._body.update("")
+            panels["input"].border_title = "input · no example in this view"
+            return
+        row, card = self.result.rows[position], self.result.scorecard
+        where = f"#{row.example_id}" if row.example_id is not None else f"row {position}"
+        leak = " · leaked (near-duplicate in train)" if row.leaked else ""
+        panels["input"].border_title = f"input · {where} · {row.split or ''}{leak}"
+        panels["input"]._body.update(Text(row.prompt))
+        panels["input"].border_subtitle = "prompt sent (template applied)" if row.prompt != row.text_input else ""
+        panels["expected"]._body.update(Text(row.expected))
+        for side, scores, right in (("a", card.a, card.right_a), ("b", card.b, card.right_b)):
+            output, error = getattr(row, f"output_{side}"), getattr(row, f"error_{side}")
+            human = getattr(row, f"human_{side}")
+            model = self.result.run.model_a if side == "a" else self.result.run.model_b
+            panel = panels[side]
+            if output is None:
+                panel._body.update(Text(error or "no answer", style="red"))
+            else:
+                panel._body.update(highlighted(output, word_diff(row.expected, output)))
+            verdict = ("right" if right[position] else "wrong") + (" (yours)" if human is not None else "")
+            panel.border_title = f"{side.upper()} · {model} · {verdict}"
+            panel.border_subtitle = (f"similarity {scores.similarity[position]:.0f} · "
+                                     f"token F1 {scores.token_f1[position]:.2f}")
+        for panel in panels.values():
+            panel.scroll_home(animate=False)
+
+    def _set_filter(self, name: str) -> None:
+        if self.result is None or self.result.scorecard is None:
+            return
+        self.filter_name = name
+        self._show_result(self.table.current)
+
+    def action_show_all(self) -> None:
+        self._set_filter("all")
+
+    def action_show_regressions(self) -> None:
+        self._set_filter("regressions")
+
+    def action_show_improvements(self) -> None:
+        self._set_filter("improvements")
+
+    def action_show_both_wrong(self) -> None:
+        self._set_filter("both-wrong")
+
+    def action_show_disagreements(self) -> None:
+        self._set_filter("disagreements")
+
+    def action_show_leaked(self) -> None:
+        self._set_filter("leaked")
+
+    def action_show_failed(self) -> None:
+        self._set_filter("failed")
+
+    def action_sort_review(self) -> None:
+        names = list(SORTS)
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        if self.result is not None and self.result.scorecard is not None:
+            self._show_result(self.table.current)
+
+    # -- moving ----------------------------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.table.move_to(self.table.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.table.move_to(self.table.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.table.move_to(self.table.cursor + self.table.page)
+
+    def action_page_up(self) -> None:
+        self.table.move_to(self.table.cursor - self.table.page)
+
+    def action_go_top(self) -> None:
+        self.table.move_to(0)
+
+    def action_go_bottom(self) -> None:
+        self.table.move_to(len(self.table.positions) - 1)
+
+    # -- verdicts, jumps, summary, export ----------------------------------------------------------------------
+
+    def _verdict(self, side: str) -> None:
+        position = self.table.current
+        if position is None or self.result is None or self.result.scorecard is None:
+            return
+        row = self.result.rows[position]
+        verdict = VERDICT_CYCLE[getattr(row, f"human_{side}")]
+        try:
+            self.result = record_verdict(self.workspace, self.result, position, side, verdict)
+        except CuratorError as exc:
+            self.notify(exc.reason, severity="error")
+            return
+        said = {1: "right", 0: "wrong", None: "automatic"}[verdict]
+        self.notify(f"{side.upper()} on #{row.example_id}: {said} (kept with the run)", timeout=2)
+        self._show_result(position)
+
+    def action_verdict_a(self) -> None:
+        self._verdict("a")
+
+    def action_verdict_b(self) -> None:
+        self._verdict("b")
+
+    def action_go_to_example(self) -> None:
+        position = self.table.current
+        if position is None or self.result is None:
+            return
+        if not self.can_jump:
+            self.notify("this run evaluated another file's examples", severity="warning")
+            return
+        self.dismiss(self.result.rows[position].example_id)
+
+    def action_playground(self) -> None:
+        position = self.table.current
+        if position is None or self.result is None or self.open_playground is None:
+            return
+        run = self.result.run
+        self.open_playground(self.result.rows[position].text_input, ModelRef.parse(run.model_a),
+                             ModelRef.parse(run.model_b), run.spec.get("template"))
+
+    def action_summary(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "rv-summary" if switcher.current == "rv-detail" else "rv-detail"
+        (self.query_one(EvalSummary) if switcher.current == "rv-summary" else self.table).focus()
+
+    def action_export_report(self) -> None:
+        if self.result is None or self.result.scorecard is None:
+            self.notify("no scored run to export yet", severity="warning")
+            return
+        default = (self.report_dir or Path.cwd()) / f"eval-{self.result.run.id}"
+
+        def write(folder: str | None) -> None:
+            if not folder:
+                return
+            try:
+                paths = write_report(self.result, Path(folder).expanduser())
+            except (OSError, CuratorError) as exc:
+                self.notify(f"cannot write the report: {exc}", severity="error", timeout=8)
+                return
+            self.notify(f"wrote {', '.join(p.name for p in paths)} in {paths[0].parent}", timeout=5)
+
+        self.app.push_screen(TextPrompt("Export the report", "report.md, metrics.json and predictions.csv go "
+                                        "into this folder", str(default)), write)
+
+    def action_close(self) -> None:
+        if self.running:
+            self.action_cancel_eval()
+            return
+        self.dismiss(None)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"

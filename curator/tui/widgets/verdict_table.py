@@ -1,0 +1,164 @@
+"""The review's virtual table: one line per example of an evaluation run with A's and B's verdicts, who did
+better, both similarities and previews of the input and the expected output. Renders only what is visible.
+
+Verdict marks: ✓ right, ✗ wrong, ! the request failed; a trailing * means a person gave the verdict.
+Outcome: ▲ B better, ▼ A better, = tie.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from curator.core.evaluation.runs import RunRow
+from curator.core.evaluation.scorecard import Scorecard
+from curator.tui.widgets.example_table import SPLIT_SHORT, preview
+
+OUTCOME_MARKS = {1: ("▲", "verdict-table--good"), -1: ("▼", "verdict-table--bad"), 0: ("=", "verdict-table--dim")}
+
+
+class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows of a run in a given order (``positions``), with a cursor."""
+
+    COMPONENT_CLASSES = {"verdict-table--header", "verdict-table--cursor", "verdict-table--good",
+                         "verdict-table--bad", "verdict-table--warn", "verdict-table--dim"}
+    DEFAULT_CSS = """
+    VerdictTable { height: 1fr; overflow-x: hidden; }
+    VerdictTable > .verdict-table--header { text-style: bold; background: $panel; }
+    VerdictTable > .verdict-table--cursor { background: $accent 40%; }
+    VerdictTable:focus > .verdict-table--cursor { background: $accent 70%; }
+    VerdictTable > .verdict-table--good { color: $success; }
+    VerdictTable > .verdict-table--bad { color: $error; }
+    VerdictTable > .verdict-table--warn { color: $warning; }
+    VerdictTable > .verdict-table--dim { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class CursorMoved(Message):
+        """The cursor is on another example (``position`` in the run, None when the view is empty)."""
+
+        def __init__(self, position: int | None) -> None:
+            self.position = position
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[RunRow] = []
+        self.card: Scorecard | None = None
+        self.positions = np.zeros(0, dtype=np.int64)
+        self._cache: dict[tuple[int, int], Strip] = {}
+
+    def show(self, rows: list[RunRow], card: Scorecard, positions: np.ndarray, keep: int | None = None) -> None:
+        """Show ``positions`` of the run; the cursor stays on example ``keep`` when it is still listed."""
+        self.rows, self.card, self.positions = rows, card, positions
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(positions) + 1)
+        where = np.flatnonzero(positions == keep) if keep is not None else []
+        self.cursor = int(where[0]) if len(where) else 0
+        self.refresh()
+
+    def redraw(self) -> None:
+        """Repaint after verdicts changed (same rows, same order)."""
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def current(self) -> int | None:
+        """The run position under the cursor."""
+        return int(self.positions[self.cursor]) if len(self.positions) else None
+
+    @property
+    def page(self) -> int:
+        return max(1, self.size.height - 2)
+
+    def move_to(self, index: int) -> None:
+        count = len(self.positions)
+        self.cursor = max(0, min(index, count - 1)) if count else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        for key in [k for k in self._cache if k[0] in (old, new)]:
+            del self._cache[key]
+        body = max(1, self.size.height - 1)
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= top + body:
+            self.scroll_to(y=new - body + 1, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(event.size.width, len(self.positions) + 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_to(int(self.scroll_offset.y) + event.y - 1)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        self._cache.clear()
+        super().watch_scroll_y(old, new)
+
+    # -- rendering -------------------------------------------------------------------------------------------
+
+    def _widths(self, width: int) -> tuple[int, int, int]:
+        id_w = max(3, len(str(max((r.example_id or 0 for r in self.rows), default=0))))
+        fixed = 1 + id_w + 1 + 6 + 3 + 3 + 2 + 4 + 4 + 1
+        flex = max(12, width - fixed)
+        exp_w = max(8, flex // 3)
+        return id_w, flex - exp_w, exp_w
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            id_w, in_w, exp_w = self._widths(width)
+            text = f" {'#':>{id_w}} {'split':<6}{'A':<3}{'B':<3}{'':<2}{'simA':>4}{'simB':>4}  {'input':<{in_w - 1}}{'expected'}"
+            style = self.get_component_rich_style("verdict-table--header")
+            return Strip([Segment(text[:width].ljust(width), style)], width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.positions) or self.card is None:
+            return Strip.blank(width, self.rich_style)
+        strip = self._cache.get((index, width))
+        if strip is None:
+            strip = self._cache[(index, width)] = self._render_row(index, width)
+        return strip
+
+    def _verdict(self, text: Text, right: bool, answered: bool, human: int | None) -> None:
+        if not answered and human is None:
+            text.append("! ", self.get_component_rich_style("verdict-table--warn"))
+        else:
+            text.append("✓" if right else "✗",
+                        self.get_component_rich_style("verdict-table--good" if right else "verdict-table--bad"))
+            text.append("*" if human is not None else " ")
+        text.append(" ")
+
+    def _render_row(self, index: int, width: int) -> Strip:
+        id_w, in_w, exp_w = self._widths(width)
+        position = int(self.positions[index])
+        row, card = self.rows[position], self.card
+        dim = self.get_component_rich_style("verdict-table--dim")
+        text = Text(no_wrap=True, overflow="crop", style=self.rich_style)
+        text.append(f" {row.example_id if row.example_id is not None else position:>{id_w}} ")
+        split = SPLIT_SHORT.get(row.split or "", row.split or "")[:5]
+        text.append(f"{split:<5}", dim)
+        text.append("L" if row.leaked else " ", self.get_component_rich_style("verdict-table--warn"))
+        self._verdict(text, bool(card.right_a[position]), bool(card.a.answered[position]), row.human_a)
+        self._verdict(text, bool(card.right_b[position]), bool(card.b.answered[position]), row.human_b)
+        mark, style = OUTCOME_MARKS[int(card.outcome[position])]
+        text.append(f"{mark} ", self.get_component_rich_style(style))
+        text.append(f"{card.a.similarity[position]:4.0f}{card.b.similarity[position]:4.0f}  ", dim)
+        cell = preview(row.text_input, in_w - 1)
+        text.append(cell + " " * (in_w - cell_len(cell)))
+        text.append(preview(row.expected, exp_w), dim)
+        if index == self.cursor:
+            text.stylize(self.get_component_rich_style("verdict-table--cursor"))
+        return Strip(list(text.render(self.app.console))).adjust_cell_length(width, self.rich_style)

@@ -1,0 +1,177 @@
+"""Pilot tests of evaluation in the app: set up, run with progress, review (filters, sort, verdicts kept with
+the run, jump to the example, playground, export), reopen a kept run, and cancel a run mid-way."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.console import Console
+
+from curator.core.backends import Hyperparameters
+from curator.core.backends.base import Generation
+from curator.core.backends.local import LocalBackend
+from curator.core.evaluation.cache import PredictionCache
+from curator.core.evaluation.runs import Runs
+from curator.core.session import Session
+from curator.core.split import plan_split, split_op
+from curator.core.storage.workspace import Workspace
+from curator.core.tuning import Jobs
+from curator.tui.screens.eval_setup import EvalSetupScreen
+from curator.tui.screens.main import MainScreen
+from curator.tui.screens.playground import PlaygroundScreen
+from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
+from curator.tui.screens.review import ReviewScreen
+from curator.tui.widgets.verdict_table import VerdictTable
+from tests.tui.helpers import copy_fixture, make_app, until_main
+
+SIZE = (120, 40)
+
+
+def tuned_fixture(tmp_path) -> tuple:
+    """tickets.jsonl split 70/30 and a local model tuned on it (in the workspace, as the app finds it)."""
+    path = copy_fixture(tmp_path, "tickets.jsonl")
+    with Session.open(path) as session:
+        session.apply(split_op(plan_split(session.dataset, 0.0, 0.3, seed=3)))
+        session.save()
+        jobs = Jobs(session.workspace)
+        hp = Hyperparameters(epochs=15, learning_rate=0.1)
+        prepared = jobs.backend("local").prepare(session.dataset, hp, skip_slow_checks=True)
+        tuned = jobs.wait(jobs.start("local", prepared, "local-echo", hp), interval=0.05).tuned_model
+        jobs.close()
+    return path, tuned
+
+
+async def wait_for(pilot, condition, tries: int = 300) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError("condition not reached")
+
+
+async def run_evaluation(pilot) -> ReviewScreen:
+    await until_main(pilot)
+    await pilot.press("E")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, EvalSetupScreen)
+    await pilot.press("ctrl+r")
+    screen = pilot.app.screen
+    assert isinstance(screen, ReviewScreen)
+    await wait_for(pilot, lambda: screen.result is not None and not screen.running)
+    await pilot.pause()
+    return screen
+
+
+async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):
+    path, tuned = tuned_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await run_evaluation(pilot)
+        run = screen.result.run
+        assert (run.model_a, run.model_b) == ("local:local-echo", f"local:{tuned}")
+        table = screen.query_one(VerdictTable)
+        assert len(table.positions) == 36  # the test split
+        assert "accuracy: A 0.0 · B" in str(screen.query_one("#rv-headline").render())
+        await pilot.press("3")  # improvements: the untuned base is wrong everywhere
+        improvements = len(table.positions)
+        assert improvements >= 30 and screen.filter_name == "improvements"
+        await pilot.press("2")  # regressions: none
+        assert len(table.positions) == 0
+        assert "no example" in screen.query_one("#rv-input").border_title
+        await pilot.press("1", "o", "o", "o")  # sort by B - A: B's worst first
+        card = screen.result.scorecard
+        deltas = [card.b.similarity[p] - card.a.similarity[p] for p in table.positions]
+        assert deltas == sorted(deltas)
+
+        await pilot.press("o", "j")  # back to run order, second example
+        position = table.current
+        example_id = screen.result.rows[position].example_id
+        await pilot.press("a")  # a person says A's answer is right after all
+        await pilot.pause()
+        stored = Runs(Workspace.for_dataset(path)).rows(run.id)[position]
+        assert stored.human_a == 1
+        assert screen.result.scorecard.right_a[position]
+        assert Runs(Workspace.for_dataset(path)).get(run.id).metrics["judged"]["verdicts"] == 1
+        assert "(yours)" in screen.query_one("#rv-a").border_title
+        await pilot.press("a", "a")  # right -> wrong -> automatic again
+        assert Runs(Workspace.for_dataset(path)).rows(run.id)[position].human_a is None
+
+        await pilot.press("m")  # the summary
+        assert screen.query_one("ContentSwitcher").current == "rv-summary"
+        shown = Console(record=True, width=120)
+        shown.print(screen.query_one("#summary-metrics").content)
+        assert "macro F1" in shown.export_text()
+        await pilot.press("m")
+
+        await pilot.press("x")  # export the report
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, TextPrompt)
+        prompt.query_one("Input").value = str(tmp_path / "report")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "report" / "report.md").read_text().startswith("# Evaluation: local:local-echo vs")
+
+        await pilot.press("p")  # the playground with this example's input and both models
+        await pilot.pause()
+        assert isinstance(app.screen, PlaygroundScreen)
+        assert app.screen.query_one("#input").text == screen.result.rows[position].text_input
+        assert app.screen.query_one("#model-b").value == f"local:{tuned}"
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("enter")  # jump to the example in the table
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        assert main.table.current.id == example_id
+
+        await pilot.press("R")  # the kept run opens again in the review
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePrompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        reopened = app.screen
+        assert isinstance(reopened, ReviewScreen) and reopened.result.run.id == run.id
+        assert len(reopened.query_one(VerdictTable).positions) == 36
+
+
+class Slow(LocalBackend):
+    """The local backend answering after a pause, counting requests (to cancel a run mid-way)."""
+
+    requests = 0
+
+    async def agenerate(self, model, prompt, config=None, *, system=None) -> Generation:
+        Slow.requests += 1
+        await asyncio.sleep(0.05)
+        return Generation(prompt.upper(), model)
+
+
+async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
+    path, tuned = tuned_fixture(tmp_path)
+    Slow.requests = 0
+    app = make_app(path, backend_factory=lambda name: Slow(Workspace.for_dataset(path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        screen = app.screen
+        await wait_for(pilot, lambda: "answers" in str(screen.query_one("#rv-status").render()))
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not screen.running)
+        assert "cancelled" in str(screen.query_one("#rv-title").render())
+        assert "answers kept" in str(screen.query_one("#rv-view").render())
+        asked = Slow.requests
+        kept = len(PredictionCache(Workspace.for_dataset(path)))
+        assert 0 < kept <= asked < 72
+        assert Runs(Workspace.for_dataset(path)).list()[0].state == "cancelled"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+        screen = await run_evaluation(pilot)  # the same evaluation again: it resumes
+        assert screen.result.resumed
+        assert sum(1 for o in screen.result.predictions.outcomes if o.cached) == kept
+        assert Slow.requests - asked == 72 - kept  # only the answers still missing were asked for
+        assert len(Runs(Workspace.for_dataset(path)).list()) == 1
