@@ -87,6 +87,7 @@ async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):
         position = table.current
         example_id = screen.result.rows[position].example_id
         await pilot.press("a")  # a person says A's answer is right after all
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         stored = Runs(Workspace.for_dataset(path)).rows(run.id)[position]
         assert stored.human_a == 1
@@ -94,6 +95,7 @@ async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):
         assert Runs(Workspace.for_dataset(path)).get(run.id).metrics["judged"]["verdicts"] == 1
         assert "(yours)" in screen.query_one("#rv-a").border_title
         await pilot.press("a", "a")  # right -> wrong -> automatic again
+        await pilot.app.workers.wait_for_complete()
         assert Runs(Workspace.for_dataset(path)).rows(run.id)[position].human_a is None
 
         await pilot.press("m")  # the summary

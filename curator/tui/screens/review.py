@@ -77,6 +77,11 @@ class ReviewScreen(Screen[int | None]):
             self.result, self.error = result, error
             super().__init__()
 
+    class Rescored(Message):
+        def __init__(self, result: EvalResult | None, position: int, error: str | None = None) -> None:
+            self.result, self.position, self.error = result, position, error
+            super().__init__()
+
     def __init__(self, workspace: Workspace, *, result: EvalResult | None = None, launch: Launch | None = None,
                  title: str = "", report_dir: Path | None = None, open_playground: OpenPlayground | None = None,
                  can_jump: bool = True) -> None:
@@ -88,6 +93,7 @@ class ReviewScreen(Screen[int | None]):
         self.open_playground, self.can_jump = open_playground, can_jump
         self.filter_name, self.sort = "all", "position"
         self._cancel = threading.Event()
+        self._verdict_lock = threading.Lock()
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -290,14 +296,27 @@ class ReviewScreen(Screen[int | None]):
             return
         row = self.result.rows[position]
         verdict = VERDICT_CYCLE[getattr(row, f"human_{side}")]
-        try:
-            self.result = record_verdict(self.workspace, self.result, position, side, verdict)
-        except CuratorError as exc:
-            self.notify(exc.reason, severity="error")
-            return
+        setattr(row, f"human_{side}", verdict)  # shown at once; kept and rescored in a worker
         said = {1: "right", 0: "wrong", None: "automatic"}[verdict]
         self.notify(f"{side.upper()} on #{row.example_id}: {said} (kept with the run)", timeout=2)
-        self._show_result(position)
+        self._rescore(self.result, position, side, verdict)
+
+    @work(thread=True, group="verdict")
+    def _rescore(self, result: EvalResult, position: int, side: str, verdict: int | None) -> None:
+        with self._verdict_lock:  # one after another, so the last message holds every verdict
+            try:
+                rescored = record_verdict(self.workspace, result, position, side, verdict)
+            except CuratorError as exc:
+                self.post_message(self.Rescored(None, position, exc.reason))
+                return
+            self.post_message(self.Rescored(rescored, position))
+
+    def on_review_screen_rescored(self, message: Rescored) -> None:
+        if message.result is None:
+            self.notify(message.error or "the verdict was not kept", severity="error")
+            return
+        self.result = message.result
+        self._show_result(self.table.current)
 
     def action_verdict_a(self) -> None:
         self._verdict("a")
