@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
                         help=f"requests at once (default {DEFAULT_CONCURRENCY})")
     parser.add_argument("--rpm", type=float, help="at most this many requests a minute")
+    parser.add_argument("--batch", action="store_true", help="Gemini API models: one Batch API job per model "
+                        "(half the price; answers within hours). Interrupted, the same command polls the same job")
+    parser.add_argument("--poll", type=float, default=30.0, help="seconds between checks of a batch job (default 30)")
     parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv here")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     add_backend_arguments(parser, choose=False)
@@ -115,7 +118,7 @@ def _eval(args: argparse.Namespace) -> int:
                 dataset_path=session.path, dataset_version=version,
                 outputs_for_task=None if args.examples else dataset.active()["output"].to_list(),
                 max_distinct=settings.label_max_distinct, concurrency=args.concurrency, rpm=args.rpm,
-                progress=_progress_printer(), cancel=cancel)
+                progress=_progress_printer(), cancel=cancel, batch=args.batch, poll=args.poll)
         except CuratorError as e:
             outcome["error"] = e
 
@@ -175,8 +178,9 @@ def _progress_printer():
         width = 30
         filled = int(width * p.fraction)
         eta = "" if p.eta is None else f" · ETA {p.eta:,.0f} s"
+        stage = f" · {p.stage}" if p.stage and p.done < p.total else ""
         print(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done:,}/{p.total:,} · {p.cached:,} cached · "
-              f"{p.failed:,} failed{eta}   ", end="" if p.done < p.total else "\n", file=sys.stderr, flush=True)
+              f"{p.failed:,} failed{eta}{stage}   ", end="" if p.done < p.total else "\n", file=sys.stderr, flush=True)
 
     return show
 

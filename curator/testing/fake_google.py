@@ -7,6 +7,7 @@ Point the real google-genai client at it with ``HttpOptions(base_url=fake.url)``
 | Gemini API models list / get | GET models, GET models/{m} |
 | Gemini API generate | POST models/{m}:generateContent, POST tunedModels/{id}:generateContent |
 | Gemini API legacy tuned models | GET tunedModels, GET tunedModels/{id}; POST tunedModels is refused (404) |
+| Gemini API Batch API (inline) | POST models/{m}:batchGenerateContent, GET batches/{id}, POST batches/{id}:cancel |
 | Vertex tuning | POST/GET projects/{p}/locations/{l}/tuningJobs, GET …/tuningJobs/{id}, POST …/tuningJobs/{id}:cancel |
 | Vertex generate | POST …/publishers/google/models/{m}:generateContent, POST …/endpoints/{id}:generateContent |
 
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from curator.testing.fake_google_batches import FakeBatch
 from curator.testing.fake_google_jobs import ADAPTERS, FakeTuningJob, Timing, legacy_tuned_models
 from curator.testing.fake_google_replies import ApiError, default_answer, error_for, field, generate_reply
 
@@ -79,6 +81,7 @@ class FakeGoogle:
         self.generations = 0  # generation requests received
         self.requests: list[Recorded] = []
         self.jobs: dict[str, FakeTuningJob] = {}
+        self.batches: dict[str, FakeBatch] = {}
         self.tuned_models = legacy_tuned_models(time.time())
         self._failures: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -215,6 +218,10 @@ class FakeGoogle:
                 raise ApiError(404, f"{model} is not found for API version v1, or is not supported for "
                                     "generateContent.")
             return self._generate(model, body)
+        if method == "POST" and path.endswith(":batchGenerateContent"):
+            return self._create_batch(path.removesuffix(":batchGenerateContent"), body or {})
+        if path.startswith("batches/"):
+            return self._batch(method, path, body)
         if method == "GET" and path == "tunedModels":
             return self._page("tunedModels", list(self.tuned_models.values()), query)
         if method == "GET" and path.startswith("tunedModels/") and path in self.tuned_models:
@@ -224,6 +231,41 @@ class FakeGoogle:
             raise ApiError(404, f"{base} is not found for API version v1, or is not supported for createTunedModel. "
                                 "No Gemini API model supports tuning since May 2025; tune on Vertex AI.")
         raise ApiError(404, f"{method} {path} is not a known resource")
+
+    def _create_batch(self, model: str, body: dict) -> dict:
+        if not model.startswith("models/") or not self._known_model(model.removeprefix("models/")):
+            raise ApiError(404, f"{model} is not found for API version v1beta, or is not supported for "
+                                "batchGenerateContent.")
+        batch = field(body, "batch", default={}) or {}
+        requests = field(field(field(batch, "inputConfig", "input_config", default={}) or {}, "requests",
+                               default={}) or {}, "requests", default=None)
+        if not isinstance(requests, list) or not requests:
+            raise ApiError(400, "batch.input_config.requests must hold at least one request")
+        with self._lock:
+            self._next_id += 1
+            name = f"batches/{self._next_id}"
+            self.batches[name] = FakeBatch(name, model, field(batch, "displayName", default="") or "", requests,
+                                           self.clock(), time.time())
+        return self.batches[name].to_json(self.clock(), self.timing, self._batch_answer)
+
+    def _batch(self, method: str, path: str, body: dict | None) -> dict:
+        name, _, verb = path.partition(":")
+        batch = self.batches.get(name)
+        if batch is None:
+            raise ApiError(404, f"{name} not found")
+        if method == "POST" and verb == "cancel":
+            if batch.state(self.clock(), self.timing) in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
+                batch.cancelled_at = self.clock()
+            return {}
+        if method == "GET" and not verb:
+            return batch.to_json(self.clock(), self.timing, self._batch_answer)
+        raise ApiError(404, f"{method} {path} is not a known resource")
+
+    def _batch_answer(self, model: str, request: dict) -> dict:
+        """One request of a batch: the model's error, or its answer (without the generation latency)."""
+        if any(mark in model for mark in ("err-", "flaky-")):
+            self._inject(model)
+        return generate_reply(model, request, self.responder)
 
     def _gemini_model(self, name: str) -> dict:
         return {"name": f"models/{name}", "displayName": name.replace("-", " ").title(), "version": "001",

@@ -205,6 +205,20 @@ class Generation:
     output_tokens: int | None = None
 
 
+@dataclass(frozen=True)
+class BatchState:
+    """A Batch API job: its state (pending, running, succeeded, failed, cancelled, expired) and, once it
+    succeeded, each request's answer or error by the key it was submitted with."""
+
+    name: str
+    state: str
+    results: dict[str, Generation | str] = field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in ("succeeded", "failed", "cancelled", "expired")
+
+
 class UnknownJob(BackendError):
     """The backend has no job by this id (for the local backend: it ran in a process that has ended)."""
 
@@ -222,6 +236,7 @@ class Backend(abc.ABC):
     can_tune: bool = True
     jobs_live_in_process: bool = False  # jobs end when this process ends (the local backend)
     honours: frozenset[str] = frozenset()  # Hyperparameters fields this backend uses; others are ignored
+    supports_batch: bool = False  # submit_batch / batch_state / cancel_batch (the Gemini API's Batch API)
 
     def ignored_hyperparameters(self, hp: Hyperparameters) -> list[str]:
         """Fields of ``hp`` set away from their default that this backend does not use."""
@@ -279,6 +294,16 @@ class Backend(abc.ABC):
         self, model: str, prompt: str, config: GenerationConfig | None = None, *, system: str | None = None
     ) -> Generation:
         """``generate`` for asyncio callers (evaluation runs many at once)."""
+
+    def submit_batch(self, model: str, requests: list[tuple[str, str | None, str]], config: GenerationConfig) -> str:
+        """Submit (prompt, system, key) requests as one batch job; returns its name (``supports_batch`` only)."""
+        raise BackendError(BackendErrorKind.UNSUPPORTED, f"the {self.name} backend has no batch API")
+
+    def batch_state(self, name: str) -> BatchState:
+        raise BackendError(BackendErrorKind.UNSUPPORTED, f"the {self.name} backend has no batch API")
+
+    def cancel_batch(self, name: str) -> None:
+        raise BackendError(BackendErrorKind.UNSUPPORTED, f"the {self.name} backend has no batch API")
 
     def close(self) -> None:
         """Release connections and threads (the default holds none)."""

@@ -137,9 +137,12 @@ def evaluate(
     rpm: float | None = None,
     progress: Callable[[RunProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    batch: bool = False,
+    poll: float = 30.0,
 ) -> EvalResult:
     """Run ``spec`` on ``rows`` (from ``build_rows``) and keep the run. ``outputs_for_task`` (e.g. every
-    output of the dataset) detects the task more surely than the evaluated examples alone."""
+    output of the dataset) detects the task more surely than the evaluated examples alone. ``batch`` sends
+    the requests of backends with a Batch API as batch jobs polled every ``poll`` seconds."""
     if not rows:
         raise CuratorError("no examples to evaluate")
     runs = Runs(workspace)
@@ -155,7 +158,7 @@ def evaluate(
         requests.append(Request(spec.model_a, row.prompt, row.system))
         requests.append(Request(spec.model_b, row.prompt, row.system))
     predictions = predict(requests, spec.config, PredictionCache(workspace), backend_for, concurrency=concurrency,
-                          rpm=rpm, progress=progress, cancel=cancel)
+                          rpm=rpm, progress=progress, cancel=cancel, batch=batch, poll=poll)
     for row, a, b in zip(rows, predictions.outcomes[0::2], predictions.outcomes[1::2]):
         row.output_a, row.error_a = (a.text, a.error) if a else (None, None)
         row.output_b, row.error_b = (b.text, b.error) if b else (None, None)

@@ -61,6 +61,7 @@ class RunProgress:
     failed: int
     requests: int
     elapsed: float
+    stage: str = ""  # what a batch job is doing, when the run uses one
 
     @property
     def fraction(self) -> float:
@@ -114,17 +115,25 @@ def predict(
     rpm: float | None = None,
     progress: Callable[[RunProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    batch: bool = False,
+    poll: float = 30.0,
 ) -> Predictions:
     """Answers for ``requests`` (see the module docstring). ``backend_for(name)`` builds a backend; the ones
-    built here are closed at the end."""
+    built here are closed at the end. With ``batch``, the requests to a backend that has a Batch API go as
+    one batch job per model (``curator.core.evaluation.batch``), polled every ``poll`` seconds."""
     if concurrency < 1:
         raise CuratorError("concurrency must be at least 1")
     if rpm is not None and rpm <= 0:
         raise CuratorError("requests per minute must be positive")
-    return asyncio.run(_Run(requests, config, cache, backend_for, concurrency, rpm, progress, cancel).main())
+    run = _Run(requests, config, cache, backend_for, concurrency, rpm, progress, cancel)
+    run.batch, run.poll = batch, poll
+    return asyncio.run(run.main())
 
 
 class _Run:
+    batch = False
+    poll = 30.0
+
     def __init__(self, requests, config, cache, backend_for, concurrency, rpm, progress, cancel) -> None:
         self.requests, self.config, self.cache = requests, config, cache
         self.backend_for, self.concurrency, self.progress = backend_for, concurrency, progress
@@ -139,6 +148,7 @@ class _Run:
         self.fetched = self.failed = 0
         self.start = time.monotonic()
         self.last_report = 0.0
+        self.stage = ""
 
     async def main(self) -> Predictions:
         for key, answer in self.cache.get_many(self.keys).items():
@@ -150,12 +160,14 @@ class _Run:
                 queued.add(key)
                 queue.append(i)
         self._report(force=True)
-        workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.concurrency, len(queue)))]
+        batches = self._batched(queue) if self.batch else {}
         cancelled = False
         try:
-            if workers:
-                watcher = asyncio.create_task(self._watch(workers))
-                await asyncio.gather(*workers, return_exceptions=True)
+            workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.concurrency, len(queue)))]
+            jobs = [asyncio.create_task(self._batch_job(ref, indices)) for ref, indices in batches.items()]
+            if workers or jobs:
+                watcher = asyncio.create_task(self._watch(workers))  # batch jobs watch the cancel flag themselves
+                await asyncio.gather(*workers, *jobs, return_exceptions=True)
                 watcher.cancel()
             cancelled = self.cancel.is_set() and any(key not in self.by_key for key in self.keys)
         finally:
@@ -185,13 +197,72 @@ class _Run:
                 self.failed += 1
             self._report()
 
+    def _backend(self, name: str) -> Backend:
+        backend = self.backends.get(name)
+        if backend is None:
+            backend = self.backends[name] = self.backend_for(name)
+        return backend
+
+    def _batched(self, queue: deque[int]) -> dict[ModelRef, list[int]]:
+        """Take the requests to backends with a Batch API out of ``queue``, grouped by model."""
+        groups: dict[ModelRef, list[int]] = {}
+        for i in queue:
+            ref = self.requests[i].ref
+            try:
+                batchable = self._backend(ref.backend).supports_batch
+            except CuratorError:
+                batchable = False  # the workers record why the backend cannot be built
+            if batchable:
+                groups.setdefault(ref, []).append(i)
+        taken = {i for indices in groups.values() for i in indices}
+        rest = [i for i in queue if i not in taken]
+        queue.clear()
+        queue.extend(rest)
+        return groups
+
+    async def _batch_job(self, ref: ModelRef, indices: list[int]) -> None:
+        from curator.core.evaluation.batch import BatchStore, chunks, outcome_of, run_batch
+
+        store = BatchStore(self.cache.workspace)
+        backend = self._backend(ref.backend)
+        requests = [(self.requests[i].prompt, self.requests[i].system, self.keys[i]) for i in indices]
+        for chunk in chunks(requests):
+            started = time.perf_counter()
+            try:
+                state = await run_batch(backend, ref.backend, ref.model, chunk, self.config, store, poll=self.poll,
+                                        cancel=self.cancel, stage=self._stage)
+            except BackendError as exc:
+                for _, _, key in chunk:
+                    self.by_key[key] = Outcome(None, exc.reason)
+                    self.failed += 1
+                self._report(force=True)
+                continue
+            if state is None:
+                return
+            seconds = time.perf_counter() - started
+            for _, _, key in chunk:
+                if state.state == "succeeded":
+                    generation, error = outcome_of(state.results.get(key))
+                else:
+                    generation, error = None, f"the batch job {state.name} ended {state.state}"
+                if generation is not None:
+                    self.cache.put(key, ref.backend, generation, seconds)
+                    self.fetched += 1
+                    self.by_key[key] = Outcome(generation, seconds=seconds)
+                else:
+                    self.by_key[key] = Outcome(None, error)
+                    self.failed += 1
+            self._report(force=True)
+
+    def _stage(self, text: str) -> None:
+        self.stage = text
+        self._report(force=True)
+
     async def _ask(self, request: Request, key: str) -> Outcome:
         ref = request.ref
         started = time.perf_counter()
         try:
-            backend = self.backends.get(ref.backend)
-            if backend is None:
-                backend = self.backends[ref.backend] = self.backend_for(ref.backend)
+            backend = self._backend(ref.backend)
             generation = await backend.agenerate(ref.model, request.prompt, self.config, system=request.system)
         except BackendError as exc:
             self.failures[ref] = self.failures.get(ref, 0) + 1
@@ -229,4 +300,5 @@ class _Run:
         done_keys = self.by_key
         done = sum(1 for key in self.keys if key in done_keys)
         cached = sum(1 for o in done_keys.values() if o.cached)
-        self.progress(RunProgress(done, len(self.keys), cached, self.failed, self.fetched, now - self.start))
+        self.progress(RunProgress(done, len(self.keys), cached, self.failed, self.fetched, now - self.start,
+                                  self.stage))

@@ -132,6 +132,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, position)
     );
     """,
+    # Batch API jobs of evaluations, so that a run killed while its batch was pending polls it again
+    """
+    CREATE TABLE eval_batches (
+        name TEXT PRIMARY KEY,       -- the provider's batch name, e.g. batches/123
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        keys TEXT NOT NULL,          -- JSON list of the prediction cache keys it answers, in request order
+        created REAL NOT NULL,
+        state TEXT NOT NULL          -- pending until its answers are cached, then done, failed or cancelled
+    );
+    """,
 ]
 
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
@@ -30,6 +30,7 @@ class EvalChoice:
     config: GenerationConfig
     concurrency: int
     rpm: float | None
+    batch: bool = False
 
 
 class EvalSetupScreen(ModalScreen[EvalChoice | None]):
@@ -87,6 +88,9 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                 yield Input(str(DEFAULT_CONCURRENCY), id="eval-concurrency", compact=True)
                 yield Label("requests/min")
                 yield Input("", id="eval-rpm", placeholder="no limit", compact=True)
+                yield Label("Batch API")
+                yield Checkbox("Gemini API: one batch job per model (half price, slower)",
+                               False, id="eval-batch", compact=True)
             yield Static("", id="setup-error")
             yield Footer()
 
@@ -118,7 +122,8 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
             raise CuratorError("; ".join(config.problems().values()))
         if concurrency < 1 or (rpm is not None and rpm <= 0):
             raise CuratorError("concurrency must be at least 1 and requests/min positive")
-        return EvalChoice(model_a, model_b, str(self.query_one(Select).value), template, config, concurrency, rpm)
+        return EvalChoice(model_a, model_b, str(self.query_one(Select).value), template, config, concurrency, rpm,
+                          self.query_one("#eval-batch", Checkbox).value)
 
     def action_run_eval(self) -> None:
         try:

@@ -476,7 +476,8 @@ class MainScreen(EditingActions, Screen):
             rows = build_rows(examples, choice.template, leaked)
             return evaluate(workspace, spec, rows, jobs.new_backend, dataset_path=path, dataset_version=version,
                             outputs_for_task=outputs, max_distinct=settings.label_max_distinct,
-                            concurrency=choice.concurrency, rpm=choice.rpm, progress=progress, cancel=cancel)
+                            concurrency=choice.concurrency, rpm=choice.rpm, progress=progress, cancel=cancel,
+                            batch=choice.batch)
 
         self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}")
 

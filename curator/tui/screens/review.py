@@ -144,8 +144,9 @@ class ReviewScreen(Screen[int | None]):
         p = message.progress
         self.query_one(ProgressBar).update(progress=p.fraction)
         eta = "" if p.eta is None else f" · ETA {_duration(p.eta)}"
+        stage = f" · {p.stage}" if p.stage and p.done < p.total else ""
         self.query_one("#rv-status", Static).update(
-            f"{p.done:,}/{p.total:,} answers · {p.cached:,} from the cache · {p.failed:,} failed{eta}")
+            f"{p.done:,}/{p.total:,} answers · {p.cached:,} from the cache · {p.failed:,} failed{eta}{stage}")
         self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · running (ctrl+c cancels)")
 
     def on_review_screen_finished(self, message: Finished) -> None:
