@@ -138,6 +138,7 @@ REVIEW: tuple[Action, ...] = (
     _a("playground", ["p"], "try the example's input on A and B in the playground", "Review"),
     _a("summary", ["m"], "metrics, confusion matrix and A vs B chart (again: the examples)", "Review", "summary"),
     _a("export-report", ["x"], "write report.md, metrics.json and predictions.csv", "Review", "export"),
+    _a("compare-runs", ["c"], "this run's metrics beside another run's of the same dataset", "Review"),
     _a("cancel-eval", ["ctrl+c"], "cancel the running evaluation (answers so far are kept)", "Review"),
     _a("close", ["escape"], "back to the table (cancels a running evaluation first)", "Review", "back"),
 )

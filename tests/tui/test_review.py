@@ -16,6 +16,7 @@ from curator.core.session import Session
 from curator.core.split import plan_split, split_op
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
+from curator.tui.screens.compare import CompareScreen, comparison_table
 from curator.tui.screens.eval_setup import EvalSetupScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.playground import PlaygroundScreen
@@ -136,6 +137,21 @@ async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):
         reopened = app.screen
         assert isinstance(reopened, ReviewScreen) and reopened.result.run.id == run.id
         assert len(reopened.query_one(VerdictTable).positions) == 36
+
+        await pilot.press("escape")  # a second run (every answer from the cache), compared with the first
+        await pilot.pause()
+        second = await run_evaluation(pilot)
+        assert second.result.predictions.requests == 0 and second.result.run.id != run.id
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePrompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        compared = app.screen
+        assert isinstance(compared, CompareScreen)
+        table, notes = comparison_table(compared.first, compared.second)
+        assert table.row_count >= 5 and notes == []
+        assert compared.second.run.id == run.id
 
 
 class Slow(LocalBackend):

@@ -48,13 +48,15 @@ def masks(card: Scorecard, rows: list[RunRow]) -> dict[str, np.ndarray]:
     }
 
 
-def order(card: Scorecard, rows: list[RunRow], filter_name: str = "all", sort: str = "position") -> np.ndarray:
-    """Positions of the examples the filter keeps, in the sort's order (ties keep the run order)."""
+def order(card: Scorecard, rows: list[RunRow], filter_name: str = "all", sort: str = "position",
+          masks_: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Positions of the examples the filter keeps, in the sort's order (ties keep the run order).
+    ``masks_`` (from ``masks``) saves recomputing them."""
     if filter_name not in FILTERS:
         raise ValueError(f"unknown filter {filter_name!r}")
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
-    kept = np.flatnonzero(masks(card, rows)[filter_name])
+    kept = np.flatnonzero((masks_ or masks(card, rows))[filter_name])
     key = {"position": None, "similarity-b": card.b.similarity, "similarity-a": card.a.similarity,
            "difference": card.b.similarity - card.a.similarity}[sort]
     if key is None:
@@ -62,6 +64,6 @@ def order(card: Scorecard, rows: list[RunRow], filter_name: str = "all", sort: s
     return kept[np.argsort(key[kept], kind="stable")]
 
 
-def counts(card: Scorecard, rows: list[RunRow]) -> dict[str, int]:
+def counts(card: Scorecard, rows: list[RunRow], masks_: dict[str, np.ndarray] | None = None) -> dict[str, int]:
     """How many examples each filter keeps."""
-    return {name: int(mask.sum()) for name, mask in masks(card, rows).items()}
+    return {name: int(mask.sum()) for name, mask in (masks_ or masks(card, rows)).items()}

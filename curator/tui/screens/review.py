@@ -25,7 +25,7 @@ from curator.core.diff import word_diff
 from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import EvalResult, record_verdict
 from curator.core.evaluation.report import scorecard_summary, write_report
-from curator.core.evaluation.review import FILTERS, SORTS, counts, order
+from curator.core.evaluation.review import FILTERS, SORTS, counts, masks, order
 from curator.core.evaluation.runner import RunProgress
 from curator.core.playground import ModelRef
 from curator.core.storage.workspace import Workspace
@@ -94,6 +94,7 @@ class ReviewScreen(Screen[int | None]):
         self.filter_name, self.sort = "all", "position"
         self._cancel = threading.Event()
         self._verdict_lock = threading.Lock()
+        self._masks: tuple = (None, {})
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -190,9 +191,11 @@ class ReviewScreen(Screen[int | None]):
             f"evaluation {run.id} · {card.metrics['n']:,} {card.metrics['task']} examples · "
             f"A {run.model_a} · B {run.model_b}")
         self.query_one("#rv-headline", Static).update(scorecard_summary(card) + f" · sort: {SORTS[self.sort]}")
-        positions = order(card, result.rows, self.filter_name, self.sort)
+        if self._masks[0] is not card:  # the filters' masks, once per scorecard
+            self._masks = (card, masks(card, result.rows))
+        positions = order(card, result.rows, self.filter_name, self.sort, self._masks[1])
         self.table.show(result.rows, card, positions, keep)
-        tally = counts(card, result.rows)
+        tally = counts(card, result.rows, self._masks[1])
         view = Text()
         for key, name in enumerate(FILTERS, start=1):
             if key > 1:
@@ -365,6 +368,32 @@ class ReviewScreen(Screen[int | None]):
 
         self.app.push_screen(TextPrompt("Export the report", "report.md, metrics.json and predictions.csv go "
                                         "into this folder", str(default)), write)
+
+    def action_compare_runs(self) -> None:
+        import datetime as dt
+
+        from curator.core.evaluation.evaluate import load_run
+        from curator.core.evaluation.runs import Runs
+        from curator.tui.screens.compare import CompareScreen
+        from curator.tui.screens.prompts import ChoicePrompt
+
+        if self.result is None or self.result.scorecard is None:
+            self.notify("no scored run to compare yet", severity="warning")
+            return
+        others = [r for r in Runs(self.workspace).list(self.result.run.dataset)
+                  if r.id != self.result.run.id and r.metrics]
+        if not others:
+            self.notify("no other finished run of this dataset to compare with", severity="warning")
+            return
+        choices = [(r.id, f"{dt.datetime.fromtimestamp(r.created):%m-%d %H:%M} {r.title} · "
+                          f"{r.spec.get('examples', 0):,} ex") for r in others]
+
+        def picked(run_id: str | None) -> None:
+            if run_id:
+                self.app.push_screen(CompareScreen(self.result, load_run(self.workspace, run_id)))
+
+        self.app.push_screen(ChoicePrompt("Compare this run with", choices, "this run is 1, the chosen one 2"),
+                             picked)
 
     def action_close(self) -> None:
         if self.running:

@@ -55,11 +55,13 @@ class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows: list[RunRow] = []
         self.card: Scorecard | None = None
         self.positions = np.zeros(0, dtype=np.int64)
+        self._id_width = 3
         self._cache: dict[tuple[int, int], Strip] = {}
 
     def show(self, rows: list[RunRow], card: Scorecard, positions: np.ndarray, keep: int | None = None) -> None:
         """Show ``positions`` of the run; the cursor stays on example ``keep`` when it is still listed."""
         self.rows, self.card, self.positions = rows, card, positions
+        self._id_width = max(3, len(str(max((r.example_id or 0 for r in rows), default=0))))
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(positions) + 1)
         where = np.flatnonzero(positions == keep) if keep is not None else []
@@ -111,7 +113,7 @@ class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
     # -- rendering -------------------------------------------------------------------------------------------
 
     def _widths(self, width: int) -> tuple[int, int, int]:
-        id_w = max(3, len(str(max((r.example_id or 0 for r in self.rows), default=0))))
+        id_w = self._id_width
         fixed = 1 + id_w + 1 + 6 + 3 + 3 + 2 + 4 + 4 + 1
         flex = max(12, width - fixed)
         exp_w = max(8, flex // 3)
