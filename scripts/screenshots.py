@@ -38,6 +38,13 @@ async def shoot(name: str, keys: list[str], demo: Path) -> None:
                     await pilot.pause(0.05)
                 await pilot.pause(0.8)
                 continue
+            if key == "<wait-eval>":  # until the evaluation on screen has finished
+                for _ in range(600):
+                    if getattr(app.screen, "result", None) is not None and not app.screen.running:
+                        break
+                    await pilot.pause(0.05)
+                await pilot.pause(0.5)
+                continue
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -57,6 +64,8 @@ SHOTS = {
     "findings": ["exclamation_mark"],
     "tuning": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>"],
     "playground": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "ctrl+o", "ctrl+r"],
+    "review": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "escape", "E", "ctrl+r", "<wait-eval>", "4", "j"],
+    "review-summary": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "escape", "E", "ctrl+r", "<wait-eval>", "m"],
 }
 
 
