@@ -104,10 +104,14 @@ def _eval(args: argparse.Namespace) -> int:
             leaked = leaked_ids(dataset, workspace, settings)
             version = dataset.version_hash()
         rows = build_rows(examples, template, leaked)
-        spec = EvalSpec(model_a, model_b, config, template, args.task, selection)
+        spec = EvalSpec(model_a, model_b, config, template, args.task, selection,
+                        examples_file=str(other.path) if args.examples else None)
     except CuratorError as e:
         return fail(e)
     print(f"evaluating {model_a} (A) vs {model_b} (B) on {len(rows):,} examples ({selection})", file=sys.stderr)
+    trained = sum(1 for r in rows if r.split == Split.TRAIN.value) if not args.examples else 0
+    if trained:
+        print(f"note: {trained:,} of them are train examples, which a tuned model learned from", file=sys.stderr)
     cancel = threading.Event()
     outcome: dict = {}
 

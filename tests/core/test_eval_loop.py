@@ -66,6 +66,32 @@ def test_check_split_tune_evaluate_report(tmp_path, capsys):
     assert "accuracy" in compared and "note:" not in compared
 
 
+def test_eval_on_another_file_checks_leakage_against_train(tmp_path, capsys):
+    data = tmp_path / "tickets.jsonl"
+    shutil.copy(FIXTURES / "tickets.jsonl", data)
+    train = [json.loads(line) for line in data.read_text().splitlines()]
+    other = tmp_path / "new.jsonl"  # two inputs seen in training, two new ones
+    new = [{"text_input": "My invoice shows the wrong amount twice", "output": "billing"},
+           {"text_input": "The courier never rang the bell", "output": "shipping"}]
+    other.write_text("".join(json.dumps(r) + "\n" for r in train[:2] + new))
+    assert main(["tune", str(data), "--epochs", "10", "--learning-rate", "0.1", "--yes", "--fast"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(data), "--examples", str(other), "--json"]) == 0
+    out = capsys.readouterr()
+    metrics = json.loads(out.out)["metrics"]
+    assert metrics["n"] == 4 and metrics["subsets"]["leaked"]["n"] == 2
+    assert "every example of" in out.err and "train examples" not in out.err
+    run = Runs(Workspace.for_dataset(data)).list()[0]
+    assert run.spec["examples_file"] == str(other.resolve())
+
+
+def test_eval_warns_when_the_examples_are_train_examples(tmp_path, capsys):
+    data = tmp_path / "tickets.jsonl"
+    shutil.copy(FIXTURES / "tickets.jsonl", data)  # no split: every example is train
+    assert main(["eval", str(data), "--a", "local:local-echo", "--b", "local:local-echo"]) == 0
+    assert "note: 120 of them are train examples" in capsys.readouterr().err
+
+
 def test_eval_explains_what_is_missing(tmp_path, capsys):
     data = tmp_path / "tickets.jsonl"
     shutil.copy(FIXTURES / "tickets.jsonl", data)

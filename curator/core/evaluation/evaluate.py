@@ -42,11 +42,13 @@ class EvalSpec:
     task: str | None = None  # None: detected from the expected outputs
     selection: str = ""  # in words: "test split", "filter: ...", "file: other.jsonl"
     seed: int = 0  # of the bootstrap
+    examples_file: str | None = None  # the examples came from this file, not from the dataset
 
     def to_dict(self) -> dict:
         c = self.config
         return {"model_a": str(self.model_a), "model_b": str(self.model_b), "template": self.template,
                 "task": self.task, "selection": self.selection, "seed": self.seed,
+                "examples_file": self.examples_file,
                 "config": {"temperature": c.temperature, "seed": c.seed, "max_output_tokens": c.max_output_tokens,
                            "thinking_budget": c.thinking_budget}}
 
@@ -54,7 +56,7 @@ class EvalSpec:
     def from_dict(cls, data: dict) -> EvalSpec:
         return cls(ModelRef.parse(data["model_a"]), ModelRef.parse(data["model_b"]),
                    GenerationConfig(**data["config"]), data.get("template"), data.get("task"),
-                   data.get("selection", ""), data.get("seed", 0))
+                   data.get("selection", ""), data.get("seed", 0), data.get("examples_file"))
 
 
 @dataclass

@@ -31,6 +31,7 @@ class EvalChoice:
     concurrency: int
     rpm: float | None
     batch: bool = False
+    task: str | None = None  # None: detected
 
 
 class EvalSetupScreen(ModalScreen[EvalChoice | None]):
@@ -75,6 +76,10 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                             placeholder="backend:model, e.g. local:local-model-…", compact=True)
                 yield Label("examples")
                 yield Select(options, value="auto", allow_blank=False, id="eval-examples", compact=True)
+                yield Label("task")
+                yield Select([("detect from the outputs", "detect"), ("classification", "classification"),
+                              ("generation", "generation")], value="detect", allow_blank=False, id="eval-task",
+                             compact=True)
                 yield Label("template")
                 yield Input((self.template or "").replace("\n", "\\n"), id="eval-template", compact=True,
                             placeholder="none: inputs sent as they are; \\n for a line break")
@@ -122,8 +127,10 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
             raise CuratorError("; ".join(config.problems().values()))
         if concurrency < 1 or (rpm is not None and rpm <= 0):
             raise CuratorError("concurrency must be at least 1 and requests/min positive")
-        return EvalChoice(model_a, model_b, str(self.query_one(Select).value), template, config, concurrency, rpm,
-                          self.query_one("#eval-batch", Checkbox).value)
+        task = str(self.query_one("#eval-task", Select).value)
+        return EvalChoice(model_a, model_b, str(self.query_one("#eval-examples", Select).value), template, config,
+                          concurrency, rpm, self.query_one("#eval-batch", Checkbox).value,
+                          None if task == "detect" else task)
 
     def action_run_eval(self) -> None:
         try:

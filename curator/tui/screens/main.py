@@ -468,7 +468,8 @@ class MainScreen(EditingActions, Screen):
         if not examples.height:
             self.notify("no examples to evaluate", severity="warning")
             return
-        spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template, settings.task_type, selection)
+        spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
+                        choice.task or settings.task_type, selection)
         version, outputs, path = ds.version_hash(), ds.active()["output"].to_list(), self.session.path
 
         def launch(progress, cancel):
@@ -509,7 +510,8 @@ class MainScreen(EditingActions, Screen):
 
         def picked(run_id: str | None) -> None:
             if run_id:
-                self._open_review(result=load_run(workspace, run_id))
+                result = load_run(workspace, run_id)
+                self._open_review(result=result, can_jump=result.run.spec.get("examples_file") is None)
 
         self.app.push_screen(ChoicePrompt("Evaluation runs", choices, "enter opens the run in the review"), picked)
 
