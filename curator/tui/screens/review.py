@@ -187,10 +187,10 @@ class ReviewScreen(Screen[int | None]):
         if card is None:
             self.query_one("#rv-title", Static).update(f"evaluation {run.id} · {run.title} · {run.state}, no scores")
             return
-        self.query_one("#rv-title", Static).update(
-            f"evaluation {run.id} · {card.metrics['n']:,} {card.metrics['task']} examples · "
-            f"A {run.model_a} · B {run.model_b}")
-        self.query_one("#rv-headline", Static).update(scorecard_summary(card) + f" · sort: {SORTS[self.sort]}")
+        self.query_one("#rv-title", Static).update(  # what a narrow terminal crops, the A and B panels show
+            f"evaluation {run.id} · {card.metrics['n']:,} {card.metrics['task']} examples · sort: "
+            f"{SORTS[self.sort]} · A {run.model_a} vs B {run.model_b}")
+        self.query_one("#rv-headline", Static).update(scorecard_summary(card))
         if self._masks[0] is not card:  # the filters' masks, once per scorecard
             self._masks = (card, masks(card, result.rows))
         positions = order(card, result.rows, self.filter_name, self.sort, self._masks[1])
@@ -199,7 +199,7 @@ class ReviewScreen(Screen[int | None]):
         view = Text()
         for key, name in enumerate(FILTERS, start=1):
             if key > 1:
-                view.append(" · ")
+                view.append("  ")
             view.append(f"{key} {FILTER_LABELS[name]} {tally[name]:,}",
                         "bold reverse" if name == self.filter_name else "")
         self.query_one("#rv-view", Static).update(view)
