@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from curator.core.backends.base import GenerationConfig, Hyperparameters, JobState
@@ -133,3 +135,13 @@ def test_the_key_never_appears_in_messages_or_logs(gemini, fake, caplog):
     assert all(API_KEY not in str(e) and API_KEY not in repr(e) for e in errors)
     assert API_KEY not in caplog.text and API_KEY not in repr(gemini)
     assert all(r.headers["x-goog-api-key"] == API_KEY for r in fake.requests)  # it was sent, only as a header
+
+
+def test_a_per_request_timeout_shorter_than_the_clients_still_applies(fake, retry):
+    backend = GeminiApiBackend(API_KEY, base_url=fake.url, retry=retry, timeout=60, env={})
+    start = time.monotonic()
+    with pytest.raises(BackendError) as e:
+        backend.generate("gemini-err-timeout", "d", GenerationConfig(timeout=0.3))
+    assert e.value.kind is BackendErrorKind.TRANSIENT and time.monotonic() - start < 1.9  # the fake hangs 2 s a try
+    assert backend.generate("gemini-2.5-flash", "e", GenerationConfig(timeout=60)).text == "gemini-2.5-flash: e"
+    backend.close()

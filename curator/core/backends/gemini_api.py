@@ -56,7 +56,7 @@ class GeminiApiBackend(GoogleBackend):
             raise BackendError(BackendErrorKind.AUTH, "no Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY); "
                                                       "get one at https://aistudio.google.com/apikey")
         client = genai.Client(api_key=key, vertexai=False, http_options=http_options(base_url, timeout))
-        super().__init__(client, retry=retry, secrets=(key,))
+        super().__init__(client, retry=retry, secrets=(key,), timeout=timeout)
 
     def list_models(self) -> list[ModelInfo]:
         def fetch() -> list[ModelInfo]:

@@ -101,7 +101,7 @@ class VertexBackend(GoogleBackend):
             credentials = Credentials(token=token)
         client = genai.Client(vertexai=True, project=project, location=location, credentials=credentials,
                               http_options=http_options(base_url, timeout))
-        super().__init__(client, retry=retry, secrets=(token,))
+        super().__init__(client, retry=retry, secrets=(token,), timeout=timeout)
         self.project, self.location = project, location
         self.staging_uri = staging_uri
         listed = env.get("CURATOR_VERTEX_BASE_MODELS", "")
