@@ -43,6 +43,16 @@ EPILOG = """exit codes:
   2  bad arguments or an unreadable FILE"""
 
 
+DESCRIPTIONS = {"runs": (
+    "Every evaluation run is kept in the dataset's workspace: models, generation config, template, dataset\n"
+    "version, metrics, each prompt and both answers, and your verdicts from the review. Without options: the\n"
+    "list, newest first. --run shows one, --report DIR exports it, --compare puts two side by side."
+)}
+EPILOGS = {"runs": """exit codes:
+  0  success
+  2  no such run, or an unreadable FILE"""}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
     if parser.prog.split()[-1] == "runs":
