@@ -193,3 +193,36 @@ async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
         assert sum(1 for o in screen.result.predictions.outcomes if o.cached) == kept
         assert Slow.requests - asked == 72 - kept  # only the answers still missing were asked for
         assert len(Runs(Workspace.for_dataset(path)).list()) == 1
+
+
+async def test_evaluate_gemini_models_through_the_fake_server(tmp_path):
+    from curator.core.backends.gemini_api import GeminiApiBackend
+    from curator.core.backends.retry import RetryPolicy
+    from curator.testing.fake_google import FakeGoogle
+
+    path, _ = tuned_fixture(tmp_path)
+    no_wait = RetryPolicy(attempts=3, sleep=lambda s: None, asleep=lambda s: asyncio.sleep(0))
+    with FakeGoogle(faults={5: 429, 9: 500}.get, retry_delay=0.01) as fake:
+        def factory(name):
+            if name == "gemini-api":
+                return GeminiApiBackend("AIzaSy-fake-review-key", base_url=fake.url, retry=no_wait, env={})
+            return LocalBackend(Workspace.for_dataset(path))
+
+        app = make_app(path, backend_factory=factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await until_main(pilot)
+            await pilot.press("E")
+            await pilot.pause()
+            setup = app.screen
+            setup.query_one("#eval-a").value = "gemini-api:gemini-2.5-flash"
+            setup.query_one("#eval-b").value = "gemini-api:gemini-2.5-pro"
+            await pilot.press("ctrl+r")
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.result is not None and not screen.running)
+            await pilot.pause()
+            result = screen.result
+            assert result.scorecard is not None and result.scorecard.metrics["failed"] == {"a": 0, "b": 0}
+            assert fake.generations == 72 + 2  # the 429 and the 500 were retried, nothing else asked twice
+            row = result.rows[screen.query_one(VerdictTable).current]
+            assert row.output_a == f"gemini-2.5-flash: {row.prompt}"
+            assert "gemini-api:gemini-2.5-pro" in screen.query_one("#rv-b").border_title
