@@ -10,11 +10,11 @@ import json
 import sys
 import threading
 
-from curator.cli.common import add_input_arguments, format_options, open_read_only, report_error
+from curator.cli.common import add_input_arguments, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
 from curator.core.dataset import Dataset
-from curator.core.errors import BackendError, CuratorError
+from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
     leaked_ids, load_run
 from curator.core.evaluation.report import compare_runs, metric_rows, write_report

@@ -9,9 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import pytest
 
 from curator.cli import main
 from curator.core.backends.base import GenerationConfig

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from curator.core.backends import Hyperparameters
-from curator.core.backends.local import LocalBackend
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.model import records_frame

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import numpy as np
-import polars as pl
 import pytest
 
 from curator.core.dataset import Dataset

@@ -202,7 +202,7 @@ async def test_second_app_is_told_file_in_use(tmp_path):
             await wait_for_screen(pilot, "AskScreen")
             assert "in use" in app.screen.message
             await pilot.press("r")  # read-only
-            main = await until_main(pilot)
+            await until_main(pilot)
             assert app.session.read_only
             await pilot.press("d")
             assert not app.session.dataset.frame["deleted"].any()

@@ -17,7 +17,6 @@ from curator.core.recent import remember
 from curator.core.settings import Settings
 from curator.tui.app import CuratorApp
 from curator.tui.screens.editor import EditorScreen
-from curator.tui.screens.main import MainScreen
 from curator.tui.screens.start import StartScreen
 from tests.tui.helpers import copy_fixture, make_app, settle, until_main
 

@@ -52,12 +52,6 @@ class EvalSpec:
                 "config": {"temperature": c.temperature, "seed": c.seed, "max_output_tokens": c.max_output_tokens,
                            "thinking_budget": c.thinking_budget}}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> EvalSpec:
-        return cls(ModelRef.parse(data["model_a"]), ModelRef.parse(data["model_b"]),
-                   GenerationConfig(**data["config"]), data.get("template"), data.get("task"),
-                   data.get("selection", ""), data.get("seed", 0), data.get("examples_file"))
-
 
 @dataclass
 class EvalResult:

@@ -146,11 +146,6 @@ class Runs:
         self.workspace.execute(f"UPDATE eval_rows SET human_{side} = ? WHERE run_id = ? AND position = ?",
                                (verdict, run_id, position))
 
-    def delete(self, run_id: str) -> None:
-        with self.workspace.transaction() as db:
-            db.execute("DELETE FROM eval_rows WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM eval_runs WHERE id = ?", (run_id,))
-
 
 def _run(row: tuple) -> EvalRun:
     run_id, created, finished, state, dataset, version, spec, metrics = row

@@ -153,13 +153,6 @@ def label_names(expected: list[str]) -> list[str]:
     return sorted(best["label"].to_list())
 
 
-def map_labels(texts: list[str | None], labels: list[str]) -> list[str]:
-    """Each text as the label with the same label key, else ``OTHER``."""
-    codes = label_codes(texts, labels)
-    names = labels + [OTHER]
-    return [names[c] for c in codes]
-
-
 def label_codes(texts: list[str | None], labels: list[str]) -> np.ndarray:
     """Each text as the index of the label with the same label key, else ``len(labels)`` (other)."""
     keys = pl.Series(labels, dtype=pl.String).to_frame("l").select(label_key(pl.col("l")))["l"].to_list()

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from curator.core.backends import HYPERPARAMETER_HELP, Hyperparameters, JobState, JobStatus
+from curator.core.backends import HYPERPARAMETER_HELP, Hyperparameters, JobStatus
 from curator.core.backends.base import ADAPTER_SIZES
 from curator.core.backends.prepare import Preparation
 from curator.core.backends.registry import BACKENDS, DEFAULT_BACKEND

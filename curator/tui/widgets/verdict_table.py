@@ -68,11 +68,6 @@ class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = int(where[0]) if len(where) else 0
         self.refresh()
 
-    def redraw(self) -> None:
-        """Repaint after verdicts changed (same rows, same order)."""
-        self._cache.clear()
-        self.refresh()
-
     @property
     def current(self) -> int | None:
         """The run position under the cursor."""
