@@ -13,15 +13,14 @@ import threading
 from curator.cli.common import add_input_arguments, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
-from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
-    leaked_ids, load_run
+    leaked_against, leaked_ids, load_run
 from curator.core.evaluation.report import compare_runs, metric_rows, write_report
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
 from curator.core.evaluation.scoring import TASKS
-from curator.core.model import Split, records_frame
+from curator.core.model import Split
 from curator.core.playground import ModelRef, default_pair
 from curator.core.session import Session
 from curator.core.settings import load_settings
@@ -107,7 +106,7 @@ def _eval(args: argparse.Namespace) -> int:
         if args.examples:
             other = Session.open(args.examples, None, format_options(args), read_only=True, allow_skipped=True)
             examples, selection = other.dataset.active(), f"every example of {args.examples}"
-            leaked = _leaked_against(dataset, other.dataset, settings)
+            leaked = leaked_against(dataset, other.dataset, settings)
             version = other.dataset.version_hash()
         else:
             examples, selection = choose_examples(dataset, args.split)
@@ -170,18 +169,6 @@ def _eval(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
     failed = result.scorecard.metrics["failed"]
     return 1 if failed["a"] or failed["b"] else 0
-
-
-def _leaked_against(dataset: Dataset, other: Dataset, settings) -> set[int]:
-    """Ids of ``other``'s examples with a near-duplicate among ``dataset``'s train examples."""
-    train = dataset.active().filter(dataset.active()["split"] == Split.TRAIN.value)
-    theirs = other.active()
-    texts = train["text_input"].to_list() + theirs["text_input"].to_list()
-    splits = [Split.TRAIN.value] * train.height + [Split.TEST.value] * theirs.height
-    combined = Dataset.from_records(records_frame({"text_input": texts, "output": [""] * len(texts), "split": splits}))
-    leaked = leaked_ids(combined, None, settings)
-    ids = theirs["id"].to_list()
-    return {ids[i - train.height] for i in leaked}
 
 
 def _progress_printer():

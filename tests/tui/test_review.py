@@ -226,3 +226,30 @@ async def test_evaluate_gemini_models_through_the_fake_server(tmp_path):
             row = result.rows[screen.query_one(VerdictTable).current]
             assert row.output_a == f"gemini-2.5-flash: {row.prompt}"
             assert "gemini-api:gemini-2.5-pro" in screen.query_one("#rv-b").border_title
+
+
+async def test_evaluate_another_file_from_the_app(tmp_path):
+    path, tuned = tuned_fixture(tmp_path)
+    other = tmp_path / "fresh.jsonl"
+    other.write_text('{"text_input": "My invoice shows the wrong amount", "output": "billing"}\n'
+                     '{"text_input": "The courier never rang the bell", "output": "shipping"}\n'
+                     '{"text_input": "I cannot sign in since the reset", "output": "login"}\n')
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        app.screen.query_one("#eval-file").value = str(tmp_path / "missing.jsonl")
+        await pilot.press("ctrl+r")
+        assert "no such file" in str(app.screen.query_one("#setup-error").render())
+        app.screen.query_one("#eval-file").value = str(other)
+        await pilot.press("ctrl+r")
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.result is not None and not screen.running)
+        result = screen.result
+        assert result.scorecard.metrics["n"] == 3
+        assert result.run.spec["examples_file"] == str(other)
+        assert [r.text_input for r in result.rows][0] == "My invoice shows the wrong amount"
+        await pilot.press("enter")  # its ids are not this dataset's: no jump
+        await pilot.pause()
+        assert app.screen is screen

@@ -119,6 +119,19 @@ def leaked_ids(dataset: Dataset, workspace: Workspace | None, settings: Settings
     return {leak.eval_id for leak in store.leaks(dataset, scan)}
 
 
+def leaked_against(dataset: Dataset, other: Dataset, settings: Settings) -> set[int]:
+    """Ids of ``other``'s examples with a near-duplicate among ``dataset``'s train examples."""
+    from curator.core.model import records_frame
+
+    train = dataset.active().filter(pl.col("split") == Split.TRAIN.value)
+    theirs = other.active()
+    texts = train["text_input"].to_list() + theirs["text_input"].to_list()
+    splits = [Split.TRAIN.value] * train.height + [Split.TEST.value] * theirs.height
+    combined = Dataset.from_records(records_frame({"text_input": texts, "output": [""] * len(texts), "split": splits}))
+    ids = theirs["id"].to_list()
+    return {ids[i - train.height] for i in leaked_ids(combined, None, settings)}
+
+
 def evaluate(
     workspace: Workspace,
     spec: EvalSpec,

@@ -4,6 +4,7 @@ both), the generation config, concurrency and an optional requests-per-minute li
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
@@ -32,6 +33,7 @@ class EvalChoice:
     rpm: float | None
     batch: bool = False
     task: str | None = None  # None: detected
+    other_file: str | None = None  # evaluate every example of this file instead
 
 
 class EvalSetupScreen(ModalScreen[EvalChoice | None]):
@@ -76,6 +78,9 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                             placeholder="backend:model, e.g. local:local-model-…", compact=True)
                 yield Label("examples")
                 yield Select(options, value="auto", allow_blank=False, id="eval-examples", compact=True)
+                yield Label("or file")
+                yield Input("", id="eval-file", compact=True,
+                            placeholder="evaluate every example of another file instead (path)")
                 yield Label("task")
                 yield Select([("detect from the outputs", "detect"), ("classification", "classification"),
                               ("generation", "generation")], value="detect", allow_blank=False, id="eval-task",
@@ -128,9 +133,13 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
         if concurrency < 1 or (rpm is not None and rpm <= 0):
             raise CuratorError("concurrency must be at least 1 and requests/min positive")
         task = str(self.query_one("#eval-task", Select).value)
+        other = self._value("file") or None
+        if other is not None and not Path(other).expanduser().is_file():
+            raise CuratorError(f"no such file: {other}")
         return EvalChoice(model_a, model_b, str(self.query_one("#eval-examples", Select).value), template, config,
                           concurrency, rpm, self.query_one("#eval-batch", Checkbox).value,
-                          None if task == "detect" else task)
+                          None if task == "detect" else task,
+                          str(Path(other).expanduser().resolve()) if other else None)
 
     def action_run_eval(self) -> None:
         try:

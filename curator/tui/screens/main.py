@@ -457,30 +457,48 @@ class MainScreen(EditingActions, Screen):
                                              sorted(set(known))), self._start_evaluation)
 
     def _start_evaluation(self, choice) -> None:
-        from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
+        from curator.core.evaluation.evaluate import (
+            EvalSpec,
+            build_rows,
+            choose_examples,
+            evaluate,
+            leaked_against,
+            leaked_ids,
+        )
 
         if choice is None:
             return
         jobs = self.app.jobs()
         ds, workspace, settings = self.session.dataset, self.session.workspace, self.settings
-        ids = self.state.ids.tolist() if choice.examples == "view" else None
-        examples, selection = choose_examples(ds, "auto" if ids is not None else choice.examples, ids)
-        if not examples.height:
-            self.notify("no examples to evaluate", severity="warning")
-            return
-        spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
-                        choice.task or settings.task_type, selection)
         version, outputs, path = ds.version_hash(), ds.active()["output"].to_list(), self.session.path
+        if choice.other_file:
+            examples, selection = None, f"every example of {choice.other_file}"
+        else:
+            ids = self.state.ids.tolist() if choice.examples == "view" else None
+            examples, selection = choose_examples(ds, "auto" if ids is not None else choice.examples, ids)
+            if not examples.height:
+                self.notify("no examples to evaluate", severity="warning")
+                return
+        spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
+                        choice.task or settings.task_type, selection, examples_file=choice.other_file)
 
         def launch(progress, cancel):
-            leaked = leaked_ids(ds, workspace, settings) if settings.near_dup_threshold else set()
-            rows = build_rows(examples, choice.template, leaked)
+            nonlocal version
+            if choice.other_file:  # read in the worker: a large file must not freeze the screen
+                with Session.open(choice.other_file, read_only=True, allow_skipped=True) as other:
+                    chosen, version = other.dataset.active(), other.dataset.version_hash()
+                    leaked = leaked_against(ds, other.dataset, settings)
+            else:
+                chosen = examples
+                leaked = leaked_ids(ds, workspace, settings) if settings.near_dup_threshold else set()
+            rows = build_rows(chosen, choice.template, leaked)
             return evaluate(workspace, spec, rows, jobs.new_backend, dataset_path=path, dataset_version=version,
                             outputs_for_task=outputs, max_distinct=settings.label_max_distinct,
                             concurrency=choice.concurrency, rpm=choice.rpm, progress=progress, cancel=cancel,
                             batch=choice.batch)
 
-        self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}")
+        self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}",
+                          can_jump=choice.other_file is None)
 
     def action_eval_runs(self) -> None:
         """Pick a kept evaluation run of this dataset and open it in the review."""
