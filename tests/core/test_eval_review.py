@@ -81,3 +81,25 @@ def test_report_files(tmp_path):
     assert metrics["run"] == result.run.id and metrics["metrics"]["n"] == 4
     frame = predictions_frame(result)
     assert frame["outcome"].to_list() == ["tie", "B better", "A better", "A better"]
+
+
+def test_rows_with_both_answers_are_handed_over_while_the_run_goes_on(tmp_path):
+    workspace = Workspace(tmp_path / ".curator")
+    rows = [RunRow(i, i, "test", f"q{i}", f"q{i}", None, "x") for i in range(20)]
+    backend = Counting(workspace, delay=0.005)
+    spec = EvalSpec(ModelRef("local", "a"), ModelRef("local", "b"))
+    seen: list[list[RunRow]] = []
+    untouched = []
+
+    def partial(part: list[RunRow], task: str) -> None:
+        seen.append(part)
+        untouched.append(all(r.output_a is None for r in rows))  # copies: the caller's rows wait for the end
+
+    result = evaluate(workspace, spec, rows, lambda name: backend, concurrency=2, partial=partial, partial_every=0)
+    assert len(seen) >= 10
+    sizes = [len(part) for part in seen]
+    assert sizes == sorted(sizes) and sizes[-1] <= 20
+    for part in seen:
+        assert all(r.output_a == f"a:{r.prompt}" and r.output_b == f"b:{r.prompt}" for r in part)
+    assert all(untouched)
+    assert result.scorecard.metrics["n"] == 20

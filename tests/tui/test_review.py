@@ -158,16 +158,17 @@ class Slow(LocalBackend):
     """The local backend answering after a pause, counting requests (to cancel a run mid-way)."""
 
     requests = 0
+    pause = 0.05
 
     async def agenerate(self, model, prompt, config=None, *, system=None) -> Generation:
         Slow.requests += 1
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(Slow.pause)
         return Generation(prompt.upper(), model)
 
 
 async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
     path, tuned = tuned_fixture(tmp_path)
-    Slow.requests = 0
+    Slow.requests, Slow.pause = 0, 0.25  # 72 answers, 8 at a time: about 2 s in all
     app = make_app(path, backend_factory=lambda name: Slow(Workspace.for_dataset(path)))
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
@@ -175,11 +176,18 @@ async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
         await pilot.pause()
         await pilot.press("ctrl+r")
         screen = app.screen
-        await wait_for(pilot, lambda: "answers" in str(screen.query_one("#rv-status").render()))
+        table = screen.query_one(VerdictTable)
+        # the examples answered so far are listed, scored, while the run goes on
+        await wait_for(pilot, lambda: len(table.positions) > 0)
+        assert screen.running and "answered so far" in str(screen.query_one("#rv-title").render())
+        assert "(so far)" in str(screen.query_one("#rv-headline").render())
+        assert all(r.output_a is not None and r.output_b is not None for r in table.rows)
+        await pilot.press("a")  # no verdicts before the run is kept
+        assert all(r.human_a is None for r in table.rows)
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: not screen.running)
         assert "cancelled" in str(screen.query_one("#rv-title").render())
-        assert "answers kept" in str(screen.query_one("#rv-view").render())
+        assert len(table.positions) > 0  # what was answered stays on screen
         asked = Slow.requests
         kept = len(PredictionCache(Workspace.for_dataset(path)))
         assert 0 < kept <= asked < 72
@@ -188,6 +196,7 @@ async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
 
+        Slow.pause = 0.01
         screen = await run_evaluation(pilot)  # the same evaluation again: it resumes
         assert screen.result.resumed
         assert sum(1 for o in screen.result.predictions.outcomes if o.cached) == kept

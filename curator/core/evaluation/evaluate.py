@@ -8,8 +8,9 @@ unfinished run instead of starting another; the cache makes every answer already
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -148,10 +149,14 @@ def evaluate(
     cancel: threading.Event | None = None,
     batch: bool = False,
     poll: float = 30.0,
+    partial: Callable[[list[RunRow], str], None] | None = None,
+    partial_every: float = 1.0,
 ) -> EvalResult:
     """Run ``spec`` on ``rows`` (from ``build_rows``) and keep the run. ``outputs_for_task`` (e.g. every
     output of the dataset) detects the task more surely than the evaluated examples alone. ``batch`` sends
-    the requests of backends with a Batch API as batch jobs polled every ``poll`` seconds."""
+    the requests of backends with a Batch API as batch jobs polled every ``poll`` seconds. ``partial(rows,
+    task)`` receives, at most every ``partial_every`` seconds while the run goes on, copies of the rows
+    that have both answers so far (to review them before the end)."""
     if not rows:
         raise CuratorError("no examples to evaluate")
     runs = Runs(workspace)
@@ -162,12 +167,14 @@ def evaluate(
         run = runs.create(spec_dict, dataset_path, dataset_version, rows)
     else:
         rows = runs.rows(run.id)
+    task = task_for(spec.task, outputs_for_task or [r.expected for r in rows], max_distinct)
     requests = []
     for row in rows:
         requests.append(Request(spec.model_a, row.prompt, row.system))
         requests.append(Request(spec.model_b, row.prompt, row.system))
+    answered = _PartialRows(rows, task, partial, partial_every) if partial is not None else None
     predictions = predict(requests, spec.config, PredictionCache(workspace), backend_for, concurrency=concurrency,
-                          rpm=rpm, progress=progress, cancel=cancel, batch=batch, poll=poll)
+                          rpm=rpm, progress=progress, cancel=cancel, batch=batch, poll=poll, answered=answered)
     for row, a, b in zip(rows, predictions.outcomes[0::2], predictions.outcomes[1::2]):
         row.output_a, row.error_a = (a.text, a.error) if a else (None, None)
         row.output_b, row.error_b = (b.text, b.error) if b else (None, None)
@@ -175,11 +182,39 @@ def evaluate(
     if predictions.cancelled:
         runs.finish(run.id, CANCELLED, None)
         return EvalResult(runs.get(run.id), rows, None, predictions, resumed)
-    task = task_for(spec.task, outputs_for_task or [r.expected for r in rows], max_distinct)
     card = score_rows(rows, task, spec.seed)
     runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
                                               "stopped": predictions.stopped})
     return EvalResult(runs.get(run.id), rows, card, predictions, resumed)
+
+
+class _PartialRows:
+    """Collects answers as they come and hands copies of the rows with both answers to ``partial``."""
+
+    def __init__(self, rows: list[RunRow], task: str, partial: Callable[[list[RunRow], str], None],
+                 every: float) -> None:
+        self.rows = [replace(row) for row in rows]
+        self.task, self.partial, self.every = task, partial, every
+        self.have = [0] * len(rows)  # bit 1: A answered, bit 2: B answered
+        self.complete: list[int] = []
+        self.last = 0.0
+
+    def __call__(self, indices: list[int], outcome) -> None:
+        for i in indices:
+            position, side = divmod(i, 2)
+            row = self.rows[position]
+            if side == 0:
+                row.output_a, row.error_a = outcome.text, outcome.error
+            else:
+                row.output_b, row.error_b = outcome.text, outcome.error
+            before = self.have[position]
+            self.have[position] |= 1 << side
+            if before != 3 and self.have[position] == 3:
+                self.complete.append(position)
+        now = time.monotonic()
+        if self.complete and now - self.last >= self.every:
+            self.last = now
+            self.partial([replace(self.rows[p]) for p in sorted(self.complete)], self.task)
 
 
 def score_rows(rows: list[RunRow], task: str, seed: int = 0) -> Scorecard:

@@ -117,22 +117,26 @@ def predict(
     cancel: threading.Event | None = None,
     batch: bool = False,
     poll: float = 30.0,
+    answered: Callable[[list[int], Outcome], None] | None = None,
 ) -> Predictions:
     """Answers for ``requests`` (see the module docstring). ``backend_for(name)`` builds a backend; the ones
     built here are closed at the end. With ``batch``, the requests to a backend that has a Batch API go as
-    one batch job per model (``curator.core.evaluation.batch``), polled every ``poll`` seconds."""
+    one batch job per model (``curator.core.evaluation.batch``), polled every ``poll`` seconds.
+    ``answered(indices, outcome)`` hears of each outcome as it comes (cached ones first), with the positions
+    of every request it answers; it runs on the event loop, so it must be quick."""
     if concurrency < 1:
         raise CuratorError("concurrency must be at least 1")
     if rpm is not None and rpm <= 0:
         raise CuratorError("requests per minute must be positive")
     run = _Run(requests, config, cache, backend_for, concurrency, rpm, progress, cancel)
-    run.batch, run.poll = batch, poll
+    run.batch, run.poll, run.on_answer = batch, poll, answered
     return asyncio.run(run.main())
 
 
 class _Run:
     batch = False
     poll = 30.0
+    on_answer: Callable[[list[int], Outcome], None] | None = None
 
     def __init__(self, requests, config, cache, backend_for, concurrency, rpm, progress, cancel) -> None:
         self.requests, self.config, self.cache = requests, config, cache
@@ -140,6 +144,9 @@ class _Run:
         self.cancel = cancel or threading.Event()
         self.pace = _Pace(rpm)
         self.keys = [prediction_key(r.ref.backend, r.ref.model, r.prompt, config, r.system) for r in requests]
+        self.indices: dict[str, list[int]] = {}
+        for i, key in enumerate(self.keys):
+            self.indices.setdefault(key, []).append(i)
         self.by_key: dict[str, Outcome] = {}
         self.backends: dict[str, Backend] = {}
         self.stopped: dict[str, str] = {}
@@ -152,7 +159,7 @@ class _Run:
 
     async def main(self) -> Predictions:
         for key, answer in self.cache.get_many(self.keys).items():
-            self.by_key[key] = Outcome(answer.generation, cached=True, seconds=answer.seconds)
+            self._set(key, Outcome(answer.generation, cached=True, seconds=answer.seconds))
         queue: deque[int] = deque()
         queued: set[str] = set()
         for i, key in enumerate(self.keys):
@@ -192,7 +199,7 @@ class _Run:
                 outcome = await self._ask(request, key)
             else:
                 outcome = Outcome(None, reason)
-            self.by_key[key] = outcome
+            self._set(key, outcome)
             if outcome.error:
                 self.failed += 1
             self._report()
@@ -233,7 +240,7 @@ class _Run:
                                         cancel=self.cancel, stage=self._stage)
             except BackendError as exc:
                 for _, _, key in chunk:
-                    self.by_key[key] = Outcome(None, exc.reason)
+                    self._set(key, Outcome(None, exc.reason))
                     self.failed += 1
                 self._report(force=True)
                 continue
@@ -248,11 +255,16 @@ class _Run:
                 if generation is not None:
                     self.cache.put(key, ref.backend, generation, seconds)
                     self.fetched += 1
-                    self.by_key[key] = Outcome(generation, seconds=seconds)
+                    self._set(key, Outcome(generation, seconds=seconds))
                 else:
-                    self.by_key[key] = Outcome(None, error)
+                    self._set(key, Outcome(None, error))
                     self.failed += 1
             self._report(force=True)
+
+    def _set(self, key: str, outcome: Outcome) -> None:
+        self.by_key[key] = outcome
+        if self.on_answer is not None:
+            self.on_answer(self.indices[key], outcome)
 
     def _stage(self, text: str) -> None:
         self.stage = text

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,6 +222,12 @@ def classification_report(scores: Scores, indices: np.ndarray | None = None) -> 
     labels = scores.labels
     if not truth.size:
         return {"n": 0}
+    with warnings.catch_warnings():  # one label present (a small or partial run): the labels passed cover it
+        warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
+        return _classification_report(truth, predicted, labels)
+
+
+def _classification_report(truth: np.ndarray, predicted: np.ndarray, labels: list[str]) -> dict:
     codes = list(range(len(labels)))  # sklearn on integer codes: string labels cost seconds at 100k
     out: dict = {"n": int(truth.size), "accuracy": float(accuracy_score(truth, predicted))}
     for average in ("macro", "weighted"):

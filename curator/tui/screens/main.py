@@ -482,7 +482,7 @@ class MainScreen(EditingActions, Screen):
         spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
                         choice.task or settings.task_type, selection, examples_file=choice.other_file)
 
-        def launch(progress, cancel):
+        def launch(progress, cancel, partial):
             nonlocal version
             if choice.other_file:  # read in the worker: a large file must not freeze the screen
                 with Session.open(choice.other_file, read_only=True, allow_skipped=True) as other:
@@ -495,10 +495,11 @@ class MainScreen(EditingActions, Screen):
             return evaluate(workspace, spec, rows, jobs.new_backend, dataset_path=path, dataset_version=version,
                             outputs_for_task=outputs, max_distinct=settings.label_max_distinct,
                             concurrency=choice.concurrency, rpm=choice.rpm, progress=progress, cancel=cancel,
-                            batch=choice.batch)
+                            batch=choice.batch, partial=partial)
 
         self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}",
-                          can_jump=choice.other_file is None)
+                          can_jump=choice.other_file is None, models=(str(choice.model_a), str(choice.model_b)),
+                          template=choice.template)
 
     def action_eval_runs(self) -> None:
         """Pick a kept evaluation run of this dataset and open it in the review."""

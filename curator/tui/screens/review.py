@@ -23,10 +23,12 @@ from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
 
 from curator.core.diff import word_diff
 from curator.core.errors import CuratorError
-from curator.core.evaluation.evaluate import EvalResult, record_verdict
+from curator.core.evaluation.evaluate import EvalResult, record_verdict, score_rows
 from curator.core.evaluation.report import scorecard_summary, write_report
 from curator.core.evaluation.review import FILTERS, SORTS, counts, masks, order
 from curator.core.evaluation.runner import RunProgress
+from curator.core.evaluation.runs import RunRow
+from curator.core.evaluation.scorecard import Scorecard
 from curator.core.playground import ModelRef
 from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
@@ -35,7 +37,7 @@ from curator.tui.widgets.detail_pane import TextPanel
 from curator.tui.widgets.eval_summary import EvalSummary
 from curator.tui.widgets.verdict_table import VerdictTable
 
-Launch = Callable[..., EvalResult]  # launch(progress=..., cancel=...) -> EvalResult
+Launch = Callable[..., EvalResult]  # launch(progress=..., cancel=..., partial=...) -> EvalResult
 OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
 VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
 FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
@@ -77,6 +79,16 @@ class ReviewScreen(Screen[int | None]):
             self.result, self.error = result, error
             super().__init__()
 
+    class Partial(Message):
+        def __init__(self, rows: list[RunRow], task: str) -> None:
+            self.rows, self.task = rows, task
+            super().__init__()
+
+    class PartialScored(Message):
+        def __init__(self, rows: list[RunRow], card: Scorecard) -> None:
+            self.rows, self.card = rows, card
+            super().__init__()
+
     class Rescored(Message):
         def __init__(self, result: EvalResult | None, position: int, error: str | None = None) -> None:
             self.result, self.position, self.error = result, position, error
@@ -84,12 +96,17 @@ class ReviewScreen(Screen[int | None]):
 
     def __init__(self, workspace: Workspace, *, result: EvalResult | None = None, launch: Launch | None = None,
                  title: str = "", report_dir: Path | None = None, open_playground: OpenPlayground | None = None,
-                 can_jump: bool = True) -> None:
-        """Show ``result``, or run ``launch`` first (in a worker). ``report_dir`` is where exports go by
-        default; ``can_jump`` says whether the run's example ids belong to the dataset on screen."""
+                 can_jump: bool = True, models: tuple[str, str] = ("", ""), template: str | None = None) -> None:
+        """Show ``result``, or run ``launch`` first (in a worker), its answered examples listed as they come.
+        ``report_dir`` is where exports go by default; ``can_jump`` says whether the run's example ids belong
+        to the dataset on screen; ``models`` and ``template`` describe the run being launched."""
         super().__init__()
         self.workspace, self.result, self.launch = workspace, result, launch
         self.title_text, self.report_dir = title, report_dir
+        self._models, self._template = models, template
+        self._partial: tuple[list[RunRow], Scorecard] | None = None  # answered so far, while running
+        self._pending: tuple[list[RunRow], str] | None = None  # the newest partial rows, not yet scored
+        self._scoring = False
         self.open_playground, self.can_jump = open_playground, can_jump
         self.filter_name, self.sort = "all", "position"
         self._cancel = threading.Event()
@@ -120,6 +137,24 @@ class ReviewScreen(Screen[int | None]):
     def table(self) -> VerdictTable:
         return self.query_one(VerdictTable)
 
+    @property
+    def shown(self) -> tuple[list[RunRow], Scorecard] | None:
+        """The rows and scorecard on screen: the finished run's, or those answered so far."""
+        if self.result is not None and self.result.scorecard is not None:
+            return self.result.rows, self.result.scorecard
+        return self._partial
+
+    @property
+    def models(self) -> tuple[str, str]:
+        if self.result is not None:
+            return self.result.run.model_a, self.result.run.model_b
+        return self._models
+
+    @property
+    def finished(self) -> bool:
+        """A scored run is on screen (verdicts, export and compare need one)."""
+        return self.result is not None and self.result.scorecard is not None
+
     def on_mount(self) -> None:
         self.table.focus()
         if self.result is not None:
@@ -135,7 +170,8 @@ class ReviewScreen(Screen[int | None]):
     @work(thread=True, exclusive=True, group="eval-run")
     def run_eval(self) -> None:
         try:
-            result = self.launch(progress=lambda p: self.post_message(self.Progress(p)), cancel=self._cancel)
+            result = self.launch(progress=lambda p: self.post_message(self.Progress(p)), cancel=self._cancel,
+                                 partial=lambda rows, task: self.post_message(self.Partial(rows, task)))
         except CuratorError as exc:
             self.post_message(self.Finished(None, exc.reason))
             return
@@ -158,20 +194,53 @@ class ReviewScreen(Screen[int | None]):
             self.query_one("#rv-view", Static).update(message.error or "failed")
             self.notify(message.error or "the evaluation failed", title="evaluation", severity="error", timeout=10)
             return
+        current = self.table.current
+        position = self._partial[0][current].position if self._partial and current is not None else None
         self.result = message.result
         predictions = self.result.predictions
         if self.result.scorecard is None:
             kept = sum(o is not None for o in predictions.outcomes)
-            self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · cancelled")
-            self.query_one("#rv-view", Static).update(
-                f"{kept:,} of {len(predictions.outcomes):,} answers kept in the cache: evaluate again to resume")
+            message_text = (f"{kept:,} of {len(predictions.outcomes):,} answers kept in the cache: evaluate again "
+                            "to resume")
+            self.notify(message_text, title="evaluation cancelled", timeout=6)
+            if self._partial is not None:
+                self._show_result(current)
+            else:
+                self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · cancelled")
+                self.query_one("#rv-view", Static).update(message_text)
             return
         for ref, reason in predictions.stopped.items():
             self.notify(f"stopped asking {ref}: {reason}", title="evaluation", severity="error", timeout=10)
         cached = sum(1 for o in predictions.outcomes if o is not None and o.cached)
         self.notify(f"{predictions.requests:,} requests, {cached:,} answers from the cache, "
                     f"{predictions.seconds:.1f} s", title="evaluation done", timeout=4)
-        self._show_result()
+        self._show_result(position)  # the final rows are in run order: an index is a position
+
+    def on_review_screen_partial(self, message: Partial) -> None:
+        self._pending = (message.rows, message.task)
+        self._score_next()
+
+    def _score_next(self) -> None:
+        if self._scoring or self._pending is None or not self.running:
+            return
+        rows, task = self._pending
+        self._pending, self._scoring = None, True
+        self._score_partial(rows, task)
+
+    @work(thread=True, group="partial-score")
+    def _score_partial(self, rows: list[RunRow], task: str) -> None:
+        self.post_message(self.PartialScored(rows, score_rows(rows, task)))
+
+    def on_review_screen_partial_scored(self, message: PartialScored) -> None:
+        self._scoring = False
+        if not self.running:
+            return
+        current = self.table.current
+        position = self._partial[0][current].position if self._partial and current is not None else None
+        self._partial = (message.rows, message.card)
+        keep = next((i for i, r in enumerate(message.rows) if r.position == position), None)
+        self._show_result(keep)
+        self._score_next()
 
     def action_cancel_eval(self) -> None:
         if self.running:
@@ -181,21 +250,30 @@ class ReviewScreen(Screen[int | None]):
     # -- the listing -----------------------------------------------------------------------------------------
 
     def _show_result(self, keep: int | None = None) -> None:
-        result = self.result
-        card = result.scorecard
-        run = result.run
-        if card is None:
-            self.query_one("#rv-title", Static).update(f"evaluation {run.id} · {run.title} · {run.state}, no scores")
+        shown = self.shown
+        if shown is None:
+            if self.result is not None:
+                run = self.result.run
+                self.query_one("#rv-title", Static).update(
+                    f"evaluation {run.id} · {run.title} · {run.state}, no scores")
             return
+        rows, card = shown
+        model_a, model_b = self.models
+        if self.finished:
+            title = f"evaluation {self.result.run.id} · {card.metrics['n']:,} {card.metrics['task']} examples"
+        elif self.running:
+            title = f"evaluation · running · {len(rows):,} examples answered so far"
+        else:
+            title = f"evaluation · cancelled · {len(rows):,} examples answered (evaluate again to resume)"
         self.query_one("#rv-title", Static).update(  # what a narrow terminal crops, the A and B panels show
-            f"evaluation {run.id} · {card.metrics['n']:,} {card.metrics['task']} examples · sort: "
-            f"{SORTS[self.sort]} · A {run.model_a} vs B {run.model_b}")
-        self.query_one("#rv-headline", Static).update(scorecard_summary(card))
+            f"{title} · sort: {SORTS[self.sort]} · A {model_a} vs B {model_b}")
+        self.query_one("#rv-headline", Static).update(scorecard_summary(card) + ("" if self.finished else
+                                                                                   " (so far)"))
         if self._masks[0] is not card:  # the filters' masks, once per scorecard
-            self._masks = (card, masks(card, result.rows))
-        positions = order(card, result.rows, self.filter_name, self.sort, self._masks[1])
-        self.table.show(result.rows, card, positions, keep)
-        tally = counts(card, result.rows, self._masks[1])
+            self._masks = (card, masks(card, rows))
+        positions = order(card, rows, self.filter_name, self.sort, self._masks[1])
+        self.table.show(rows, card, positions, keep)
+        tally = counts(card, rows, self._masks[1])
         view = Text()
         for key, name in enumerate(FILTERS, start=1):
             if key > 1:
@@ -211,12 +289,13 @@ class ReviewScreen(Screen[int | None]):
 
     def _detail(self, position: int | None) -> None:
         panels = {k: self.query_one(f"#rv-{k}", TextPanel) for k in ("input", "expected", "a", "b")}
-        if position is None or self.result is None or self.result.scorecard is None:
+        shown = self.shown
+        if position is None or shown is None:
             for panel in panels.values():
                 panel._body.update("")
             panels["input"].border_title = "input · no example in this view"
             return
-        row, card = self.result.rows[position], self.result.scorecard
+        row, card = shown[0][position], shown[1]
         where = f"#{row.example_id}" if row.example_id is not None else f"row {position}"
         leak = " · leaked (near-duplicate in train)" if row.leaked else ""
         panels["input"].border_title = f"input · {where} · {row.split or ''}{leak}"
@@ -226,7 +305,7 @@ class ReviewScreen(Screen[int | None]):
         for side, scores, right in (("a", card.a, card.right_a), ("b", card.b, card.right_b)):
             output, error = getattr(row, f"output_{side}"), getattr(row, f"error_{side}")
             human = getattr(row, f"human_{side}")
-            model = self.result.run.model_a if side == "a" else self.result.run.model_b
+            model = self.models[0 if side == "a" else 1]
             panel = panels[side]
             if output is None:
                 panel._body.update(Text(error or "no answer", style="red"))
@@ -240,7 +319,7 @@ class ReviewScreen(Screen[int | None]):
             panel.scroll_home(animate=False)
 
     def _set_filter(self, name: str) -> None:
-        if self.result is None or self.result.scorecard is None:
+        if self.shown is None:
             return
         self.filter_name = name
         self._show_result(self.table.current)
@@ -269,7 +348,7 @@ class ReviewScreen(Screen[int | None]):
     def action_sort_review(self) -> None:
         names = list(SORTS)
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
-        if self.result is not None and self.result.scorecard is not None:
+        if self.shown is not None:
             self._show_result(self.table.current)
 
     # -- moving ----------------------------------------------------------------------------------------------
@@ -296,7 +375,9 @@ class ReviewScreen(Screen[int | None]):
 
     def _verdict(self, side: str) -> None:
         position = self.table.current
-        if position is None or self.result is None or self.result.scorecard is None:
+        if position is None or not self.finished:
+            if self.running:
+                self.notify("verdicts are kept with a finished run: wait for the end", severity="warning")
             return
         row = self.result.rows[position]
         verdict = VERDICT_CYCLE[getattr(row, f"human_{side}")]
@@ -330,7 +411,10 @@ class ReviewScreen(Screen[int | None]):
 
     def action_go_to_example(self) -> None:
         position = self.table.current
-        if position is None or self.result is None:
+        if self.running:
+            self.notify("the evaluation is still running (ctrl+c cancels it)", severity="warning")
+            return
+        if position is None or not self.finished:
             return
         if not self.can_jump:
             self.notify("this run evaluated another file's examples", severity="warning")
@@ -338,12 +422,13 @@ class ReviewScreen(Screen[int | None]):
         self.dismiss(self.result.rows[position].example_id)
 
     def action_playground(self) -> None:
-        position = self.table.current
-        if position is None or self.result is None or self.open_playground is None:
+        position, shown = self.table.current, self.shown
+        if position is None or shown is None or self.open_playground is None:
             return
-        run = self.result.run
-        self.open_playground(self.result.rows[position].text_input, ModelRef.parse(run.model_a),
-                             ModelRef.parse(run.model_b), run.spec.get("template"))
+        template = self.result.run.spec.get("template") if self.result is not None else self._template
+        model_a, model_b = self.models
+        self.open_playground(shown[0][position].text_input, ModelRef.parse(model_a), ModelRef.parse(model_b),
+                             template)
 
     def action_summary(self) -> None:
         switcher = self.query_one(ContentSwitcher)
@@ -351,7 +436,7 @@ class ReviewScreen(Screen[int | None]):
         (self.query_one(EvalSummary) if switcher.current == "rv-summary" else self.table).focus()
 
     def action_export_report(self) -> None:
-        if self.result is None or self.result.scorecard is None:
+        if not self.finished:
             self.notify("no scored run to export yet", severity="warning")
             return
         default = (self.report_dir or Path.cwd()) / f"eval-{self.result.run.id}"
@@ -377,7 +462,7 @@ class ReviewScreen(Screen[int | None]):
         from curator.tui.screens.compare import CompareScreen
         from curator.tui.screens.prompts import ChoicePrompt
 
-        if self.result is None or self.result.scorecard is None:
+        if not self.finished:
             self.notify("no scored run to compare yet", severity="warning")
             return
         others = [r for r in Runs(self.workspace).list(self.result.run.dataset)
