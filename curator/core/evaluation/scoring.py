@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -222,12 +221,6 @@ def classification_report(scores: Scores, indices: np.ndarray | None = None) -> 
     labels = scores.labels
     if not truth.size:
         return {"n": 0}
-    with warnings.catch_warnings():  # one label present (a small or partial run): the labels passed cover it
-        warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
-        return _classification_report(truth, predicted, labels)
-
-
-def _classification_report(truth: np.ndarray, predicted: np.ndarray, labels: list[str]) -> dict:
     codes = list(range(len(labels)))  # sklearn on integer codes: string labels cost seconds at 100k
     out: dict = {"n": int(truth.size), "accuracy": float(accuracy_score(truth, predicted))}
     for average in ("macro", "weighted"):
@@ -239,9 +232,9 @@ def _classification_report(truth: np.ndarray, predicted: np.ndarray, labels: lis
     out["per_label"] = {label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
                                 "support": int(support[i])} for i, label in enumerate(labels)}
     other = bool(np.any(predicted == len(labels)))
-    columns = codes + ([len(labels)] if other else [])
-    matrix = confusion_matrix(truth, predicted, labels=columns)
-    out["confusion"] = {"labels": labels + ([OTHER] if other else []), "matrix": matrix[: len(labels)].tolist()}
+    matrix = confusion_matrix(truth, predicted, labels=codes + [len(labels)])  # "other" always: never 1 x 1
+    matrix = matrix[: len(labels), : len(labels) + (1 if other else 0)]
+    out["confusion"] = {"labels": labels + ([OTHER] if other else []), "matrix": matrix.tolist()}
     counts = np.bincount(predicted, minlength=len(labels) + 1)
     out["predicted_counts"] = {name: int(counts[i]) for i, name in enumerate(labels + [OTHER]) if counts[i]}
     return out
