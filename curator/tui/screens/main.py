@@ -34,6 +34,7 @@ from curator.tui.screens.filter import FilterScreen
 from curator.tui.screens.help import HelpScreen
 from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
 from curator.tui.view_state import ViewState
+from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import DetailPane
 from curator.tui.widgets.example_table import ExampleTable
 from curator.tui.widgets.status_bar import StatusBar
@@ -49,7 +50,7 @@ class SearchBar(Input):
         self.screen.query_one(ExampleTable).focus()
 
 
-class MainScreen(EditingActions, Screen):
+class MainScreen(EditingActions, CursorActions, Screen):
     """Browse, search, filter, select and edit the examples of one session."""
 
     BINDINGS = bindings(MAIN)
@@ -205,26 +206,6 @@ class MainScreen(EditingActions, Screen):
         else:
             self.table.invalidate()
             self.refresh_all()
-
-    # -- moving --------------------------------------------------------------------------------------------
-
-    def action_cursor_down(self) -> None:
-        self.table.move_to(self.table.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self.table.move_to(self.table.cursor - 1)
-
-    def action_page_down(self) -> None:
-        self.table.move_to(self.table.cursor + self.table.page)
-
-    def action_page_up(self) -> None:
-        self.table.move_to(self.table.cursor - self.table.page)
-
-    def action_go_top(self) -> None:
-        self.table.move_to(0)
-
-    def action_go_bottom(self) -> None:
-        self.table.move_to(len(self.state.ids) - 1)
 
     def go_to_example(self, example_id: int) -> bool:
         """Put the cursor on an example, clearing the filter if it hides it; False when it does not exist."""

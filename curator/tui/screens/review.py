@@ -33,6 +33,7 @@ from curator.core.playground import ModelRef
 from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
 from curator.tui.screens.prompts import TextPrompt
+from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import TextPanel
 from curator.tui.widgets.eval_summary import EvalSummary
 from curator.tui.widgets.verdict_table import VerdictTable
@@ -51,7 +52,7 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
     return out
 
 
-class ReviewScreen(Screen[int | None]):
+class ReviewScreen(CursorActions, Screen[int | None]):
     """Dismisses with the example id to jump to in the dataset, or None."""
 
     DEFAULT_CSS = """
@@ -350,26 +351,6 @@ class ReviewScreen(Screen[int | None]):
         self.sort = names[(names.index(self.sort) + 1) % len(names)]
         if self.shown is not None:
             self._show_result(self.table.current)
-
-    # -- moving ----------------------------------------------------------------------------------------------
-
-    def action_cursor_down(self) -> None:
-        self.table.move_to(self.table.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self.table.move_to(self.table.cursor - 1)
-
-    def action_page_down(self) -> None:
-        self.table.move_to(self.table.cursor + self.table.page)
-
-    def action_page_up(self) -> None:
-        self.table.move_to(self.table.cursor - self.table.page)
-
-    def action_go_top(self) -> None:
-        self.table.move_to(0)
-
-    def action_go_bottom(self) -> None:
-        self.table.move_to(len(self.table.positions) - 1)
 
     # -- verdicts, jumps, summary, export ----------------------------------------------------------------------
 

@@ -14,14 +14,12 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from curator.core.view import match_spans
+from curator.tui.widgets.cursor_view import CursorView
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def preview(text: str, width: int) -> str:
 SPLIT_SHORT = {"train": "train", "validation": "valid", "test": "test"}
 
 
-class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
+class ExampleTable(CursorView):
     """A scrolling table of examples with a cursor row."""
 
     COMPONENT_CLASSES = {
@@ -96,8 +94,6 @@ class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
     ExampleTable > .example-table--dim { color: $text-muted; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
-
     class CursorMoved(Message):
         """The cursor went to another row (``index`` in the view, ``example_id`` or None when empty)."""
 
@@ -111,7 +107,6 @@ class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.source = source
         self.search_pattern: str = ""
         self.search_regex = False
-        self._cache: dict[tuple[int, int], Strip] = {}
         self._rows: dict[int, Row] = {}
 
     # -- data ------------------------------------------------------------------------------------------
@@ -145,42 +140,12 @@ class ExampleTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- cursor ----------------------------------------------------------------------------------------
 
-    @property
-    def page(self) -> int:
-        return max(1, self.size.height - 2)
+    def row_count(self) -> int:
+        return self.source.row_count()
 
-    def move_to(self, index: int) -> None:
-        count = self.source.row_count()
-        self.cursor = max(0, min(index, count - 1)) if count else 0
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        for key in [k for k in self._cache if k[0] in (old, new)]:
-            del self._cache[key]
-        self._scroll_to_cursor()
-        self.refresh()
-        row = self.row(new)
-        self.post_message(self.CursorMoved(new, row.id if row else None))
-
-    def _scroll_to_cursor(self) -> None:
-        body = max(1, self.size.height - 1)
-        top = int(self.scroll_offset.y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._cache.clear()
-        self.virtual_size = Size(event.size.width, self.source.row_count() + 1)
-        self._scroll_to_cursor()
-
-    def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            self.move_to(int(self.scroll_offset.y) + event.y - 1)
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        self._cache.clear()
-        super().watch_scroll_y(old, new)
+    def cursor_moved(self, index: int) -> None:
+        row = self.row(index)
+        self.post_message(self.CursorMoved(index, row.id if row else None))
 
     # -- rendering -------------------------------------------------------------------------------------
 

@@ -11,21 +11,19 @@ import numpy as np
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
-from textual import events
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from curator.core.evaluation.runs import RunRow
 from curator.core.evaluation.scorecard import Scorecard
+from curator.tui.widgets.cursor_view import CursorView
 from curator.tui.widgets.example_table import SPLIT_SHORT, preview
 
 OUTCOME_MARKS = {1: ("▲", "verdict-table--good"), -1: ("▼", "verdict-table--bad"), 0: ("=", "verdict-table--dim")}
 
 
-class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
+class VerdictTable(CursorView):
     """Rows of a run in a given order (``positions``), with a cursor."""
 
     COMPONENT_CLASSES = {"verdict-table--header", "verdict-table--cursor", "verdict-table--good",
@@ -41,8 +39,6 @@ class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
     VerdictTable > .verdict-table--dim { color: $text-muted; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
-
     class CursorMoved(Message):
         """The cursor is on another example (``position`` in the run, None when the view is empty)."""
 
@@ -56,7 +52,6 @@ class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.card: Scorecard | None = None
         self.positions = np.zeros(0, dtype=np.int64)
         self._id_width = 3
-        self._cache: dict[tuple[int, int], Strip] = {}
 
     def show(self, rows: list[RunRow], card: Scorecard, positions: np.ndarray, keep: int | None = None) -> None:
         """Show ``positions`` of the run; the cursor stays on example ``keep`` when it is still listed."""
@@ -73,37 +68,11 @@ class VerdictTable(ScrollView, can_focus=True, inherit_bindings=False):
         """The run position under the cursor."""
         return int(self.positions[self.cursor]) if len(self.positions) else None
 
-    @property
-    def page(self) -> int:
-        return max(1, self.size.height - 2)
+    def row_count(self) -> int:
+        return len(self.positions)
 
-    def move_to(self, index: int) -> None:
-        count = len(self.positions)
-        self.cursor = max(0, min(index, count - 1)) if count else 0
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        for key in [k for k in self._cache if k[0] in (old, new)]:
-            del self._cache[key]
-        body = max(1, self.size.height - 1)
-        top = int(self.scroll_offset.y)
-        if new < top:
-            self.scroll_to(y=new, animate=False, immediate=True)
-        elif new >= top + body:
-            self.scroll_to(y=new - body + 1, animate=False, immediate=True)
-        self.refresh()
+    def cursor_moved(self, index: int) -> None:
         self.post_message(self.CursorMoved(self.current))
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._cache.clear()
-        self.virtual_size = Size(event.size.width, len(self.positions) + 1)
-
-    def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            self.move_to(int(self.scroll_offset.y) + event.y - 1)
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        self._cache.clear()
-        super().watch_scroll_y(old, new)
 
     # -- rendering -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,87 @@
+"""What the virtual tables share: a scrolling list under a one-line header with a cursor row, rendered line
+by line (Line API) with the strips cached by (row, width); and the screen actions that move its cursor."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class CursorView(ScrollView, can_focus=True, inherit_bindings=False):
+    """Subclasses count their rows (``row_count``), render lines into ``_cache`` and say what a cursor move
+    means (``cursor_moved``, usually a message)."""
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._cache: dict[tuple[int, int], Strip] = {}
+
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def cursor_moved(self, index: int) -> None:
+        """Called after the cursor went to ``index``."""
+
+    @property
+    def page(self) -> int:
+        return max(1, self.size.height - 2)
+
+    def move_to(self, index: int) -> None:
+        count = self.row_count()
+        self.cursor = max(0, min(index, count - 1)) if count else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        for key in [k for k in self._cache if k[0] in (old, new)]:
+            del self._cache[key]
+        self._scroll_to_cursor()
+        self.refresh()
+        self.cursor_moved(new)
+
+    def _scroll_to_cursor(self) -> None:
+        body = max(1, self.size.height - 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(event.size.width, self.row_count() + 1)
+        self._scroll_to_cursor()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_to(int(self.scroll_offset.y) + event.y - 1)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        self._cache.clear()
+        super().watch_scroll_y(old, new)
+
+
+class CursorActions:
+    """The move actions of a screen whose ``table`` is a CursorView (names in ``curator.tui.actions``)."""
+
+    table: CursorView
+
+    def action_cursor_down(self) -> None:
+        self.table.move_to(self.table.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.table.move_to(self.table.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.table.move_to(self.table.cursor + self.table.page)
+
+    def action_page_up(self) -> None:
+        self.table.move_to(self.table.cursor - self.table.page)
+
+    def action_go_top(self) -> None:
+        self.table.move_to(0)
+
+    def action_go_bottom(self) -> None:
+        self.table.move_to(self.table.row_count() - 1)
