@@ -27,7 +27,7 @@ from curator.core.ops import Op, SetField
 from curator.core.settings import Settings
 from curator.tui.actions import DUPLICATES, bindings
 from curator.tui.screens.scan_options import ScanOptionsScreen
-from curator.tui.widgets.detail_pane import TextPanel
+from curator.tui.widgets.detail_pane import TextPanel, highlighted
 from curator.tui.widgets.example_table import preview
 
 ScanFn = Callable[..., list[Cluster]]  # scan(settings, progress=..., cancel=...) -> clusters
@@ -36,13 +36,6 @@ ScanFn = Callable[..., list[Cluster]]  # scan(settings, progress=..., cancel=...
 def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
     """Largest first, then the most similar (highest lowest-similarity), then by keeper id."""
     return sorted(clusters, key=lambda c: (-c.size, -c.min_score, c.keeper))
-
-
-def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
-    out = Text(text)
-    for a, b in spans:
-        out.stylize("bold black on yellow", a, b)
-    return out
 
 
 class DuplicatesScreen(Screen[int | None]):

@@ -34,7 +34,7 @@ from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
 from curator.tui.screens.prompts import TextPrompt
 from curator.tui.widgets.cursor_view import CursorActions
-from curator.tui.widgets.detail_pane import TextPanel
+from curator.tui.widgets.detail_pane import TextPanel, highlighted
 from curator.tui.widgets.eval_summary import EvalSummary
 from curator.tui.widgets.verdict_table import VerdictTable
 
@@ -43,13 +43,6 @@ OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
 VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
 FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
                  "disagreements": "A≠B", "leaked": "leaked", "failed": "failed"}
-
-
-def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
-    out = Text(text)
-    for a, b in spans:
-        out.stylize("bold black on yellow", a, b)
-    return out
 
 
 class ReviewScreen(CursorActions, Screen[int | None]):

@@ -33,6 +33,14 @@ def count_line(label: str, value: str, limit: int | None, tokens: int | None = N
     return text
 
 
+def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
+    """``text`` with the character ``spans`` highlighted (differences between two texts)."""
+    out = Text(text)
+    for a, b in spans:
+        out.stylize("bold black on yellow", a, b)
+    return out
+
+
 class TextPanel(VerticalScroll):
     """A titled, scrollable, wrapped text."""
 
