@@ -16,7 +16,7 @@ from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
     leaked_against, leaked_ids, load_run
-from curator.core.evaluation.report import compare_runs, metric_rows, write_report
+from curator.core.evaluation.report import compare_runs, headline, metric_rows, write_report
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
 from curator.core.evaluation.scoring import TASKS
@@ -253,9 +253,6 @@ def _runs(args: argparse.Namespace) -> int:
 
     for r in kept:
         when = dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M")
-        headline = ""
-        if r.metrics:
-            label, a, b, _ = metric_rows(r.metrics)[0]
-            headline = f"{label} A {a:.1f} · B {b:.1f}"
-        print(f"{r.id}  {when}  {r.state:9} {r.spec.get('examples', 0):>6,} ex  {r.title}  {headline}")
+        head = headline(r.metrics) if r.metrics else ""
+        print(f"{r.id}  {when}  {r.state:9} {r.spec.get('examples', 0):>6,} ex  {r.title}  {head}")
     return 0

@@ -190,6 +190,12 @@ def compare_runs(first: EvalResult, second: EvalResult) -> tuple[list[tuple[str,
     return rows, notes
 
 
+def headline(metrics: dict) -> str:
+    """A run's first metric for A and B, for lists of runs: ``accuracy A 0.0 · B 97.2``."""
+    label, a, b, _ = metric_rows(metrics)[0]
+    return f"{label} A {a:.1f} · B {b:.1f}"
+
+
 def scorecard_summary(card: Scorecard) -> str:
     """One line: the headline metric of A and B and the win / loss / tie count."""
     label, a, b, _ = metric_rows(card.metrics)[0]

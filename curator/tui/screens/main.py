@@ -487,7 +487,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         import datetime as dt
 
         from curator.core.evaluation.evaluate import load_run
-        from curator.core.evaluation.report import metric_rows
+        from curator.core.evaluation.report import headline
         from curator.core.evaluation.runs import Runs
         from curator.tui.screens.prompts import ChoicePrompt
 
@@ -502,10 +502,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         choices = []
         for run in runs:
             when = dt.datetime.fromtimestamp(run.created).strftime("%m-%d %H:%M")
-            head = ""
-            if run.metrics:
-                label, a, b, _ = metric_rows(run.metrics)[0]
-                head = f" · {label} A {a:.1f} B {b:.1f}"
+            head = f" · {headline(run.metrics)}" if run.metrics else ""
             choices.append((run.id, f"{when} {run.state:9} {run.title} · {run.spec.get('examples', 0):,} ex{head}"))
 
         def picked(run_id: str | None) -> None:
