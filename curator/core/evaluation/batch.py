@@ -80,14 +80,13 @@ async def run_batch(
         if state.terminal:
             store.finish(name, "done" if state.state == "succeeded" else state.state)
             return state
-        waited = 0.0
-        while waited < poll:
+        next_poll = time.monotonic() + poll
+        while time.monotonic() < next_poll:
             if cancel.is_set():
                 await asyncio.to_thread(backend.cancel_batch, name)
                 store.finish(name, "cancelled")
                 return None
-            await asyncio.sleep(min(0.1, poll))
-            waited += 0.1
+            await asyncio.sleep(min(0.1, next_poll - time.monotonic()))
 
 
 def outcome_of(result: Generation | str | None) -> tuple[Generation | None, str | None]:

@@ -128,19 +128,16 @@ def predict(
         raise CuratorError("concurrency must be at least 1")
     if rpm is not None and rpm <= 0:
         raise CuratorError("requests per minute must be positive")
-    run = _Run(requests, config, cache, backend_for, concurrency, rpm, progress, cancel)
-    run.batch, run.poll, run.on_answer = batch, poll, answered
-    return asyncio.run(run.main())
+    return asyncio.run(_Run(requests, config, cache, backend_for, concurrency, rpm, progress, cancel, batch, poll,
+                            answered).main())
 
 
 class _Run:
-    batch = False
-    poll = 30.0
-    on_answer: Callable[[list[int], Outcome], None] | None = None
-
-    def __init__(self, requests, config, cache, backend_for, concurrency, rpm, progress, cancel) -> None:
+    def __init__(self, requests, config, cache, backend_for, concurrency, rpm, progress, cancel, batch, poll,
+                 on_answer) -> None:
         self.requests, self.config, self.cache = requests, config, cache
         self.backend_for, self.concurrency, self.progress = backend_for, concurrency, progress
+        self.batch, self.poll, self.on_answer = batch, poll, on_answer
         self.cancel = cancel or threading.Event()
         self.pace = _Pace(rpm)
         self.keys = [prediction_key(r.ref.backend, r.ref.model, r.prompt, config, r.system) for r in requests]
