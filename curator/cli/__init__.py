@@ -55,9 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(
             name,
             help=getattr(module, "HELPS", {}).get(name, module.HELP),
-            description=getattr(module, "DESCRIPTIONS", {}).get(name, getattr(module, "DESCRIPTION", module.HELP)),
+            description=getattr(module, "DESCRIPTION", module.HELP),
             formatter_class=argparse.RawDescriptionHelpFormatter,
-            epilog=getattr(module, "EPILOGS", {}).get(name, getattr(module, "EPILOG", None)),
+            epilog=getattr(module, "EPILOG", None),
         )
         module.add_arguments(p)
     return parser

@@ -14,6 +14,11 @@ from curator.core.session import Session
 from curator.core.storage.workspace import Workspace
 
 
+def command_of(parser: argparse.ArgumentParser) -> str:
+    """The command a subparser is for (one module can serve several: jobs, job, cancel)."""
+    return parser.prog.split()[-1]
+
+
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """FILE plus the options that say how to read it."""
     parser.add_argument("file", metavar="FILE", help="the dataset file")

@@ -10,7 +10,7 @@ import json
 import sys
 import threading
 
-from curator.cli.common import add_input_arguments, format_options, open_read_only
+from curator.cli.common import add_input_arguments, command_of, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
@@ -42,19 +42,20 @@ EPILOG = """exit codes:
   2  bad arguments or an unreadable FILE"""
 
 
-DESCRIPTIONS = {"runs": (
+RUNS_DESCRIPTION = (
     "Every evaluation run is kept in the dataset's workspace: models, generation config, template, dataset\n"
     "version, metrics, each prompt and both answers, and your verdicts from the review. Without options: the\n"
     "list, newest first. --run shows one, --report DIR exports it, --compare puts two side by side."
-)}
-EPILOGS = {"runs": """exit codes:
+)
+RUNS_EPILOG = """exit codes:
   0  success
-  2  no such run, or an unreadable FILE"""}
+  2  no such run, or an unreadable FILE"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    if parser.prog.split()[-1] == "runs":
+    if command_of(parser) == "runs":
+        parser.description, parser.epilog = RUNS_DESCRIPTION, RUNS_EPILOG
         parser.add_argument("--run", metavar="ID", help="the run to show or export (default: the newest)")
         parser.add_argument("--compare", nargs=2, metavar=("RUN1", "RUN2"), help="two runs side by side")
         parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv")

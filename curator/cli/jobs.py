@@ -11,6 +11,7 @@ import json
 import sys
 import time
 
+from curator.cli.common import command_of
 from curator.cli.models import add_backend_arguments, fail, open_jobs, workspace_for
 from curator.cli.tune import follow, progress_line
 from curator.core.backends.base import JobStatus
@@ -32,12 +33,8 @@ CANCEL_WARNING = ("A cancelled job stops where it is: on Vertex, the checkpoints
                   "quality of a model cut short is unpredictable (the local backend keeps no model).")
 
 
-def _command(parser: argparse.ArgumentParser) -> str:
-    return parser.prog.split()[-1]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    command = _command(parser)
+    command = command_of(parser)
     if command != "jobs":
         parser.add_argument("name", metavar="NAME", help="the job: id, end of the id, or display name")
     parser.add_argument("file", metavar="FILE", nargs="?", help="the dataset whose workspace keeps the jobs")
