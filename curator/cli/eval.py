@@ -15,7 +15,7 @@ from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
-    leaked_against, leaked_ids, load_run
+    leaked_ids, load_run
 from curator.core.evaluation.report import compare_runs, headline, metric_rows, write_report
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
@@ -107,14 +107,14 @@ def _eval(args: argparse.Namespace) -> int:
         if args.examples:
             other = Session.open(args.examples, None, format_options(args), read_only=True, allow_skipped=True)
             examples, selection = other.dataset.active(), f"every example of {args.examples}"
-            leaked = leaked_against(dataset, other.dataset, settings)
+            leaked = leaked_ids(dataset, workspace, settings, other.dataset)
             version = other.dataset.version_hash()
         else:
             examples, selection = choose_examples(dataset, args.split)
             leaked = leaked_ids(dataset, workspace, settings)
             version = dataset.version_hash()
         rows = build_rows(examples, template, leaked)
-        spec = EvalSpec(model_a, model_b, config, template, args.task, selection,
+        spec = EvalSpec(model_a, model_b, config, template, args.task or settings.task_type, selection,
                         examples_file=str(other.path) if args.examples else None)
     except CuratorError as e:
         return fail(e)
@@ -130,7 +130,7 @@ def _eval(args: argparse.Namespace) -> int:
             outcome["result"] = evaluate(
                 workspace, spec, rows, lambda name: backend_from_args(name, args, workspace),
                 dataset_path=session.path, dataset_version=version,
-                outputs_for_task=None if args.examples else dataset.active()["output"].to_list(),
+                outputs_for_task=dataset.active()["output"].to_list(),
                 max_distinct=settings.label_max_distinct, concurrency=args.concurrency, rpm=args.rpm,
                 progress=_progress_printer(), cancel=cancel, batch=args.batch, poll=args.poll)
         except CuratorError as e:

@@ -99,3 +99,14 @@ def test_eval_explains_what_is_missing(tmp_path, capsys):
     assert "no tuned model yet" in capsys.readouterr().err
     assert main(["runs", str(data), "--run", "nope"]) == 2
     assert "no evaluation run 'nope'" in capsys.readouterr().err
+
+
+def test_eval_scores_as_the_settings_task_type_unless_told_otherwise(tmp_path, capsys):
+    data = tmp_path / "tickets.jsonl"
+    shutil.copy(FIXTURES / "tickets.jsonl", data)
+    (tmp_path / "curator.toml").write_text('task_type = "summarization"\n')  # labels, but the settings say text
+    same = ["--a", "local:local-echo", "--b", "local:local-echo", "--json"]
+    assert main(["eval", str(data), *same]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["task"] == "generation"
+    assert main(["eval", str(data), *same, "--task", "classification"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["task"] == "classification"

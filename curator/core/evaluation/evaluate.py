@@ -106,31 +106,31 @@ def build_rows(examples: pl.DataFrame, template: str | None, leaked: set[int] = 
     return rows
 
 
-def leaked_ids(dataset: Dataset, workspace: Workspace | None, settings: Settings) -> set[int]:
-    """Validation and test examples with a train twin (the leakage scan, cached in the workspace)."""
-    from curator.core.dedupe.store import DedupeStore
+def leaked_ids(dataset: Dataset, workspace: Workspace | None, settings: Settings,
+               other: Dataset | None = None) -> set[int]:
+    """Validation and test examples with a train twin (the leakage scan, cached in the workspace); with
+    ``other``, the ids of ``other``'s examples with a twin among ``dataset``'s train examples."""
     from curator.core.dedupe.scan import scan_leakage
+    from curator.core.dedupe.store import DedupeStore
 
     params = dict(field="text_input" if settings.near_dup_field == "both" else settings.near_dup_field,
                   threshold=settings.near_dup_threshold, scorer=settings.near_dup_scorer)
+    if other is not None:  # one dataset of this one's train examples and the other's, as test examples
+        from curator.core.model import records_frame
+
+        train = dataset.active().filter(pl.col("split") == Split.TRAIN.value)
+        theirs = other.active()
+        texts = train["text_input"].to_list() + theirs["text_input"].to_list()
+        splits = [Split.TRAIN.value] * train.height + [Split.TEST.value] * theirs.height
+        combined = Dataset.from_records(records_frame({"text_input": texts, "output": [""] * len(texts),
+                                                       "split": splits}))
+        ids = theirs["id"].to_list()
+        return {ids[leak.eval_id - train.height] for leak in scan_leakage(combined, **params).leaks}
     if workspace is None:
         return {leak.eval_id for leak in scan_leakage(dataset, **params).leaks}
     store = DedupeStore(workspace)
     scan, _ = store.leakage(dataset, **params)
     return {leak.eval_id for leak in store.leaks(dataset, scan)}
-
-
-def leaked_against(dataset: Dataset, other: Dataset, settings: Settings) -> set[int]:
-    """Ids of ``other``'s examples with a near-duplicate among ``dataset``'s train examples."""
-    from curator.core.model import records_frame
-
-    train = dataset.active().filter(pl.col("split") == Split.TRAIN.value)
-    theirs = other.active()
-    texts = train["text_input"].to_list() + theirs["text_input"].to_list()
-    splits = [Split.TRAIN.value] * train.height + [Split.TEST.value] * theirs.height
-    combined = Dataset.from_records(records_frame({"text_input": texts, "output": [""] * len(texts), "split": splits}))
-    ids = theirs["id"].to_list()
-    return {ids[i - train.height] for i in leaked_ids(combined, None, settings)}
 
 
 def evaluate(

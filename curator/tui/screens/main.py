@@ -443,7 +443,6 @@ class MainScreen(EditingActions, CursorActions, Screen):
             build_rows,
             choose_examples,
             evaluate,
-            leaked_against,
             leaked_ids,
         )
 
@@ -468,10 +467,10 @@ class MainScreen(EditingActions, CursorActions, Screen):
             if choice.other_file:  # read in the worker: a large file must not freeze the screen
                 with Session.open(choice.other_file, read_only=True, allow_skipped=True) as other:
                     chosen, version = other.dataset.active(), other.dataset.version_hash()
-                    leaked = leaked_against(ds, other.dataset, settings)
+                    leaked = leaked_ids(ds, workspace, settings, other.dataset)
             else:
                 chosen = examples
-                leaked = leaked_ids(ds, workspace, settings) if settings.near_dup_threshold else set()
+                leaked = leaked_ids(ds, workspace, settings)
             rows = build_rows(chosen, choice.template, leaked)
             return evaluate(workspace, spec, rows, jobs.new_backend, dataset_path=path, dataset_version=version,
                             outputs_for_task=outputs, max_distinct=settings.label_max_distinct,
