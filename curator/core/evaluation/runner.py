@@ -148,7 +148,7 @@ class _Run:
         self.backends: dict[str, Backend] = {}
         self.stopped: dict[str, str] = {}
         self.failures: dict[ModelRef, int] = {}
-        self.answered: set[ModelRef] = set()
+        self.answered_refs: set[ModelRef] = set()  # models that answered at least once
         self.fetched = self.failed = 0
         self.start = time.monotonic()
         self.last_report = 0.0
@@ -197,8 +197,6 @@ class _Run:
             else:
                 outcome = Outcome(None, reason)
             self._set(key, outcome)
-            if outcome.error:
-                self.failed += 1
             self._report()
 
     def _backend(self, name: str) -> Backend:
@@ -238,7 +236,6 @@ class _Run:
             except BackendError as exc:
                 for _, _, key in chunk:
                     self._set(key, Outcome(None, exc.reason))
-                    self.failed += 1
                 self._report(force=True)
                 continue
             if state is None:
@@ -255,11 +252,12 @@ class _Run:
                     self._set(key, Outcome(generation, seconds=seconds))
                 else:
                     self._set(key, Outcome(None, error))
-                    self.failed += 1
             self._report(force=True)
 
     def _set(self, key: str, outcome: Outcome) -> None:
         self.by_key[key] = outcome
+        if outcome.error:
+            self.failed += 1
         if self.on_answer is not None:
             self.on_answer(self.indices[key], outcome)
 
@@ -275,14 +273,14 @@ class _Run:
             generation = await backend.agenerate(ref.model, request.prompt, self.config, system=request.system)
         except BackendError as exc:
             self.failures[ref] = self.failures.get(ref, 0) + 1
-            if exc.kind in _FATAL or (ref not in self.answered and self.failures[ref] >= ABORT_AFTER):
+            if exc.kind in _FATAL or (ref not in self.answered_refs and self.failures[ref] >= ABORT_AFTER):
                 self.stopped.setdefault(str(ref), exc.reason)
             return Outcome(None, exc.reason, seconds=time.perf_counter() - started)
         except CuratorError as exc:
             self.stopped.setdefault(str(ref), exc.reason)
             return Outcome(None, exc.reason)
         seconds = time.perf_counter() - started
-        self.answered.add(ref)
+        self.answered_refs.add(ref)
         self.failures[ref] = 0
         self.cache.put(key, ref.backend, generation, seconds)
         self.fetched += 1
