@@ -9,13 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from curator.core.evaluation.scoring import (
-    CLASSIFICATION,
     Scores,
     aggregate,
     classification_report,
-    is_json_task,
-    label_names,
-    score,
+    reference,
+    score_against,
 )
 from curator.core.evaluation.stats import RESAMPLES, bootstrap, mcnemar, outcomes
 
@@ -55,10 +53,9 @@ def build_scorecard(
 ) -> Scorecard:
     """Score both models on ``expected`` (None outputs: failed requests) and compare them."""
     n = len(expected)
-    json_task = is_json_task(expected)
-    labels = label_names(expected) if task == CLASSIFICATION else None
-    a = score(expected, output_a, task, json_task=json_task, labels=labels)
-    b = score(expected, output_b, task, json_task=json_task, labels=labels)
+    ref = reference(expected, task)
+    json_task, labels = ref.objects is not None, ref.labels
+    a, b = score_against(ref, output_a), score_against(ref, output_b)
     human_a = human_a or [None] * n
     human_b = human_b or [None] * n
     right_a, right_b = _verdicts(a.correct, human_a), _verdicts(b.correct, human_b)

@@ -161,34 +161,58 @@ def label_codes(texts: list[str | None], labels: list[str]) -> np.ndarray:
     return mapped.fill_null(len(labels)).to_numpy()
 
 
+@dataclass
+class Reference:
+    """What scoring needs of the expected outputs, computed once for both models."""
+
+    stripped: pl.Series
+    normalised: pl.Series
+    objects: list[dict | None] | None  # the expected JSON objects, for JSON tasks
+    labels: list[str] | None  # for classification
+    truth_codes: np.ndarray | None
+
+
+def reference(expected: list[str], task: str, *, json_task: bool | None = None,
+              labels: list[str] | None = None) -> Reference:
+    exp = pl.Series(expected, dtype=pl.String).fill_null("")
+    json_task = is_json_task(expected) if json_task is None else json_task
+    objects = [parse_json_object(e) for e in expected] if json_task else None
+    labels = (labels or label_names(expected)) if task == CLASSIFICATION else None
+    codes = label_codes(expected, labels) if labels is not None else None
+    return Reference(exp.str.strip_chars(), normalise_answer(exp), objects, labels, codes)
+
+
 def score(expected: list[str], predicted: list[str | None], task: str, *, json_task: bool | None = None,
           labels: list[str] | None = None) -> Scores:
     """Per-example scores of ``predicted`` (None: the request failed) against ``expected``."""
-    exp = pl.Series(expected, dtype=pl.String).fill_null("")
+    return score_against(reference(expected, task, json_task=json_task, labels=labels), predicted)
+
+
+def score_against(ref: Reference, predicted: list[str | None]) -> Scores:
+    """``score`` with the expected side prepared once (``reference``)."""
     pred = pl.Series(predicted, dtype=pl.String)
     answered = pred.is_not_null().to_numpy()
     pred = pred.fill_null("")
-    exp_strip, pred_strip = exp.str.strip_chars(), pred.str.strip_chars()
-    exact = (exp_strip == pred_strip).to_numpy() & answered
-    exp_norm, pred_norm = normalise_answer(exp), normalise_answer(pred)
-    normalised = (exp_norm == pred_norm).to_numpy() & answered
+    pred_strip = pred.str.strip_chars()
+    exact = (ref.stripped == pred_strip).to_numpy() & answered
+    pred_norm = normalise_answer(pred)
+    normalised = (ref.normalised == pred_norm).to_numpy() & answered
     token_f1 = np.where(normalised, 1.0, 0.0)
     differ = np.flatnonzero(~normalised & answered)  # equal texts have F1 1: compute only the others
     if differ.size:
-        token_f1[differ] = _token_f1(exp_norm.gather(differ), pred_norm.gather(differ))
-    similarity = process.cpdist(pred_strip.to_list(), exp_strip.to_list(), scorer=fuzz.ratio, workers=-1)
+        token_f1[differ] = _token_f1(ref.normalised.gather(differ), pred_norm.gather(differ))
+    similarity = process.cpdist(pred_strip.to_list(), ref.stripped.to_list(), scorer=fuzz.ratio, workers=-1)
     similarity = np.where(answered, np.asarray(similarity, dtype=np.float64), 0.0)
     scores = Scores(answered, normalised.copy(), exact, normalised, token_f1, similarity)
-    if json_task if json_task is not None else is_json_task(expected):
-        exp_objs = [parse_json_object(e) for e in expected]
-        pred_objs = [parse_json_object(p) if ok else None for p, ok in zip(pred.to_list(), answered)]
+    texts = pred.to_list()
+    if ref.objects is not None:
+        pred_objs = [parse_json_object(p) if ok else None for p, ok in zip(texts, answered)]
         scores.json_valid = np.array([p is not None for p in pred_objs], dtype=bool)
-        scores.json_keys = np.array([_jaccard(e, p) for e, p in zip(exp_objs, pred_objs)], dtype=np.float64)
-    if task == CLASSIFICATION:
-        labels = labels or label_names(expected)
-        scores.labels = labels
-        scores.truth_codes = label_codes(expected, labels)
-        scores.codes = np.where(answered, label_codes(pred.to_list(), labels), len(labels))
+        scores.json_keys = np.array([_jaccard(e, p) for e, p in zip(ref.objects, pred_objs)], dtype=np.float64)
+    if ref.labels is not None:
+        scores.labels = ref.labels
+        scores.truth_codes = ref.truth_codes
+        scores.codes = np.where(answered, label_codes(texts, ref.labels), len(ref.labels))
         scores.correct = (scores.truth_codes == scores.codes) & answered
     return scores
 
