@@ -263,8 +263,7 @@ class FakeGoogle:
 
     def _batch_answer(self, model: str, request: dict) -> dict:
         """One request of a batch: the model's error, or its answer (without the generation latency)."""
-        if any(mark in model for mark in ("err-", "flaky-")):
-            self._inject(model)
+        self._inject(model)
         return generate_reply(model, request, self.responder)
 
     def _gemini_model(self, name: str) -> dict:
