@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
+from pathlib import Path
 
 from curator.cli.common import add_input_arguments, command_of, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
@@ -16,7 +18,9 @@ from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
     leaked_ids, load_run
-from curator.core.evaluation.report import compare_runs, headline, metric_rows, write_report
+from curator.core.evaluation.gates import failed_gates, junit_xml, parse_floor
+from curator.core.evaluation.report import compare_runs, extra_lines, headline, markdown, metric_rows, write_report
+from curator.core.evaluation.rules import rule_from_settings
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
 from curator.core.evaluation.scoring import TASKS
@@ -24,6 +28,7 @@ from curator.core.model import Split
 from curator.core.playground import ModelRef, default_pair
 from curator.core.session import Session
 from curator.core.settings import load_settings
+from curator.core.storage.atomic import atomic_write
 from curator.core.storage.workspace import Workspace
 
 HELP = "evaluate model A (base) against model B (tuned) on a dataset's examples and report"
@@ -36,9 +41,21 @@ DESCRIPTION = (
     "Answers are cached in the workspace: running the same command again costs no request, and a run that\n"
     "was interrupted (Ctrl-C, or killed) resumes where it stopped."
 )
-EPILOG = """exit codes:
-  0  the run finished
-  1  the run was cancelled, a model failed on some examples, or a backend refused (reason printed)
+EPILOG = """scoring rules (default: the settings' score_extract / score_match):
+  --extract after:####          the answer is what follows the last ####
+  --extract last-number         the answer is the last number in the reply
+  --extract 'regex:Answer: (.*)'  the first capture group
+  --match numeric:0.01          equal numbers within 0.01; also exact, normalised, contains, starts-with,
+                                json[:schema=FILE;fields=a,b.c], judge:BACKEND:MODEL (with --rubric)
+
+CI gates:
+  --fail-below token_f1=0.6 --fail-below accuracy=90%  --fail-on-regressions 0  --junit eval.xml
+  (with GITHUB_STEP_SUMMARY set, the Markdown report is appended to it)
+
+exit codes:
+  0  the run finished (and met its gates)
+  1  a gate was not met, the run was cancelled, a model failed on some examples, or a backend refused
+     (reason printed)
   2  bad arguments or an unreadable FILE"""
 
 
@@ -70,6 +87,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--template", help="production template (\\n for a line break; 'none': inputs as they "
                                            "are; default: the settings' template)")
     parser.add_argument("--task", choices=TASKS, help="score as this task (default: detected)")
+    parser.add_argument("--extract", metavar="RULE", help="take the answer out of each reply (and of the expected "
+                        "output): after:MARKER, last-number or regex:PATTERN")
+    parser.add_argument("--match", metavar="RULE", help="when an answer is right: auto, exact, normalised, "
+                        "numeric[:TOL], contains, starts-with, json[:schema=FILE;fields=a,b], judge:BACKEND:MODEL")
+    parser.add_argument("--rubric", help="what the judge model grades by (with --match judge:...)")
+    parser.add_argument("--samples", type=int, default=1, metavar="N",
+                        help="ask each model N times per example (seeds SEED..SEED+N-1) to measure stability")
+    parser.add_argument("--fail-below", action="append", default=[], metavar="METRIC=VALUE",
+                        help="exit 1 when B's METRIC (as named in metrics.json, e.g. token_f1, accuracy, "
+                             "macro_f1) is below VALUE (0.8 or 80%%); repeatable")
+    parser.add_argument("--fail-on-regressions", type=int, metavar="N",
+                        help="exit 1 when B is wrong on more than N examples A got right (0: on any)")
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML: one test case per example (B's verdict)")
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=42, help="generation seed (default 42)")
     parser.add_argument("--max-output-tokens", type=int, default=256)
@@ -104,6 +134,10 @@ def _eval(args: argparse.Namespace) -> int:
         config = GenerationConfig(temperature=args.temperature, seed=args.seed, max_output_tokens=args.max_output_tokens)
         if config.problems():
             raise CuratorError("; ".join(config.problems().values()))
+        rule = rule_from_settings(settings, args.file, extract=args.extract, match=args.match, rubric=args.rubric)
+        floors = [parse_floor(text) for text in args.fail_below]
+        if args.fail_on_regressions is not None and args.fail_on_regressions < 0:
+            raise CuratorError("--fail-on-regressions takes a count of 0 or more")
         if args.examples:
             other = Session.open(args.examples, None, format_options(args), read_only=True, allow_skipped=True)
             examples, selection = other.dataset.active(), f"every example of {args.examples}"
@@ -115,7 +149,8 @@ def _eval(args: argparse.Namespace) -> int:
             version = dataset.version_hash()
         rows = build_rows(examples, template, leaked)
         spec = EvalSpec(model_a, model_b, config, template, args.task or settings.task_type, selection,
-                        examples_file=str(other.path) if args.examples else None)
+                        examples_file=str(other.path) if args.examples else None, rule=rule,
+                        samples=args.samples)
     except CuratorError as e:
         return fail(e)
     print(f"evaluating {model_a} (A) vs {model_b} (B) on {len(rows):,} examples ({selection})", file=sys.stderr)
@@ -168,8 +203,27 @@ def _eval(args: argparse.Namespace) -> int:
     if args.report:
         for path in write_report(result, args.report):
             print(f"wrote {path}", file=sys.stderr)
+    try:
+        _ci_outputs(result, args.junit)
+        reasons = failed_gates(result, floors, args.fail_on_regressions)
+    except (CuratorError, OSError) as e:
+        return fail(e if isinstance(e, CuratorError) else CuratorError(f"cannot write: {e}"))
+    for reason in reasons:
+        print(f"curator: gate not met: {reason}", file=sys.stderr)
     failed = result.scorecard.metrics["failed"]
-    return 1 if failed["a"] or failed["b"] else 0
+    return 1 if reasons or failed["a"] or failed["b"] else 0
+
+
+def _ci_outputs(result: EvalResult, junit: str | None) -> None:
+    """The JUnit file, and the Markdown report appended to GitHub's step summary when it is set."""
+    if junit:
+        with atomic_write(Path(junit)) as f:
+            f.write(junit_xml(result))
+        print(f"wrote {junit}", file=sys.stderr)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(markdown(result) + "\n")
 
 
 def _progress_printer():
@@ -190,7 +244,8 @@ def _progress_printer():
 def _print_metrics(result: EvalResult) -> None:
     m = result.scorecard.metrics
     print(f"run {result.run.id}: {m['n']:,} examples, task {m['task']}"
-          + (f", {m['failed']['a']} failed for A, {m['failed']['b']} for B" if any(m["failed"].values()) else ""))
+          + (f", {m['failed']['a']} failed for A, {m['failed']['b']} for B" if any(m["failed"].values()) else "")
+          + (f"; scored by rule: {m['rule']}" if "rule" in m else ""))
     print(f"  A = {result.run.model_a}\n  B = {result.run.model_b}\n")
     print(f"{'metric':26} {'A':>7} {'B':>7} {'B - A':>7}  95% CI")
     for label, a, b, ci in metric_rows(m):
@@ -200,6 +255,8 @@ def _print_metrics(result: EvalResult) -> None:
     t = p["mcnemar"]["correct"]
     print(f"\nB better on {p['wins']:,}, A better on {p['losses']:,}, tie on {p['ties']:,}; "
           f"McNemar p = {t['p_value']:.3g} ({t['b_only']} only B right, {t['a_only']} only A right)")
+    for line in extra_lines(m):
+        print(line)
     if "subsets" in m:
         for name, s in m["subsets"].items():
             print(f"{name:7} examples: {s['n']:,}; A right {s['a']['correct'] * 100:.1f} %, "

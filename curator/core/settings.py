@@ -13,6 +13,9 @@ Keys (all optional):
 | near_dup_field | "text_input" | compared field: "text_input", "output" or "both" |
 | label_max_distinct | 100 | outputs form a label set when they have at most this many distinct values (and repeat) |
 | json_output_share | 0.8 | outputs count as JSON when at least this share of them parse as JSON |
+| score_extract | none | evaluation: take the answer out of the reply: "after:####", "last-number", "regex:PATTERN" |
+| score_match | "auto" | evaluation: when an answer is right: auto, exact, normalised, numeric[:TOL], contains, starts-with, json[:schema=FILE;fields=a,b], judge:BACKEND:MODEL |
+| judge_rubric | none | evaluation: what the judge model grades by (with score_match = "judge:...") |
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class Settings:
     near_dup_field: str = "text_input"
     label_max_distinct: int = 100
     json_output_share: float = 0.8
+    score_extract: str | None = None
+    score_match: str | None = None
+    judge_rubric: str | None = None
     source: str | None = None  # the file the settings came from, for messages
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -59,6 +65,13 @@ def _validated(settings: Settings, where: str) -> Settings:
         raise CuratorError("near_dup_threshold must be between 0 and 100", where)
     if settings.near_dup_field not in ("text_input", "output", "both"):
         raise CuratorError("near_dup_field must be text_input, output or both", where)
+    if settings.score_extract or settings.score_match:
+        from curator.core.evaluation.rules import parse_rule
+
+        try:
+            parse_rule(settings.score_extract, settings.score_match, load_schema=False)
+        except CuratorError as exc:
+            raise CuratorError(exc.reason, where) from None
     if settings.template:
         from curator.core.template.model import parse_template  # here: the template package uses the checks
 

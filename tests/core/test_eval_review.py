@@ -52,7 +52,7 @@ def test_filters_orders_and_json_metrics(tmp_path):
     assert card.b.json_keys.tolist() == [1.0, 1.0, 0.0, 1.0]
     assert card.right_a.tolist() == [True, False, False, True] and card.right_b.tolist() == [True, True, False, False]
     assert counts(card, rows) == {"all": 4, "regressions": 1, "improvements": 1, "both-wrong": 1,
-                                  "disagreements": 3, "leaked": 1, "failed": 0}
+                                  "disagreements": 3, "leaked": 1, "failed": 0, "flaky": 0}
     assert order(card, rows, "regressions").tolist() == [3]
     assert order(card, rows, "improvements").tolist() == [1]
     by_b = order(card, rows, "all", "similarity-b")

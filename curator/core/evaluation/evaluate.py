@@ -19,6 +19,7 @@ from curator.core.backends.base import Backend, GenerationConfig
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.evaluation.cache import PredictionCache
+from curator.core.evaluation.rules import ScoringRule
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, Predictions, Request, RunProgress, predict
 from curator.core.evaluation.runs import CANCELLED, DONE, EvalRun, RunRow, Runs
 from curator.core.evaluation.scorecard import Scorecard, build_scorecard
@@ -44,14 +45,21 @@ class EvalSpec:
     selection: str = ""  # in words: "test split", "filter: ...", "file: other.jsonl"
     seed: int = 0  # of the bootstrap
     examples_file: str | None = None  # the examples came from this file, not from the dataset
+    rule: ScoringRule = ScoringRule()  # what "right" means
+    samples: int = 1  # answers asked of each model per example (seeds seed, seed + 1, ...)
 
     def to_dict(self) -> dict:
         c = self.config
-        return {"model_a": str(self.model_a), "model_b": str(self.model_b), "template": self.template,
-                "task": self.task, "selection": self.selection, "seed": self.seed,
-                "examples_file": self.examples_file,
-                "config": {"temperature": c.temperature, "seed": c.seed, "max_output_tokens": c.max_output_tokens,
-                           "thinking_budget": c.thinking_budget}}
+        out = {"model_a": str(self.model_a), "model_b": str(self.model_b), "template": self.template,
+               "task": self.task, "selection": self.selection, "seed": self.seed,
+               "examples_file": self.examples_file,
+               "config": {"temperature": c.temperature, "seed": c.seed, "max_output_tokens": c.max_output_tokens,
+                          "thinking_budget": c.thinking_budget}}
+        if not self.rule.is_default:
+            out["scoring"] = self.rule.to_dict()
+        if self.samples > 1:
+            out["samples"] = self.samples
+        return out
 
 
 @dataclass
@@ -159,6 +167,10 @@ def evaluate(
     that have both answers so far (to review them before the end)."""
     if not rows:
         raise CuratorError("no examples to evaluate")
+    if spec.samples < 1:
+        raise CuratorError("samples must be at least 1")
+    if batch and spec.samples > 1:
+        raise CuratorError("a batch job asks each model once per example: use --samples without --batch")
     runs = Runs(workspace)
     spec_dict = spec.to_dict() | {"examples": len(rows)}
     run = runs.unfinished(spec_dict, dataset_path, dataset_version)
@@ -169,23 +181,88 @@ def evaluate(
         rows = runs.rows(run.id)
     task = task_for(spec.task, outputs_for_task or [r.expected for r in rows], max_distinct)
     requests = []
-    for row in rows:
-        requests.append(Request(spec.model_a, row.prompt, row.system))
-        requests.append(Request(spec.model_b, row.prompt, row.system))
-    answered = _PartialRows(rows, task, partial, partial_every) if partial is not None else None
+    configs = [replace(spec.config, seed=spec.config.seed + s) for s in range(spec.samples)] \
+        if spec.samples > 1 else [None]
+    for config in configs:
+        for row in rows:
+            requests.append(Request(spec.model_a, row.prompt, row.system, config))
+            requests.append(Request(spec.model_b, row.prompt, row.system, config))
+    answered = _PartialRows(rows, task, partial, partial_every) \
+        if partial is not None and spec.samples == 1 else None
     predictions = predict(requests, spec.config, PredictionCache(workspace), backend_for, concurrency=concurrency,
                           rpm=rpm, progress=progress, cancel=cancel, batch=batch, poll=poll, answered=answered)
-    for row, a, b in zip(rows, predictions.outcomes[0::2], predictions.outcomes[1::2]):
-        row.output_a, row.error_a = (a.text, a.error) if a else (None, None)
-        row.output_b, row.error_b = (b.text, b.error) if b else (None, None)
+    _take_answers(rows, predictions.outcomes, spec.samples)
+    if not predictions.cancelled and spec.rule.match == "judge":
+        predictions = _judge(rows, spec, backend_for, workspace, predictions, concurrency, rpm, progress, cancel)
     runs.store_outputs(run.id, rows)
     if predictions.cancelled:
         runs.finish(run.id, CANCELLED, None)
         return EvalResult(runs.get(run.id), rows, None, predictions, resumed)
-    card = score_rows(rows, task, spec.seed)
+    card = score_rows(rows, task, spec.seed, spec.rule)
     runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
                                               "stopped": predictions.stopped})
     return EvalResult(runs.get(run.id), rows, card, predictions, resumed)
+
+
+def _take_answers(rows: list[RunRow], outcomes: list, samples: int) -> None:
+    """Each row's answers: with one sample, as they came; with several, every answer kept and the most common
+    one (after normalising) taken as the row's answer."""
+    n = len(rows)
+    for i, row in enumerate(rows):
+        for side, offset in (("a", 0), ("b", 1)):
+            got = [outcomes[s * 2 * n + 2 * i + offset] for s in range(samples)]
+            if samples == 1:
+                text, error = (got[0].text, got[0].error) if got[0] else (None, None)
+            else:
+                texts = [o.text if o else None for o in got]
+                setattr(row, f"samples_{side}", texts)
+                text = majority(texts)
+                error = None if text is not None else next((o.error for o in got if o and o.error), None)
+            setattr(row, f"output_{side}", text)
+            setattr(row, f"error_{side}", error)
+
+
+def majority(texts: list[str | None]) -> str | None:
+    """The most common answer after normalising (ties: the one given first); None when none came."""
+    from curator.core.evaluation.scoring import normalise_answer
+
+    given = [t for t in texts if t is not None]
+    if not given:
+        return None
+    keys = normalise_answer(pl.Series(given, dtype=pl.String)).to_list()
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    best = max(counts.values())
+    return next(t for t, k in zip(given, keys) if counts[k] == best)
+
+
+def _judge(rows: list[RunRow], spec: EvalSpec, backend_for, workspace: Workspace, predictions: Predictions,
+           concurrency: int, rpm: float | None, progress, cancel) -> Predictions:
+    """Ask the rule's judge model about every answer (through the same backends and cache) and keep its
+    verdicts with the rows; the returned predictions count the judge's requests too."""
+    from curator.core.evaluation.rules import judge_prompt, read_judgement
+
+    judge = ModelRef.parse(spec.rule.judge)
+    asked = []
+    requests = []
+    for row in rows:
+        for side in ("a", "b"):
+            answer = getattr(row, f"output_{side}")
+            if answer is not None:
+                asked.append((row, side))
+                requests.append(Request(judge, judge_prompt(spec.rule, row.text_input, row.expected, answer)))
+    config = GenerationConfig(temperature=0.0, seed=spec.config.seed, max_output_tokens=256)
+    judged = predict(requests, config, PredictionCache(workspace), backend_for, concurrency=concurrency, rpm=rpm,
+                     progress=progress, cancel=cancel)
+    for (row, side), outcome in zip(asked, judged.outcomes):
+        if outcome is None:
+            continue
+        verdict, reason = read_judgement(outcome.text) if outcome.text is not None else (None, outcome.error or "")
+        setattr(row, f"judge_{side}", [verdict, reason])
+    stopped = predictions.stopped | {f"{k} (judge)": v for k, v in judged.stopped.items()}
+    return Predictions(predictions.outcomes, judged.cancelled, predictions.requests + judged.requests,
+                       predictions.seconds + judged.seconds, stopped)
 
 
 class _PartialRows:
@@ -217,11 +294,21 @@ class _PartialRows:
             self.partial([replace(self.rows[p]) for p in sorted(self.complete)], self.task)
 
 
-def score_rows(rows: list[RunRow], task: str, seed: int = 0) -> Scorecard:
-    """The scorecard of a run's rows (people's verdicts included)."""
+def score_rows(rows: list[RunRow], task: str, seed: int = 0, rule: ScoringRule | None = None) -> Scorecard:
+    """The scorecard of a run's rows by ``rule`` (people's verdicts, the judge's and samples included)."""
+    judged = rule is not None and rule.match == "judge"
     return build_scorecard([r.expected for r in rows], [r.output_a for r in rows], [r.output_b for r in rows], task,
                            leaked=[r.leaked for r in rows], human_a=[r.human_a for r in rows],
-                           human_b=[r.human_b for r in rows], seed=seed)
+                           human_b=[r.human_b for r in rows], seed=seed, rule=rule,
+                           judged_a=[(r.judge_a or [None])[0] for r in rows] if judged else None,
+                           judged_b=[(r.judge_b or [None])[0] for r in rows] if judged else None,
+                           samples_a=[r.samples_a for r in rows] if rows and rows[0].samples_a else None,
+                           samples_b=[r.samples_b for r in rows] if rows and rows[0].samples_b else None)
+
+
+def rule_of(run: EvalRun) -> ScoringRule:
+    """The scoring rule a run was scored by."""
+    return ScoringRule.from_dict(run.spec.get("scoring"))
 
 
 def load_run(workspace: Workspace, run_id: str) -> EvalResult:
@@ -231,7 +318,7 @@ def load_run(workspace: Workspace, run_id: str) -> EvalResult:
     rows = runs.rows(run.id)
     card = None
     if run.metrics is not None:
-        card = score_rows(rows, run.metrics["task"], run.spec.get("seed", 0))
+        card = score_rows(rows, run.metrics["task"], run.spec.get("seed", 0), rule_of(run))
     return EvalResult(run, rows, card)
 
 
@@ -243,7 +330,7 @@ def record_verdict(workspace: Workspace, result: EvalResult, position: int, side
     setattr(row, f"human_{side}", verdict)
     if result.run.metrics is None:
         return result
-    card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0))
+    card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0), rule_of(result.run))
     kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped")}
     runs.set_metrics(result.run.id, card.metrics | kept)
     return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)

@@ -52,6 +52,26 @@ def metric_rows(metrics: dict) -> list[tuple[str, float, float, dict | None]]:
     return rows
 
 
+def extra_lines(metrics: dict) -> list[str]:
+    """What the scoring rule, the judge and sampling add to a run's numbers, one sentence each."""
+    out = []
+    if "judge" in metrics:
+        for side, j in metrics["judge"].items():
+            line = f"judge passed {j['passed']:,} of {side.upper()}'s answers"
+            if j["unreadable"]:
+                line += f" ({j['unreadable']:,} replies unreadable, scored wrong)"
+            if j["people"]:
+                line += f"; it disagrees with your verdict on {j['disagree']} of {j['people']}"
+            out.append(line)
+    if "stability" in metrics:
+        st = metrics["stability"]
+        out.append(f"{st['samples']} samples per example: answers agree {st['a']['agreement'] * 100:.1f} % (A), "
+                   f"{st['b']['agreement'] * 100:.1f} % (B); right {st['a']['right_share'] * 100:.1f} % (A), "
+                   f"{st['b']['right_share'] * 100:.1f} % (B); {st['flaky']:,} flaky examples "
+                   "(sometimes right, sometimes wrong); the verdicts use the most common answer")
+    return out
+
+
 def _scaled(ci: dict | None, scale: float) -> dict | None:
     return None if ci is None else {k: v * scale for k, v in ci.items()}
 
@@ -80,7 +100,9 @@ def markdown(result: EvalResult) -> str:
            f"- A = `{run.model_a}`, B = `{run.model_b}`; temperature {c['temperature']}, seed {c['seed']}, "
            f"max output tokens {c['max_output_tokens']}",
            f"- template: `{spec['template']!r}`" if spec.get("template") else "- template: none (inputs sent as they are)",
+           f"- scoring rule: {m['rule']}" if "rule" in m else "- scoring rule: the task's default",
            ""]
+    out += [f"{line}." for line in extra_lines(m)] + ([""] if extra_lines(m) else [])
     if m["failed"]["a"] or m["failed"]["b"]:
         out += [f"Failed requests (scored as wrong): A {m['failed']['a']}, B {m['failed']['b']}.", ""]
     out += ["## Metrics", "", "| metric | A | B | B − A | 95 % CI |", "|---|---:|---:|---:|---|"]
@@ -149,6 +171,15 @@ def predictions_frame(result: EvalResult) -> pl.DataFrame:
                  "similarity_a": card.a.similarity.round(2).tolist(), "similarity_b": card.b.similarity.round(2).tolist(),
                  "token_f1_a": card.a.token_f1.round(4).tolist(), "token_f1_b": card.b.token_f1.round(4).tolist(),
                  "outcome": [OUTCOMES[int(o)] for o in card.outcome]}
+        if card.a.extracted is not None:
+            data |= {"answer_a": card.a.extracted, "answer_b": card.b.extracted}
+        for side in ("a", "b"):
+            if any(getattr(r, f"judge_{side}") for r in rows):
+                data[f"judge_{side}"] = [(getattr(r, f"judge_{side}") or [None, None])[0] for r in rows]
+                data[f"judge_reason_{side}"] = [(getattr(r, f"judge_{side}") or [None, None])[1] for r in rows]
+        if card.stability is not None:
+            for side, (agree, right) in card.stability.items():
+                data |= {f"agree_{side}": agree.round(4).tolist(), f"right_share_{side}": right.round(4).tolist()}
     return pl.DataFrame(data, strict=False)
 
 

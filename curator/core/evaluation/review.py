@@ -2,7 +2,8 @@
 
 Filters (by the effective verdicts: a person's over the automatic one):
 regressions (A right, B wrong), improvements (A wrong, B right), both wrong, disagreements (the two answers
-differ after normalisation), leaked (an example with a near-duplicate in train), failed (a request failed).
+differ after normalisation), leaked (an example with a near-duplicate in train), failed (a request failed),
+flaky (in a run that sampled each model several times, a model was sometimes right and sometimes wrong).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ FILTERS: dict[str, str] = {
     "disagreements": "the answers differ",
     "leaked": "near-duplicate in train",
     "failed": "a request failed",
+    "flaky": "sampled answers sometimes right, sometimes wrong",
 }
 SORTS: dict[str, str] = {
     "position": "run order",
@@ -45,6 +47,7 @@ def masks(card: Scorecard, rows: list[RunRow]) -> dict[str, np.ndarray]:
         "disagreements": (norm_a != norm_b).to_numpy() | failed,
         "leaked": card.leaked,
         "failed": failed,
+        "flaky": card.flaky,
     }
 
 

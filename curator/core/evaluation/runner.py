@@ -35,6 +35,7 @@ class Request:
     ref: ModelRef
     prompt: str
     system: str | None = None
+    config: GenerationConfig | None = None  # instead of the run's (a sample's own seed)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ class _Run:
         self.batch, self.poll, self.on_answer = batch, poll, on_answer
         self.cancel = cancel or threading.Event()
         self.pace = _Pace(rpm)
-        self.keys = [prediction_key(r.ref.backend, r.ref.model, r.prompt, config, r.system) for r in requests]
+        self.keys = [prediction_key(r.ref.backend, r.ref.model, r.prompt, r.config or config, r.system)
+                     for r in requests]
         self.indices: dict[str, list[int]] = {}
         for i, key in enumerate(self.keys):
             self.indices.setdefault(key, []).append(i)
@@ -270,7 +272,8 @@ class _Run:
         started = time.perf_counter()
         try:
             backend = self._backend(ref.backend)
-            generation = await backend.agenerate(ref.model, request.prompt, self.config, system=request.system)
+            generation = await backend.agenerate(ref.model, request.prompt, request.config or self.config,
+                                                 system=request.system)
         except BackendError as exc:
             self.failures[ref] = self.failures.get(ref, 0) + 1
             if exc.kind in _FATAL or (ref not in self.answered_refs and self.failures[ref] >= ABORT_AFTER):

@@ -35,9 +35,19 @@ class RunRow:
     leaked: bool = False
     human_a: int | None = None  # 1 right, 0 wrong, None: the automatic verdict stands
     human_b: int | None = None
+    judge_a: list | None = None  # [1 pass / 0 fail / None unreadable, reason] of a judge model
+    judge_b: list | None = None
+    samples_a: list | None = None  # every answer of a sampled run (output_a is the most common one)
+    samples_b: list | None = None
 
 
 _COLUMNS = [f.name for f in fields(RunRow)]
+_JSON = ("judge_a", "judge_b", "samples_a", "samples_b")
+
+
+def _to_db(row: RunRow) -> tuple:
+    return tuple(json.dumps(v) if name in _JSON and v is not None else v
+                 for name, v in zip(_COLUMNS, astuple(row)))
 
 
 @dataclass
@@ -82,7 +92,7 @@ class Runs:
                        (run.id, run.created, run.state, run.dataset, version, json.dumps(spec, sort_keys=True)))
             db.executemany(f"INSERT INTO eval_rows (run_id, {', '.join(_COLUMNS)}) "
                            f"VALUES (?, {', '.join('?' * len(_COLUMNS))})",
-                           [(run.id, *astuple(r)) for r in rows])
+                           [(run.id, *_to_db(r)) for r in rows])
         return run
 
     def unfinished(self, spec: dict, dataset: str | Path | None, version: str | None) -> EvalRun | None:
@@ -95,10 +105,13 @@ class Runs:
         return self.get(rows[0][0]) if rows else None
 
     def store_outputs(self, run_id: str, rows: list[RunRow]) -> None:
+        """Keep the rows' answers, errors, judge verdicts and samples."""
+        names = ("output_a", "output_b", "error_a", "error_b", *_JSON)
         with self.workspace.transaction() as db:
-            db.executemany("UPDATE eval_rows SET output_a = ?, output_b = ?, error_a = ?, error_b = ? "
+            db.executemany(f"UPDATE eval_rows SET {', '.join(f'{n} = ?' for n in names)} "
                            "WHERE run_id = ? AND position = ?",
-                           [(r.output_a, r.output_b, r.error_a, r.error_b, run_id, r.position) for r in rows])
+                           [(*(dict(zip(_COLUMNS, _to_db(r)))[n] for n in names), run_id, r.position)
+                            for r in rows])
 
     def finish(self, run_id: str, state: str, metrics: dict | None) -> None:
         self.workspace.execute("UPDATE eval_runs SET state = ?, finished = ?, metrics = ? WHERE id = ?",
@@ -132,7 +145,8 @@ class Runs:
                                     (run_id,))
         out = []
         for values in rows:
-            row = RunRow(*values)
+            row = RunRow(*(json.loads(v) if name in _JSON and v is not None else v
+                           for name, v in zip(_COLUMNS, values)))
             row.leaked = bool(row.leaked)
             out.append(row)
         return out

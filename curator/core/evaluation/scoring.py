@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from curator.core.checks.outputs import is_label_set
+from curator.core.evaluation.rules import ScoringRule
 from curator.core.text import label_key
 
 CLASSIFICATION, GENERATION = "classification", "generation"
@@ -104,6 +105,7 @@ class Scores:
     labels: list[str] | None = None  # for classification: the expected labels
     truth_codes: np.ndarray | None = None  # for classification: index of each expected label
     codes: np.ndarray | None = None  # for classification: index of the label each answer maps to (other: len)
+    extracted: list[str | None] | None = None  # the answers the scoring rule's extraction took out
 
     @property
     def answered_labels(self) -> list[str]:
@@ -170,26 +172,32 @@ class Reference:
     objects: list[dict | None] | None  # the expected JSON objects, for JSON tasks
     labels: list[str] | None  # for classification
     truth_codes: np.ndarray | None
+    rule: ScoringRule = ScoringRule()
+    extracted: list[str] | None = None  # the expected side as the rule's extraction sees it
 
 
 def reference(expected: list[str], task: str, *, json_task: bool | None = None,
-              labels: list[str] | None = None) -> Reference:
+              labels: list[str] | None = None, rule: ScoringRule | None = None) -> Reference:
     exp = pl.Series(expected, dtype=pl.String).fill_null("")
     json_task = is_json_task(expected) if json_task is None else json_task
     objects = [parse_json_object(e) for e in expected] if json_task else None
-    labels = (labels or label_names(expected)) if task == CLASSIFICATION else None
-    codes = label_codes(expected, labels) if labels is not None else None
-    return Reference(exp.str.strip_chars(), normalise_answer(exp), objects, labels, codes)
+    rule = rule or ScoringRule()
+    extracted = rule.reference(exp.to_list()) if rule.extract else None
+    labels = (labels or label_names(extracted or expected)) if task == CLASSIFICATION else None
+    codes = label_codes(extracted or expected, labels) if labels is not None else None
+    return Reference(exp.str.strip_chars(), normalise_answer(exp), objects, labels, codes, rule, extracted)
 
 
 def score(expected: list[str], predicted: list[str | None], task: str, *, json_task: bool | None = None,
-          labels: list[str] | None = None) -> Scores:
+          labels: list[str] | None = None, rule: ScoringRule | None = None) -> Scores:
     """Per-example scores of ``predicted`` (None: the request failed) against ``expected``."""
-    return score_against(reference(expected, task, json_task=json_task, labels=labels), predicted)
+    return score_against(reference(expected, task, json_task=json_task, labels=labels, rule=rule), predicted)
 
 
-def score_against(ref: Reference, predicted: list[str | None]) -> Scores:
-    """``score`` with the expected side prepared once (``reference``)."""
+def score_against(ref: Reference, predicted: list[str | None], judged: list[int | None] | None = None) -> Scores:
+    """``score`` with the expected side prepared once (``reference``). The verdict (``correct``) follows the
+    reference's scoring rule; a judge rule takes the judge's verdicts from ``judged`` (1 pass; before the
+    judge has spoken, normalised equality stands)."""
     pred = pl.Series(predicted, dtype=pl.String)
     answered = pred.is_not_null().to_numpy()
     pred = pred.fill_null("")
@@ -209,11 +217,25 @@ def score_against(ref: Reference, predicted: list[str | None]) -> Scores:
         pred_objs = [parse_json_object(p) if ok else None for p, ok in zip(texts, answered)]
         scores.json_valid = np.array([p is not None for p in pred_objs], dtype=bool)
         scores.json_keys = np.array([_jaccard(e, p) for e, p in zip(ref.objects, pred_objs)], dtype=np.float64)
+    rule = ref.rule
+    answers = [t if ok else None for t, ok in zip(texts, answered)]
+    if rule.extract:
+        scores.extracted = answers = rule.extract_all(answers)
     if ref.labels is not None:
         scores.labels = ref.labels
         scores.truth_codes = ref.truth_codes
-        scores.codes = np.where(answered, label_codes(texts, ref.labels), len(ref.labels))
+        mapped = label_codes(answers, ref.labels)
+        scores.codes = np.where(answered & np.array([a is not None for a in answers], dtype=bool), mapped,
+                                len(ref.labels))
         scores.correct = (scores.truth_codes == scores.codes) & answered
+    expected = ref.extracted or ref.stripped.to_list()
+    if rule.match == "judge":
+        if judged is not None:
+            scores.correct = np.array([j == 1 for j in judged], dtype=bool) & answered
+    elif rule.match != "auto":
+        scores.correct = rule.verdicts(expected, answers)
+    elif rule.extract and ref.labels is None:
+        scores.correct = ScoringRule(match="normalised").verdicts(expected, answers)
     return scores
 
 

@@ -143,6 +143,13 @@ MIGRATIONS: list[str] = [
         state TEXT NOT NULL          -- pending until its answers are cached, then done, failed or cancelled
     );
     """,
+    # Evaluation: a judge model's verdict on each answer, and every answer of a run that samples N times
+    """
+    ALTER TABLE eval_rows ADD COLUMN judge_a TEXT;   -- JSON [1 pass / 0 fail / null unreadable, reason]
+    ALTER TABLE eval_rows ADD COLUMN judge_b TEXT;
+    ALTER TABLE eval_rows ADD COLUMN samples_a TEXT; -- JSON list of the N answers (null: that request failed)
+    ALTER TABLE eval_rows ADD COLUMN samples_b TEXT;
+    """,
 ]
 
 

@@ -42,7 +42,8 @@ Launch = Callable[..., EvalResult]  # launch(progress=..., cancel=..., partial=.
 OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
 VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
 FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
-                 "disagreements": "A≠B", "leaked": "leaked", "failed": "failed"}
+                 "disagreements": "A≠B", "leaked": "leaked", "failed": "failed", "flaky": "flaky"}
+SAMPLED_ONLY = {"flaky"}  # filters listed only for runs that sampled each model several times
 
 
 class ReviewScreen(CursorActions, Screen[int | None]):
@@ -178,7 +179,8 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         stage = f" · {p.stage}" if p.stage and p.done < p.total else ""
         self.query_one("#rv-status", Static).update(
             f"{p.done:,}/{p.total:,} answers · {p.cached:,} from the cache · {p.failed:,} failed{eta}{stage}")
-        self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · running (ctrl+c cancels)")
+        if self._partial is None:  # once answers are listed, the title counts them
+            self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · running (ctrl+c cancels)")
 
     def on_review_screen_finished(self, message: Finished) -> None:
         self.running = False
@@ -270,6 +272,8 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         tally = counts(card, rows, self._masks[1])
         view = Text()
         for key, name in enumerate(FILTERS, start=1):
+            if name in SAMPLED_ONLY and card.stability is None:
+                continue
             if key > 1:
                 view.append("  ")
             view.append(f"{key} {FILTER_LABELS[name]} {tally[name]:,}",
@@ -338,6 +342,9 @@ class ReviewScreen(CursorActions, Screen[int | None]):
 
     def action_show_failed(self) -> None:
         self._set_filter("failed")
+
+    def action_show_flaky(self) -> None:
+        self._set_filter("flaky")
 
     def action_sort_review(self) -> None:
         names = list(SORTS)
