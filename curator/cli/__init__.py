@@ -1,6 +1,6 @@
 """The ``curator`` command: ``curator [FILE]`` opens the app; ``curator COMMAND ...`` runs headless.
 
-Each command lives in its own module of this package, exposing ``HELP``, ``add_arguments(parser)``
+Each command lives in its own module of this package, exposing ``add_arguments(parser)``
 and ``run(args) -> int``. Modules are imported only when their command runs, so start-up stays fast.
 Nothing here imports textual except the code path that opens the app.
 """
@@ -14,17 +14,24 @@ import sys
 
 from curator import __version__
 
-# command name -> module in curator.cli (one line of help lives in the module as HELP)
-COMMANDS: dict[str, str] = {
-    "check": "check",
-    "stats": "stats",
-    "convert": "convert",
-    "dedupe": "dedupe",
-    "models": "models",
-    "tune": "tune",
-    "jobs": "jobs", "job": "jobs", "cancel": "jobs",  # one module, three commands (it reads args.command)
-    "try": "try_",
-    "eval": "eval", "runs": "eval",  # one module, two commands
+# command name -> (module in curator.cli, one line of help). The top-level help needs no module; a command
+# imports only its own, and a module imports what is slow to load (polars, scikit-learn, google-genai) inside
+# its run(), so `curator --help` and `curator COMMAND --help` start at once.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "check a dataset against the tuning rules and provider limits"),
+    "stats": ("stats", "print counts, length distributions and label frequencies"),
+    "convert": ("convert", "convert a dataset between formats"),
+    "dedupe": ("dedupe", "list near-duplicate clusters (or leakage) with a suggested keeper"),
+    "models": ("models", "list the models of a backend: base models to tune or evaluate, and tuned ones"),
+    "tune": ("tune", "check a dataset and launch a tuning job (local by default; Vertex AI)"),
+    # one module, three commands (it reads args.command)
+    "jobs": ("jobs", "list the tuning jobs of a workspace"),
+    "job": ("jobs", "show one tuning job (--wait follows it to the end)"),
+    "cancel": ("jobs", "cancel a running tuning job (asks first)"),
+    "try": ("try_", "send one input to a model (and another with --vs) and print the answers side by side"),
+    # one module, two commands
+    "eval": ("eval", "evaluate model A (base) against model B (tuned) on a dataset's examples and report"),
+    "runs": ("eval", "list kept evaluation runs, export one as a report, or compare two"),
 }
 
 EXIT_CODES = """exit codes:
@@ -34,11 +41,11 @@ EXIT_CODES = """exit codes:
 
 
 def _command_module(name: str):
-    return importlib.import_module(f"curator.cli.{COMMANDS[name]}")
+    return importlib.import_module(f"curator.cli.{COMMANDS[name][0]}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser listing every command; only ``command``'s module is imported, for its arguments."""
     parser = argparse.ArgumentParser(
         prog="curator",
         description="Curate fine-tuning datasets, tune models and compare base vs tuned, from the terminal.\n\n"
@@ -50,15 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"curator {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name, (_, help_line) in COMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=help_line)
+            continue
         module = _command_module(name)
-        p = sub.add_parser(
-            name,
-            help=getattr(module, "HELPS", {}).get(name, module.HELP),
-            description=getattr(module, "DESCRIPTION", module.HELP),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-            epilog=getattr(module, "EPILOG", None),
-        )
+        p = sub.add_parser(name, help=help_line, description=getattr(module, "DESCRIPTION", help_line),
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=getattr(module, "EPILOG", None))
         module.add_arguments(p)
     return parser
 
@@ -67,8 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run curator with ``argv`` (default: the process arguments); returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        args = build_parser(argv[0]).parse_args(argv)
         try:
             return int(_command_module(args.command).run(args) or 0)
         except BrokenPipeError:  # the reader went away (curator ... | head): stop quietly

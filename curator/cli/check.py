@@ -7,13 +7,15 @@ import json
 import sys
 from collections import defaultdict
 
+from typing import TYPE_CHECKING
+
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
-from curator.core.checks import RULES, run_checks, worst
 from curator.core.errors import CuratorError
-from curator.core.model import Finding, Severity
 from curator.core.settings import TARGETS, TASK_TYPES, load_settings
 
-HELP = "check a dataset against the tuning rules and provider limits"
+if TYPE_CHECKING:
+    from curator.core.model import Finding
+
 DESCRIPTION = (
     "Check FILE: provider limits, size, empty fields, whitespace, exact and near duplicates, conflicting\n"
     "outputs, JSON/label consistency and train/eval leakage. Settings come from curator.toml or\n"
@@ -36,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.checks import run_checks, worst
+    from curator.core.model import Severity
+
     try:
         settings = load_settings(args.file).with_overrides(
             target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold
@@ -70,6 +75,9 @@ def _where(ids: tuple[int, ...], lines: dict[int, int | None], limit: int = 6) -
 
 def print_table(findings: list[Finding], lines, path, count: int, target: str, *, show_all: bool) -> None:
     """A summary per rule (or every finding with --all), worst first."""
+    from curator.core.checks import RULES
+    from curator.core.model import Severity
+
     print(f"{path}: {count:,} examples, target {target}")
     if not findings:
         print("no findings")

@@ -1,17 +1,23 @@
-"""Argument helpers shared by the commands: input options, loading with clear errors, output."""
+"""Argument helpers shared by the commands: input options, loading with clear errors, output.
+
+Importing this costs nothing: what loads data (polars) is imported by the functions that load it, so a
+command's --help answers at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
-from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
-from curator.core.formats.base import FormatOptions
-from curator.core.formats.registry import format_names
-from curator.core.session import Session
-from curator.core.storage.workspace import Workspace
+from curator.core.formats import NAMES
+
+if TYPE_CHECKING:
+    from curator.core.dedupe.store import DedupeStore
+    from curator.core.formats.base import FormatOptions
+    from curator.core.session import Session
 
 
 def command_of(parser: argparse.ArgumentParser) -> str:
@@ -26,18 +32,22 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_format_arguments(parser: argparse.ArgumentParser, flag: str = "--format") -> None:
-    parser.add_argument(flag, dest="format", choices=format_names(), help="the file's format (default: detected)")
+    parser.add_argument(flag, dest="format", choices=NAMES, help="the file's format (default: detected)")
     parser.add_argument("--input-col", help="CSV/TSV/Parquet: column holding the input (name, or number with --no-header)")
     parser.add_argument("--output-col", help="CSV/TSV/Parquet: column holding the output")
     parser.add_argument("--no-header", action="store_true", help="CSV/TSV: the first row is data, not column names")
 
 
 def format_options(args: argparse.Namespace) -> FormatOptions:
+    from curator.core.formats.base import FormatOptions
+
     return FormatOptions(args.input_col, args.output_col, header=not args.no_header)
 
 
 def open_read_only(args: argparse.Namespace, *, allow_skipped: bool = True) -> Session:
     """Open FILE without a lock (commands that only read); skipped lines are reported on stderr."""
+    from curator.core.session import Session
+
     session = Session.open(args.file, args.format, format_options(args), read_only=True, allow_skipped=allow_skipped)
     for problem in session.skipped:
         print(f"{problem} (skipped)", file=sys.stderr)
@@ -52,6 +62,9 @@ def report_error(error: CuratorError) -> int:
 
 def open_store(path) -> DedupeStore | None:
     """The dedupe cache of the dataset's workspace, or None when no workspace can be written."""
+    from curator.core.dedupe.store import DedupeStore
+    from curator.core.storage.workspace import Workspace
+
     try:
         return DedupeStore(Workspace.for_dataset(path))
     except (OSError, sqlite3.Error):

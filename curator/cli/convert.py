@@ -7,13 +7,11 @@ from pathlib import Path
 
 from curator.cli.common import add_format_arguments, format_options, report_error
 from curator.core.errors import CuratorError
-from curator.core.formats.registry import format_for_extension, format_names, read_file, write_file
-from curator.core.storage.atomic import atomic_write
+from curator.core.formats import NAMES
 
-HELP = "convert a dataset between formats"
 DESCRIPTION = (
     "Convert IN to OUT. OUT's format comes from its ending (.jsonl gemini-jsonl, .json gemini-json, .csv, .tsv,\n"
-    ".parquet) unless --to names one. Formats: " + ", ".join(format_names()) + ".\n"
+    ".parquet) unless --to names one. Formats: " + ", ".join(NAMES) + ".\n"
     "A conversion that would drop data the target format cannot hold (splits, tags, notes, system\n"
     "instructions, unknown fields) stops and says what, unless --lossy."
 )
@@ -23,11 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="IN", help="the file to read")
     parser.add_argument("output", metavar="OUT", help="the file to write (replaced atomically)")
     add_format_arguments(parser, "--from")
-    parser.add_argument("--to", choices=format_names(), help="OUT's format (default: from its ending)")
+    parser.add_argument("--to", choices=NAMES, help="OUT's format (default: from its ending)")
     parser.add_argument("--lossy", action="store_true", help="drop what the target format cannot hold")
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.formats.registry import format_for_extension, read_file, write_file
+    from curator.core.storage.atomic import atomic_write
+
     try:
         result = read_file(args.input, args.format, format_options(args))
         target = args.to or format_for_extension(args.output)

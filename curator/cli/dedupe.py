@@ -7,11 +7,9 @@ import json
 import sys
 
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
-from curator.core.dedupe import FIELDS, SCORERS, scan_dataset, scan_leakage
 from curator.core.errors import CuratorError
 from curator.core.settings import load_settings
 
-HELP = "list near-duplicate clusters (or leakage) with a suggested keeper"
 DESCRIPTION = (
     "Find every pair of examples whose similarity reaches the threshold under a rapidfuzz scorer, over the\n"
     "input, the output or both, and group them into clusters with a suggested keeper (the first member).\n"
@@ -28,8 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
     parser.add_argument("--threshold", type=float, help="similarity from which two examples are near-duplicates, "
                         "0-100 (default: settings, else 90)")
-    parser.add_argument("--scorer", choices=sorted(SCORERS), help="rapidfuzz scorer (default: settings, else ratio)")
-    parser.add_argument("--field", choices=FIELDS, help="compared field (default: settings, else text_input)")
+    # no choices here: the scorers live with the dedupe engine (slow to import), which names them when one is wrong
+    parser.add_argument("--scorer", help="rapidfuzz scorer: ratio, token_set_ratio, token_sort_ratio, WRatio, ... "
+                                         "(default: settings, else ratio)")
+    parser.add_argument("--field", choices=("text_input", "output", "both"),
+                        help="compared field (default: settings, else text_input)")
     parser.add_argument("--leakage", action="store_true",
                         help="list validation/test examples with a twin in train instead of clusters")
     parser.add_argument("--no-cache", action="store_true", help="scan again even when a cached result exists")
@@ -37,7 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.dedupe import get_scorer, scan_dataset, scan_leakage
+
     try:
+        if args.scorer is not None:
+            try:
+                args.scorer = get_scorer(args.scorer).name
+            except CuratorError as e:
+                raise CuratorError(e.reason, "--scorer") from None
         settings = load_settings(args.file).with_overrides(
             near_dup_threshold=args.threshold, near_dup_scorer=args.scorer, near_dup_field=args.field)
         session = open_read_only(args)

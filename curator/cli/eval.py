@@ -11,28 +11,26 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curator.cli.common import add_input_arguments, command_of, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
-from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
-    leaked_ids, load_run
-from curator.core.evaluation.gates import failed_gates, junit_xml, parse_floor
-from curator.core.evaluation.report import compare_runs, extra_lines, headline, markdown, metric_rows, write_report
-from curator.core.evaluation.rules import rule_from_settings
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
-from curator.core.evaluation.scoring import TASKS
-from curator.core.model import Split
 from curator.core.playground import ModelRef, default_pair
-from curator.core.session import Session
 from curator.core.settings import load_settings
-from curator.core.storage.atomic import atomic_write
 from curator.core.storage.workspace import Workspace
 
-HELP = "evaluate model A (base) against model B (tuned) on a dataset's examples and report"
-HELPS = {"eval": HELP, "runs": "list kept evaluation runs, export one as a report, or compare two"}
+if TYPE_CHECKING:
+    from curator.core.evaluation.evaluate import EvalResult
+
+# The evaluation engine (polars, scikit-learn) loads only when a run does; these choices mirror its names
+# (a test keeps them equal): evaluate.AUTO and the splits, scoring.TASKS.
+SPLIT_CHOICES = ("auto", "all", "train", "validation", "test")
+TASK_CHOICES = ("classification", "generation")
+
 DESCRIPTION = (
     "Send every chosen example to model A and model B (written backend:model; default: the base and the\n"
     "latest tuned model of the workspace's jobs), with the production template applied identically, then\n"
@@ -80,13 +78,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         return
     parser.add_argument("--a", dest="model_a", metavar="MODEL", help="model A, the base (backend:model)")
     parser.add_argument("--b", dest="model_b", metavar="MODEL", help="model B, the tuned one (backend:model)")
-    parser.add_argument("--split", default=AUTO, choices=[AUTO, "all", *(s.value for s in Split)],
+    parser.add_argument("--split", default=SPLIT_CHOICES[0], choices=SPLIT_CHOICES,
                         help="which examples of FILE (default: test, else validation, else all)")
     parser.add_argument("--examples", metavar="OTHER", help="evaluate every example of another file instead "
                                                           "(leakage is checked against FILE's train split)")
     parser.add_argument("--template", help="production template (\\n for a line break; 'none': inputs as they "
                                            "are; default: the settings' template)")
-    parser.add_argument("--task", choices=TASKS, help="score as this task (default: detected)")
+    parser.add_argument("--task", choices=TASK_CHOICES, help="score as this task (default: detected)")
     parser.add_argument("--extract", metavar="RULE", help="take the answer out of each reply (and of the expected "
                         "output): after:MARKER, last-number or regex:PATTERN")
     parser.add_argument("--match", metavar="RULE", help="when an answer is right: auto, exact, normalised, "
@@ -119,6 +117,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
+    from curator.core.evaluation.gates import failed_gates, parse_floor
+    from curator.core.evaluation.report import write_report
+    from curator.core.evaluation.rules import rule_from_settings
+    from curator.core.model import Split
+    from curator.core.session import Session
+
     try:
         settings = load_settings(args.file)
         session = open_read_only(args)
@@ -215,6 +220,10 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _ci_outputs(result: EvalResult, junit: str | None) -> None:
+    from curator.core.evaluation.gates import junit_xml
+    from curator.core.evaluation.report import markdown
+    from curator.core.storage.atomic import atomic_write
+
     """The JUnit file, and the Markdown report appended to GitHub's step summary when it is set."""
     if junit:
         with atomic_write(Path(junit)) as f:
@@ -242,6 +251,8 @@ def _progress_printer():
 
 
 def _print_metrics(result: EvalResult) -> None:
+    from curator.core.evaluation.report import extra_lines, metric_rows
+
     m = result.scorecard.metrics
     print(f"run {result.run.id}: {m['n']:,} examples, task {m['task']}"
           + (f", {m['failed']['a']} failed for A, {m['failed']['b']} for B" if any(m["failed"].values()) else "")
@@ -264,6 +275,9 @@ def _print_metrics(result: EvalResult) -> None:
 
 
 def _runs(args: argparse.Namespace) -> int:
+    from curator.core.evaluation.evaluate import load_run
+    from curator.core.evaluation.report import compare_runs, headline, write_report
+
     try:
         session = open_read_only(args)
         workspace = Workspace.for_dataset(session.path)

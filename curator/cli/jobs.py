@@ -18,9 +18,6 @@ from curator.core.backends.base import JobStatus
 from curator.core.errors import CuratorError
 from curator.core.tuning import JobRecord, Jobs
 
-HELP = "tuning jobs: `jobs` lists them, `job NAME` shows one, `cancel NAME` stops one"
-HELPS = {"jobs": "list the tuning jobs of a workspace", "job": "show one tuning job (--wait follows it to the end)",
-         "cancel": "cancel a running tuning job (asks first)"}
 EPILOG = """NAME is a job's id, the end of it (Vertex: the number) or its display name. FILE is the dataset
 whose workspace keeps the jobs (default: the .curator folder of the current directory).
 

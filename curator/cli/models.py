@@ -15,7 +15,6 @@ from curator.core.errors import BackendError, CuratorError
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
 
-HELP = "list the models of a backend: base models to tune or evaluate, and tuned ones"
 DESCRIPTION = (
     "List the models a backend offers. Local tuned models live in the workspace of a dataset (FILE, or the\n"
     ".curator folder of the current directory)."

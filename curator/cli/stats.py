@@ -6,14 +6,15 @@ import argparse
 import json
 import sys
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from curator.cli.common import add_input_arguments, open_read_only, report_error
-from curator.core.checks.outputs import is_label_set
 from curator.core.errors import CuratorError
 from curator.core.settings import load_settings
 
-HELP = "print counts, length distributions and label frequencies"
+if TYPE_CHECKING:
+    import polars as pl
+
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def dataset_stats(frame: pl.DataFrame, label_max_distinct: int, top: int) -> dict:
     """Counts per split, character-length distributions, label and tag frequencies."""
+    import polars as pl
+
+    from curator.core.checks.outputs import is_label_set
+
     lengths = {}
     for field, name in (("text_input", "input"), ("output", "output")):
         n = frame[field].str.len_chars()

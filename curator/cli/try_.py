@@ -16,11 +16,9 @@ from curator.core.evaluation.cache import PredictionCache, cached_generate
 from curator.core.playground import ModelRef
 from curator.core.settings import load_settings
 from curator.core.storage.workspace import Workspace
-from curator.core.template import parse_template
 
 SCRATCH = Path(platformdirs.user_data_dir("curator")) / "scratch"  # local base models need no dataset
 
-HELP = "send one input to a model (and another with --vs) and print the answers side by side"
 DESCRIPTION = (
     "Send INPUT to MODEL, written backend:model (local:local-echo, gemini-api:gemini-2.5-flash,\n"
     "vertex:projects/.../endpoints/...; a bare name is a local model). With --vs, the same prompt goes to a\n"
@@ -51,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.template import parse_template
+
     try:
         refs = [ModelRef.parse(args.model)] + ([ModelRef.parse(args.vs)] if args.vs else [])
         source = args.template

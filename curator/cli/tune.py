@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from curator.cli.common import add_input_arguments, open_read_only
 from curator.cli.models import add_backend_arguments, fail, open_jobs
 from curator.core.backends.base import Hyperparameters, JobState, JobStatus
-from curator.core.backends.gemini_api import NO_TUNING
-from curator.core.backends.local import BASE_MODEL
-from curator.core.backends.prepare import Preparation
 from curator.core.backends.registry import BACKENDS, canonical_name
 from curator.core.errors import BackendError, BackendErrorKind, CuratorError
 from curator.core.settings import load_settings
 from curator.core.storage.workspace import Workspace
 
-HELP = "check a dataset and launch a tuning job (local by default; Vertex AI)"
+if TYPE_CHECKING:
+    from curator.core.backends.prepare import Preparation
+
 DESCRIPTION = (
     "Check FILE, split train/validation and launch tuning. Check errors stop the launch; warnings need --yes\n"
     "(or a yes at the prompt). The local backend trains here and now (Ctrl+C cancels); a Vertex job runs in\n"
@@ -34,15 +34,13 @@ exit codes:
   1  the backend refused, or the job failed or was cancelled
   2  FILE could not be read, a setting is invalid, or check errors block the launch"""
 
-DEFAULT_BASE = {"local": BASE_MODEL, "vertex": "gemini-2.5-flash"}
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
     add_backend_arguments(parser)
     d = Hyperparameters()
     hp = parser.add_argument_group("hyperparameters")
-    hp.add_argument("--base-model", help=f"model to tune (default: {BASE_MODEL} locally, gemini-2.5-flash on Vertex)")
+    defaults = ", ".join(f"{b.default_base_model} on {b.name}" for b in BACKENDS.values() if b.default_base_model)
+    hp.add_argument("--base-model", help=f"model to tune (default: {defaults})")
     hp.add_argument("--epochs", type=int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
     hp.add_argument("--batch-size", type=int, default=d.batch_size, help=f"examples per step (default {d.batch_size})")
     hp.add_argument("--learning-rate", type=float, default=d.learning_rate,
@@ -134,6 +132,8 @@ def follow(jobs, job_id: str, interval: float) -> JobStatus:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.backends.gemini_api import NO_TUNING
+
     try:
         if not BACKENDS[canonical_name(args.backend)].can_tune:
             raise BackendError(BackendErrorKind.UNSUPPORTED, NO_TUNING)
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     prepared.training_uri = args.training_uri or prepared.training_uri
     prepared.validation_uri = args.validation_uri or prepared.validation_uri
-    base = args.base_model or DEFAULT_BASE.get(backend.name, "")
+    base = args.base_model or BACKENDS[backend.name].default_base_model or ""
     try:
         job_id = jobs.start(backend.name, prepared, base, hp)
         print(f"started {job_id} on {backend.title}: tuning {base}")

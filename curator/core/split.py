@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sklearn.model_selection import train_test_split
 
 from curator.core.checks.outputs import is_label_set
 from curator.core.dataset import Dataset
@@ -42,6 +41,8 @@ def plan_split(dataset: Dataset, validation: float, test: float, *, seed: int = 
 
     ``stratify=None`` stratifies exactly when the outputs form a label set.
     """
+    from sklearn.model_selection import train_test_split  # scikit-learn costs a second at start-up
+
     if validation < 0 or test < 0 or validation + test >= 1:
         raise CuratorError("validation and test fractions must be ≥ 0 and leave some examples for train")
     active = dataset.active().select("id", "output")

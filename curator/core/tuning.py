@@ -19,11 +19,14 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from curator.core.backends.base import Backend, Hyperparameters, JobState, JobStatus, UnknownJob
-from curator.core.backends.prepare import Preparation
 from curator.core.errors import CuratorError
 from curator.core.storage.workspace import Workspace
+
+if TYPE_CHECKING:
+    from curator.core.backends.prepare import Preparation
 
 INTERRUPTED = "interrupted: curator ended while this local job ran; start it again"
 

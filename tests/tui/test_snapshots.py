@@ -11,7 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curator.core.backends import Backend, Hyperparameters, JobState, JobStatus, LossPoint, ModelInfo, Preparation
+from curator.core.backends import Backend, Hyperparameters, JobState, JobStatus, LossPoint, ModelInfo
+from curator.core.backends.prepare import Preparation
 from curator.core.settings import Settings
 from curator.tui.app import CuratorApp
 from tests.tui.helpers import FIXTURES, until_main

@@ -1,5 +1,9 @@
 """Model backends: one interface (``base.Backend``), a local scikit-learn backend (the default, offline),
-Vertex AI and the Gemini API through google-genai, and a registry that builds one by name."""
+Vertex AI and the Gemini API through google-genai, and a registry that builds one by name.
+
+Importing this package loads no backend (nor polars, scikit-learn or google-genai): the registry builds one
+when asked.
+"""
 
 from curator.core.backends.base import (
     HYPERPARAMETER_HELP,
@@ -14,9 +18,7 @@ from curator.core.backends.base import (
     ModelInfo,
     UnknownJob,
 )
-from curator.core.backends.prepare import Preparation
 from curator.core.backends.registry import BACKENDS, DEFAULT_BACKEND, backend_names, canonical_name, create_backend
-from curator.core.backends.retry import RetryPolicy
 
 __all__ = [
     "BACKENDS",
@@ -31,8 +33,6 @@ __all__ = [
     "JobStatus",
     "LossPoint",
     "ModelInfo",
-    "Preparation",
-    "RetryPolicy",
     "UnknownJob",
     "backend_names",
     "canonical_name",

@@ -33,13 +33,14 @@ class BackendInfo:
     title: str
     can_tune: bool
     needs: str
+    default_base_model: str | None = None  # the model tuned when none is named
 
 
 BACKENDS: dict[str, BackendInfo] = {
-    "local": BackendInfo("local", "Local (scikit-learn, offline)", True, "nothing: offline, no key"),
+    "local": BackendInfo("local", "Local (scikit-learn, offline)", True, "nothing: offline, no key", "local-echo"),
     "vertex": BackendInfo("vertex", "Vertex AI (Google Cloud)", True,
                           "a Google Cloud project (GOOGLE_CLOUD_PROJECT) and credentials "
-                          "(gcloud auth application-default login)"),
+                          "(gcloud auth application-default login)", "gemini-2.5-flash"),
     "gemini-api": BackendInfo("gemini-api", "Gemini API (API key)", False,
                               "GEMINI_API_KEY or GOOGLE_API_KEY; generation only"),
 }

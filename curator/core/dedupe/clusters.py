@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise
@@ -67,6 +65,9 @@ class Cluster:
 
 def _components(matches: NearDuplicates) -> list[list[int]]:
     """Groups of ``matches.groups`` indexes that pairs connect, each with at least two examples."""
+    from scipy.sparse import coo_matrix  # scipy costs a second at start-up: only where it is used
+    from scipy.sparse.csgraph import connected_components
+
     n = len(matches.groups)
     if n == 0:
         return []

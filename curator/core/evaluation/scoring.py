@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from curator.core.checks.outputs import is_label_set
 from curator.core.evaluation.rules import ScoringRule
@@ -261,6 +260,8 @@ def _mean(values: np.ndarray) -> float:
 def classification_report(scores: Scores, indices: np.ndarray | None = None) -> dict:
     """Accuracy, macro and weighted P/R/F1, the per-label report and the confusion matrix (rows: expected,
     columns: predicted; ``OTHER`` as the last column when some answer matched no label)."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support  # slow import
+
     truth, predicted = scores.truth_codes, scores.codes
     if indices is not None:
         truth, predicted = truth[indices], predicted[indices]

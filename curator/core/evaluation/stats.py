@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
-from scipy.stats import binomtest
 
 from curator.core.evaluation.scoring import CLASSIFICATION, Scores
 
@@ -40,6 +38,8 @@ def mcnemar(a: np.ndarray, b: np.ndarray) -> dict[str, float | int]:
     a_only = int(np.sum(a & ~b))
     b_only = int(np.sum(~a & b))
     discordant = a_only + b_only
+    from scipy.stats import binomtest  # scipy costs a second at start-up: only where it is used
+
     p = 1.0 if discordant == 0 else float(binomtest(min(a_only, b_only), discordant, 0.5).pvalue)
     return {"a_only": a_only, "b_only": b_only, "p_value": min(p, 1.0)}
 
@@ -100,6 +100,8 @@ def bootstrap(metrics_a: dict[str, np.ndarray], metrics_b: dict[str, np.ndarray]
     out = {name: _interval(float(diffs[:, j].mean()), samples[:, j]) for j, name in enumerate(names)}
     if labels is not None:
         cells = k * (k + 1)
+
+        from scipy import sparse
 
         def confusion(codes: np.ndarray, w: np.ndarray) -> np.ndarray:
             onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)),

@@ -1,0 +1,137 @@
+"""Start-up benchmark, whole process from the shell: what a person waits for before curator answers.
+
+    python bench/bench_startup.py [--runs 7]
+
+Targets (issue 13): `curator --help`, `--version` and every command's `--help` <= 0.3 s; `curator check` of the
+400-example demo <= 0.8 s; a cached `curator eval` re-run of 1,000 examples <= 1 s; launch to first paint of
+Alpaca 52k in a real terminal (a pseudo-terminal, the clock started before the process, stopped when the
+example count is on the screen) <= 0.8 s, with VisiData's figure beside it when `vd` is installed.
+Each figure is the median of several runs (the first run of check and eval fills the caches and is not counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+_SCRIPT = Path(sys.executable).parent / "curator"  # the installed command, as a person runs it
+CURATOR = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "curator"]
+
+
+def timed(command: list[str], runs: int, cwd: str | None = None, warm: int = 0) -> float:
+    """Median wall time of ``command`` over ``runs`` runs, after ``warm`` uncounted ones."""
+    times = []
+    for i in range(warm + runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        took = time.perf_counter() - start
+        if done.returncode not in (0, 1, 2) or "Traceback" in done.stderr:
+            raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+        if i >= warm:
+            times.append(took)
+    return statistics.median(times)
+
+
+def first_paint(command: list[str], marker: bytes, timeout: float = 30.0, size=(40, 120)) -> float:
+    """Seconds from spawning ``command`` in a pseudo-terminal until ``marker`` has been written to it."""
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal of a fixed size, then the program
+        fcntl.ioctl(sys.stdout.fileno(), termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
+        env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
+        env.pop("NO_COLOR", None)
+        os.execvpe(command[0], command, env)
+    seen = b""
+    took = float("nan")
+    try:
+        while time.perf_counter() - start < timeout:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen = (seen + chunk)[-len(marker) * 64:]  # a marker split between reads is still found
+            if marker in seen.replace(b"\x1b", b""):
+                took = time.perf_counter() - start
+                break
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
+                        help="the folder holding alpaca_data.json")
+    args = parser.parse_args()
+    from curator.cli import COMMANDS
+
+    rows: list[tuple[str, float, float]] = [("python -c pass (the interpreter alone)",
+                                              timed([sys.executable, "-c", "pass"], args.runs), float("nan"))]
+    for flags in (["--help"], ["--version"]):
+        rows.append((f"curator {flags[0]}", timed(CURATOR + flags, args.runs), 0.3))
+    helps = {name: timed(CURATOR + [name, "--help"], args.runs) for name in COMMANDS}
+    slowest = max(helps, key=helps.get)
+    rows.append((f"COMMAND --help (slowest: {slowest})", helps[slowest], 0.3))
+    rows.append(("COMMAND --help (median of all)", statistics.median(helps.values()), 0.3))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(shutil.copy(ROOT / "curator" / "demo" / "support_tickets.jsonl", Path(tmp) / "demo.jsonl"))
+        rows.append(("curator check, demo (400), cached scan", timed(CURATOR + ["check", str(demo)], args.runs,
+                                                                      warm=1), 0.8))
+        rows.append(("curator check --fast, demo (400)", timed(CURATOR + ["check", "--fast", str(demo)], args.runs),
+                     0.8))
+        from bench.generate import generate, write_jsonl
+
+        data = write_jsonl(Path(tmp) / "eval1k.jsonl", generate(1_000))
+        command = CURATOR + ["eval", str(data), "--split", "all", "--a", "local:local-echo", "--b", "local:local-echo"]
+        rows.append(("curator eval 1,000, cached re-run", timed(command, args.runs, warm=1), 1.0))
+
+        alpaca = args.data / "alpaca_data.json"
+        if alpaca.exists():  # a private copy: opening a file makes a workspace beside it
+            alpaca = Path(shutil.copy(alpaca, Path(tmp) / "alpaca_data.json"))
+            paints = [first_paint(CURATOR + [str(alpaca)], b"52,002 examples")
+                      for _ in range(args.runs)]
+            rows.append(("launch to first paint, Alpaca 52k (pty)", statistics.median(paints), 0.8))
+            if shutil.which("vd"):
+                vd = [first_paint(["vd", str(alpaca)], b"52002") for _ in range(args.runs)]
+                rows.append(("  VisiData, same file (pty)", statistics.median(vd), float("nan")))
+            else:
+                print("VisiData (vd) is not installed: no figure beside the first paint")
+        else:
+            print(f"skipped the first paint: {alpaca} not found")
+
+    print(f"\n{'figure (median of ' + str(args.runs) + ' runs)':44}{'seconds':>9}{'target':>9}")
+    for name, seconds, target in rows:
+        mark = "" if target != target else ("ok" if seconds <= target else "OVER")
+        shown_target = "" if target != target else f"{target:.2f}"
+        print(f"{name:44}{seconds:>9.3f}{shown_target:>9}  {mark}")
+    print(f"\nevery command's --help: " + ", ".join(f"{k} {v:.2f}" for k, v in helps.items()))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
