@@ -132,3 +132,13 @@ def test_scorecard_keeps_leaked_examples_apart_and_human_verdicts_override():
     assert judged.right_b.all() and judged.metrics["judged"]["b"] == 1.0
     assert judged.metrics["paired"]["losses"] == 0
     assert not math.isnan(judged.metrics["paired"]["bootstrap"]["macro_f1"]["diff"])
+
+
+def test_mcnemar_p_value_is_scipys_exact_binomial_test_without_scipy_stats():
+    from scipy.stats import binomtest
+
+    from curator.core.evaluation.stats import binomial_half_two_sided
+
+    for n in (*range(1, 40), 101, 1000, 20_001):
+        for k in {0, 1, n // 3, n // 2, n // 2 + 1, n - 1, n}:
+            assert binomial_half_two_sided(k, n) == pytest.approx(binomtest(k, n, 0.5).pvalue, rel=1e-9, abs=1e-300)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,8 @@ _JSON = ("judge_a", "judge_b", "samples_a", "samples_b")
 
 
 def _to_db(row: RunRow) -> tuple:
-    return tuple(json.dumps(v) if name in _JSON and v is not None else v
-                 for name, v in zip(_COLUMNS, astuple(row)))
+    values = (getattr(row, name) for name in _COLUMNS)  # not astuple: it deep-copies every value
+    return tuple(json.dumps(v) if name in _JSON and v is not None else v for name, v in zip(_COLUMNS, values))
 
 
 @dataclass
@@ -110,8 +110,8 @@ class Runs:
         with self.workspace.transaction() as db:
             db.executemany(f"UPDATE eval_rows SET {', '.join(f'{n} = ?' for n in names)} "
                            "WHERE run_id = ? AND position = ?",
-                           [(*(dict(zip(_COLUMNS, _to_db(r)))[n] for n in names), run_id, r.position)
-                            for r in rows])
+                           [(*(stored[n] for n in names), run_id, r.position)
+                            for r, stored in ((r, dict(zip(_COLUMNS, _to_db(r)))) for r in rows)])
 
     def finish(self, run_id: str, state: str, metrics: dict | None) -> None:
         self.workspace.execute("UPDATE eval_runs SET state = ?, finished = ?, metrics = ? WHERE id = ?",

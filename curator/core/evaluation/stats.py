@@ -38,10 +38,20 @@ def mcnemar(a: np.ndarray, b: np.ndarray) -> dict[str, float | int]:
     a_only = int(np.sum(a & ~b))
     b_only = int(np.sum(~a & b))
     discordant = a_only + b_only
-    from scipy.stats import binomtest  # scipy costs a second at start-up: only where it is used
+    p = 1.0 if discordant == 0 else binomial_half_two_sided(min(a_only, b_only), discordant)
+    return {"a_only": a_only, "b_only": b_only, "p_value": p}
 
-    p = 1.0 if discordant == 0 else float(binomtest(min(a_only, b_only), discordant, 0.5).pvalue)
-    return {"a_only": a_only, "b_only": b_only, "p_value": min(p, 1.0)}
+
+def binomial_half_two_sided(k: int, n: int) -> float:
+    """The exact two-sided binomial test of ``k`` successes in ``n`` trials at p = 1/2 (scipy's ``binomtest``;
+    here without importing scipy.stats, which costs a second): twice the lower tail up to ``min(k, n - k)``,
+    at most 1. The tail is summed in log space, each term from the one before, so large ``n`` stays exact."""
+    k = min(k, n - k)
+    i = np.arange(k, dtype=np.float64)
+    steps = np.log(n - i) - np.log(i + 1)  # log C(n, i+1) - log C(n, i)
+    logs = np.concatenate(([-n * np.log(2.0)], -n * np.log(2.0) + np.cumsum(steps)))
+    top = logs.max()
+    return float(min(1.0, 2.0 * np.exp(top) * np.exp(logs - top).sum()))
 
 
 def _macro_f1(confusion: np.ndarray) -> np.ndarray:
