@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         if Path(args.output).resolve() == Path(args.input).resolve():
             raise CuratorError("IN and OUT are the same file; convert to a new file", args.output)
         with atomic_write(args.output) as out:
-            write_file(result.records, out, target, allow_lossy=args.lossy)
+            write_file(result.records, out, target, allow_lossy=args.lossy, source=result.source)
     except CuratorError as e:
         return report_error(e)
     print(f"wrote {result.records.height:,} examples to {args.output} ({target})")

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import polars as pl
+
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError, Problem
 from curator.core.formats.base import FormatOptions
 from curator.core.formats.registry import format_for_extension, read_file, write_file
+from curator.core.formats.source import Source
 from curator.core.history import History
 from curator.core.ops import Op
 from curator.core.storage.atomic import atomic_write
@@ -33,6 +37,7 @@ class Session:
         workspace: Workspace | None,
         lock: DatasetLock | None,
         journal: Journal | None,
+        source: Source | None = None,
     ) -> None:
         self.path = path
         self.dataset = dataset
@@ -44,6 +49,9 @@ class Session:
         self._journal = journal
         self.history = History(dataset, journal)
         self._pending = journal.pending() if journal else None
+        # The bytes the file was read from (or last saved as), and the id of the example each record became.
+        self._source = source
+        self._source_ids = np.arange(len(dataset), dtype=np.int64)
 
     @classmethod
     def open(
@@ -73,7 +81,13 @@ class Session:
             if lock:
                 lock.release()
             raise
-        return cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal)
+        return cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal,
+                   result.source)
+
+    @property
+    def source(self) -> Source | None:
+        """The bytes of the file as read (or last saved) and where each record sits in them."""
+        return self._source
 
     def __enter__(self) -> Session:
         return self
@@ -156,17 +170,33 @@ class Session:
         if fmt is None:
             fmt = self.format if target == self.path else format_for_extension(target)
         options = self.options if fmt == self.format else FormatOptions()
-        records = self.dataset.records()
+        records, ids = self._records_with_provenance()
         if target != self.path:
             self._move_to(target)
         with atomic_write(target) as out:
-            write_file(records, out, fmt, options, allow_lossy=allow_lossy)
+            self._source = write_file(records, out, fmt, options, allow_lossy=allow_lossy, source=self._source)
+        self._source_ids = ids
         self.format, self.options = fmt, options
         self.dataset.mark_saved()
         self.history.mark_clean()
         assert self._journal is not None
         self._journal.reset(file_digest(target))
         return target
+
+    def _records_with_provenance(self) -> tuple[pl.DataFrame, np.ndarray]:
+        """What a writer writes, each record with its index in the source (``src``) and whether it was edited
+        (``changed``), so untouched ones are copied byte for byte; and the ids of those records."""
+        active = self.dataset.active()
+        ids = active["id"].to_numpy().astype(np.int64)
+        known = self._source_ids
+        pos = np.minimum(np.searchsorted(known, ids), max(len(known) - 1, 0))
+        found = (known[pos] == ids) if len(known) else np.zeros(len(ids), dtype=bool)
+        edited = np.fromiter(self.dataset.edited_ids(), dtype=np.int64)
+        records = self.dataset.records().with_columns(
+            pl.Series("src", np.where(found, pos, -1)).replace(-1, None),
+            pl.Series("changed", np.isin(ids, edited)),
+        )
+        return records, ids
 
     def _move_to(self, target: Path) -> None:
         """Take the lock and journal of a new file before saving as it."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import polars as pl
 
 from curator.core.errors import Problem
+
+if TYPE_CHECKING:
+    from curator.core.formats.source import Source
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,15 @@ class FormatOptions:
 
 @dataclass
 class ReadResult:
-    """The records of a file (columns ``curator.core.model.RECORD_FIELDS``), how it was read, and
-    the lines kept out of the records because curator cannot represent them (e.g. multi-turn chats)."""
+    """The records of a file (columns ``curator.core.model.RECORD_FIELDS``), how it was read, the lines
+    kept out of the records because curator cannot represent them (e.g. multi-turn chats), and the source
+    bytes of each record (for writing untouched records back byte for byte)."""
 
     records: pl.DataFrame
     format: str
     options: FormatOptions = field(default_factory=FormatOptions)
     skipped: list[Problem] = field(default_factory=list)
+    source: Source | None = None
 
 
 class Format(Protocol):
@@ -48,8 +53,13 @@ class Format(Protocol):
         Records curator cannot represent (multi-turn chats) are problems too, unless ``allow_skipped``:
         then they are listed in ``ReadResult.skipped`` and the rest loads."""
 
-    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
-        """Write records; a file this writer wrote reads back and writes again byte for byte."""
+    def write(
+        self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
+    ) -> Source:
+        """Write records; a file this writer wrote reads back and writes again byte for byte.
+
+        With the ``source`` they were read from, untouched records are copied from it (see
+        ``curator.core.formats.source``). Returns the source of what was written."""
 
     def lossy_fields(self, records: pl.DataFrame) -> list[str]:
         """Names of the fields with content this format cannot store (empty when it stores everything)."""

@@ -13,8 +13,8 @@ import polars as pl
 from curator.core.errors import CuratorError, Problem
 from curator.core.model import SPLITS, records_frame
 
-# Keys curator stores in object formats beside the format's own keys.
-CURATOR_KEYS = ("split", "tags", "note")
+# Keys curator stores in object formats beside the format's own keys, with their default values.
+CURATOR_DEFAULTS: dict[str, Any] = {"split": "train", "tags": [], "note": None}
 MAX_PROBLEMS = 200
 
 
@@ -112,13 +112,13 @@ def iter_json_list(text: str, problems: Problems) -> Iterator[tuple[int, int, An
     so each keeps its line number. Malformed JSON stops the walk (nothing after it can be trusted)."""
     index = LineIndex(text)
     decoder = json.JSONDecoder()
-    pos = _skip_ws(text, 0)
+    pos = skip_ws(text, 0)
     if pos >= len(text) or text[pos] != "[":
         line, col = index.line_col(pos)
         found = "an object" if text[pos : pos + 1] == "{" else "something else"
         problems.add(line, col, f"expected a JSON list of examples at the top level, found {found}")
         return
-    pos = _skip_ws(text, pos + 1)
+    pos = skip_ws(text, pos + 1)
     if text.startswith("]", pos):
         _expect_end(text, pos + 1, index, problems)
         return
@@ -135,9 +135,9 @@ def iter_json_list(text: str, problems: Problems) -> Iterator[tuple[int, int, An
             return
         line, col = index.line_col(pos)
         yield line, col, value
-        pos = _skip_ws(text, end)
+        pos = skip_ws(text, end)
         if text.startswith(",", pos):
-            pos = _skip_ws(text, pos + 1)
+            pos = skip_ws(text, pos + 1)
             continue
         if text.startswith("]", pos):
             _expect_end(text, pos + 1, index, problems)
@@ -147,7 +147,7 @@ def iter_json_list(text: str, problems: Problems) -> Iterator[tuple[int, int, An
         return
 
 
-def _skip_ws(text: str, pos: int) -> int:
+def skip_ws(text: str, pos: int) -> int:
     n = len(text)
     while pos < n and text[pos] in _WS:
         pos += 1
@@ -155,7 +155,7 @@ def _skip_ws(text: str, pos: int) -> int:
 
 
 def _expect_end(text: str, pos: int, index: LineIndex, problems: Problems) -> None:
-    pos = _skip_ws(text, pos)
+    pos = skip_ws(text, pos)
     if pos < len(text):
         line, col = index.line_col(pos)
         problems.add(line, col, "malformed JSON: extra data after the closing ']'")
@@ -258,3 +258,40 @@ def extras(row: dict[str, Any]) -> dict[str, Any]:
 def dumps(obj: Any) -> str:
     """Our canonical JSON for one record: UTF-8 text, default separators, key order as given."""
     return json.dumps(obj, ensure_ascii=False)
+
+
+def source_object(original: bytes | None) -> Any:
+    """The JSON value of a record's source bytes (None when there are none or they do not parse)."""
+    if original is None:
+        return None
+    try:
+        return json.loads(original)
+    except (ValueError, RecursionError):
+        return None
+
+
+def patched(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` laid over the record it was read from: the source's key order, and its explicit curator fields
+    kept even at their default value ("split": "train" stays), then any new keys."""
+    out = {k: new[k] if k in new else CURATOR_DEFAULTS[k] for k in base if k in new or k in CURATOR_DEFAULTS}
+    for key, value in new.items():
+        out.setdefault(key, value)
+    return out
+
+
+def dumps_like(obj: Any, original: bytes | None) -> bytes:
+    """JSON for an edited record in the style of its source bytes: ASCII escapes, compact separators and
+    indentation when the source used them, else our canonical form."""
+    if original is None:
+        return dumps(obj).encode("utf-8")
+    ascii_only = original.isascii() and b"\\u" in original
+    compact = b'":' in original and b'": ' not in original
+    separators = (",", ":") if compact else (", ", ": ")
+    lines = original.split(b"\n")
+    if len(lines) > 2:
+        outer = len(lines[-1]) - len(lines[-1].lstrip(b" "))
+        unit = len(lines[1]) - len(lines[1].lstrip(b" ")) - outer
+        if unit > 0:
+            text = json.dumps(obj, ensure_ascii=ascii_only, separators=(",", separators[1]), indent=unit)
+            return text.replace("\n", "\n" + " " * outer).encode("utf-8")
+    return json.dumps(obj, ensure_ascii=ascii_only, separators=separators).encode("utf-8")

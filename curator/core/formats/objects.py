@@ -18,13 +18,16 @@ from curator.core.formats.common import (
     RecordError,
     curator_keys,
     decode_utf8,
-    dumps,
+    dumps_like,
     extras,
     iter_json_list,
     iter_json_lines,
     json_type,
     key_column,
+    patched,
+    source_object,
 )
+from curator.core.formats.source import LINES, LIST, Source, list_source, lines_source, write_spliced
 
 
 class Unsupported(RecordError):
@@ -60,16 +63,18 @@ class ObjectFormat:
         problems = Problems(path)
         skipped: list[Problem] = []
         builder = RecordBuilder()
+        ordinals: list[int] = []  # which list elements became records
         if self.container == "lines":
             items = ((line, None, line_text, value) for line, line_text, value in iter_json_lines(text, problems))
         else:
             items = ((line, col, None, value) for line, col, value in iter_json_list(text, problems))
-        for line, col, line_text, value in items:
+        for ordinal, (line, col, line_text, value) in enumerate(items):
             try:
                 if not isinstance(value, dict):
                     raise RecordError(f"expected a JSON object for an example, found {json_type(value)}")
                 text_input, output, system, rest = self.decode(value)
                 builder.add(line, text_input, output, system, rest)
+                ordinals.append(ordinal)
             except Unsupported as e:
                 problem = Problem(path, line, col or 1, f"unsupported: {e.reason}")
                 if allow_skipped:
@@ -79,16 +84,29 @@ class ObjectFormat:
             except RecordError as e:
                 problems.add(line, key_column(line_text, e.key, col or 1), e.reason)
         problems.raise_if_any()
-        return ReadResult(builder.frame(), self.name, options, skipped)
-
-    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
-        objects = [self.full_object(row) for row in records.iter_rows(named=True)]
+        frame = builder.frame()
         if self.container == "lines":
-            out.write("".join(dumps(o) + "\n" for o in objects).encode("utf-8"))
-        elif objects:
-            out.write(("[\n" + ",\n".join("  " + dumps(o) for o in objects) + "\n]\n").encode("utf-8"))
+            source = lines_source(self.name, options, data, frame["src_line"])
         else:
+            source = list_source(self.name, options, data, ordinals)
+        return ReadResult(frame, self.name, options, skipped, source)
+
+    def write(
+        self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
+    ) -> Source:
+        if self.container == "list" and not records.height:
             out.write(b"[]\n")
+            return list_source(self.name, options, b"[]\n", [])
+        layout = LINES if self.container == "lines" else LIST
+        return write_spliced(records, out, source, layout, self.serialise, self.name, options)
+
+    def serialise(self, row: dict[str, Any], original: bytes | None) -> bytes:
+        """One record's JSON: laid over its source object (key order, explicit defaults) when it has one."""
+        obj = self.full_object(row)
+        base = source_object(original)
+        if isinstance(base, dict):
+            obj = patched(base, obj)
+        return dumps_like(obj, original)
 
     def full_object(self, row: dict[str, Any]) -> dict[str, Any]:
         """The format's object for a row, followed by curator fields and then the extras."""

@@ -10,7 +10,8 @@ from typing import BinaryIO
 import polars as pl
 
 from curator.core.formats.base import FormatOptions, ReadResult
-from curator.core.formats.common import Problems, RecordBuilder, decode_utf8, dumps, iter_json_list, json_type
+from curator.core.formats.common import Problems, RecordBuilder, decode_utf8, dumps_like, iter_json_list, json_type
+from curator.core.formats.source import LIST, Source, list_source, write_spliced
 
 
 class PairList:
@@ -25,7 +26,9 @@ class PairList:
         text = decode_utf8(data, path)
         problems = Problems(path)
         builder = RecordBuilder()
+        count = 0
         for line, col, value in iter_json_list(text, problems):
+            count += 1
             if not isinstance(value, list) or len(value) != 2:
                 shape = f"a list of {len(value)} items" if isinstance(value, list) else json_type(value)
                 problems.add(line, col, f"expected a pair [input, output], found {shape}")
@@ -35,12 +38,19 @@ class PairList:
             else:
                 builder.add(line, value[0], value[1], None, {})
         problems.raise_if_any()
-        return ReadResult(builder.frame(), self.name, options)
+        return ReadResult(builder.frame(), self.name, options, source=list_source(self.name, options, data, range(count)))
 
-    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
-        pairs = [dumps([a, b]) for a, b in zip(records["text_input"], records["output"])]
-        body = "[\n" + ",\n".join("  " + p for p in pairs) + "\n]\n" if pairs else "[]\n"
-        out.write(body.encode("utf-8"))
+    def write(
+        self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
+    ) -> Source:
+        if not records.height:
+            out.write(b"[]\n")
+            return list_source(self.name, options, b"[]\n", [])
+        return write_spliced(records, out, source, LIST, self.serialise, self.name, options)
+
+    @staticmethod
+    def serialise(row: dict, original: bytes | None) -> bytes:
+        return dumps_like([row["text_input"], row["output"]], original)
 
     def lossy_fields(self, records: pl.DataFrame) -> list[str]:
         lost = []

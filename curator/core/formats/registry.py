@@ -13,6 +13,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.gemini import GEMINI_JSON, GEMINI_JSONL
 from curator.core.formats.openai_chat import OPENAI_JSONL
 from curator.core.formats.pairs import PAIRS_JSON
+from curator.core.formats.source import Source
 from curator.core.formats.tabular import CSV, PARQUET, TSV
 from curator.core.formats.vertex import VERTEX_JSONL
 
@@ -119,10 +120,14 @@ def write_file(
     options: FormatOptions | None = None,
     *,
     allow_lossy: bool = False,
-) -> None:
+    source: Source | None = None,
+) -> Source:
     """Write records in ``fmt`` to an open binary stream (the caller supplies an atomic temp file).
 
     Refuses, with a CuratorError, a write that would drop data the format cannot hold, unless ``allow_lossy``.
+    Given the ``source`` the records were read from, untouched records are copied from it byte for byte (see
+    ``curator.core.formats.source``; without options, the source's own are used). Returns the source of
+    what was written.
     """
     _check_name(fmt)
     if not allow_lossy:
@@ -132,4 +137,8 @@ def write_file(
                 f"the {fmt} format cannot store {', '.join(lost)}; save in gemini-jsonl (.jsonl) to keep them, "
                 "or allow a lossy write"
             )
-    FORMATS[fmt].write(records, out, options or FormatOptions())
+    if options is None:
+        options = source.options if source is not None and source.format == fmt else FormatOptions()
+    if source is not None and not source.fits(fmt, options):
+        source = None
+    return FORMATS[fmt].write(records, out, options, source)

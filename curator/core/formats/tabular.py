@@ -13,11 +13,13 @@ import io
 import json
 from typing import Any, BinaryIO
 
+import numpy as np
 import polars as pl
 
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.common import Problems, RecordBuilder, RecordError, decode_utf8, extras
+from curator.core.formats.source import Layout, Source, line_spans, provenance, write_spliced
 
 INPUT_NAMES = ("text_input", "input", "prompt", "question", "text", "instruction", "query", "sentence")
 OUTPUT_NAMES = ("output", "completion", "response", "answer", "label", "category", "target", "intent")
@@ -88,6 +90,7 @@ class Delimited:
         names: list[str] | None = None
         i = o = 0
         start = 1
+        last_lines: list[int] = []  # the line each record ends on (a quoted value may span lines)
         try:
             for values in reader:
                 line = start
@@ -106,6 +109,7 @@ class Delimited:
                     continue
                 try:
                     _add_row(builder, line, names, values, i, o)
+                    last_lines.append(reader.line_num)
                 except RecordError as e:
                     problems.add(line, 1, e.reason)
         except csv.Error as e:
@@ -114,19 +118,39 @@ class Delimited:
             raise CuratorError("no rows", path)
         problems.raise_if_any()
         resolved = FormatOptions(names[i], names[o], options.header) if options.header else options
-        return ReadResult(builder.frame(), self.name, resolved)
+        frame = builder.frame()
+        source = None
+        if text.count("\r") == text.count("\r\n"):  # lines as the bytes have them (no lone CR inside values)
+            starts, ends = line_spans(data)
+            first = frame["src_line"].to_numpy().astype("int64") - 1
+            last = pl.Series(last_lines, dtype=pl.Int64).to_numpy() - 1
+            source = Source(self.name, resolved, data, (starts[first], ends[last]), names=names)
+        return ReadResult(frame, self.name, resolved, source=source)
 
-    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
-        header, rows = _table(records, options)
+    def write(
+        self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
+    ) -> Source:
+        if source is not None and source.names is None:
+            source = None
+        names = _names(records, options, source)
+        if source is not None and names != source.names:
+            source = None  # a new column changes every row
+        header = self._row(names).encode("utf-8") + b"\n" if options.header else b""
+        in_name, out_name = options.input_col or "text_input", options.output_col or "output"
+
+        def serialise(row: dict[str, Any], original: bytes | None) -> bytes:
+            return self._row(_cells(row, names, in_name, out_name)).encode("utf-8")
+
+        written = write_spliced(records, out, source, Layout(header, b"\n", b"\n"), serialise, self.name, options)
+        written.names = names
+        return written
+
+    def _row(self, values: list[Any]) -> str:
         buffer = io.StringIO(newline="")
         quotechar = None if self.quoting == csv.QUOTE_NONE else '"'
-        writer = csv.writer(
-            buffer, delimiter=self.delimiter, lineterminator="\n", quoting=self.quoting, quotechar=quotechar
-        )
-        if options.header:
-            writer.writerow(header)
-        writer.writerows(rows)
-        out.write(buffer.getvalue().encode("utf-8"))
+        csv.writer(buffer, delimiter=self.delimiter, lineterminator="\n", quoting=self.quoting,
+                   quotechar=quotechar).writerow(values)
+        return buffer.getvalue()[:-1]  # the terminator tells the writer to quote values with line breaks
 
     def lossy_fields(self, records: pl.DataFrame) -> list[str]:
         lost = _lossy(records, options_header=True)
@@ -157,38 +181,47 @@ def _lossy(records: pl.DataFrame, options_header: bool) -> list[str]:
     return lost
 
 
-def _table(records: pl.DataFrame, options: FormatOptions) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows for writing: input, output, curator columns, then the kept columns."""
+def _names(records: pl.DataFrame, options: FormatOptions, source: Source | None) -> list[str]:
+    """The columns to write: the source's own, in its order, followed by any the records need beyond them;
+    without a source, input, output, curator columns, then the kept columns.
+
+    With a source, only the records to be serialised are looked at: the others are copied as they are."""
     in_name = options.input_col or "text_input"
     out_name = options.output_col or "output"
-    rows_extra = [extras(r) for r in records.select("extra").iter_rows(named=True)]
-    extra_names: list[str] = []
-    for e in rows_extra:
-        for k in e:
-            if k not in extra_names:
-                extra_names.append(k)
+    known = source.names if source is not None and source.names is not None else []
+    serialised = records
+    if known:
+        src, changed = provenance(records, source)
+        serialised = records.filter(pl.Series((src < 0) | changed))
+    wanted = [in_name, out_name, *_curator_columns(serialised)]
+    for e in serialised["extra"].drop_nulls():
+        wanted.extend(json.loads(e))
     if not options.header:
-        # Headerless: columns go back to their numbered positions.
-        width = max([int(in_name), int(out_name), *(int(k) for k in extra_names)])
-        rows = []
-        for text_input, output, e in zip(records["text_input"], records["output"], rows_extra):
-            row = [""] * width
-            row[int(in_name) - 1], row[int(out_name) - 1] = text_input, output
-            for k, v in e.items():
-                row[int(k) - 1] = v
-            rows.append(row)
-        return [], rows
-    cur = _curator_columns(records)
-    header = [in_name, out_name, *cur, *extra_names]
-    rows = []
-    for r, e in zip(records.select("text_input", "output", "split", "tags", "note").iter_rows(named=True), rows_extra):
-        row = [r["text_input"], r["output"]]
-        for c in cur:
-            value = r[c]
-            row.append(TAG_SEPARATOR.join(value) if c == "tags" else ("" if value is None else value))
-        row.extend(e.get(k, "") for k in extra_names)
-        rows.append(row)
-    return header, rows
+        width = max(int(n) for n in (*wanted, *known) if n.isdigit())
+        return [str(k) for k in range(1, width + 1)]
+    names = list(known)
+    names.extend(n for n in dict.fromkeys(wanted) if n not in names)
+    return names
+
+
+def _cells(row: dict[str, Any], names: list[str], in_name: str, out_name: str) -> list[Any]:
+    """A record's values in the order of ``names``."""
+    kept = extras(row)
+    cells: list[Any] = []
+    for name in names:
+        if name == in_name:
+            cells.append(row["text_input"])
+        elif name == out_name:
+            cells.append(row["output"])
+        elif name == "tags":
+            cells.append(TAG_SEPARATOR.join(row["tags"]))
+        elif name == "split":
+            cells.append(row["split"])
+        elif name == "note":
+            cells.append("" if row["note"] is None else row["note"])
+        else:
+            cells.append(kept.get(name, ""))
+    return cells
 
 
 class Parquet:
@@ -220,18 +253,28 @@ class Parquet:
             except RecordError as e:
                 problems.add(row_number, 1, e.reason)
         problems.raise_if_any()
-        return ReadResult(builder.frame(), self.name, FormatOptions(names[i], names[o], True))
+        resolved = FormatOptions(names[i], names[o], True)
+        return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=frame))
 
-    def write(self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions) -> None:
+    def write(
+        self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
+    ) -> Source:
+        table = source.table if source is not None else None
         in_name = options.input_col or "text_input"
         out_name = options.output_col or "output"
         data: dict[str, Any] = {in_name: records["text_input"], out_name: records["output"]}
-        for c in _curator_columns(records):
-            data[c] = records[c]
+        kept = table.columns if table is not None else []
+        for c in ("split", "tags", "note"):
+            if c in kept or c in _curator_columns(records):
+                data[c] = records[c]
         rows_extra = [json.loads(e) if e else {} for e in records["extra"]]
         for k in dict.fromkeys(k for e in rows_extra for k in e):
             data[k] = [e.get(k) for e in rows_extra]
-        pl.DataFrame(data).write_parquet(out, statistics=False)
+        frame = pl.DataFrame(data)
+        if table is not None:
+            frame = _onto(table, frame, *provenance(records, source))
+        frame.write_parquet(out, statistics=False)
+        return Source(self.name, options, table=frame)
 
     def lossy_fields(self, records: pl.DataFrame) -> list[str]:
         return _lossy(records, options_header=True)
@@ -240,3 +283,22 @@ class Parquet:
 CSV = Delimited("csv", ",", (".csv",), csv.QUOTE_MINIMAL)
 TSV = Delimited("tsv", "\t", (".tsv", ".tab"), csv.QUOTE_NONE)
 PARQUET = Parquet()
+
+
+def _onto(table: pl.DataFrame, frame: pl.DataFrame, src: np.ndarray, changed: np.ndarray) -> pl.DataFrame:
+    """``frame`` with each untouched row taken from the source ``table`` (its values and types exactly), and
+    the source's column order; ``frame`` as it is when its values do not fit the source's types."""
+    copied = pl.Series((src >= 0) & ~changed)
+    base = table[np.where(src >= 0, src, 0).tolist()] if table.height else table.clear(frame.height)
+    columns = []
+    for name in table.columns:
+        if name not in frame.columns:
+            columns.append(base[name].zip_with(copied, pl.repeat(None, frame.height, dtype=base[name].dtype, eager=True)))
+            continue
+        try:
+            new = frame[name].cast(table.schema[name])
+        except pl.exceptions.PolarsError:
+            return frame
+        columns.append(base[name].zip_with(copied, new))
+    columns.extend(frame[name] for name in frame.columns if name not in table.columns)
+    return pl.DataFrame(columns)
