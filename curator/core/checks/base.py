@@ -9,7 +9,7 @@ import polars as pl
 
 from curator.core.model import Severity
 from curator.core.settings import Settings
-from curator.core.text import normalised
+from curator.core.text import normalised_series
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,11 @@ class CheckContext:
     @cached_property
     def keys(self) -> pl.DataFrame:
         """id with 64-bit hashes of the normalised input and output, shared by the checks that group on them."""
-        return self.frame.select(
-            "id",
-            in_key=normalised(pl.col("text_input")).hash(seed=0),
-            out_key=normalised(pl.col("output")).hash(seed=0),
-        )
+        return pl.DataFrame({
+            "id": self.frame["id"],
+            "in_key": normalised_series(self.frame["text_input"]).hash(seed=0),
+            "out_key": normalised_series(self.frame["output"]).hash(seed=0),
+        })
 
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
