@@ -13,7 +13,7 @@ import polars as pl
 
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError, Problem
-from curator.core.formats.base import FormatOptions
+from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import format_for_extension, read_file, write_file
 from curator.core.formats.source import Source
 from curator.core.history import History
@@ -88,6 +88,12 @@ class Session:
     def source(self) -> Source | None:
         """The bytes of the file as read (or last saved) and where each record sits in them."""
         return self._source
+
+    @classmethod
+    def of_records(cls, path: str | Path, result: ReadResult) -> Session:
+        """A read-only session over records read already (the first examples of a file still loading)."""
+        return cls(Path(path).resolve(), Dataset.from_records(result.records), result.format, result.options,
+                   result.skipped, None, None, None)
 
     def __enter__(self) -> Session:
         return self

@@ -13,11 +13,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, Static
+from textual.worker import get_current_worker
 
 from curator.core import recent
 from curator.core.demo import demo_copy
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions
+from curator.core import loading
 from curator.core.session import Session
 from curator.core.settings import Settings, load_settings, saved_overrides
 from curator.tui.actions import MAIN, key_label
@@ -126,20 +128,76 @@ class CuratorApp(App):
 
     def load(self, path: Path, read_only: bool | None = None) -> None:
         self.path = path
+        if loading.is_large(path):
+            self._offer_sample(path)
+            return
         self.push_screen(LoadingScreen(path))
         self._load_worker(path, self.read_only if read_only is None else read_only)
 
+    def _offer_sample(self, path: Path) -> None:
+        """A file too large to hold in memory: a read-only sample of its first examples, or the command line."""
+        size = path.stat().st_size
+        commands = (f"curator check --fast {path}\ncurator stats {path}\ncurator convert {path} OUT.parquet")
+
+        def answer(choice: str | None) -> None:
+            if choice == "sample":
+                self.push_screen(LoadingScreen(path))
+                self._sample_worker(path)
+            else:
+                self.exit(return_code=0, message=f"{path.name} streams through the command line:\n{commands}")
+
+        rows = loading.SAMPLE_ROWS
+        self.push_screen(AskScreen(
+            "A large file",
+            f"{path.name} is {size / 1e9:.1f} GB, more than curator holds in memory to edit (about 3 times the "
+            f"file). Open its first {rows:,} examples read-only, or use the command line, which streams the whole "
+            f"file:\n{commands}",
+            [("sample", f"Sample the first {rows:,}"), ("quit", "Quit")], "sample"), answer)
+
     @work(thread=True, exclusive=True, group="load")
-    def _load_worker(self, path: Path, read_only: bool) -> None:
+    def _sample_worker(self, path: Path) -> None:
         try:
-            session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True)
+            sample = Session.of_records(path, loading.read_sample(path, loading.SAMPLE_ROWS, self.fmt, self.options))
         except CuratorError as exc:
             self.call_from_thread(self._load_failed, path, exc)
             return
+        self.call_from_thread(self.notify, f"a read-only sample: the first {sample.dataset.frame.height:,} "
+                              f"examples of {path.name}", title="sample", timeout=8)
+        self.call_from_thread(self.show_session, sample)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_worker(self, path: Path, read_only: bool) -> None:
+        worker = get_current_worker()
+        head = loading.read_head(path, self.fmt, self.options)
+        if head is not None and head.records.height:
+            self.call_from_thread(self.show_first_rows, Session.of_records(path, head))
+        try:
+            session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True)
+        except CuratorError as exc:
+            if not worker.is_cancelled:
+                self.call_from_thread(self._load_failed, path, exc)
+            return
+        if worker.is_cancelled:  # the app quit while the file was read
+            session.close()
+            return
         self.call_from_thread(self.show_session, session)
 
+    def _loading_main(self) -> MainScreen | None:
+        """The main screen showing the first examples of the file being loaded, if there is one."""
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen) and s.partial), None)
+
+    def show_first_rows(self, preview: Session) -> None:
+        """The first examples while the rest loads: browsing and search work, checks wait for the whole file."""
+        if isinstance(self.screen, LoadingScreen):
+            self.pop_screen()
+        self.settings = self._settings_for(preview)
+        self.push_screen(MainScreen(preview, self.settings, run_slow_checks=self.run_slow_checks, partial=True))
+
     def _load_failed(self, path: Path, error: CuratorError) -> None:
-        self.pop_screen()
+        while self._loading_main() is not None:
+            self.pop_screen()
+        if isinstance(self.screen, LoadingScreen):
+            self.pop_screen()
         if error.reason.startswith("in use by another curator"):
             def answer(choice: str | None) -> None:
                 if choice == "read":
@@ -152,17 +210,22 @@ class CuratorApp(App):
             return
         self.push_screen(ErrorScreen(error))
 
+    def _settings_for(self, session: Session) -> Settings:
+        """The settings given to the app, else the file's (defaults, with a notice, when they do not read)."""
+        if self.settings is not None:
+            return self.settings
+        try:
+            return load_settings(session.path)
+        except CuratorError as exc:
+            self.notify(f"{exc}; using the defaults", title="settings", severity="error", timeout=10)
+            return Settings()
+
     def show_session(self, session: Session) -> None:
         """Show the main screen for an open session, offering first to recover a crashed session's edits."""
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
         self.session = session
-        if self.settings is None:
-            try:
-                self.settings = load_settings(session.path)
-            except CuratorError as exc:
-                self.notify(f"{exc}; using the defaults", title="settings", severity="error", timeout=10)
-                self.settings = Settings()
+        self.settings = self._settings_for(session)
         if session.workspace is not None:
             try:
                 self.settings = self.settings.with_overrides(**saved_overrides(session.workspace, session.path))
@@ -177,6 +240,13 @@ class CuratorApp(App):
         if pending and pending.ops:
             self._offer_recovery(session, pending)
         else:
+            self._show_main(session)
+
+    def _show_main(self, session: Session) -> None:
+        main = self._loading_main()
+        if main is not None:
+            main.loaded(session, self.settings)
+        else:
             self.push_screen(MainScreen(session, self.settings, run_slow_checks=self.run_slow_checks))
 
     def _offer_recovery(self, session: Session, pending) -> None:
@@ -186,7 +256,7 @@ class CuratorApp(App):
                 self.notify(f"recovered {count} unsaved change(s)", timeout=4)
             elif choice == "discard":
                 session.discard_recovery()
-            self.push_screen(MainScreen(session, self.settings, run_slow_checks=self.run_slow_checks))
+            self._show_main(session)
 
         labels = ", ".join(pending.labels[-6:])
         if pending.stale:

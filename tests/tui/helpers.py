@@ -40,3 +40,12 @@ async def until_main(pilot) -> MainScreen:
     assert isinstance(screen, MainScreen), f"main screen not shown; on {type(screen).__name__}"
     await settle(pilot)
     return screen
+
+
+async def wait_for(pilot, condition, tries: int = 300) -> None:
+    """Wait until ``condition()`` holds (about 6 s at most)."""
+    for _ in range(tries):
+        await pilot.pause(0.02)
+        if condition():
+            return
+    raise AssertionError("condition not reached")

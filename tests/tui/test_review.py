@@ -23,7 +23,7 @@ from curator.tui.screens.playground import PlaygroundScreen
 from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
 from curator.tui.screens.review import ReviewScreen
 from curator.tui.widgets.verdict_table import VerdictTable
-from tests.tui.helpers import copy_fixture, make_app, until_main
+from tests.tui.helpers import copy_fixture, make_app, until_main, wait_for
 
 SIZE = (120, 40)
 
@@ -40,14 +40,6 @@ def tuned_fixture(tmp_path) -> tuple:
         tuned = jobs.wait(jobs.start("local", prepared, "local-echo", hp), interval=0.05).tuned_model
         jobs.close()
     return path, tuned
-
-
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return
-    raise AssertionError("condition not reached")
 
 
 async def run_evaluation(pilot) -> ReviewScreen:

@@ -40,6 +40,8 @@ class EditingActions:
         return True
 
     def _writable(self) -> bool:
+        if not self._ready():
+            return False
         if self.session.read_only:
             self.notify("this file is open read-only", severity="error")
             return False

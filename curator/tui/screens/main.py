@@ -68,9 +68,17 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.text = text
             super().__init__()
 
-    def __init__(self, session: Session, settings: Settings, *, run_slow_checks: bool = True) -> None:
+    def __init__(self, session: Session, settings: Settings, *, run_slow_checks: bool = True,
+                 partial: bool = False) -> None:
+        """``partial``: ``session`` holds the first examples of a file still being read; ``loaded`` gives the
+        whole one. Until then browsing works and the actions that need every example say so."""
         super().__init__()
         self.session = session
+        self.partial = partial
+        self._loading_since = time.monotonic()
+        self._loading_size = session.path.stat().st_size if partial and session.path.exists() else 0
+        self._loading_timer = None
+        self._checked = False  # the fast checks have reported once
         self.settings = settings
         self.state = ViewState(session)
         self.limits = limits_for(settings.target)
@@ -103,9 +111,41 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.table.invalidate()
         self.table.focus()
         self.refresh_all(detail=True)
+        if self.partial:
+            self._loading_timer = self.set_interval(0.1, lambda: self.refresh_all(detail=False))
+        else:
+            self.start_checks()
+
+    def start_checks(self) -> None:
         self.check_fast()
         if self.run_slow_checks:
             self.check_slow()
+
+    # -- loading -----------------------------------------------------------------------------------------
+
+    def loaded(self, session: Session, settings: Settings) -> None:
+        """The whole file is read: show all of it (keeping the view, cursor, search and selection), then check it."""
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+        self.session, self.state.session, self.settings = session, session, settings
+        self.limits = limits_for(settings.target)
+        self.store = DedupeStore(session.workspace) if session.workspace is not None else None
+        self.partial = False
+        self.reload_view()
+        self.start_checks()
+
+    def _ready(self) -> bool:
+        """Whether every example is in; if not, says that the action waits for the whole file."""
+        if self.partial:
+            self.notify(f"still reading {self.session.path.name}: this needs every example; "
+                        "browsing and search work meanwhile", title="loading", severity="warning", timeout=3)
+        return not self.partial
+
+    def _loading_text(self) -> str:
+        spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+        elapsed = time.monotonic() - self._loading_since
+        return (f"{spinner[int(elapsed * 10) % len(spinner)]} reading {self._loading_size / 1e6:,.0f} MB… "
+                f"{elapsed:.1f} s")
 
     # -- refreshing ------------------------------------------------------------------------------------
 
@@ -127,7 +167,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
             file=str(self.session.path.name), total=frame.height - deleted, deleted=deleted,
             shown=len(self.state.ids) if spec.filter.active else None,
             selected=len(self.state.selected), changes=len(self.session.history.labels()),
-            target=self.settings.target, read_only=self.session.read_only, progress=self.progress_text)
+            target=self.settings.target, read_only=self.session.read_only and not self.partial,
+            progress=self._loading_text() if self.partial else self.progress_text, partial=self.partial)
         if detail:
             self.refresh_detail()
 
@@ -135,8 +176,10 @@ class MainScreen(EditingActions, CursorActions, Screen):
         row = self.table.current
         data = self.session.dataset.get(row.id) if row else None
         findings = self.state.by_id.get(row.id, []) if row else []
+        unchecked = ("checks start when the whole file is read" if self.partial else
+                     "" if self._checked else "checking…")
         self.query_one(DetailPane).show(data, findings, self.limits, whitespace=self.whitespace,
-                                        pattern=self.state.pattern, regex=self.state.regex)
+                                        pattern=self.state.pattern, regex=self.state.regex, unchecked=unchecked)
 
     def on_example_table_cursor_moved(self, message: ExampleTable.CursorMoved) -> None:
         self.refresh_detail()
@@ -200,6 +243,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.progress_text = "" if message.generation == self._generation else "near-duplicates: rerun with c"
         elif message.generation != self._generation:
             return
+        else:
+            self._checked = True
         self.state.set_findings(message.findings, message.slow)
         if self.state.spec.filter.rule or self.state.spec.sort == "findings":
             self.reload_view()
@@ -353,6 +398,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.refresh_detail()
 
     def action_recheck(self) -> None:
+        if not self._ready():
+            return
         self.progress_text = "checking…"
         self.refresh_all(detail=False)
         self.check_fast()
@@ -372,6 +419,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.app.push_screen(HelpScreen(self.session.history.labels()))
 
     def action_frequencies(self) -> None:
+        if not self._ready():
+            return
         from curator.tui.screens.frequency import FrequencyScreen
 
         def apply(result: Filter | None) -> None:
@@ -383,6 +432,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def action_playground(self, model_a=None, model_b=None, text: str | None = None, template: str | None = None) -> None:
         """Open the playground on ``text`` or the cursor row's input (models: the base and the latest tuned
         one; template: the given one, else the settings', else the inferred one)."""
+        if not self._ready():
+            return
         from curator.core.playground import default_pair
         from curator.core.template import infer_template
         from curator.tui.screens.playground import PlaygroundScreen
@@ -418,6 +469,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
     def action_evaluate(self) -> None:
         """Set up an evaluation of A against B, then run it in the review screen."""
+        if not self._ready():
+            return
         from curator.core.playground import default_pair
         from curator.tui.screens.eval_setup import EvalSetupScreen
 
@@ -483,6 +536,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
     def action_eval_runs(self) -> None:
         """Pick a kept evaluation run of this dataset and open it in the review."""
+        if not self._ready():
+            return
         import datetime as dt
 
         from curator.core.evaluation.evaluate import load_run
@@ -525,6 +580,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
                                           open_playground=playground, **kwargs), back)
 
     def action_tuning(self) -> None:
+        if not self._ready():
+            return
         from curator.tui.screens.tuning import TuningScreen
 
         try:
@@ -535,6 +592,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.app.push_screen(TuningScreen(self.session, self.settings, jobs))
 
     def action_duplicates(self) -> None:
+        if not self._ready():
+            return
         from curator.tui.screens.duplicates import DuplicatesScreen
 
         ds, store = self.session.dataset, self.store
@@ -567,6 +626,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
                                               not_duplicate, keep_settings), back)
 
     def action_set_template(self) -> None:
+        if not self._ready():
+            return
         current = self.settings.template
         inferred = next((f.message for f in self.state.findings if f.rule == "template.inferred"), "")
 
@@ -595,6 +656,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
                                         "Classify the ticket.\\nquestion: {question}\\ncontext: {context}"), apply)
 
     def action_findings(self) -> None:
+        if not self._ready():
+            return
         from curator.tui.screens.findings import FindingsScreen
 
         def jump(example_id: int | None) -> None:

@@ -85,8 +85,9 @@ class DetailPane(Widget):
         yield Static("", id="findings", markup=False)
 
     def show(self, row: dict | None, findings: list[Finding], limits: dict[str, int], *, whitespace: bool = False,
-             pattern: str = "", regex: bool = False) -> None:
-        """Show an example (``row`` is a dataset row dict; None shows an empty pane)."""
+             pattern: str = "", regex: bool = False, unchecked: str = "") -> None:
+        """Show an example (``row`` is a dataset row dict; None shows an empty pane); ``unchecked`` says why
+        there are no findings yet (checks still to run)."""
         input_panel = self.query_one("#input-panel", TextPanel)
         output_panel = self.query_one("#output-panel", TextPanel)
         notes = self.query_one("#findings", Static)
@@ -117,5 +118,5 @@ class DetailPane(Widget):
         if len(findings) > 3:
             lines.append(f"\n… {len(findings) - 3} more (filter by finding with f)", "dim")
         if not findings:
-            lines.append("no findings", "dim")
+            lines.append(unchecked or "no findings", "dim")
         notes.update(lines)

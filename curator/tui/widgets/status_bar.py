@@ -14,11 +14,12 @@ class StatusBar(Static):
     """
 
     def update_state(self, *, file: str, total: int, shown: int | None, selected: int, changes: int, target: str,
-                     deleted: int = 0, read_only: bool = False, progress: str = "") -> None:
-        """``total`` counts the examples kept; ``shown`` (None when no filter) those the filter shows."""
+                     deleted: int = 0, read_only: bool = False, progress: str = "", partial: bool = False) -> None:
+        """``total`` counts the examples kept; ``shown`` (None when no filter) those the filter shows;
+        ``partial``: the file is still loading and ``total`` counts the first examples only."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(file, "bold")
-        text.append(f"  {total:,} examples")
+        text.append(f"  {'first ' if partial else ''}{total:,} examples")
         if deleted:
             text.append(f" · {deleted:,} to delete", "red")
         if shown is not None:
@@ -29,7 +30,7 @@ class StatusBar(Static):
             text.append("  read-only", "bold red")
         elif changes:
             text.append(f"  ● {changes} unsaved", "bold yellow")
-        else:
+        elif not partial:
             text.append("  saved", "dim")
         text.append(f"  target {target}", "dim")
         if progress:

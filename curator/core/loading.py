@@ -1,0 +1,102 @@
+"""Opening a file for the app in two steps: its first examples at once, then the whole file.
+
+A line-based file (the JSONL formats, CSV, TSV) can be cut at a line break: its first megabyte is read by the
+file's own format reader and shown while the whole file loads. Files too large to hold in memory are told
+apart before reading (``is_large``): the app offers the command line or the first examples as a sample.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format
+
+HEAD_SIZE = 1024 * 1024  # bytes read for the first screen (~2,500 examples of 400 bytes)
+LARGE_SIZE = 1024**3  # a file above this is large: ~2.7M examples of 400 bytes, ~4 GB in memory
+SAMPLE_ROWS = 500_000  # how many examples "open a sample" reads from a large file
+_CHUNK = 16 * 1024 * 1024
+
+
+def is_line_based(fmt: str) -> bool:
+    """Whether a format holds one example per line, so any line break cuts it into two valid files."""
+    return fmt.endswith("-jsonl") or fmt in ("csv", "tsv")
+
+
+def is_large(path: str | Path) -> bool:
+    """Whether the file is larger than ``LARGE_SIZE``, too large to open whole in the app (the command line
+    streams it)."""
+    try:
+        return os.path.getsize(path) > LARGE_SIZE
+    except OSError:
+        return False
+
+
+def _format_of(path: Path, head: bytes, fmt: str | None) -> str | None:
+    if fmt is not None:
+        return fmt if fmt in FORMATS else None
+    try:
+        return detect_format(path, head[:HEAD_BYTES])
+    except CuratorError:
+        return None
+
+
+def _read_lines(path: Path, fmt: str | None, options: FormatOptions | None, head: bytes) -> ReadResult | None:
+    """Parse ``head`` (whole lines from the start of ``path``) with the file's reader; None when it cannot."""
+    chosen = _format_of(path, head, fmt)
+    if chosen is None or not is_line_based(chosen) or not head.strip():
+        return None
+    try:
+        return FORMATS[chosen].read(head, str(path), options or FormatOptions(), allow_skipped=True)
+    except CuratorError:
+        return None  # e.g. a CSV cell with a line break cut in two: the whole read reports real problems
+
+
+def read_head(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None) -> ReadResult | None:
+    """The examples in the first ``HEAD_SIZE`` bytes of a line-based file larger than that, for the first screen.
+
+    None when the whole file is that small (reading it all is as quick), when its format cannot be cut at a
+    line break (JSON lists, Parquet), or when the head does not read on its own.
+    """
+    path, size = Path(path), HEAD_SIZE
+    try:
+        with path.open("rb") as f:
+            data = f.read(size + 1)
+    except OSError:
+        return None
+    if len(data) <= size:
+        return None
+    end = data.rfind(b"\n", 0, size)
+    return _read_lines(path, fmt, options, data[: end + 1]) if end > 0 else None
+
+
+def read_sample(path: str | Path, rows: int, fmt: str | None = None,
+                options: FormatOptions | None = None) -> ReadResult:
+    """The first ``rows`` lines of a line-based file, read as a dataset (a sample of a file too large to open)."""
+    path = Path(path)
+    parts, lines = [], 0
+    try:
+        with path.open("rb") as f:
+            while lines < rows:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                count = chunk.count(b"\n")
+                if lines + count >= rows:
+                    cut = -1
+                    for _ in range(rows - lines):
+                        cut = chunk.index(b"\n", cut + 1)
+                    chunk = chunk[: cut + 1]
+                    count = rows - lines
+                parts.append(chunk)
+                lines += count
+    except OSError as e:
+        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    head = b"".join(parts)
+    chosen = _format_of(path, head, fmt)
+    if chosen is None or not is_line_based(chosen):
+        raise CuratorError("only a line-based file (JSONL, CSV, TSV) can be sampled; use the command line "
+                           "(curator check --fast, stats, convert)", path)
+    return FORMATS[chosen].read(head, str(path), options or FormatOptions(), allow_skipped=True)

@@ -1,0 +1,77 @@
+"""Opening in two steps: the first examples of a line-based file, a sample of a large one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from curator.core import loading
+from curator.core.errors import CuratorError
+from curator.core.formats.registry import read_file
+
+
+def write_jsonl(path, n, broken_at=None):
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            if i == broken_at:
+                f.write('{"text_input": "broken", "output": \n')
+            else:
+                f.write(json.dumps({"text_input": f"question {i} " + "x" * 40, "output": f"answer {i}"}) + "\n")
+    return path
+
+
+@pytest.fixture
+def small_head(monkeypatch):
+    monkeypatch.setattr(loading, "HEAD_SIZE", 2048)
+
+
+def test_head_is_the_first_examples_of_the_file_exactly(tmp_path, small_head):
+    path = write_jsonl(tmp_path / "d.jsonl", 500)
+    head = loading.read_head(path)
+    whole = read_file(path).records
+    n = head.records.height
+    assert 10 < n < 500
+    assert head.records.equals(whole.head(n))  # same fields, same source lines
+    assert head.format == "gemini-jsonl"
+
+
+def test_head_of_a_csv_keeps_the_header(tmp_path, small_head):
+    path = tmp_path / "d.csv"
+    path.write_text("prompt,answer\n" + "".join(f"question {i} {'y' * 30},answer {i}\n" for i in range(400)))
+    head = loading.read_head(path)
+    assert head.format == "csv"
+    assert head.records["text_input"][0].startswith("question 0 ")
+    assert head.records["src_line"][0] == 2
+
+
+def test_no_head_for_small_files_json_lists_or_a_head_that_does_not_read(tmp_path, small_head):
+    assert loading.read_head(write_jsonl(tmp_path / "small.jsonl", 5)) is None  # reading it all is as quick
+    listing = tmp_path / "list.json"
+    listing.write_text(json.dumps([{"text_input": f"q {i} " + "z" * 40, "output": "a"} for i in range(300)], indent=1))
+    assert loading.read_head(listing) is None  # a JSON list cannot be cut at a line break
+    broken = write_jsonl(tmp_path / "broken.jsonl", 500, broken_at=3)
+    assert loading.read_head(broken) is None  # the whole read reports the problem with its place
+
+
+def test_sample_reads_the_first_lines(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", 1000)
+    sample = loading.read_sample(path, 250)
+    assert sample.records.height == 250
+    assert sample.records["src_line"].to_list() == list(range(1, 251))
+    assert loading.read_sample(path, 5000).records.height == 1000  # fewer lines than asked: all of them
+
+
+def test_sample_of_a_format_that_cannot_be_cut_is_refused(tmp_path):
+    listing = tmp_path / "list.json"
+    listing.write_text(json.dumps([{"text_input": "q", "output": "a"}]))
+    with pytest.raises(CuratorError, match="line-based"):
+        loading.read_sample(listing, 10)
+
+
+def test_large_means_above_the_limit(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "d.jsonl", 100)
+    assert not loading.is_large(path)
+    monkeypatch.setattr(loading, "LARGE_SIZE", path.stat().st_size - 1)
+    assert loading.is_large(path)
+    assert not loading.is_large(tmp_path / "missing.jsonl")

@@ -1,0 +1,132 @@
+"""Opening a file: the first examples show at once while the rest loads (keys live, checks waiting), a load
+error after the first screen still lands on the error screen, and a large file is offered as a sample."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from curator.core import loading
+from curator.core.session import Session
+from curator.tui.app import ErrorScreen
+from curator.tui.screens.main import MainScreen
+from curator.tui.screens.prompts import AskScreen
+from curator.tui.widgets.status_bar import StatusBar
+
+from tests.tui.helpers import make_app, settle, wait_for
+
+SIZE = (120, 36)
+TOTAL = 600
+
+
+def write_jsonl(path, broken_at: int | None = None):
+    """TOTAL examples; example 500 has stray whitespace (a finding far past the first screen)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(TOTAL):
+            if i == broken_at:
+                f.write('{"text_input": "cut short", "output": \n')
+                continue
+            text = f"ticket {i}: my order has not arrived " + ("needle " if i % 7 == 0 else "") + "x" * 30
+            f.write(json.dumps({"text_input": text + (" " if i == 500 else ""), "output": "shipping"}) + "\n")
+    return path
+
+
+@pytest.fixture
+def held_open(monkeypatch):
+    """The whole read waits until the test releases it; the first screen is 4 KB."""
+    monkeypatch.setattr(loading, "HEAD_SIZE", 4096)
+    release = threading.Event()
+    real_open = Session.open.__func__
+
+    def slow_open(cls, *args, **kwargs):
+        release.wait(20)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "open", classmethod(slow_open))
+    return release
+
+
+def status(app) -> str:
+    return str(app.screen.query_one(StatusBar).render())
+
+
+def messages(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_first_rows_show_and_keys_work_while_the_rest_loads(tmp_path, held_open):
+    path = write_jsonl(tmp_path / "big.jsonl")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.state.row_count())
+        main = app.screen
+        first = main.state.row_count()
+        assert main.partial and 10 < first < TOTAL
+        assert f"first {first:,} examples" in status(app) and "reading" in status(app)
+        assert "checks start when the whole file is read" in str(main.query_one("#findings").render())
+        # browsing, paging and search work on the first rows
+        await pilot.press("j", "j", "pagedown")
+        assert main.table.cursor > 2
+        await pilot.press("slash", *"needle", "enter")
+        assert len(main.state.matches) == len([i for i in range(first) if i % 7 == 0])
+        at = main.table.current.id
+        assert at % 7 == 0
+        # actions that need every example wait, and say so; nothing changed
+        await pilot.press("d")
+        await pilot.press("ctrl+t")
+        assert isinstance(app.screen, MainScreen) and not main.session.dataset.frame["deleted"].any()
+        assert sum("still reading" in m for m in messages(app)) == 2
+        assert main.state.findings == []  # no check ran on the partial data
+        held_open.set()
+        await wait_for(pilot, lambda: not main.partial)
+        await settle(pilot)
+        assert main.state.row_count() == TOTAL
+        assert main.table.current.id == at  # same example under the cursor
+        assert len(main.state.matches) == len([i for i in range(TOTAL) if i % 7 == 0])  # search over the whole
+        assert f"{TOTAL:,} examples" in status(app) and "reading" not in status(app) and "first" not in status(app)
+        whitespace = [f for f in main.state.findings if f.rule == "basic.whitespace"]
+        assert [f.ids for f in whitespace] == [(500,)]  # the checks ran on the whole file
+        await pilot.press("d")
+        assert main.session.dataset.frame["deleted"].sum() == 1  # and edits work now
+
+
+async def test_a_broken_line_past_the_first_screen_lands_on_the_error_screen(tmp_path, held_open):
+    path = write_jsonl(tmp_path / "broken.jsonl", broken_at=550)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        held_open.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        assert not any(isinstance(s, MainScreen) for s in app.screen_stack)
+        problems = str(app.screen.query_one("#problems").render())
+        assert "broken.jsonl:551:" in problems
+
+
+async def test_a_large_file_is_offered_as_a_read_only_sample(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "huge.jsonl")
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10_000)
+    monkeypatch.setattr(loading, "SAMPLE_ROWS", 50)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+        assert "curator check --fast" in app.screen.message and "first 50 examples" in app.screen.message
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot)
+        main = app.screen
+        assert main.state.row_count() == 50 and main.session.read_only
+        assert "read-only" in status(app)
+
+
+async def test_a_large_file_can_be_left_for_the_command_line(tmp_path, monkeypatch, capsys):
+    path = write_jsonl(tmp_path / "huge.jsonl")
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10_000)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert "curator stats" in capsys.readouterr().err
