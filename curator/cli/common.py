@@ -38,6 +38,22 @@ def add_format_arguments(parser: argparse.ArgumentParser, flag: str = "--format"
     parser.add_argument("--no-header", action="store_true", help="CSV/TSV: the first row is data, not column names")
 
 
+def thinking_argument(text: str) -> int | None:
+    """argparse type of --thinking: least, off, dynamic or a number of tokens."""
+    from curator.core.backends.thinking import parse_thinking
+
+    try:
+        return parse_thinking(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give least, off, dynamic or a number of tokens") from None
+
+
+def add_thinking_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--thinking", type=thinking_argument, default=None, metavar="BUDGET",
+                        help="thinking budget of both models, out of the max output tokens: least (default: off "
+                             "where the model allows it, its minimum where it does not), off, dynamic, or tokens")
+
+
 def format_options(args: argparse.Namespace) -> FormatOptions:
     from curator.core.formats.base import FormatOptions
 

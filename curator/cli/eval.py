@@ -13,9 +13,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from curator.cli.common import add_input_arguments, command_of, format_options, open_read_only
+from curator.cli.common import add_input_arguments, add_thinking_argument, command_of, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
+from curator.core.backends.thinking import describe
 from curator.core.errors import CuratorError
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
@@ -101,6 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=42, help="generation seed (default 42)")
     parser.add_argument("--max-output-tokens", type=int, default=256)
+    add_thinking_argument(parser)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
                         help=f"requests at once (default {DEFAULT_CONCURRENCY})")
     parser.add_argument("--rpm", type=float, help="at most this many requests a minute")
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
     from curator.core.evaluation.gates import failed_gates, parse_floor
-    from curator.core.evaluation.report import write_report
+    from curator.core.evaluation.report import usage_text, write_report
     from curator.core.evaluation.rules import rule_from_settings
     from curator.core.model import Split
     from curator.core.session import Session
@@ -136,7 +138,8 @@ def _eval(args: argparse.Namespace) -> int:
             raise CuratorError("no tuned model yet: name model B with --b backend:model (or tune one: curator tune)")
         template = args.template if args.template is not None else settings.template
         template = None if template in (None, "none") else template.replace("\\n", "\n")
-        config = GenerationConfig(temperature=args.temperature, seed=args.seed, max_output_tokens=args.max_output_tokens)
+        config = GenerationConfig(temperature=args.temperature, seed=args.seed, max_output_tokens=args.max_output_tokens,
+                                  thinking_budget=args.thinking)
         if config.problems():
             raise CuratorError("; ".join(config.problems().values()))
         rule = rule_from_settings(settings, args.file, extract=args.extract, match=args.match, rubric=args.rubric)
@@ -200,6 +203,12 @@ def _eval(args: argparse.Namespace) -> int:
           file=sys.stderr)
     for ref, reason in predictions.stopped.items():
         print(f"curator: stopped asking {ref}: {reason}", file=sys.stderr)
+    tokens = result.run.metrics.get("tokens", {})
+    print(f"tokens (thinking {describe(config.thinking_budget)}): {usage_text(tokens)}", file=sys.stderr)
+    cut = result.scorecard.metrics["truncated"]
+    if cut["a"] or cut["b"]:
+        print(f"curator: answers cut at {config.max_output_tokens:,} output tokens (thinking included): A {cut['a']:,}, "
+              f"B {cut['b']:,}; raise --max-output-tokens or lower --thinking", file=sys.stderr)
     if args.json:
         json.dump({"run": result.run.id, "metrics": result.scorecard.metrics}, sys.stdout, indent=2)
         print()

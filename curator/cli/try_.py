@@ -9,7 +9,9 @@ from pathlib import Path
 
 import platformdirs
 
+from curator.cli.common import add_thinking_argument
 from curator.cli.models import add_backend_arguments, backend_from_args, fail, workspace_for
+from curator.core.backends.thinking import token_note
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.cache import PredictionCache, cached_generate
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--max-output-tokens", type=int, default=256)
+    add_thinking_argument(parser)
     add_backend_arguments(parser, choose=False)
     parser.add_argument("--no-cache", action="store_true", help="ask the models even when the same request was "
                                                                  "answered before (the answer is not kept either)")
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         if source and source != "none":
             prompt = parse_template(source.replace("\\n", "\n")).apply(args.input)
         config = GenerationConfig(temperature=args.temperature, seed=args.seed,
-                                  max_output_tokens=args.max_output_tokens)
+                                  max_output_tokens=args.max_output_tokens, thinking_budget=args.thinking)
         problems = config.problems()
         if problems:
             raise CuratorError("; ".join(problems.values()))
@@ -75,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
             backend = backend_from_args(ref.backend, args, workspace)
             generation, cached, seconds = cached_generate(cache, backend, ref.backend, ref.model, prompt, config)
             results.append({"model": str(ref), "text": generation.text, "seconds": seconds, "cached": cached,
-                            "prompt_tokens": generation.prompt_tokens, "output_tokens": generation.output_tokens})
+                            "prompt_tokens": generation.prompt_tokens, "output_tokens": generation.output_tokens,
+                            "thinking_tokens": generation.thinking_tokens,
+                            "finish_reason": generation.finish_reason})
         except CuratorError as e:
             results.append({"model": str(ref), "error": e.reason})
     if args.json:
@@ -88,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
             if "error" in r:
                 print(f"── {r['model']} · failed\n{r['error']}\n")
             else:
-                tokens = f" · {r['prompt_tokens']} → {r['output_tokens']} tokens" if r["output_tokens"] is not None else ""
+                tokens = token_note(r["prompt_tokens"], r["output_tokens"], r["thinking_tokens"])
                 took = f"cached (took {r['seconds'] * 1000:,.0f} ms)" if r["cached"] else f"{r['seconds'] * 1000:,.0f} ms"
-                print(f"── {r['model']} · {took}{tokens}\n{r['text']}\n")
+                cut = (f" · cut at {args.max_output_tokens:,} output tokens (thinking included)"
+                       if r["finish_reason"] == "MAX_TOKENS" else "")
+                print(f"── {r['model']} · {took}{tokens}{cut}\n{r['text']}\n")
     return 1 if any("error" in r for r in results) else 0
 

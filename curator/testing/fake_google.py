@@ -12,7 +12,8 @@ Point the real google-genai client at it with ``HttpOptions(base_url=fake.url)``
 | Vertex generate | POST …/publishers/google/models/{m}:generateContent, POST …/endpoints/{id}:generateContent |
 
 Jobs go PENDING → RUNNING → SUCCEEDED with elapsed time (``Timing``; a base model named ``*fail-tuning*``
-fails half-way). Answers are deterministic: ``"{model}: {prompt}"``, cut at ``maxOutputTokens`` words.
+fails half-way). Answers are deterministic: ``"{model}: {prompt}"``, cut at ``maxOutputTokens`` words less
+the thinking tokens spent (reported as ``thoughtsTokenCount``); thinking budgets a model refuses get a 400.
 Errors are injected by model name (for generation; for tuning, by base model):
 
 | name contains | reply |
@@ -66,6 +67,8 @@ class FakeGoogle:
     """The server. Use as a context manager (``with FakeGoogle() as fake: fake.url``) or start()/stop().
 
     ``clock`` drives job progression (tests pass a settable one); ``latency`` delays every generation;
+    ``thinking`` is what a thinking model (Gemini 2.5; a tuned model as its base) spends thinking when the
+    request leaves it free (no budget: 2.5 Flash and Pro think, Flash-Lite does not), out of maxOutputTokens;
     ``responder(model, prompt)`` replaces the default answer; ``faults(n)`` names an HTTP error code (429, 500,
     503) for the n-th generation request (counting from 1), or None, to fail requests in the middle of a run.
     """
@@ -74,7 +77,8 @@ class FakeGoogle:
                  hang: float = 5.0, clock: Callable[[], float] = time.monotonic,
                  responder: Callable[[str, str], str] = default_answer, examples_per_job: int = 120,
                  invalid_keys: tuple[str, ...] = ("invalid-key",), verbose: bool = False,
-                 faults: Callable[[int], int | None] | None = None) -> None:
+                 faults: Callable[[int], int | None] | None = None, thinking: int = 1000) -> None:
+        self.thinking = thinking  # tokens a thinking model spends when free to (out of maxOutputTokens)
         self.timing, self.latency, self.retry_delay, self.hang = timing, latency, retry_delay, hang
         self.clock, self.responder, self.examples_per_job = clock, responder, examples_per_job
         self.invalid_keys, self.verbose, self.faults = invalid_keys, verbose, faults
@@ -179,7 +183,7 @@ class FakeGoogle:
 
     # -- generation --------------------------------------------------------------------------------
 
-    def _generate(self, model: str, body: dict | None) -> dict:
+    def _generate(self, model: str, body: dict | None, base: str | None = None) -> dict:
         with self._lock:
             self.generations += 1
             n = self.generations
@@ -191,7 +195,7 @@ class FakeGoogle:
             self._stopped.wait(self.latency)
         if "blocked" in model:
             return {"promptFeedback": {"blockReason": "SAFETY"}, "modelVersion": model.rsplit("/", 1)[-1]}
-        return generate_reply(model, body, self.responder)
+        return generate_reply(model, body, self.responder, thinking=self.thinking, base=base)
 
     def _known_model(self, name: str) -> bool:
         return name in BASE_MODELS or any(mark in name for mark in ("err-", "flaky-", "blocked"))
@@ -264,7 +268,7 @@ class FakeGoogle:
     def _batch_answer(self, model: str, request: dict) -> dict:
         """One request of a batch: the model's error, or its answer (without the generation latency)."""
         self._inject(model)
-        return generate_reply(model, request, self.responder)
+        return generate_reply(model, request, self.responder, thinking=self.thinking)
 
     def _gemini_model(self, name: str) -> dict:
         return {"name": f"models/{name}", "displayName": name.replace("-", " ").title(), "version": "001",
@@ -289,15 +293,17 @@ class FakeGoogle:
                 short = target.removeprefix("publishers/google/models/")
                 if not self._known_model(short):
                     raise ApiError(404, f"Publisher Model `{prefix}/{target}` not found.")
+                base = short
             elif target.startswith("endpoints/"):
                 with self._lock:
-                    known = {j.endpoint() for j in self.jobs.values()
+                    known = {j.endpoint(): j.base_model for j in self.jobs.values()
                              if j.state(self.clock(), self.timing)[0] == "JOB_STATE_SUCCEEDED"}
                 if f"{prefix}/{target}" not in known:
                     raise ApiError(404, f"Endpoint `{prefix}/{target}` not found.")
+                base = known[f"{prefix}/{target}"]  # a tuned model thinks as its base model does
             else:
                 raise ApiError(404, f"{target} is not a model or an endpoint")
-            return self._generate(f"{prefix}/{target}", body)
+            return self._generate(f"{prefix}/{target}", body, base)
         if rest == "tuningJobs" and method == "POST":
             return self._create_job(prefix, body or {})
         if rest == "tuningJobs" and method == "GET":

@@ -132,6 +132,7 @@ REVIEW: tuple[Action, ...] = (
     _a("show-leaked", ["6"], "list examples with a near-duplicate in train", "Review"),
     _a("show-failed", ["7"], "list examples where a request failed", "Review"),
     _a("show-flaky", ["8"], "list flaky examples: sampled answers sometimes right, sometimes wrong", "Review"),
+    _a("show-truncated", ["9"], "list examples with an answer cut at the max output tokens", "Review"),
     _a("sort-review", ["o"], "sort: run order, B's similarity, A's similarity, B - A", "Review", "sort"),
     _a("verdict-a", ["a"], "your verdict on A's answer: right, wrong, automatic (cycles)", "Review", "verdict A"),
     _a("verdict-b", ["b"], "your verdict on B's answer: right, wrong, automatic (cycles)", "Review", "verdict B"),

@@ -288,7 +288,8 @@ class CuratorApp(App):
         jobs = self.jobs()
         generation, cached, seconds = cached_generate(PredictionCache(jobs.workspace), jobs.backend(ref.backend),
                                                       ref.backend, ref.model, prompt, config)
-        return Answer(generation.text, seconds, generation.prompt_tokens, generation.output_tokens, cached)
+        return Answer(generation.text, seconds, generation.prompt_tokens, generation.output_tokens, cached,
+                      generation.thinking_tokens, generation.truncated)
 
     def remember_file(self, path: Path) -> None:
         recent.remember(path)

@@ -30,7 +30,8 @@ def post(url: str, body: bytes | dict, headers: dict | None = None) -> tuple[int
 
 def test_auth_and_request_rules(fake):
     body = {"contents": [{"role": "user", "parts": [{"text": "a b c"}]}],
-            "generation_config": {"max_output_tokens": 2}}  # snake_case, as the SDK sends nested objects
+            "generation_config": {"max_output_tokens": 2,  # snake_case, as the SDK sends nested objects
+                                  "thinking_config": {"thinking_budget": 0}}}
     code, reply = post(f"{fake.url}/v1beta/models/gemini-2.5-flash:generateContent", body, {"x-goog-api-key": "k"})
     assert code == 200 and reply["candidates"][0]["content"]["parts"][0]["text"] == "gemini-2.5-flash: a"
     code, reply = post(f"{fake.url}/v1/models/gemini-2.5-flash:generateContent", body)

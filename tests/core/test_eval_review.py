@@ -24,7 +24,8 @@ class Answers(Counting):
 
     async def agenerate(self, model, prompt, config=None, *, system=None):
         generation = await super().agenerate(model, prompt, config, system=system)
-        return type(generation)(self.table[model][prompt], model)
+        cut = model == "b" and prompt == "q3"  # B's answer to q3 was cut at the max output tokens
+        return type(generation)(self.table[model][prompt], model, "MAX_TOKENS" if cut else "STOP")
 
 
 EXPECTED = {"q1": '{"city": "Paris", "country": "France"}', "q2": '{"city": "Rome", "country": "Italy"}',
@@ -45,14 +46,18 @@ def run(tmp_path):
 
 
 def test_filters_orders_and_json_metrics(tmp_path):
-    _, result = run(tmp_path)
+    workspace, result = run(tmp_path)
     card, rows = result.scorecard, result.rows
     assert card.task == "generation" and card.metrics["json"]
     assert card.a.json_valid.tolist() == [True, False, True, True]
     assert card.b.json_keys.tolist() == [1.0, 1.0, 0.0, 1.0]
     assert card.right_a.tolist() == [True, False, False, True] and card.right_b.tolist() == [True, True, False, False]
     assert counts(card, rows) == {"all": 4, "regressions": 1, "improvements": 1, "both-wrong": 1,
-                                  "disagreements": 3, "leaked": 1, "failed": 0, "flaky": 0}
+                                  "disagreements": 3, "leaked": 1, "failed": 0, "flaky": 0,
+                                  "truncated": 1}
+    assert order(card, rows, "truncated").tolist() == [2] and card.metrics["truncated"] == {"a": 0, "b": 1}
+    kept = load_run(workspace, result.run.id)
+    assert kept.rows[2].truncated("b") and kept.scorecard.metrics["truncated"] == {"a": 0, "b": 1}
     assert order(card, rows, "regressions").tolist() == [3]
     assert order(card, rows, "improvements").tolist() == [1]
     by_b = order(card, rows, "all", "similarity-b")

@@ -180,7 +180,7 @@ class GenerationConfig:
     temperature: float = 0.0
     seed: int | None = 42
     max_output_tokens: int = 256
-    thinking_budget: int | None = None  # Gemini 2.5+: 0 turns thinking off; None leaves the model's default
+    thinking_budget: int | None = None  # None: the least the model allows (off where it can be); -1: dynamic
     timeout: float | None = 60.0  # seconds per request
 
     def problems(self) -> dict[str, str]:
@@ -191,6 +191,8 @@ class GenerationConfig:
             out["max_output_tokens"] = "max output tokens must be at least 1"
         if self.timeout is not None and self.timeout <= 0:
             out["timeout"] = "timeout must be positive"
+        if self.thinking_budget is not None and self.thinking_budget < -1:
+            out["thinking_budget"] = "thinking budget must be -1 (dynamic), 0 (off) or a number of tokens"
         return out
 
 
@@ -203,6 +205,12 @@ class Generation:
     finish_reason: str = "STOP"  # STOP, MAX_TOKENS, SAFETY, ...
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    thinking_tokens: int | None = None  # spent thinking, out of the same max output tokens
+
+    @property
+    def truncated(self) -> bool:
+        """The answer was cut at the max output tokens (thinking included): it may be wrong only for that."""
+        return self.finish_reason == "MAX_TOKENS"
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ class GeminiApiBackend(GoogleBackend):
         from google.genai import types
 
         config = replace(self._checked(config), timeout=None)  # a per-request timeout means nothing in a batch
-        src = [types.InlinedRequest(contents=prompt, config=content_config(config, system), metadata={"key": key})
+        src = [types.InlinedRequest(contents=prompt, metadata={"key": key},
+                                    config=content_config(config, system, thinking_model=model))
                for prompt, system, key in requests]
         job = self._call(f"submit a batch of {len(src):,} requests to {model}",
                          lambda: self.client.batches.create(model=model, src=src,

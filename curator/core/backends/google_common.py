@@ -6,6 +6,7 @@ from typing import Any
 
 from curator.core.backends.base import Backend, Generation, GenerationConfig
 from curator.core.backends.retry import RetryPolicy, acall, call
+from curator.core.backends.thinking import thinking_config
 from curator.core.errors import BackendError, BackendErrorKind
 
 
@@ -20,9 +21,11 @@ def http_options(base_url: str | None, timeout: float | None):
     return types.HttpOptions(base_url=base_url, timeout=None if timeout is None else int(timeout * 1000))
 
 
-def content_config(config: GenerationConfig, system: str | None, client_timeout: float | None = None):
+def content_config(config: GenerationConfig, system: str | None, client_timeout: float | None = None,
+                   thinking_model: str | None = None):
     """GenerateContentConfig from curator's GenerationConfig (one candidate; a per-call timeout only when it
-    differs from the client's, since per-call HTTP options cost the SDK a fifth of its time per request)."""
+    differs from the client's, since per-call HTTP options cost the SDK a fifth of its time per request).
+    The thinking budget is resolved for ``thinking_model`` (the model, or a tuned model's base)."""
     from google.genai import types
 
     kwargs: dict[str, Any] = {
@@ -34,8 +37,9 @@ def content_config(config: GenerationConfig, system: str | None, client_timeout:
         kwargs["seed"] = config.seed
     if system:
         kwargs["system_instruction"] = system
-    if config.thinking_budget is not None:
-        kwargs["thinking_config"] = types.ThinkingConfig(thinking_budget=config.thinking_budget)
+    thinking = thinking_config(thinking_model, config.thinking_budget)
+    if thinking is not None:
+        kwargs["thinking_config"] = types.ThinkingConfig(**thinking)
     if config.timeout is not None and config.timeout != client_timeout:
         kwargs["http_options"] = types.HttpOptions(timeout=int(config.timeout * 1000))
     return types.GenerateContentConfig(**kwargs)
@@ -58,6 +62,7 @@ def to_generation(response, model: str) -> Generation:
         finish_reason=reason_name,
         prompt_tokens=getattr(usage, "prompt_token_count", None),
         output_tokens=getattr(usage, "candidates_token_count", None),
+        thinking_tokens=getattr(usage, "thoughts_token_count", None),
     )
 
 
@@ -85,9 +90,16 @@ class GoogleBackend(Backend):
             raise BackendError(BackendErrorKind.INVALID, "; ".join(problems.values()))
         return config
 
+    def thinking_model(self, model: str) -> str:
+        """The model whose thinking rules apply to ``model`` (Vertex: a tuned endpoint's base model)."""
+        return model
+
+    def _content_config(self, model: str, config: GenerationConfig | None, system: str | None):
+        return content_config(self._checked(config), system, self.timeout, self.thinking_model(model))
+
     def generate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
                  system: str | None = None) -> Generation:
-        settings = content_config(self._checked(config), system, self.timeout)
+        settings = self._content_config(model, config, system)
         response = self._call(
             f"generate with {model}",
             lambda: self.client.models.generate_content(model=model, contents=prompt, config=settings),
@@ -96,7 +108,7 @@ class GoogleBackend(Backend):
 
     async def agenerate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
                         system: str | None = None) -> Generation:
-        settings = content_config(self._checked(config), system, self.timeout)
+        settings = self._content_config(model, config, system)
         response = await self._acall(
             f"generate with {model}",
             lambda: self.client.aio.models.generate_content(model=model, contents=prompt, config=settings),

@@ -108,6 +108,19 @@ class VertexBackend(GoogleBackend):
         self.base_models = base_models or tuple(m.strip() for m in listed.split(",") if m.strip()) or DEFAULT_BASE_MODELS
         self.export_dir = Path(export_dir) if export_dir else None
         self._upload = uploader
+        self._bases: dict[str, str] | None = None  # tuned endpoint -> its base model, read once from the jobs
+
+    def thinking_model(self, model: str) -> str:
+        """A tuned endpoint thinks as its base model does: its base, from the tuning jobs (read once)."""
+        if "/endpoints/" not in model:
+            return model
+        if self._bases is None:
+            try:
+                jobs = self.list_jobs()
+            except BackendError:
+                jobs = []
+            self._bases = {j.tuned_model: j.base_model for j in jobs if j.tuned_model and j.base_model}
+        return self._bases.get(model, model)
 
     # -- models and data -----------------------------------------------------------------------------
 

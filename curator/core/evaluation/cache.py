@@ -23,8 +23,10 @@ _CHUNK = 500  # keys per SELECT (SQLite caps bound parameters)
 
 def prediction_key(backend: str, model: str, prompt: str, config: GenerationConfig, system: str | None = None) -> str:
     """The cache key of one request (sha256 of its deciding parts)."""
+    # None is written "least": it once meant the model's own thinking, and answers cached then differ
+    thinking = "least" if config.thinking_budget is None else config.thinking_budget
     parts = [backend, model, system or "", prompt, config.temperature, config.seed, config.max_output_tokens,
-             config.thinking_budget]
+             thinking]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -52,19 +54,19 @@ class PredictionCache:
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start:start + _CHUNK]
             rows = self.workspace.query(
-                "SELECT key, model, text, finish_reason, prompt_tokens, output_tokens, seconds FROM predictions "
-                f"WHERE key IN ({','.join('?' * len(chunk))})", tuple(chunk))
-            for key, model, text, reason, p_tokens, o_tokens, seconds in rows:
-                found[key] = CachedAnswer(Generation(text, model, reason, p_tokens, o_tokens), seconds)
+                "SELECT key, model, text, finish_reason, prompt_tokens, output_tokens, thinking_tokens, seconds "
+                f"FROM predictions WHERE key IN ({','.join('?' * len(chunk))})", tuple(chunk))
+            for key, model, text, reason, p_tokens, o_tokens, t_tokens, seconds in rows:
+                found[key] = CachedAnswer(Generation(text, model, reason, p_tokens, o_tokens, t_tokens), seconds)
         return found
 
     def put(self, key: str, backend: str, generation: Generation, seconds: float) -> None:
         """Keep one answer (committed at once)."""
         self.workspace.execute(
             "INSERT OR REPLACE INTO predictions (key, backend, model, text, finish_reason, prompt_tokens, "
-            "output_tokens, seconds, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "output_tokens, thinking_tokens, seconds, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, backend, generation.model, generation.text, generation.finish_reason, generation.prompt_tokens,
-             generation.output_tokens, seconds, time.time()))
+             generation.output_tokens, generation.thinking_tokens, seconds, time.time()))
 
     def __len__(self) -> int:
         return self.workspace.query("SELECT COUNT(*) FROM predictions")[0][0]

@@ -20,8 +20,8 @@ from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.evaluation.cache import PredictionCache
 from curator.core.evaluation.rules import ScoringRule
-from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, Predictions, Request, RunProgress, predict
-from curator.core.evaluation.runs import CANCELLED, DONE, EvalRun, RunRow, Runs
+from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, Outcome, Predictions, Request, RunProgress, predict
+from curator.core.evaluation.runs import CANCELLED, DONE, SIDES, EvalRun, RunRow, Runs
 from curator.core.evaluation.scorecard import Scorecard, build_scorecard
 from curator.core.evaluation.scoring import task_for
 from curator.core.model import Split
@@ -200,7 +200,7 @@ def evaluate(
         return EvalResult(runs.get(run.id), rows, None, predictions, resumed)
     card = score_rows(rows, task, spec.seed, spec.rule)
     runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
-                                              "stopped": predictions.stopped})
+                                              "stopped": predictions.stopped, "tokens": token_usage(predictions)})
     return EvalResult(runs.get(run.id), rows, card, predictions, resumed)
 
 
@@ -212,14 +212,16 @@ def _take_answers(rows: list[RunRow], outcomes: list, samples: int) -> None:
         for side, offset in (("a", 0), ("b", 1)):
             got = [outcomes[s * 2 * n + 2 * i + offset] for s in range(samples)]
             if samples == 1:
-                text, error = (got[0].text, got[0].error) if got[0] else (None, None)
-            else:
-                texts = [o.text if o else None for o in got]
-                setattr(row, f"samples_{side}", texts)
-                text = majority(texts)
-                error = None if text is not None else next((o.error for o in got if o and o.error), None)
+                set_outcome(row, side, got[0])
+                continue
+            texts = [o.text if o else None for o in got]
+            setattr(row, f"samples_{side}", texts)
+            text = majority(texts)
+            error = None if text is not None else next((o.error for o in got if o and o.error), None)
             setattr(row, f"output_{side}", text)
             setattr(row, f"error_{side}", error)
+            chosen = next((o.generation for o in got if o and o.generation and o.text == text), None)
+            setattr(row, f"finish_{side}", chosen.finish_reason if chosen else None)
 
 
 def majority(texts: list[str | None]) -> str | None:
@@ -265,6 +267,14 @@ def _judge(rows: list[RunRow], spec: EvalSpec, backend_for, workspace: Workspace
                        predictions.seconds + judged.seconds, stopped)
 
 
+def set_outcome(row: RunRow, side: str, outcome: Outcome | None) -> None:
+    """Put one side's answer (or failure) into a row."""
+    generation = outcome.generation if outcome else None
+    setattr(row, f"output_{side}", generation.text if generation else None)
+    setattr(row, f"error_{side}", outcome.error if outcome else None)
+    setattr(row, f"finish_{side}", generation.finish_reason if generation else None)
+
+
 class _PartialRows:
     """Collects answers as they come and hands copies of the rows with both answers to ``partial``."""
 
@@ -279,11 +289,7 @@ class _PartialRows:
     def __call__(self, indices: list[int], outcome) -> None:
         for i in indices:
             position, side = divmod(i, 2)
-            row = self.rows[position]
-            if side == 0:
-                row.output_a, row.error_a = outcome.text, outcome.error
-            else:
-                row.output_b, row.error_b = outcome.text, outcome.error
+            set_outcome(self.rows[position], "ab"[side], outcome)
             before = self.have[position]
             self.have[position] |= 1 << side
             if before != 3 and self.have[position] == 3:
@@ -295,20 +301,37 @@ class _PartialRows:
 
 
 def score_rows(rows: list[RunRow], task: str, seed: int = 0, rule: ScoringRule | None = None) -> Scorecard:
-    """The scorecard of a run's rows by ``rule`` (people's verdicts, the judge's and samples included)."""
+    """The scorecard of a run's rows by ``rule`` (people's verdicts, the judge's and samples included), with
+    how many answers of each side were cut at the max output tokens."""
     judged = rule is not None and rule.match == "judge"
-    return build_scorecard([r.expected for r in rows], [r.output_a for r in rows], [r.output_b for r in rows], task,
+    card = build_scorecard([r.expected for r in rows], [r.output_a for r in rows], [r.output_b for r in rows], task,
                            leaked=[r.leaked for r in rows], human_a=[r.human_a for r in rows],
                            human_b=[r.human_b for r in rows], seed=seed, rule=rule,
                            judged_a=[(r.judge_a or [None])[0] for r in rows] if judged else None,
                            judged_b=[(r.judge_b or [None])[0] for r in rows] if judged else None,
                            samples_a=[r.samples_a for r in rows] if rows and rows[0].samples_a else None,
                            samples_b=[r.samples_b for r in rows] if rows and rows[0].samples_b else None)
+    card.metrics["truncated"] = {side: sum(r.truncated(side) for r in rows) for side in SIDES}
+    return card
 
 
 def rule_of(run: EvalRun) -> ScoringRule:
     """The scoring rule a run was scored by."""
     return ScoringRule.from_dict(run.spec.get("scoring"))
+
+
+def token_usage(predictions: Predictions) -> dict[str, dict[str, int]]:
+    """Tokens each side's answers used (cached ones included): prompt, output and thinking."""
+    usage = {side: {"prompt": 0, "output": 0, "thinking": 0} for side in SIDES}
+    for i, outcome in enumerate(predictions.outcomes):
+        generation = outcome.generation if outcome else None
+        if generation is None:
+            continue
+        side = usage[SIDES[i % 2]]
+        side["prompt"] += generation.prompt_tokens or 0
+        side["output"] += generation.output_tokens or 0
+        side["thinking"] += generation.thinking_tokens or 0
+    return usage
 
 
 def load_run(workspace: Workspace, run_id: str) -> EvalResult:
@@ -331,6 +354,6 @@ def record_verdict(workspace: Workspace, result: EvalResult, position: int, side
     if result.run.metrics is None:
         return result
     card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0), rule_of(result.run))
-    kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped")}
+    kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped", "tokens")}
     runs.set_metrics(result.run.id, card.metrics | kept)
     return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)

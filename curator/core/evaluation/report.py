@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from curator.core.backends.thinking import describe
 from curator.core.evaluation.evaluate import EvalResult
 from curator.core.evaluation.scorecard import Scorecard
 from curator.core.evaluation.scoring import CLASSIFICATION
@@ -72,6 +73,12 @@ def extra_lines(metrics: dict) -> list[str]:
     return out
 
 
+def usage_text(tokens: dict) -> str:
+    """A run's tokens per side, thinking beside output: "A 1,200 prompt, 300 output, 0 thinking; B …"."""
+    return "; ".join(f"{side.upper()} {t['prompt']:,} prompt, {t['output']:,} output, {t['thinking']:,} thinking"
+                     for side, t in tokens.items())
+
+
 def _scaled(ci: dict | None, scale: float) -> dict | None:
     return None if ci is None else {k: v * scale for k, v in ci.items()}
 
@@ -98,13 +105,19 @@ def markdown(result: EvalResult) -> str:
            f"- {m['n']:,} examples ({spec.get('selection') or 'chosen examples'}); task: {m['task']}"
            + (" with JSON outputs" if m["json"] else ""),
            f"- A = `{run.model_a}`, B = `{run.model_b}`; temperature {c['temperature']}, seed {c['seed']}, "
-           f"max output tokens {c['max_output_tokens']}",
+           f"max output tokens {c['max_output_tokens']}, thinking {describe(c.get('thinking_budget'))} (both)",
            f"- template: `{spec['template']!r}`" if spec.get("template") else "- template: none (inputs sent as they are)",
            f"- scoring rule: {m['rule']}" if "rule" in m else "- scoring rule: the task's default",
            ""]
     out += [f"{line}." for line in extra_lines(m)] + ([""] if extra_lines(m) else [])
     if m["failed"]["a"] or m["failed"]["b"]:
         out += [f"Failed requests (scored as wrong): A {m['failed']['a']}, B {m['failed']['b']}.", ""]
+    cut = m.get("truncated", {})
+    if cut.get("a") or cut.get("b"):
+        out += [f"Answers cut at the max output tokens (thinking included): A {cut['a']}, B {cut['b']}.", ""]
+    tokens = (run.metrics or {}).get("tokens")
+    if tokens:
+        out += [f"Tokens: {usage_text(tokens)}.", ""]
     out += ["## Metrics", "", "| metric | A | B | B − A | 95 % CI |", "|---|---:|---:|---:|---|"]
     for label, a, b, ci in metric_rows(m):
         interval = f"[{ci['low']:+.1f}, {ci['high']:+.1f}]" if ci else ""

@@ -3,7 +3,8 @@
 Filters (by the effective verdicts: a person's over the automatic one):
 regressions (A right, B wrong), improvements (A wrong, B right), both wrong, disagreements (the two answers
 differ after normalisation), leaked (an example with a near-duplicate in train), failed (a request failed),
-flaky (in a run that sampled each model several times, a model was sometimes right and sometimes wrong).
+flaky (in a run that sampled each model several times, a model was sometimes right and sometimes wrong),
+truncated (an answer was cut at the max output tokens, thinking included).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ FILTERS: dict[str, str] = {
     "leaked": "near-duplicate in train",
     "failed": "a request failed",
     "flaky": "sampled answers sometimes right, sometimes wrong",
+    "truncated": "an answer was cut at the max output tokens",
 }
 SORTS: dict[str, str] = {
     "position": "run order",
@@ -48,6 +50,7 @@ def masks(card: Scorecard, rows: list[RunRow]) -> dict[str, np.ndarray]:
         "leaked": card.leaked,
         "failed": failed,
         "flaky": card.flaky,
+        "truncated": np.array([r.truncated("a") or r.truncated("b") for r in rows], dtype=bool),
     }
 
 

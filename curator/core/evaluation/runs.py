@@ -39,6 +39,12 @@ class RunRow:
     judge_b: list | None = None
     samples_a: list | None = None  # every answer of a sampled run (output_a is the most common one)
     samples_b: list | None = None
+    finish_a: str | None = None  # the finish reason of A's answer (MAX_TOKENS: cut at the max output tokens)
+    finish_b: str | None = None
+
+    def truncated(self, side: str) -> bool:
+        """A's or B's answer was cut at the max output tokens (thinking included)."""
+        return getattr(self, f"finish_{side}") == "MAX_TOKENS"
 
 
 _COLUMNS = [f.name for f in fields(RunRow)]
@@ -105,8 +111,8 @@ class Runs:
         return self.get(rows[0][0]) if rows else None
 
     def store_outputs(self, run_id: str, rows: list[RunRow]) -> None:
-        """Keep the rows' answers, errors, judge verdicts and samples."""
-        names = ("output_a", "output_b", "error_a", "error_b", *_JSON)
+        """Keep the rows' answers, errors, finish reasons, judge verdicts and samples."""
+        names = ("output_a", "output_b", "error_a", "error_b", "finish_a", "finish_b", *_JSON)
         with self.workspace.transaction() as db:
             db.executemany(f"UPDATE eval_rows SET {', '.join(f'{n} = ?' for n in names)} "
                            "WHERE run_id = ? AND position = ?",

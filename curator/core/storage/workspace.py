@@ -150,6 +150,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE eval_rows ADD COLUMN samples_a TEXT; -- JSON list of the N answers (null: that request failed)
     ALTER TABLE eval_rows ADD COLUMN samples_b TEXT;
     """,
+    # thinking tokens of each answer, and whether each side's answer of a run was cut at the max output tokens
+    """
+    ALTER TABLE predictions ADD COLUMN thinking_tokens INTEGER;
+    ALTER TABLE eval_rows ADD COLUMN finish_a TEXT;
+    ALTER TABLE eval_rows ADD COLUMN finish_b TEXT
+    """,
 ]
 
 

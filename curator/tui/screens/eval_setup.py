@@ -13,6 +13,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 
 from curator.core.backends import GenerationConfig
+from curator.core.backends.thinking import parse_thinking
 from curator.core.errors import CuratorError
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY
 from curator.core.playground import ModelRef
@@ -94,6 +95,9 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                 yield Input("42", id="eval-seed", compact=True)
                 yield Label("max tokens")
                 yield Input("256", id="eval-max-tokens", compact=True)
+                yield Label("thinking")
+                yield Input("least", id="eval-thinking", compact=True,
+                            placeholder="least (off where allowed), off, dynamic or tokens: the same for A and B")
                 yield Label("concurrency")
                 yield Input(str(DEFAULT_CONCURRENCY), id="eval-concurrency", compact=True)
                 yield Label("requests/min")
@@ -123,11 +127,13 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
             parse_template(template)
         try:
             config = GenerationConfig(temperature=float(self._value("temperature")), seed=int(self._value("seed")),
-                                      max_output_tokens=int(self._value("max-tokens")))
+                                      max_output_tokens=int(self._value("max-tokens")),
+                                      thinking_budget=parse_thinking(self._value("thinking")))
             concurrency = int(self._value("concurrency"))
             rpm = float(self._value("rpm")) if self._value("rpm") else None
         except ValueError:
-            raise CuratorError("temperature, seed, max tokens, concurrency and requests/min are numbers") from None
+            raise CuratorError("temperature, seed, max tokens, concurrency and requests/min are numbers; thinking "
+                               "is least, off, dynamic or a number of tokens") from None
         if config.problems():
             raise CuratorError("; ".join(config.problems().values()))
         if concurrency < 1 or (rpm is not None and rpm <= 0):

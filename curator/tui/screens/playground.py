@@ -19,6 +19,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 
 from curator.core.backends import GenerationConfig
+from curator.core.backends.thinking import parse_thinking, token_note
 from curator.core.errors import CuratorError
 from curator.core.playground import ModelRef, input_history, remember_input
 from curator.core.template import parse_template
@@ -39,6 +40,8 @@ class Answer:
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     cached: bool = False
+    thinking_tokens: int | None = None
+    truncated: bool = False  # cut at the max output tokens (thinking included)
 
 
 class HistoryArea(TextArea):
@@ -70,7 +73,7 @@ class PlaygroundScreen(Screen[None]):
     PlaygroundScreen .row { height: auto; padding: 0 1; }
     PlaygroundScreen .row Label { width: auto; padding-right: 1; }
     PlaygroundScreen .row Input { width: 1fr; margin-right: 1; }
-    PlaygroundScreen .row .small { width: 8; }
+    PlaygroundScreen .row .small { width: 7; }
     PlaygroundScreen Checkbox { border: none; padding: 0; height: 1; }
     PlaygroundScreen #template { margin: 0 1; }
     PlaygroundScreen #input { height: 6; margin: 0 1; }
@@ -116,6 +119,9 @@ class PlaygroundScreen(Screen[None]):
             yield Input("42", id="seed", classes="small", compact=True)
             yield Label("max tokens")
             yield Input("256", id="max-tokens", classes="small", compact=True)
+            yield Label("thinking")
+            yield Input("least", id="thinking", classes="small", compact=True,
+                        tooltip="least (off where the model allows it), off, dynamic or a number of tokens")
             yield Checkbox("template", bool(self.template_source), id="use-template", compact=True)
         yield Input(self.template_source.replace("\n", "\\n"), placeholder="production template, e.g. "
                     "Classify the ticket.\\nquestion: {question}", id="template", compact=True)
@@ -207,9 +213,11 @@ class PlaygroundScreen(Screen[None]):
         try:
             config = GenerationConfig(temperature=float(self.query_one("#temperature", Input).value),
                                       seed=int(self.query_one("#seed", Input).value),
-                                      max_output_tokens=int(self.query_one("#max-tokens", Input).value))
+                                      max_output_tokens=int(self.query_one("#max-tokens", Input).value),
+                                      thinking_budget=parse_thinking(self.query_one("#thinking", Input).value))
         except ValueError:
-            raise CuratorError("temperature, seed and max tokens are numbers") from None
+            raise CuratorError("temperature, seed and max tokens are numbers; thinking is least, off, dynamic or "
+                               "a number of tokens") from None
         problems = config.problems()
         if problems:
             raise CuratorError("; ".join(problems.values()))
@@ -267,9 +275,13 @@ class PlaygroundScreen(Screen[None]):
             self._panel(message.slot, Text(message.error or "failed", style="red"), "error")
             return
         a = message.answer
-        tokens = f" · {a.prompt_tokens} → {a.output_tokens} tokens" if a.output_tokens is not None else ""
+        tokens = token_note(a.prompt_tokens, a.output_tokens, a.thinking_tokens)
         where = f"cached (took {a.seconds * 1000:,.0f} ms)" if a.cached else f"{a.seconds * 1000:,.0f} ms"
-        self._panel(message.slot, Text(a.text), f"{where}{tokens}")
+        body = Text(a.text)
+        if a.truncated:
+            body.append(("\n" if a.text else "") + "… cut at the max output tokens (thinking included): raise max "
+                        "tokens or lower thinking", style="yellow")
+        self._panel(message.slot, body, f"{where}{tokens}")
 
     def action_close(self) -> None:
         if self.pending:

@@ -42,7 +42,8 @@ Launch = Callable[..., EvalResult]  # launch(progress=..., cancel=..., partial=.
 OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
 VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
 FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
-                 "disagreements": "A≠B", "leaked": "leaked", "failed": "failed", "flaky": "flaky"}
+                 "disagreements": "A≠B", "leaked": "leaked", "failed": "failed", "flaky": "flaky",
+                 "truncated": "cut"}
 SAMPLED_ONLY = {"flaky"}  # filters listed only for runs that sampled each model several times
 
 
@@ -279,7 +280,8 @@ class ReviewScreen(CursorActions, Screen[int | None]):
             view.append(f"{key} {FILTER_LABELS[name]} {tally[name]:,}",
                         "bold reverse" if name == self.filter_name else "")
         self.query_one("#rv-view", Static).update(view)
-        self.query_one(EvalSummary).show(card.metrics)
+        tokens = (self.result.run.metrics or {}).get("tokens") if self.finished else None
+        self.query_one(EvalSummary).show(card.metrics | ({"tokens": tokens} if tokens else {}))
         self._detail(self.table.current)
 
     def on_verdict_table_cursor_moved(self, message: VerdictTable.CursorMoved) -> None:
@@ -310,6 +312,8 @@ class ReviewScreen(CursorActions, Screen[int | None]):
             else:
                 panel._body.update(highlighted(output, word_diff(row.expected, output)))
             verdict = ("right" if right[position] else "wrong") + (" (yours)" if human is not None else "")
+            if row.truncated(side):
+                verdict += " · cut at the max output tokens"
             panel.border_title = f"{side.upper()} · {model} · {verdict}"
             panel.border_subtitle = (f"similarity {scores.similarity[position]:.0f} · "
                                      f"token F1 {scores.token_f1[position]:.2f}")
@@ -345,6 +349,9 @@ class ReviewScreen(CursorActions, Screen[int | None]):
 
     def action_show_flaky(self) -> None:
         self._set_filter("flaky")
+
+    def action_show_truncated(self) -> None:
+        self._set_filter("truncated")
 
     def action_sort_review(self) -> None:
         names = list(SORTS)

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from curator.core.evaluation.report import metric_rows
+from curator.core.evaluation.report import metric_rows, usage_text
 from curator.core.evaluation.scoring import CLASSIFICATION
 
 
@@ -40,6 +40,12 @@ def paired_text(metrics: dict) -> Text:
     failed = metrics["failed"]
     if failed["a"] or failed["b"]:
         text.append(f"\nfailed requests (scored wrong): A {failed['a']}, B {failed['b']}", "yellow")
+    cut = metrics.get("truncated", {})
+    if cut.get("a") or cut.get("b"):
+        text.append(f"\nanswers cut at the max output tokens (…, key 9): A {cut['a']}, B {cut['b']}", "yellow")
+    tokens = metrics.get("tokens")
+    if tokens:
+        text.append(f"\ntokens: {usage_text(tokens)}")
     if "judged" in metrics:
         j = metrics["judged"]
         text.append(f"\nwith your {j['verdicts']} verdict(s): A right {j['a'] * 100:.1f} %, B right {j['b'] * 100:.1f} %")

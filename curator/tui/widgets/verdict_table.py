@@ -1,7 +1,8 @@
 """The review's virtual table: one line per example of an evaluation run with A's and B's verdicts, who did
 better, both similarities and previews of the input and the expected output. Renders only what is visible.
 
-Verdict marks: ✓ right, ✗ wrong, ! the request failed; a trailing * means a person gave the verdict.
+Verdict marks: ✓ right, ✗ wrong, ! the request failed, … the answer was cut at the max output tokens
+(coloured right or wrong); a trailing * means a person gave the verdict.
 Outcome: ▲ B better, ▼ A better, = tie.
 """
 
@@ -98,11 +99,11 @@ class VerdictTable(CursorView):
             strip = self._cache[(index, width)] = self._render_row(index, width)
         return strip
 
-    def _verdict(self, text: Text, right: bool, answered: bool, human: int | None) -> None:
+    def _verdict(self, text: Text, right: bool, answered: bool, human: int | None, truncated: bool) -> None:
         if not answered and human is None:
             text.append("! ", self.get_component_rich_style("verdict-table--warn"))
         else:
-            text.append("✓" if right else "✗",
+            text.append("…" if truncated and human is None else "✓" if right else "✗",
                         self.get_component_rich_style("verdict-table--good" if right else "verdict-table--bad"))
             text.append("*" if human is not None else " ")
         text.append(" ")
@@ -117,8 +118,10 @@ class VerdictTable(CursorView):
         split = SPLIT_SHORT.get(row.split or "", row.split or "")[:5]
         text.append(f"{split:<5}", dim)
         text.append("L" if row.leaked else " ", self.get_component_rich_style("verdict-table--warn"))
-        self._verdict(text, bool(card.right_a[position]), bool(card.a.answered[position]), row.human_a)
-        self._verdict(text, bool(card.right_b[position]), bool(card.b.answered[position]), row.human_b)
+        self._verdict(text, bool(card.right_a[position]), bool(card.a.answered[position]), row.human_a,
+                      row.truncated("a"))
+        self._verdict(text, bool(card.right_b[position]), bool(card.b.answered[position]), row.human_b,
+                      row.truncated("b"))
         mark, style = OUTCOME_MARKS[int(card.outcome[position])]
         text.append(f"{mark} ", self.get_component_rich_style(style))
         text.append(f"{card.a.similarity[position]:4.0f}{card.b.similarity[position]:4.0f}  ", dim)
