@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from curator.cli.common import add_input_arguments, add_thinking_argument, command_of, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
 from curator.core.backends import GenerationConfig
-from curator.core.backends.thinking import describe
 from curator.core.errors import CuratorError
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
@@ -121,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
     from curator.core.evaluation.gates import failed_gates, parse_floor
+    from curator.core.backends.thinking import describe
     from curator.core.evaluation.report import usage_text, write_report
     from curator.core.evaluation.rules import rule_from_settings
     from curator.core.model import Split

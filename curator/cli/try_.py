@@ -11,7 +11,6 @@ import platformdirs
 
 from curator.cli.common import add_thinking_argument
 from curator.cli.models import add_backend_arguments, backend_from_args, fail, workspace_for
-from curator.core.backends.thinking import token_note
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.cache import PredictionCache, cached_generate
@@ -52,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.backends.thinking import token_note
     from curator.core.template import parse_template
 
     try:
