@@ -1,5 +1,13 @@
-"""Project settings: from ``curator.toml`` or ``[tool.curator]`` in ``pyproject.toml``, searched from the
-dataset's folder upwards; command-line flags override them.
+"""Settings: what a user chose for a dataset, in TOML files people can read, edit and commit.
+
+Layers, each over the one before:
+1. the defaults below;
+2. project settings: ``curator.toml``, or ``[tool.curator]`` in ``pyproject.toml``, the nearest one from the
+   dataset's folder upwards;
+3. the dataset's own settings file beside it, ``<file name>.curator.toml`` (``tickets.jsonl.curator.toml``),
+   which the app writes when the user changes something (the template, the scan options, the column mapping);
+4. command-line flags.
+Every command and the app read them with ``load_settings``; the workspace database holds no settings.
 
 Keys (all optional):
 
@@ -16,11 +24,12 @@ Keys (all optional):
 | score_extract | none | evaluation: take the answer out of the reply: "after:####", "last-number", "regex:PATTERN" |
 | score_match | "auto" | evaluation: when an answer is right: auto, exact, normalised, numeric[:TOL], contains, starts-with, json[:schema=FILE;fields=a,b], judge:BACKEND:MODEL |
 | judge_rubric | none | evaluation: what the judge model grades by (with score_match = "judge:...") |
+
+and a ``[columns]`` table saying which fields of the file hold the example (see ``Columns``).
 """
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -30,6 +39,25 @@ from curator.core.errors import CuratorError
 
 TARGETS = ("gemini-api", "vertex")
 TASK_TYPES = ("classification", "summarization", "document-search", "generation")
+SUFFIX = ".curator.toml"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which fields of a file hold the example: ``input`` (one, or several composed through the template),
+    ``output`` and optionally ``system``. Nested keys are written with dots (``meta.question``)."""
+
+    input: tuple[str, ...] = ()
+    output: str | None = None
+    system: str | None = None
+
+    def to_table(self) -> dict[str, Any]:
+        table: dict[str, Any] = {"input": self.input[0] if len(self.input) == 1 else list(self.input)}
+        if self.output is not None:
+            table["output"] = self.output
+        if self.system is not None:
+            table["system"] = self.system
+        return table
 
 
 @dataclass(frozen=True)
@@ -45,6 +73,7 @@ class Settings:
     score_extract: str | None = None
     score_match: str | None = None
     judge_rubric: str | None = None
+    columns: Columns | None = None
     source: str | None = None  # the file the settings came from, for messages
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -53,7 +82,7 @@ class Settings:
         return _validated(replace(self, **chosen), self.source or "command line")
 
 
-_KEYS = {f.name: f for f in fields(Settings) if f.name != "source"}
+_KEYS = {f.name: f for f in fields(Settings) if f.name not in ("source", "columns")}
 
 
 def _validated(settings: Settings, where: str) -> Settings:
@@ -73,13 +102,20 @@ def _validated(settings: Settings, where: str) -> Settings:
         except CuratorError as exc:
             raise CuratorError(exc.reason, where) from None
     if settings.template:
-        from curator.core.template.model import parse_template  # here: the template package uses the checks
+        import curator.core.checks  # noqa: F401  (the template package must load after the checks)
+        from curator.core.template.model import parse_template
 
         try:
             parse_template(settings.template)
         except CuratorError as exc:
             raise CuratorError(exc.reason, where) from None
     return settings
+
+
+def dataset_settings_path(dataset_path: str | Path) -> Path:
+    """The settings file of one dataset: ``<file name>.curator.toml`` beside it."""
+    path = Path(dataset_path)
+    return path.with_name(path.name + SUFFIX)
 
 
 def find_settings_file(start: str | Path) -> tuple[Path, dict] | None:
@@ -108,12 +144,31 @@ def _load(path: Path) -> dict:
         raise CuratorError(f"cannot read settings: {e}", path) from None
 
 
-def settings_from_table(table: dict, where: str) -> Settings:
-    """Settings from a TOML table; unknown keys and wrong types are errors naming the file and key."""
+def _columns_from_table(table: Any, where: str) -> Columns:
+    if not isinstance(table, dict):
+        raise CuratorError("[columns] must be a table with input, output and optionally system", where)
+    unknown = set(table) - {"input", "output", "system"}
+    if unknown:
+        raise CuratorError(f"unknown key {sorted(unknown)[0]!r} in [columns]; known: input, output, system", where)
+    inputs = table.get("input", [])
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    if not isinstance(inputs, list) or not all(isinstance(i, str) and i for i in inputs):
+        raise CuratorError("columns.input must be a field name or a list of field names", where)
+    for key in ("output", "system"):
+        if key in table and not (isinstance(table[key], str) and table[key]):
+            raise CuratorError(f"columns.{key} must be a field name", where)
+    return Columns(tuple(inputs), table.get("output"), table.get("system"))
+
+
+def _values_from_table(table: dict, where: str) -> dict[str, Any]:
+    """The settings a TOML table holds; unknown keys and wrong types are errors naming the file and key."""
     values: dict[str, Any] = {}
     for key, value in table.items():
+        if key == "columns":
+            values[key] = _columns_from_table(value, where)
+            continue
         if key not in _KEYS:
-            raise CuratorError(f"unknown setting {key!r}; known: {', '.join(_KEYS)}", where)
+            raise CuratorError(f"unknown setting {key!r}; known: {', '.join([*_KEYS, 'columns'])}", where)
         expected = _KEYS[key].type
         ok = {
             "str": isinstance(value, str),
@@ -124,34 +179,63 @@ def settings_from_table(table: dict, where: str) -> Settings:
         if not ok:
             raise CuratorError(f"setting {key!r} has the wrong type ({type(value).__name__})", where)
         values[key] = value
-    return _validated(Settings(**values, source=where), where)
+    return values
+
+
+def settings_from_table(table: dict, where: str) -> Settings:
+    """Settings from one TOML table (over the defaults)."""
+    return _validated(Settings(**_values_from_table(table, where), source=where), where)
 
 
 def load_settings(dataset_path: str | Path | None) -> Settings:
-    """The settings that apply to a dataset (defaults when no settings file is found)."""
+    """The settings that apply to a dataset: defaults, then the project's file, then the dataset's own."""
     if dataset_path is None:
         return Settings()
+    values: dict[str, Any] = {}
+    source = None
     found = find_settings_file(dataset_path)
-    if found is None:
-        return Settings()
-    path, table = found
-    return settings_from_table(table, str(path))
+    if found is not None:
+        path, table = found
+        source = str(path)
+        values.update(_values_from_table(table, source))
+    own = dataset_settings_path(Path(dataset_path).resolve())
+    if own.is_file():
+        source = str(own)
+        values.update(_values_from_table(_load(own), source))
+    return _validated(Settings(**values, source=source), source or "settings")
 
 
-def saved_overrides(workspace, dataset_path: str | Path) -> dict[str, Any]:
-    """Settings chosen in the app for this dataset (kept in its workspace), to apply over the files'."""
-    rows = workspace.query("SELECT key, value FROM dataset_settings WHERE file = ?", (str(Path(dataset_path).resolve()),))
-    known = {f.name for f in fields(Settings)}
-    return {key: json.loads(value) for key, value in rows if key in known}
+_HEADER = """\
+# curator settings for {name}: read by the app and by every curator command.
+# Edit by hand or from the app; keys are described in curator's README ("Settings").
+"""
 
 
-def save_override(workspace, dataset_path: str | Path, key: str, value: Any) -> None:
-    """Keep one setting for this dataset (None forgets it, so the files' value applies again)."""
-    if key not in {f.name for f in fields(Settings)}:
+def save_dataset_setting(dataset_path: str | Path, key: str, value: Any) -> Path:
+    """Write one setting into the dataset's settings file (None removes it, so the project's value applies
+    again), keeping the rest of the file, comments included. Returns the file's path."""
+    import tomlkit
+
+    from curator.core.storage.atomic import atomic_write
+
+    if key not in _KEYS and key != "columns":
         raise CuratorError(f"unknown setting {key!r}")
-    path = str(Path(dataset_path).resolve())
+    path = dataset_settings_path(Path(dataset_path).resolve())
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else _HEADER.format(name=Path(dataset_path).name)
+        document = tomlkit.parse(text)
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as e:
+        raise CuratorError(f"cannot update the settings: {e}", path) from None
+    if isinstance(value, Columns):
+        value = value.to_table()
     if value is None:
-        workspace.execute("DELETE FROM dataset_settings WHERE file = ? AND key = ?", (path, key))
+        document.pop(key, None)
     else:
-        workspace.execute("INSERT OR REPLACE INTO dataset_settings (file, key, value) VALUES (?, ?, ?)",
-                          (path, key, json.dumps(value)))
+        document[key] = value
+    settings_from_table(tomllib.loads(tomlkit.dumps(document)), str(path))  # never write what cannot be read
+    try:
+        with atomic_write(path) as out:
+            out.write(tomlkit.dumps(document).encode("utf-8"))
+    except OSError as e:
+        raise CuratorError(f"cannot write the settings: {e.strerror or e}", path) from None
+    return path

@@ -21,7 +21,7 @@ from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions
 from curator.core import loading
 from curator.core.session import Session
-from curator.core.settings import Settings, load_settings, saved_overrides
+from curator.core.settings import Settings, load_settings
 from curator.tui.actions import MAIN, key_label
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -226,11 +226,6 @@ class CuratorApp(App):
             self.pop_screen()
         self.session = session
         self.settings = self._settings_for(session)
-        if session.workspace is not None:
-            try:
-                self.settings = self.settings.with_overrides(**saved_overrides(session.workspace, session.path))
-            except CuratorError as exc:
-                self.notify(str(exc), title="saved settings", severity="error", timeout=10)
         if not session.read_only:
             self.remember_file(session.path)
         if session.skipped:

@@ -225,6 +225,33 @@ async def test_template_set_in_the_app_is_checked_and_remembered(tmp_path):
         assert again.settings.template == "Classify the ticket.\nquestion: {question}"
 
 
+def test_template_set_in_the_app_is_used_by_the_cli(tmp_path, capsys):
+    """The app writes the dataset's settings file; curator check and curator try read the same template."""
+    import asyncio
+
+    from curator.cli import main
+
+    path = copy_fixture(tmp_path, "template_deviations.jsonl")
+
+    async def set_template() -> None:
+        app = make_app(path)
+        async with app.run_test(size=SIZE) as pilot:
+            await until_main(pilot)
+            await pilot.press("T")
+            app.screen.query_one("Input").value = "Classify the ticket.\\nquestion: {question}"
+            await pilot.press("enter")
+            await settle(pilot)
+
+    asyncio.run(set_template())
+    settings_file = tmp_path / "template_deviations.jsonl.curator.toml"
+    assert 'template = "Classify the ticket.\\nquestion: {question}"' in settings_file.read_text()
+    main(["check", str(path), "--json", "--fast"])
+    rules = {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "template.inferred" not in rules and "template.preamble" in rules
+    assert main(["try", "local:local-echo", "my card was declined", "--file", str(path)]) == 0
+    assert "Classify the ticket.\nquestion: my card was declined" in capsys.readouterr().out
+
+
 async def test_duplicates_scan_options_rescan_and_are_kept(tmp_path):
     from curator.tui.screens.scan_options import ScanOptionsScreen
 

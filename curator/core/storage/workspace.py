@@ -70,7 +70,7 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
-    # settings chosen in the app for one dataset (e.g. the production template), over curator.toml
+    # settings chosen in the app for one dataset (moved to the dataset's settings file by a later migration)
     """
     CREATE TABLE dataset_settings (
         file TEXT NOT NULL,          -- absolute path of the dataset file
@@ -155,6 +155,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE predictions ADD COLUMN thinking_tokens INTEGER;
     ALTER TABLE eval_rows ADD COLUMN finish_a TEXT;
     ALTER TABLE eval_rows ADD COLUMN finish_b TEXT
+
+    """,
+    # settings live in the dataset's settings file (curator.core.settings), not in the workspace
+    """
+    DROP TABLE dataset_settings;
     """,
 ]
 

@@ -26,7 +26,7 @@ from curator.core.errors import CuratorError
 from curator.core.model import Finding
 from curator.core.ops import AddRows
 from curator.core.session import Session
-from curator.core.settings import Settings, save_override
+from curator.core.settings import Settings, save_dataset_setting
 from curator.core.view import SORT_NAMES, Filter
 from curator.tui.actions import MAIN, bindings
 from curator.tui.screens.editing import EditingActions
@@ -613,9 +613,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
         def keep_settings(settings: Settings) -> None:
             self.settings = self.app.settings = settings
-            if self.session.workspace is not None:
-                for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field"):
-                    save_override(self.session.workspace, self.session.path, key, getattr(settings, key))
+            for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field"):
+                self.keep_setting(key, getattr(settings, key))
 
         def back(example_id: int | None) -> None:
             self.check_slow()  # marks, deletions and new options change the near-duplicate findings
@@ -641,8 +640,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             except CuratorError as exc:
                 self.notify(exc.reason, title="template", severity="error", timeout=8)
                 return
-            if self.session.workspace is not None:
-                save_override(self.session.workspace, self.session.path, "template", source)
+            self.keep_setting("template", source)
             self.app.settings = self.settings
             self.notify("template set; checking the inputs against it" if source else
                         "template cleared; the dominant structure is inferred", timeout=3)
@@ -654,6 +652,15 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.app.push_screen(TextPrompt("Production prompt template", hint,
                                         (current or "").replace("\n", "\\n"),
                                         "Classify the ticket.\\nquestion: {question}\\ncontext: {context}"), apply)
+
+    def keep_setting(self, key: str, value) -> None:
+        """Write a setting the user changed into the dataset's settings file, where every command reads it."""
+        if self.session.read_only:
+            return
+        try:
+            save_dataset_setting(self.session.path, key, value)
+        except CuratorError as exc:
+            self.notify(str(exc), title="settings not saved", severity="error", timeout=10)
 
     def action_findings(self) -> None:
         if not self._ready():
