@@ -33,8 +33,9 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_format_arguments(parser: argparse.ArgumentParser, flag: str = "--format") -> None:
     parser.add_argument(flag, dest="format", choices=NAMES, help="the file's format (default: detected)")
-    parser.add_argument("--input-col", help="CSV/TSV/Parquet: column holding the input (name, or number with --no-header)")
-    parser.add_argument("--output-col", help="CSV/TSV/Parquet: column holding the output")
+    parser.add_argument("--input-col", help="the column or field holding the input: a name (nested JSON fields as "
+                        "a.b; several, composed through the template, as a,b), or a number with --no-header")
+    parser.add_argument("--output-col", help="the column or field holding the output")
     parser.add_argument("--no-header", action="store_true", help="CSV/TSV: the first row is data, not column names")
 
 
@@ -65,9 +66,16 @@ def open_read_only(args: argparse.Namespace, *, allow_skipped: bool = True) -> S
     from curator.core.session import Session
 
     session = Session.open(args.file, args.format, format_options(args), read_only=True, allow_skipped=allow_skipped)
+    say_mapping(session.path, session.mapping)
     for problem in session.skipped:
         print(f"{problem} (skipped)", file=sys.stderr)
     return session
+
+
+def say_mapping(path, mapping: str | None) -> None:
+    """Tell on stderr which fields of the file were read (when they were not the format's own)."""
+    if mapping:
+        print(f"{path}: {mapping}", file=sys.stderr)
 
 
 def report_error(error: CuratorError) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from curator.cli.common import add_format_arguments, format_options, report_error
+from curator.cli.common import add_format_arguments, format_options, report_error, say_mapping
 from curator.core.errors import CuratorError
 from curator.core.formats import NAMES
 
@@ -27,10 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from curator.core.formats.registry import format_for_extension, read_file, write_file
+    from curator.core.settings import read_options
     from curator.core.storage.atomic import atomic_write
 
     try:
-        result = read_file(args.input, args.format, format_options(args))
+        result = read_file(args.input, args.format, read_options(args.input, format_options(args)))
+        say_mapping(args.input, result.mapping)
         target = args.to or format_for_extension(args.output)
         if Path(args.output).resolve() == Path(args.input).resolve():
             raise CuratorError("IN and OUT are the same file; convert to a new file", args.output)

@@ -17,6 +17,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import format_for_extension, read_file, write_file
 from curator.core.formats.source import Source
 from curator.core.history import History
+from curator.core.settings import read_options
 from curator.core.ops import Op
 from curator.core.storage.atomic import atomic_write
 from curator.core.storage.journal import Journal, Pending, file_digest
@@ -44,6 +45,7 @@ class Session:
         self.format = fmt
         self.options = options
         self.skipped = skipped
+        self.mapping: str | None = None  # which fields were mapped, said for people (None: the format's own)
         self.workspace = workspace
         self._lock = lock
         self._journal = journal
@@ -72,7 +74,7 @@ class Session:
             lock = DatasetLock(folder, path)
             lock.acquire()
         try:
-            result = read_file(path, fmt, options, allow_skipped=allow_skipped)
+            result = read_file(path, fmt, read_options(path, options), allow_skipped=allow_skipped)
             dataset = Dataset.from_records(result.records)
             if not read_only:
                 workspace = Workspace(folder)
@@ -81,8 +83,10 @@ class Session:
             if lock:
                 lock.release()
             raise
-        return cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal,
-                   result.source)
+        session = cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal,
+                      result.source)
+        session.mapping = result.mapping
+        return session
 
     @property
     def source(self) -> Source | None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions
 
 TARGETS = ("gemini-api", "vertex")
 TASK_TYPES = ("classification", "summarization", "document-search", "generation")
@@ -102,7 +103,6 @@ def _validated(settings: Settings, where: str) -> Settings:
         except CuratorError as exc:
             raise CuratorError(exc.reason, where) from None
     if settings.template:
-        import curator.core.checks  # noqa: F401  (the template package must load after the checks)
         from curator.core.template.model import parse_template
 
         try:
@@ -203,6 +203,34 @@ def load_settings(dataset_path: str | Path | None) -> Settings:
         source = str(own)
         values.update(_values_from_table(_load(own), source))
     return _validated(Settings(**values, source=source), source or "settings")
+
+
+def read_options(dataset_path: str | Path, options: FormatOptions | None = None) -> FormatOptions:
+    """How to read a dataset: the fields named by the flags, else by its settings' ``[columns]``; several
+    input fields are composed through the settings' template (when it is about those fields)."""
+    options = options or FormatOptions()
+    settings = load_settings(dataset_path)
+    columns = settings.columns
+    if not options.maps and columns is not None:
+        options = replace(options, input_col=",".join(columns.input) or None, output_col=columns.output,
+                          system_col=columns.system)
+    return replace(options, template=options.template or settings.template)
+
+
+def remember_columns(dataset_path: str | Path, options: FormatOptions) -> None:
+    """Keep the fields a file was read through in its settings (with the composing template as the
+    production template when none is set), so that every command reads it the same way."""
+    inputs = tuple(c for c in (options.input_col or "").split(",") if c)
+    if not inputs or options.output_col is None:
+        return
+    columns = Columns(inputs, options.output_col, options.system_col)
+    settings = load_settings(dataset_path)
+    if settings.columns != columns:
+        save_dataset_setting(dataset_path, "columns", columns)
+    if len(inputs) > 1 and not settings.template:
+        from curator.core.formats.mapped import default_template
+
+        save_dataset_setting(dataset_path, "template", options.template or default_template(inputs))
 
 
 _HEADER = """\

@@ -229,7 +229,10 @@ def test_detection_and_save_as_extension():
     assert detect_format("x.jsonl", b'{"messages": []}\n') == "openai-jsonl"
     assert detect_format("x.jsonl", b'{"contents": []}\n') == "vertex-jsonl"
     assert detect_format("x.json", b'[["a","b"]]') == "pairs-json"
-    assert detect_format("x.json", b'[{"instruction": "a"}]') == "alpaca-json"
+    assert detect_format("x.json", b'[{"instruction": "a", "input": "", "output": "b"}]') == "alpaca-json"
+    assert detect_format("x.json", b'[{"instruction": "a", "response": "b"}]') == "json"
+    assert detect_format("x.jsonl", b'{"conversations": []}\n') == "sharegpt-jsonl"
+    assert detect_format("x.jsonl", b'{"meta": {"q": "a"}}\n') == "jsonl"  # fields to be named
     assert detect_format("noext", b'{"text_input": "a", "output": "b"}\n') == "gemini-jsonl"
     assert format_for_extension("out.parquet") == "parquet"
     with pytest.raises(CuratorError, match="cannot tell the format from the ending '.txt'"):

@@ -7,8 +7,6 @@ from curator.core.checks.base import RULES, CheckContext, I, Rule, W, register
 from curator.core.errors import CuratorError
 from curator.core.model import Finding, Fix
 from curator.core.ops import SetField
-from curator.core.template import infer_template, match, parse_template
-from curator.core.template.match import clean_pattern
 
 MIN_COVERAGE = 0.6  # an inferred template is enforced only when this share of inputs follows it exactly
 
@@ -28,6 +26,9 @@ register(Rule("template.inferred", I, "inferred prompt template",
 
 def check_template(ctx: CheckContext) -> list[Finding]:
     """Deviations from the set (or inferred) template, each with the rewrite that fixes it when possible."""
+    from curator.core.template import infer_template, match, parse_template  # here: the template package uses the checks
+    from curator.core.template.match import clean_pattern
+
     frame = ctx.frame
     if frame.height == 0:
         return []

@@ -9,12 +9,13 @@ example, and on write:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from curator.core.formats.common import RecordError, extras, require_str
+from curator.core.formats.common import RecordError, require_str
 from curator.core.formats.objects import ObjectFormat
 
-_ORIGINAL = "__alpaca_input__"  # key in `extra` holding a non-empty input as read
+_ORIGINAL = "__alpaca_input__"  # key in `extra` holding a non-empty input as read (common.PRIVATE_KEYS)
 
 
 def join(instruction: str, input_text: str) -> str:
@@ -29,7 +30,7 @@ class Alpaca(ObjectFormat):
         self.name, self.container, self.extensions = name, container, extensions
 
     def looks_like(self, obj: Any) -> bool:
-        return isinstance(obj, dict) and "instruction" in obj
+        return isinstance(obj, dict) and "instruction" in obj and "output" in obj
 
     def decode(self, obj: dict[str, Any]) -> tuple[str, str, str | None, dict[str, Any]]:
         instruction = require_str(obj, "instruction")
@@ -43,17 +44,13 @@ class Alpaca(ObjectFormat):
 
     def encode(self, row: dict[str, Any]) -> dict[str, Any]:
         text_input = row["text_input"]
-        input_text = extras(row).get(_ORIGINAL) if row["extra"] else None
+        input_text = json.loads(row["extra"]).get(_ORIGINAL) if row["extra"] else None
         if input_text and text_input.endswith("\n\n" + input_text):
             instruction = text_input[: -len(input_text) - 2]
         else:
             instruction, input_text = text_input, ""
         return {"instruction": instruction, "input": input_text, "output": row["output"]}
 
-    def full_object(self, row: dict[str, Any]) -> dict[str, Any]:
-        obj = super().full_object(row)
-        obj.pop(_ORIGINAL, None)
-        return obj
 
 
 ALPACA_JSON = Alpaca("alpaca-json", "list", (".json",))

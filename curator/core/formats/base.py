@@ -15,14 +15,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class FormatOptions:
-    """How to map a tabular file's columns (CSV/TSV/Parquet); ignored by the JSON formats.
+    """Which columns or fields hold the example (``--input-col`` / ``--output-col``, or the dataset's settings).
 
-    ``input_col`` / ``output_col`` name a column, or give a 1-based column number for a file without a header.
+    ``input_col`` / ``output_col`` name a column or field (nested JSON fields as ``a.b``), or give a 1-based
+    column number for a table without a header; several input fields are separated by commas and composed
+    through ``template``. ``system_col`` names a field holding the system instruction.
     """
 
     input_col: str | None = None
     output_col: str | None = None
     header: bool = True
+    system_col: str | None = None
+    template: str | None = None
+
+    @property
+    def maps(self) -> bool:
+        """Whether the fields are named (by flags or settings) rather than left to the format."""
+        return bool(self.input_col or self.output_col)
 
 
 @dataclass
@@ -36,6 +45,7 @@ class ReadResult:
     options: FormatOptions = field(default_factory=FormatOptions)
     skipped: list[Problem] = field(default_factory=list)
     source: Source | None = None
+    mapping: str | None = None  # which fields were mapped, said for people (None: the format's own fields)
 
 
 class Format(Protocol):

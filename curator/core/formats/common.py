@@ -48,7 +48,7 @@ class Problems:
         """Raise one CuratorError carrying every problem collected."""
         if not self.items:
             return
-        items = list(self.items)
+        items = sorted(self.items, key=lambda p: (p.line or 0, p.column or 0))  # in file order
         if self.dropped:
             items.append(Problem(self.path, None, None, f"... and {self.dropped} more problems"))
         raise CuratorError.from_problems(items)
@@ -250,9 +250,15 @@ def curator_keys(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Keys a format keeps in `extra` for itself (to write its own shape back exactly); other formats never write them.
+PRIVATE_KEYS = frozenset({"__alpaca_input__", "__as_read__"})
+
+
 def extras(row: dict[str, Any]) -> dict[str, Any]:
-    """The unknown fields of a row, in their original order."""
-    return json.loads(row["extra"]) if row["extra"] else {}
+    """The unknown fields of a row, in their original order (without the formats' private keys)."""
+    if not row["extra"]:
+        return {}
+    return {k: v for k, v in json.loads(row["extra"]).items() if k not in PRIVATE_KEYS}
 
 
 def dumps(obj: Any) -> str:

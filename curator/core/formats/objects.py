@@ -6,6 +6,7 @@ Remaining keys are curator's own fields (split, tags, note) or unknown fields ke
 
 from __future__ import annotations
 
+from itertools import chain, islice
 from typing import Any, BinaryIO
 
 import polars as pl
@@ -28,6 +29,9 @@ from curator.core.formats.common import (
     source_object,
 )
 from curator.core.formats.source import LINES, LIST, Source, list_source, lines_source, write_spliced
+
+
+SAMPLE = 100  # objects a reader sees before deciding how to map them
 
 
 class Unsupported(RecordError):
@@ -55,7 +59,7 @@ class ObjectFormat:
     # -- protocol ---------------------------------------------------------------------------------
 
     def sniff(self, head: bytes) -> bool:
-        first = _first_value(head, self.container)
+        first = first_value(head, self.container)
         return first is not None and self.looks_like(first)
 
     def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:
@@ -68,11 +72,13 @@ class ObjectFormat:
             items = ((line, None, line_text, value) for line, line_text, value in iter_json_lines(text, problems))
         else:
             items = ((line, col, None, value) for line, col, value in iter_json_list(text, problems))
-        for ordinal, (line, col, line_text, value) in enumerate(items):
+        head = list(islice(items, SAMPLE))
+        fmt = self.for_file(options, [value for *_, value in head], path)
+        for ordinal, (line, col, line_text, value) in enumerate(chain(head, items)):
             try:
                 if not isinstance(value, dict):
                     raise RecordError(f"expected a JSON object for an example, found {json_type(value)}")
-                text_input, output, system, rest = self.decode(value)
+                text_input, output, system, rest = fmt.decode(value)
                 builder.add(line, text_input, output, system, rest)
                 ordinals.append(ordinal)
             except Unsupported as e:
@@ -85,11 +91,20 @@ class ObjectFormat:
                 problems.add(line, key_column(line_text, e.key, col or 1), e.reason)
         problems.raise_if_any()
         frame = builder.frame()
+        options, mapping = fmt.resolved(options)
         if self.container == "lines":
             source = lines_source(self.name, options, data, frame["src_line"])
         else:
             source = list_source(self.name, options, data, ordinals)
-        return ReadResult(frame, self.name, options, skipped, source)
+        return ReadResult(frame, self.name, options, skipped, source, mapping)
+
+    def for_file(self, options: FormatOptions, first: list[Any], path: str) -> ObjectFormat:
+        """The reader for one file, given its first objects (formats with fixed fields: this one)."""
+        return self
+
+    def resolved(self, options: FormatOptions) -> tuple[FormatOptions, str | None]:
+        """The options that write the file back as read, and what was mapped (None: the format's own fields)."""
+        return options, None
 
     def write(
         self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
@@ -123,7 +138,7 @@ class ObjectFormat:
         return []
 
 
-def _first_value(head: bytes, container: str) -> Any:
+def first_value(head: bytes, container: str) -> Any:
     """The first record in the first bytes of a file, or None when it can't be parsed from them."""
     import json
 

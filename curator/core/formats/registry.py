@@ -11,7 +11,9 @@ from curator.core.errors import CuratorError
 from curator.core.formats.alpaca import ALPACA_JSON, ALPACA_JSONL
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.gemini import GEMINI_JSON, GEMINI_JSONL
-from curator.core.formats.openai_chat import OPENAI_JSONL
+from curator.core.formats.mapped import MAPPED_JSON, MAPPED_JSONL
+from curator.core.formats.objects import ObjectFormat
+from curator.core.formats.openai_chat import OPENAI_JSONL, SHAREGPT_JSON, SHAREGPT_JSONL
 from curator.core.formats.pairs import PAIRS_JSON
 from curator.core.formats.source import Source
 from curator.core.formats.tabular import CSV, PARQUET, TSV
@@ -24,10 +26,14 @@ FORMATS = {
         GEMINI_JSONL,
         VERTEX_JSONL,
         OPENAI_JSONL,
+        SHAREGPT_JSONL,
         ALPACA_JSONL,
+        MAPPED_JSONL,
         GEMINI_JSON,
         PAIRS_JSON,
+        SHAREGPT_JSON,
         ALPACA_JSON,
+        MAPPED_JSON,
         CSV,
         TSV,
         PARQUET,
@@ -75,6 +81,9 @@ def detect_format(path: str | Path, head: bytes) -> str:
     for fmt in claiming or FORMATS.values():
         if fmt.sniff(head):
             return fmt.name
+    for fmt in (MAPPED_JSONL, MAPPED_JSON):  # other JSON objects: their fields are named, or the reader asks
+        if (not claiming or fmt in claiming) and fmt.sniff_container(head):
+            return fmt.name
     if claiming and suffix in (".csv", ".tsv", ".tab"):
         return claiming[0].name  # a one-column table still gets a clear mapping error from its reader
     if claiming and not head.strip():
@@ -101,10 +110,26 @@ def read_file(
         data = path.read_bytes()
     except OSError as e:
         raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    options = options or FormatOptions()
     if fmt is None:
         fmt = detect_format(path, data[:HEAD_BYTES])
     _check_name(fmt)
-    return FORMATS[fmt].read(data, str(path), options or FormatOptions(), allow_skipped=allow_skipped)
+    fmt = _mapped_instead(fmt, options, path)
+    return FORMATS[fmt].read(data, str(path), options, allow_skipped=allow_skipped)
+
+
+def _mapped_instead(fmt: str, options: FormatOptions, path: Path) -> str:
+    """With fields named (flags or settings), a JSON format reads through the mapping; a format whose
+    records have no named fields refuses the flags rather than ignore them."""
+    if not options.maps:
+        return fmt
+    chosen = FORMATS[fmt]
+    if isinstance(chosen, ObjectFormat):
+        return MAPPED_JSONL.name if chosen.container == "lines" else MAPPED_JSON.name
+    if fmt == PAIRS_JSON.name:
+        raise CuratorError("--input-col / --output-col do not apply to pairs-json: its examples are "
+                           "[input, output] lists without field names", path)
+    return fmt
 
 
 def lossy_fields(records: pl.DataFrame, fmt: str) -> list[str]:

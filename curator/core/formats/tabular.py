@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -195,7 +194,7 @@ def _names(records: pl.DataFrame, options: FormatOptions, source: Source | None)
         serialised = records.filter(pl.Series((src < 0) | changed))
     wanted = [in_name, out_name, *_curator_columns(serialised)]
     for e in serialised["extra"].drop_nulls():
-        wanted.extend(json.loads(e))
+        wanted.extend(extras({"extra": e}))
     if not options.header:
         width = max(int(n) for n in (*wanted, *known) if n.isdigit())
         return [str(k) for k in range(1, width + 1)]
@@ -267,7 +266,7 @@ class Parquet:
         for c in ("split", "tags", "note"):
             if c in kept or c in _curator_columns(records):
                 data[c] = records[c]
-        rows_extra = [json.loads(e) if e else {} for e in records["extra"]]
+        rows_extra = [extras({"extra": e}) for e in records["extra"]]
         for k in dict.fromkeys(k for e in rows_extra for k in e):
             data[k] = [e.get(k) for e in rows_extra]
         frame = pl.DataFrame(data)

@@ -38,10 +38,11 @@ def short(text: str, width: int = 40) -> str:
 
 @lru_cache(maxsize=64)
 def exact_pattern(template: Template) -> re.Pattern:
-    parts = [re.escape(template.literals[0])]
-    for k, _ in enumerate(template.fields):
-        parts.append(f"(?P<f{k}>.*?)" if k < len(template.fields) - 1 else f"(?P<f{k}>.*)")
-        parts.append(re.escape(template.literals[k + 1]))
+    parts = []
+    for k, f in enumerate(template.fields):
+        part = re.escape(template.literals[k]) + (f"(?P<f{k}>.*?)" if k < len(template.fields) - 1 else f"(?P<f{k}>.*)")
+        parts.append(f"(?:{part})?" if f.optional else part)
+    parts.append(re.escape(template.literals[-1]))
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -63,11 +64,12 @@ def _rust_escape(text: str) -> str:
 def clean_pattern(template: Template) -> str:
     """A polars regex matching inputs that follow ``template`` exactly with no deviation at all: every
     field has non-blank content and no value ends in a line break (a longer separator)."""
-    parts = ["(?s)^", _rust_escape(template.literals[0])]
-    for k, _ in enumerate(template.fields):
+    parts = ["(?s)^"]
+    for k, f in enumerate(template.fields):
         last = k == len(template.fields) - 1
-        parts.append(r"[^\n]*?\S(?:.*?\S)?" if not last else r"[^\n]*?\S.*")
-        parts.append(_rust_escape(template.literals[k + 1]))
+        part = _rust_escape(template.literals[k]) + (r"[^\n]*?\S(?:.*?\S)?" if not last else r"[^\n]*?\S.*")
+        parts.append(f"(?:{part})?" if f.optional else part)
+    parts.append(_rust_escape(template.literals[-1]))
     parts.append("$")
     return "".join(parts)
 
@@ -83,7 +85,7 @@ def match(template: Template, text: str) -> MatchResult:
     """Whether ``text`` follows ``template`` exactly; if not, every deviation found."""
     m = exact_pattern(template).fullmatch(text)
     if m:
-        values = {f.name: m.group(f"f{k}") for k, f in enumerate(template.fields)}
+        values = {f.name: m.group(f"f{k}") or "" for k, f in enumerate(template.fields)}
         devs = []
         for k, f in enumerate(template.fields[:-1]):  # a value ending in line breaks hides a longer separator
             value = values[f.name]
@@ -93,7 +95,8 @@ def match(template: Template, text: str) -> MatchResult:
                 devs.append(Deviation("separator", f"separator before {short(nxt.marker.strip())} is "
                                                    f"{short(trail + nxt.separator)}, expected {short(nxt.separator)}"))
                 values[f.name] = value.rstrip()
-        devs += [Deviation("field-empty", f"field {name!r} is empty") for name, v in values.items() if not v.strip()]
+        devs += [Deviation("field-empty", f"field {f.name!r} is empty") for f in template.fields
+                 if not f.optional and not values[f.name].strip()]
         if any(d.kind == "separator" for d in devs):
             return MatchResult(False, tuple(devs), values, template.render(values))
         return MatchResult(True, tuple(devs), values)
@@ -124,6 +127,8 @@ def _diagnose(template: Template, text: str) -> MatchResult:
         if not f.marker.strip():
             continue
         hit = marker_pattern(f.label).search(text)
+        if hit is None and f.optional:
+            continue
         if hit is None:
             devs.append(Deviation("field-missing", f"field {f.name!r} (marker {short(f.marker.strip())}) is missing"))
             continue
@@ -157,7 +162,7 @@ def _diagnose(template: Template, text: str) -> MatchResult:
             devs.append(Deviation("field-empty", f"field {template.fields[k].name!r} is empty"))
     fixed = None
     marked = [f for f in template.fields if f.marker.strip()]
-    if len(values) == len(marked) == len(template.fields):
+    if len(marked) == len(template.fields) and all(f.name in values or f.optional for f in marked):
         fixed = template.render(values)
         if fixed == text:
             fixed = None

@@ -3,6 +3,8 @@
 ``Classify the ticket.\\nquestion: {question}\\ncontext: {context}`` parses into the preamble
 ``Classify the ticket.``, the fields ``question`` (marker ``question: ``, after a line break) and
 ``context`` (marker ``context: ``, after a line break). Literal braces are written ``{{`` and ``}}``.
+A field written ``{name?}`` is optional: when its value is empty it is left out together with the text
+before it, so ``{instruction}\\n\\n{input?}`` is the instruction alone when the input is empty.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from curator.core.errors import CuratorError
 
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ -]*)\}")
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ -]*)(\?)?\}")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class FieldSpec:
     name: str
     marker: str
     separator: str
+    optional: bool = False
 
     @property
     def label(self) -> str:
@@ -47,14 +50,19 @@ class Template:
         return tuple(f.name for f in self.fields)
 
     def render(self, values: dict[str, str]) -> str:
-        """The template with each field replaced by its value (a missing value is an error)."""
-        missing = [n for n in self.names if n not in values]
+        """The template with each field replaced by its value (a missing value is an error, except for an
+        optional field, which is left out with the text before it when its value is missing or empty)."""
+        missing = [f.name for f in self.fields if f.name not in values and not f.optional]
         if missing:
             raise CuratorError(f"no value for template field {missing[0]!r}")
-        out = [self.literals[0]]
-        for k, name in enumerate(self.names):
-            out.append(values[name])
-            out.append(self.literals[k + 1])
+        out = []
+        for k, f in enumerate(self.fields):
+            value = values.get(f.name, "")
+            if f.optional and not value:
+                continue
+            out.append(self.literals[k])
+            out.append(value)
+        out.append(self.literals[-1])
         return "".join(out)
 
     def apply(self, text: str) -> str:
@@ -78,6 +86,7 @@ def parse_template(source: str) -> Template:
     """Parse a template; raise CuratorError naming the column of a bad brace."""
     literals: list[str] = []
     names: list[str] = []
+    optional: list[bool] = []
     buf, i = [], 0
     while i < len(source):
         ch = source[i]
@@ -95,6 +104,7 @@ def parse_template(source: str) -> Template:
                 raise CuratorError(f"template: field {name!r} appears twice", column=i + 1)
             literals.append("".join(buf))
             names.append(name)
+            optional.append(bool(m.group(2)))
             buf = []
             i = m.end()
             continue
@@ -114,5 +124,5 @@ def parse_template(source: str) -> Template:
         if k == 0:
             preamble = separator.rstrip("\n") if cut >= 0 else ""
             separator = separator[len(preamble):]
-        fields.append(FieldSpec(name, marker, separator))
+        fields.append(FieldSpec(name, marker, separator, optional[k]))
     return Template(source, preamble, tuple(fields), tuple(literals))

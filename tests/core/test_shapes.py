@@ -1,0 +1,152 @@
+"""Files of the common public shapes open without flags, say which fields were used, and save in their own
+shape; fields of any JSON file can be named (nested ones too), and the mapping is kept in the settings."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from curator.cli import main
+from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions
+from curator.core.formats.registry import read_file, write_file
+from curator.core.ops import SetField
+from curator.core.session import Session
+from curator.core.settings import Columns, dataset_settings_path, load_settings, remember_columns
+
+SHAPES = Path(__file__).parents[2] / "fixtures" / "shapes"
+
+
+@pytest.mark.parametrize(
+    "name,fmt,mapping,first_input,first_output",
+    [
+        ("question_answer.jsonl", "jsonl", "recognised question/answer: input ← question, output ← answer",
+         "What is the capital of France?", "Paris"),
+        ("instruction_input_response.json", "json", "recognised instruction/input/response: input ← instruction + "
+         "input (as '{instruction}\\n\\n{input?}'), output ← response",
+         "Summarise the text in one sentence.\n\nThe meeting moved to Thursday because the room was booked on "
+         "Wednesday.", "The meeting is now on Thursday."),
+        ("instruction_input_output.jsonl", "alpaca-jsonl", None, "Classify the sentiment.\n\nI love this phone!",
+         "positive"),
+        ("prompt_completion.jsonl", "jsonl", "recognised prompt/completion: input ← prompt, output ← completion",
+         "Write a subject line for a password reset email.", "Reset your password"),
+        ("text_label.jsonl", "jsonl", "recognised text/label: input ← text, output ← label",
+         "Great value, arrived early.", "1"),
+        ("dialogue_summary.jsonl", "jsonl", "recognised dialogue/summary: input ← dialogue, output ← summary",
+         "Amy: Are you coming tonight?\nBen: Yes, at 8.\nAmy: Great, see you.", "Ben will come at 8 tonight."),
+        ("chat_messages.jsonl", "openai-jsonl", None, "My card was declined.", "billing"),
+        ("sharegpt.json", "sharegpt-json", None, "What is a haiku?",
+         "A three-line Japanese poem of 5, 7 and 5 syllables."),
+    ],
+)
+def test_common_shapes_open_without_flags(name, fmt, mapping, first_input, first_output):
+    result = read_file(SHAPES / name)
+    assert (result.format, result.mapping) == (fmt, mapping)
+    first = result.records.row(0, named=True)
+    assert (first["text_input"], first["output"]) == (first_input, first_output)
+
+
+@pytest.mark.parametrize("name", ["question_answer.jsonl", "prompt_completion.jsonl", "text_label.jsonl",
+                                  "dialogue_summary.jsonl", "chat_messages.jsonl", "instruction_input_output.jsonl"])
+def test_a_shape_is_written_back_in_its_own_keys(name):
+    result = read_file(SHAPES / name)
+    out = io.BytesIO()
+    write_file(result.records, out, result.format, result.options)
+    written = [json.loads(line) for line in out.getvalue().decode().splitlines()]
+    original = [json.loads(line) for line in (SHAPES / name).read_text().splitlines()]
+    assert [list(o) for o in written] == [[k for k in o if o.get(k) != "train"] for o in original]
+    assert written == [{k: v for k, v in o.items() if v != "train"} for o in original]
+
+
+def test_edited_examples_go_back_to_their_fields(tmp_path):
+    path = tmp_path / "iir.json"
+    shutil.copyfile(SHAPES / "instruction_input_response.json", path)
+    with Session.open(path) as session:
+        ds = session.dataset
+        session.apply(SetField("edit", (0,), "text_input", ("Summarise in one sentence.\n\nThe meeting moved.",)))
+        session.apply(SetField("edit", (2,), "text_input", ("Translate to German: good night",)))
+        session.apply(SetField("edit", (1,), "output", ("Glad, cheerful, content.",)))
+        assert ds.get(3)["text_input"] == "Fix the grammar.\n\nShe go to school every days."
+        session.save()
+    saved = json.loads(path.read_text())
+    assert saved[0] == {"instruction": "Summarise in one sentence.", "input": "The meeting moved.",
+                        "response": "The meeting is now on Thursday."}
+    assert saved[1] == {"instruction": "Give three synonyms for happy.", "input": "",
+                        "response": "Glad, cheerful, content."}
+    assert saved[2] == {"instruction": "Translate to German: good night", "input": "", "response": "Guten Morgen"}
+    assert saved[3:] == json.loads((SHAPES / "instruction_input_response.json").read_text())[3:]
+
+
+def test_an_input_holding_the_separator_splits_back_as_it_was_read(tmp_path):
+    path = tmp_path / "d.jsonl"
+    row = {"instruction": "Read this.\n\nThen answer.", "input": "Some\n\ntext", "response": "ok"}
+    path.write_text(json.dumps(row) + "\n")
+    with Session.open(path) as session:
+        assert session.dataset.get(0)["text_input"] == "Read this.\n\nThen answer.\n\nSome\n\ntext"
+        session.apply(SetField("edit", (0,), "output", ("fine",)))
+        session.save()
+    assert json.loads(path.read_text()) == dict(row, response="fine")
+
+
+def test_numbers_read_as_labels_are_written_as_numbers(tmp_path):
+    result = read_file(SHAPES / "text_label.jsonl")
+    records = result.records.with_columns(output=result.records["output"].replace({"0": "2"}))
+    out = io.BytesIO()
+    write_file(records, out, result.format, result.options)
+    assert [json.loads(line)["label"] for line in out.getvalue().decode().splitlines()] == [1, 2, 1, 2, 1]
+
+
+def test_nested_fields_are_named_with_dots_and_go_back_inside(tmp_path):
+    path = tmp_path / "nested.jsonl"
+    shutil.copyfile(SHAPES / "nested.jsonl", path)
+    with pytest.raises(CuratorError, match="cannot tell which fields hold the input and the output; name them with "
+                       "--input-col and --output-col .* The fields are: id, meta, reply"):
+        read_file(path)
+    options = FormatOptions("meta.question", "reply.text")
+    with Session.open(path, options=options) as session:
+        assert session.mapping == "mapped input ← meta.question, output ← reply.text"
+        assert session.dataset.get(2)["text_input"] == "Is there a dark mode?"
+        session.apply(SetField("edit", (2,), "output", ("Yes: Settings > Appearance.",)))
+        session.save()
+    lines = path.read_text().splitlines()
+    assert lines[:2] == (SHAPES / "nested.jsonl").read_text().splitlines()[:2]
+    assert json.loads(lines[2]) == {"id": 3, "meta": {"source": "chat", "question": "Is there a dark mode?"},
+                                    "reply": {"text": "Yes: Settings > Appearance."}}
+
+
+def test_naming_fields_is_never_ignored(tmp_path):
+    gemini = tmp_path / "g.jsonl"
+    gemini.write_text('{"text_input": "q", "output": "a", "alt": "other"}\n')
+    assert read_file(gemini, options=FormatOptions("alt", "text_input")).records.row(0, named=True)["output"] == "q"
+    with pytest.raises(CuratorError, match="no field 'nope' in the file; the fields are: text_input, output, alt"):
+        read_file(gemini, options=FormatOptions("nope"))
+    pairs = tmp_path / "p.json"
+    pairs.write_text('[["q", "a"]]')
+    with pytest.raises(CuratorError, match="do not apply to pairs-json"):
+        read_file(pairs, options=FormatOptions("question"))
+
+
+def test_the_mapping_is_kept_in_the_settings_and_used_by_every_command(tmp_path, capsys):
+    path = tmp_path / "nested.jsonl"
+    shutil.copyfile(SHAPES / "nested.jsonl", path)
+    remember_columns(path, FormatOptions("meta.question", "reply.text"))
+    assert load_settings(path).columns == Columns(("meta.question",), "reply.text")
+    assert main(["stats", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "3 examples" in captured.out and "mapped input ← meta.question, output ← reply.text" in captured.err
+
+
+def test_several_inputs_make_the_production_template(tmp_path):
+    path = tmp_path / "iir.json"
+    shutil.copyfile(SHAPES / "instruction_input_response.json", path)
+    with Session.open(path, read_only=True) as session:
+        remember_columns(path, session.options)
+    settings = load_settings(path)
+    assert settings.columns == Columns(("instruction", "input"), "response")
+    assert settings.template == "{instruction}\n\n{input?}"
+    assert 'template = "{instruction}\\n\\n{input?}"' in dataset_settings_path(path).read_text()
+    assert main(["check", str(path), "--fast", "--json"]) == 2  # too few examples, and nothing about the template
