@@ -33,10 +33,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curator.core.errors import CuratorError
-from curator.core.formats.base import FormatOptions
+
+if TYPE_CHECKING:
+    from curator.core.formats.base import FormatOptions
 
 TARGETS = ("gemini-api", "vertex")
 TASK_TYPES = ("classification", "summarization", "document-search", "generation")
@@ -208,6 +210,8 @@ def load_settings(dataset_path: str | Path | None) -> Settings:
 def read_options(dataset_path: str | Path, options: FormatOptions | None = None) -> FormatOptions:
     """How to read a dataset: the fields named by the flags, else by its settings' ``[columns]``; several
     input fields are composed through the settings' template (when it is about those fields)."""
+    from curator.core.formats.base import FormatOptions  # here: settings load without polars
+
     options = options or FormatOptions()
     settings = load_settings(dataset_path)
     columns = settings.columns
