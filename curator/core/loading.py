@@ -12,7 +12,8 @@ from pathlib import Path
 
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions, ReadResult
-from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format
+from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format, read_data
+from curator.core.settings import read_options
 
 HEAD_SIZE = 1024 * 1024  # bytes read for the first screen (~2,500 examples of 400 bytes)
 LARGE_SIZE = 1024**3  # a file above this is large: ~2.7M examples of 400 bytes, ~4 GB in memory
@@ -22,7 +23,7 @@ _CHUNK = 16 * 1024 * 1024
 
 def is_line_based(fmt: str) -> bool:
     """Whether a format holds one example per line, so any line break cuts it into two valid files."""
-    return fmt.endswith("-jsonl") or fmt in ("csv", "tsv")
+    return fmt.endswith("jsonl") or fmt in ("csv", "tsv")
 
 
 def is_large(path: str | Path) -> bool:
@@ -49,7 +50,7 @@ def _read_lines(path: Path, fmt: str | None, options: FormatOptions | None, head
     if chosen is None or not is_line_based(chosen) or not head.strip():
         return None
     try:
-        return FORMATS[chosen].read(head, str(path), options or FormatOptions(), allow_skipped=True)
+        return read_data(head, path, chosen, read_options(path, options), allow_skipped=True)
     except CuratorError:
         return None  # e.g. a CSV cell with a line break cut in two: the whole read reports real problems
 
@@ -99,4 +100,4 @@ def read_sample(path: str | Path, rows: int, fmt: str | None = None,
     if chosen is None or not is_line_based(chosen):
         raise CuratorError("only a line-based file (JSONL, CSV, TSV) can be sampled; use the command line "
                            "(curator check --fast, stats, convert)", path)
-    return FORMATS[chosen].read(head, str(path), options or FormatOptions(), allow_skipped=True)
+    return read_data(head, path, chosen, read_options(path, options), allow_skipped=True)

@@ -110,11 +110,17 @@ def read_file(
         data = path.read_bytes()
     except OSError as e:
         raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
-    options = options or FormatOptions()
     if fmt is None:
         fmt = detect_format(path, data[:HEAD_BYTES])
+    return read_data(data, path, fmt, options or FormatOptions(), allow_skipped=allow_skipped)
+
+
+def read_data(data: bytes, path: str | Path, fmt: str, options: FormatOptions, *,
+              allow_skipped: bool = False) -> ReadResult:
+    """Read a file's bytes (or whole lines from its start) as ``fmt``; fields named in ``options`` map a JSON
+    format's objects."""
     _check_name(fmt)
-    fmt = _mapped_instead(fmt, options, path)
+    fmt = _mapped_instead(fmt, options, Path(path))
     return FORMATS[fmt].read(data, str(path), options, allow_skipped=allow_skipped)
 
 
