@@ -155,7 +155,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE predictions ADD COLUMN thinking_tokens INTEGER;
     ALTER TABLE eval_rows ADD COLUMN finish_a TEXT;
     ALTER TABLE eval_rows ADD COLUMN finish_b TEXT
-
     """,
     # settings live in the dataset's settings file (curator.core.settings), not in the workspace
     """
