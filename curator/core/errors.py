@@ -61,6 +61,15 @@ class CuratorError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
+class FieldsUnknown(CuratorError):
+    """A file whose input and output fields cannot be told: its field names and a few sample rows (values as
+    text), so that the app can ask which to use."""
+
+    def __init__(self, reason: str, path: str | Path, fields: list[str], samples: list[dict[str, str]]) -> None:
+        super().__init__(reason, path, 1, 1)
+        self.fields, self.samples = fields, samples
+
+
 class BackendErrorKind(enum.Enum):
     """What went wrong talking to a model backend, in words the UI and CLI explain."""
 

@@ -221,12 +221,13 @@ def read_options(dataset_path: str | Path, options: FormatOptions | None = None)
     return replace(options, template=options.template or settings.template)
 
 
-def remember_columns(dataset_path: str | Path, options: FormatOptions) -> None:
+def remember_columns(dataset_path: str | Path, options: FormatOptions) -> str | None:
     """Keep the fields a file was read through in its settings (with the composing template as the
-    production template when none is set), so that every command reads it the same way."""
+    production template when none is set), so that every command reads it the same way. Returns the
+    production template it set, if it set one."""
     inputs = tuple(c for c in (options.input_col or "").split(",") if c)
     if not inputs or options.output_col is None:
-        return
+        return None
     columns = Columns(inputs, options.output_col, options.system_col)
     settings = load_settings(dataset_path)
     if settings.columns != columns:
@@ -234,7 +235,10 @@ def remember_columns(dataset_path: str | Path, options: FormatOptions) -> None:
     if len(inputs) > 1 and not settings.template:
         from curator.core.formats.mapped import default_template
 
-        save_dataset_setting(dataset_path, "template", options.template or default_template(inputs))
+        template = options.template or default_template(inputs)
+        save_dataset_setting(dataset_path, "template", template)
+        return template
+    return None
 
 
 _HEADER = """\

@@ -3,6 +3,7 @@ main screen, and asks before quitting with unsaved changes. Every action is in t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -17,12 +18,13 @@ from textual.worker import get_current_worker
 
 from curator.core import recent
 from curator.core.demo import demo_copy
-from curator.core.errors import CuratorError
+from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions
 from curator.core import loading
 from curator.core.session import Session
-from curator.core.settings import Settings, load_settings
+from curator.core.settings import Settings, load_settings, remember_columns
 from curator.tui.actions import MAIN, key_label
+from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.start import StartScreen
@@ -198,6 +200,16 @@ class CuratorApp(App):
             self.pop_screen()
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
+        if isinstance(error, FieldsUnknown) and not self.read_only:
+            def picked(options: FormatOptions | None) -> None:
+                if options is None:
+                    self.exit(return_code=1, message=str(error))
+                else:
+                    self.options = options
+                    self.load(path)
+
+            self.push_screen(ColumnPickerScreen(error, self.options), picked)
+            return
         if error.reason.startswith("in use by another curator"):
             def answer(choice: str | None) -> None:
                 if choice == "read":
@@ -226,6 +238,8 @@ class CuratorApp(App):
             self.pop_screen()
         self.session = session
         self.settings = self._settings_for(session)
+        if session.mapping:
+            self._remember_mapping(session)
         if not session.read_only:
             self.remember_file(session.path)
         if session.skipped:
@@ -236,6 +250,19 @@ class CuratorApp(App):
             self._offer_recovery(session, pending)
         else:
             self._show_main(session)
+
+    def _remember_mapping(self, session: Session) -> None:
+        """Say which fields were read, and keep them in the dataset's settings for every command."""
+        self.notify(session.mapping, title=session.path.name, timeout=8)
+        if session.read_only:
+            return
+        try:
+            template = remember_columns(session.path, session.options)
+        except CuratorError as exc:
+            self.notify(str(exc), title="settings not saved", severity="error", timeout=10)
+            return
+        if template and not self.settings.template:
+            self.settings = replace(self.settings, template=template)
 
     def _show_main(self, session: Session) -> None:
         main = self._loading_main()

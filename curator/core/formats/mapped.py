@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from curator.core.errors import CuratorError
+from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions
 from curator.core.formats.common import RecordError, json_type
 from curator.core.formats.objects import ObjectFormat, first_value
@@ -137,9 +137,10 @@ def mapping_from_options(options: FormatOptions, objects: list[Any], path: str) 
     found = recognise(objects)
     if not named and not options.output_col:
         if found is None:
-            raise CuratorError(
+            raise FieldsUnknown(
                 "cannot tell which fields hold the input and the output; name them with --input-col and "
-                f"--output-col (nested fields as a.b). The fields are: {', '.join(seen) or 'none'}", path, 1, 1)
+                f"--output-col (nested fields as a.b). The fields are: {', '.join(seen) or 'none'}", path,
+                *_samples(objects))
         mapping = found
     else:
         inputs = tuple(named) or (found.inputs if found else _common(INPUT_NAMES, seen, ()))
@@ -167,6 +168,21 @@ def mapping_from_options(options: FormatOptions, objects: list[Any], path: str) 
         raise CuratorError(f"the input and output are the same field ({mapping.output!r})", path, 1, 1)
     mapping.composer()  # a bad template is an error now, not at the first record
     return mapping
+
+
+def _samples(objects: list[Any], rows: int = 5) -> tuple[list[str], list[dict[str, str]]]:
+    """The text fields of the first objects (nested ones as a.b) and their values, for a column picker."""
+    samples = [dict(_flat(obj)) for obj in objects[:rows] if isinstance(obj, dict)]
+    fields = list(dict.fromkeys(k for obj in objects if isinstance(obj, dict) for k, _ in _flat(obj)))
+    return fields, samples
+
+
+def _flat(obj: dict[str, Any], prefix: str = ""):
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            yield prefix + key, str(value)
 
 
 def _common(names: tuple[str, ...], seen: list[str], default):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
+from itertools import islice
 from typing import Any, BinaryIO
 
 import numpy as np
 import polars as pl
 
-from curator.core.errors import CuratorError
+from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.common import Problems, RecordBuilder, RecordError, decode_utf8, extras
 from curator.core.formats.source import Layout, Source, line_spans, provenance, write_spliced
@@ -34,18 +36,21 @@ def resolve_columns(names: list[str], options: FormatOptions, path: str) -> tupl
                 return names.index(wanted)
             if wanted.isdigit() and 1 <= int(wanted) <= len(names):
                 return int(wanted) - 1
+            if "," in wanted:
+                raise CuratorError(f"several {role} columns ({wanted}) are composed for JSON files only; name one "
+                                   f"column of this table. The columns are: {', '.join(names)}", path, 1, 1)
             raise CuratorError(f"no {role} column {wanted!r}; the columns are: {', '.join(names)}", path, 1, 1)
         lowered = [n.strip().lower() for n in names]
         for candidate in defaults:
             if candidate in lowered:
                 return lowered.index(candidate)
         hint = " (a file without a header needs --no-header and column numbers)" if not options.header else ""
-        raise CuratorError(
+        raise FieldsUnknown(
             f"cannot tell which column holds the {role}; name it with --{role}-col. "
             f"The columns are: {', '.join(names)}{hint}",
             path,
-            1,
-            1,
+            list(names),
+            [],
         )
 
     i = find(options.input_col, INPUT_NAMES, "input")
@@ -53,6 +58,13 @@ def resolve_columns(names: list[str], options: FormatOptions, path: str) -> tupl
     if i == o:
         raise CuratorError(f"the input and output columns are the same column ({names[i]!r})", path, 1, 1)
     return i, o
+
+
+def said(input_col: str, output_col: str, options: FormatOptions) -> str | None:
+    """Which columns were taken when curator chose them (None for the canonical names or named ones)."""
+    if options.maps or (input_col, output_col) == ("text_input", "output") or not options.header:
+        return None
+    return f"recognised columns: input ← {input_col}, output ← {output_col}"
 
 
 def _add_row(builder: RecordBuilder, line: int, names: list[str], values: list[Any], i: int, o: int) -> None:
@@ -99,7 +111,11 @@ class Delimited:
                 if names is None:
                     if options.header:
                         names = values
-                        i, o = resolve_columns(names, options, path)
+                        try:
+                            i, o = resolve_columns(names, options, path)
+                        except FieldsUnknown as e:
+                            e.samples = [dict(zip(names, row)) for row in islice(reader, 5)]
+                            raise
                         continue
                     names = [str(k) for k in range(1, len(values) + 1)]
                     i, o = resolve_columns(names, options, path)
@@ -116,7 +132,7 @@ class Delimited:
         if names is None:
             raise CuratorError("no rows", path)
         problems.raise_if_any()
-        resolved = FormatOptions(names[i], names[o], options.header) if options.header else options
+        resolved = replace(options, input_col=names[i], output_col=names[o]) if options.header else options
         frame = builder.frame()
         source = None
         if text.count("\r") == text.count("\r\n"):  # lines as the bytes have them (no lone CR inside values)
@@ -124,7 +140,7 @@ class Delimited:
             first = frame["src_line"].to_numpy().astype("int64") - 1
             last = pl.Series(last_lines, dtype=pl.Int64).to_numpy() - 1
             source = Source(self.name, resolved, data, (starts[first], ends[last]), names=names)
-        return ReadResult(frame, self.name, resolved, source=source)
+        return ReadResult(frame, self.name, resolved, source=source, mapping=said(names[i], names[o], options))
 
     def write(
         self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
@@ -236,7 +252,11 @@ class Parquet:
         except Exception as e:  # polars raises several types for a corrupt file
             raise CuratorError(f"not a readable Parquet file: {e}", path) from None
         names = frame.columns
-        i, o = resolve_columns(names, options, path)
+        try:
+            i, o = resolve_columns(names, options, path)
+        except FieldsUnknown as e:
+            e.samples = [{k: str(v) for k, v in row.items() if v is not None} for row in frame.head(5).iter_rows(named=True)]
+            raise
         problems = Problems(path)
         for k, role in ((i, "input"), (o, "output")):
             if frame.schema[names[k]] != pl.String:
@@ -252,8 +272,9 @@ class Parquet:
             except RecordError as e:
                 problems.add(row_number, 1, e.reason)
         problems.raise_if_any()
-        resolved = FormatOptions(names[i], names[o], True)
-        return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=frame))
+        resolved = replace(options, input_col=names[i], output_col=names[o], header=True)
+        return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=frame),
+                          mapping=said(names[i], names[o], options))
 
     def write(
         self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None

@@ -1,0 +1,63 @@
+"""Files of other shapes in the app: a recognised shape is said and remembered; a file whose fields cannot be
+told opens a column picker with sample rows, and the choice is kept in the dataset's settings."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from textual.widgets import DataTable, Select
+
+from curator.core.settings import Columns, load_settings
+from curator.tui.screens.columns import ColumnPickerScreen
+from curator.tui.screens.main import MainScreen
+from tests.tui.helpers import make_app, settle, until_main
+
+SIZE = (120, 40)
+SHAPES = Path(__file__).parents[2] / "fixtures" / "shapes"
+
+
+def copy_shape(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copyfile(SHAPES / name, target)
+    return target
+
+
+async def test_a_file_without_known_fields_opens_the_column_picker(tmp_path):
+    path = copy_shape(tmp_path, "nested.jsonl")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, ColumnPickerScreen):
+                break
+        picker = app.screen
+        assert isinstance(picker, ColumnPickerScreen)
+        table = picker.query_one(DataTable)
+        assert [str(c.label) for c in table.columns.values()] == ["id", "meta.source", "meta.question", "reply.text"]
+        assert table.row_count == 3 and "Is there a dark mode?" in table.get_row_at(2)
+        await pilot.press("ctrl+s")  # nothing chosen yet: said, not opened
+        assert app.screen is picker and "choose the input field" in str(picker.query_one("#error").render())
+        picker.query_one("#input", Select).value = "meta.question"
+        picker.query_one("#output", Select).value = "reply.text"
+        await pilot.press("ctrl+s")
+        main = await until_main(pilot)
+        assert isinstance(main, MainScreen)
+        assert app.session.dataset.get(0)["text_input"] == "How do I reset my password?"
+        assert app.session.dataset.get(0)["output"] == "Use the 'Forgot password' link."
+    assert load_settings(path).columns == Columns(("meta.question",), "reply.text")
+
+
+async def test_a_recognised_shape_is_said_and_its_template_kept(tmp_path):
+    path = copy_shape(tmp_path, "instruction_input_response.json")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await settle(pilot)
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("recognised instruction/input/response") for m in said)
+        assert main.settings.template == "{instruction}\n\n{input?}"
+        assert not any(f.rule.startswith("template.") for f in main.state.findings)
+    settings = load_settings(path)
+    assert settings.columns == Columns(("instruction", "input"), "response")
+    assert settings.template == "{instruction}\n\n{input?}"
