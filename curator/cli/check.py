@@ -22,8 +22,8 @@ DESCRIPTION = (
     "[tool.curator] in pyproject.toml; flags override them."
 )
 EPILOG = """exit codes:
-  0  no findings above info
-  1  warnings, no errors
+  0  no findings above info (--labels: no suspect label)
+  1  warnings, no errors (--labels: some suspect labels)
   2  errors, or FILE could not be read (every problem is printed as path:line:column: reason)"""
 
 
@@ -34,10 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, help="near-duplicate similarity threshold, 0-100 (default 90)")
     parser.add_argument("--fast", action="store_true", help="skip the slow checks (near-duplicates, leakage)")
     parser.add_argument("--all", action="store_true", help="list every finding, not a summary per rule")
+    parser.add_argument("--labels", action="store_true", help="instead of the checks: list the examples whose "
+                        "label the data disagrees with (cross-validated local learner, confident learning)")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.labels:
+        return _labels(args)
     from curator.core.checks import run_checks, worst
     from curator.core.model import Severity
 
@@ -65,6 +69,43 @@ def run(args: argparse.Namespace) -> int:
         print_table(findings, lines, session.path, session.dataset.frame.height, settings.target, show_all=args.all)
     level = worst(findings)
     return {Severity.ERROR: 2, Severity.WARNING: 1}.get(level, 0)
+
+
+def _labels(args: argparse.Namespace) -> int:
+    """``--labels``: the suspect labels, most suspect first; exit 1 when there are any."""
+    from curator.core.suspects import find_suspect_labels
+
+    try:
+        session = open_read_only(args)
+        found = find_suspect_labels(session.dataset.active())
+    except CuratorError as e:
+        return report_error(e)
+    frame = session.dataset.frame
+    lines = dict(zip(frame["id"].to_list(), frame["src_line"].to_list()))
+    inputs = dict(zip(frame["id"].to_list(), frame["text_input"].to_list()))
+    at = {int(i): n for n, i in enumerate(found.ids)}
+    ranked = [int(i) for i in found.ranked]
+    suspects = [{"id": i, "line": lines.get(i), "label": found.given[at[i]], "suggested": found.suggested[at[i]],
+                 "probability": round(float(found.probability[at[i]]), 4),
+                 "threshold": round(float(found.threshold[at[i]]), 4),
+                 "suggested_probability": round(float(found.suggested_probability[at[i]]), 4)} for i in ranked]
+    if args.json:
+        json.dump({"file": str(session.path), "scored": len(found.ids), "suspects": suspects}, sys.stdout,
+                  ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(f"{session.path}: {len(found.ids):,} labelled examples scored out of fold; "
+              f"{len(suspects):,} suspect label(s), most suspect first")
+        shown = suspects if args.all else suspects[:20]
+        for s in shown:
+            where = f"line {s['line']}" if s["line"] else f"id {s['id']}"
+            text = (inputs.get(s["id"]) or "").replace("\n", " ")
+            text = text if len(text) <= 60 else text[:59] + "…"
+            print(f"  {where:>10}  {s['label']!r} → {s['suggested']!r}  (p {s['probability']:.2f} < threshold "
+                  f"{s['threshold']:.2f}; {s['suggested']!r} {s['suggested_probability']:.2f})  {text}")
+        if len(suspects) > len(shown):
+            print(f"  ... {len(suspects) - len(shown):,} more (--all lists them)")
+    return 1 if suspects else 0
 
 
 def _where(ids: tuple[int, ...], lines: dict[int, int | None], limit: int = 6) -> str:

@@ -154,11 +154,33 @@ def train_labels(
         val_loss = log_loss(yv, model.proba(xv), labels=labels) if xv is not None and len(yv) else None
         on_loss(epoch, float(train_loss), None if val_loss is None else float(val_loss))
 
-    n = x.shape[0]
-    steps_per_epoch = -(-n // batch_size)
+    steps_per_epoch = -(-x.shape[0] // batch_size)
     progress.total_steps = steps_per_epoch * epochs
     progress.stage = "training"
     measure(0.0)
+    fit_softmax(x, y, weights, bias, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
+                progress=progress, cancel=cancel, on_epoch=lambda epoch: measure(float(epoch)))
+    stats = {
+        "mode": "labels (TF-IDF + softmax, minibatch Adam)",
+        "labels": k,
+        "features": int(x.shape[1]),
+        "steps per epoch": steps_per_epoch,
+    }
+    if xv is not None and len(yv):
+        stats["validation accuracy"] = round(float((model.proba(xv).argmax(axis=1) == yv).mean()), 4)
+    if validation.height and not seen.all():
+        stats["validation examples with unseen labels"] = int((~seen).sum())
+    return model, stats
+
+
+def fit_softmax(x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, bias: np.ndarray, *, epochs: int,
+                batch_size: int, learning_rate: float, seed: int, progress: Progress | None = None, cancel=None,
+                on_epoch: Callable[[int], None] | None = None) -> None:
+    """Minibatch Adam on the softmax loss of ``x`` (rows) and label indices ``y``, updating ``weights``
+    (features x labels) and ``bias`` in place; ``on_epoch(n)`` after each epoch."""
+    k = weights.shape[1]
+    n = x.shape[0]
+    total_steps = -(-n // batch_size) * epochs
     m_w, v_w = np.zeros_like(weights), np.zeros_like(weights)
     m_b, v_b = np.zeros_like(bias), np.zeros_like(bias)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
@@ -171,8 +193,9 @@ def train_labels(
             if step % 64 == 0:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled
-                progress.step = step
-                progress.fraction = step / progress.total_steps
+                if progress is not None:
+                    progress.step = step
+                    progress.fraction = step / total_steps
             rows = order[start : start + batch_size]
             batch = x[rows]
             cols, inverse = np.unique(batch.indices, return_inverse=True)
@@ -194,20 +217,11 @@ def train_labels(
             m_b = beta1 * m_b + (1 - beta1) * grad_b
             v_b = beta2 * v_b + (1 - beta2) * grad_b * grad_b
             bias -= learning_rate * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
-        progress.epoch, progress.step = epoch + 1, step
-        progress.fraction = step / progress.total_steps
-        measure(float(epoch + 1))
-    stats = {
-        "mode": "labels (TF-IDF + softmax, minibatch Adam)",
-        "labels": k,
-        "features": int(x.shape[1]),
-        "steps per epoch": steps_per_epoch,
-    }
-    if xv is not None and len(yv):
-        stats["validation accuracy"] = round(float((model.proba(xv).argmax(axis=1) == yv).mean()), 4)
-    if validation.height and not seen.all():
-        stats["validation examples with unseen labels"] = int((~seen).sum())
-    return model, stats
+        if progress is not None:
+            progress.epoch, progress.step = epoch + 1, step
+            progress.fraction = step / total_steps
+        if on_epoch is not None:
+            on_epoch(epoch + 1)
 
 
 def train_nearest(train: pl.DataFrame, validation: pl.DataFrame, *, progress: Progress, cancel=None):
