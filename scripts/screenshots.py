@@ -45,6 +45,10 @@ async def shoot(name: str, keys: list[str], demo: Path) -> None:
                     await pilot.pause(0.05)
                 await pilot.pause(0.5)
                 continue
+            if key.startswith("<set:"):  # <set:#widget-id=value>: type a value into a form field
+                target, value = key[5:-1].split("=", 1)
+                app.screen.query_one(target).value = value
+                continue
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -66,6 +70,10 @@ SHOTS = {
     "playground": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "ctrl+o", "ctrl+r"],
     "review": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "escape", "E", "ctrl+r", "<wait-eval>", "4", "j"],
     "review-summary": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "escape", "E", "ctrl+r", "<wait-eval>", "m"],
+    # a second run sampling at temperature 1 against the first: what got fixed and broken
+    "compare": ["ctrl+t", "ctrl+l", "l", "<wait-jobs>", "escape", "E", "ctrl+r", "<wait-eval>", "escape", "E",
+                "<set:#eval-temperature=1>", "ctrl+r", "<wait-eval>", "c", "enter"],
+    "suspects": ["L", "j"],
 }
 
 

@@ -72,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     if command_of(parser) == "runs":
         parser.description, parser.epilog = RUNS_DESCRIPTION, RUNS_EPILOG
         parser.add_argument("--run", metavar="ID", help="the run to show or export (default: the newest)")
-        parser.add_argument("--compare", nargs=2, metavar=("RUN1", "RUN2"), help="two runs side by side")
+        parser.add_argument("--compare", nargs=2, metavar=("RUN1", "RUN2"), help="two runs side by side: each "
+                            "metric newer minus older, and the examples fixed and broken between them")
         parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv")
         parser.add_argument("--json", action="store_true", help="print JSON for machines")
         return
@@ -283,29 +284,54 @@ def _print_metrics(result: EvalResult) -> None:
                   f"B right {s['b']['correct'] * 100:.1f} %")
 
 
+def _print_changes(changes) -> None:
+    """Two runs, older first: each metric and newer minus older, then the examples that flipped."""
+    from curator.core.evaluation.changes import BROKEN, FIXED
+
+    older, newer = changes.older.run, changes.newer.run
+    print(f"older: {older.id}  {older.title}\nnewer: {newer.id}  {newer.title}\n")
+    print(f"{'metric':26} {'A old':>7} {'A new':>7} {'A Δ':>7}  {'B old':>7} {'B new':>7} {'B Δ':>7}")
+    for label, a1, b1, a2, b2 in changes.metrics:
+        print(f"{label:26} {a1:7.1f} {a2:7.1f} {a2 - a1:+7.1f}  {b1:7.1f} {b2:7.1f} {b2 - b1:+7.1f}")
+    for side in ("b", "a"):
+        for kind in (BROKEN, FIXED):
+            flips = changes.of(side, kind)
+            if not flips:
+                continue
+            print(f"\n{side.upper()} {kind} ({len(flips)}): {'right before, wrong now' if kind == BROKEN else 'wrong before, right now'}")
+            for f in flips[:50]:
+                where = f"#{f.example_id}" if f.example_id is not None else f"row {f.position}"
+                print(f"  {where:>7}  {_short(f.text_input, 50)}  expected {_short(f.expected, 24)!s}: "
+                      f"{_short(f.before, 24)} → {_short(f.after, 24)}")
+            if len(flips) > 50:
+                print(f"  ... {len(flips) - 50} more (--json lists them all)")
+    if not changes.flips:
+        print(f"\nno example changed its verdict ({changes.shared:,} examples in both runs)")
+    for note in changes.notes:
+        print(f"note: {note}")
+
+
+def _short(text: str | None, width: int) -> str:
+    text = "(no answer)" if text is None else text.replace("\n", "⏎ ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _runs(args: argparse.Namespace) -> int:
     from curator.core.evaluation.evaluate import load_run
-    from curator.core.evaluation.report import compare_runs, headline, write_report
+    from curator.core.evaluation.changes import compare_runs
+    from curator.core.evaluation.report import headline, write_report
 
     try:
         session = open_read_only(args)
         workspace = Workspace.for_dataset(session.path)
         runs = Runs(workspace)
         if args.compare:
-            first, second = (load_run(workspace, r) for r in args.compare)
-            rows, notes = compare_runs(first, second)
+            changes = compare_runs(*(load_run(workspace, r) for r in args.compare))
             if args.json:
-                json.dump({"runs": [first.run.id, second.run.id], "notes": notes,
-                           "metrics": [dict(zip(("metric", "a1", "b1", "a2", "b2"), r)) for r in rows]},
-                          sys.stdout, indent=2)
+                json.dump(changes.to_dict(), sys.stdout, indent=2)
                 print()
-                return 0
-            print(f"1: {first.run.id}  {first.run.title}\n2: {second.run.id}  {second.run.title}\n")
-            print(f"{'metric':26} {'1 A':>7} {'1 B':>7} {'2 A':>7} {'2 B':>7}")
-            for label, a1, b1, a2, b2 in rows:
-                print(f"{label:26} {a1:7.1f} {b1:7.1f} {a2:7.1f} {b2:7.1f}")
-            for note in notes:
-                print(f"note: {note}")
+            else:
+                _print_changes(changes)
             return 0
         if args.run or args.report:
             chosen = args.run or next((r.id for r in runs.list(session.path) if r.metrics), None)

@@ -25,7 +25,8 @@ SORT_KEYS: dict[str, pl.Expr] = {
     "input length": pl.col("text_input").str.len_chars(),
     "output length": pl.col("output").str.len_chars(),
 }
-SORT_NAMES = (*SORT_KEYS, "findings")
+SUSPECT = "suspect label"  # most suspect first (curator.core.suspects), then the unscored examples
+SORT_NAMES = (*SORT_KEYS, "findings", SUSPECT)
 LENGTH_FIELDS = {"input": "text_input", "output": "output"}
 
 
@@ -127,11 +128,18 @@ def _where(flt: Filter, finding_ids: dict[str, set[int]]) -> pl.Expr | None:
 
 
 def compute_view(dataset: Dataset, spec: ViewSpec, finding_counts: dict[int, int] | None = None,
-                 finding_ids: dict[str, set[int]] | None = None) -> np.ndarray:
-    """The ids of the examples ``spec`` shows, in its order (deleted examples included, marked)."""
+                 finding_ids: dict[str, set[int]] | None = None, suspect_ranks: dict[int, int] | None = None,
+                 ) -> np.ndarray:
+    """The ids of the examples ``spec`` shows, in its order (deleted examples included, marked).
+    ``suspect_ranks`` (id -> rank, 0 the most suspect) orders the suspect-label sort."""
     where = _where(spec.filter, finding_ids or {})
-    if spec.sort == "findings":
-        counts = finding_counts or {}
+    if spec.sort in ("findings", SUSPECT):
+        if spec.sort == SUSPECT:  # ranked first, in rank order; then the rest
+            big = len(suspect_ranks or {})
+            counts = {i: big - r for i, r in (suspect_ranks or {}).items()}
+            spec = replace(spec, descending=not spec.descending)
+        else:
+            counts = finding_counts or {}
         lf = dataset.frame.lazy().select("id")
         if where is not None:
             lf = dataset.frame.lazy().filter(where).select("id")

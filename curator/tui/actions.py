@@ -71,6 +71,8 @@ MAIN: tuple[Action, ...] = (
     _a("eval-runs", ["R"], "open a kept evaluation run in the review", "Views"),
     _a("duplicates", ["D"], "near-duplicate clusters, side by side with differences", "Views"),
     _a("set-template", ["T"], "set the production prompt template (empty: infer it from the data)", "Views"),
+    _a("suspect-labels", ["L"], "list the examples whose label the data disagrees with, most suspect first "
+       "(cross-validated local learner; again: every example)", "Views"),
     _a("findings", ["exclamation_mark"], "every finding grouped by rule; jump to examples, apply fixes", "Views"),
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running near-duplicate / leakage scan", "Views"),
@@ -133,6 +135,9 @@ REVIEW: tuple[Action, ...] = (
     _a("show-failed", ["7"], "list examples where a request failed", "Review"),
     _a("show-flaky", ["8"], "list flaky examples: sampled answers sometimes right, sometimes wrong", "Review"),
     _a("show-truncated", ["9"], "list examples with an answer cut at the max output tokens", "Review"),
+    _a("show-broke-since", ["0"], "list examples B got right in another run (you pick it) and wrong here", "Review"),
+    _a("scoring-rule", ["r"], "change the scoring rule (answer extraction, when it is right): rescores, kept in "
+       "the dataset's settings", "Review", "rule"),
     _a("sort-review", ["o"], "sort: run order, B's similarity, A's similarity, B - A", "Review", "sort"),
     _a("verdict-a", ["a"], "your verdict on A's answer: right, wrong, automatic (cycles)", "Review", "verdict A"),
     _a("verdict-b", ["b"], "your verdict on B's answer: right, wrong, automatic (cycles)", "Review", "verdict B"),
@@ -140,7 +145,8 @@ REVIEW: tuple[Action, ...] = (
     _a("playground", ["p"], "try the example's input on A and B in the playground", "Review"),
     _a("summary", ["m"], "metrics, confusion matrix and A vs B chart (again: the examples)", "Review", "summary"),
     _a("export-report", ["x"], "write report.md, metrics.json and predictions.csv", "Review", "export"),
-    _a("compare-runs", ["c"], "this run's metrics beside another run's of the same dataset", "Review"),
+    _a("compare-runs", ["c"], "what changed since another run: metrics newer minus older, examples fixed and "
+       "broken", "Review"),
     _a("cancel-eval", ["ctrl+c"], "cancel the running evaluation (answers so far are kept)", "Review"),
     _a("close", ["escape"], "back to the table (cancels a running evaluation first)", "Review", "back"),
 )

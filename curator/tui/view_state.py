@@ -34,6 +34,8 @@ class ViewState:
         self.by_id: dict[int, list[Finding]] = {}
         self.by_rule: dict[str, set[int]] = {}
         self.output_width = 20
+        self.suspects = None  # curator.core.suspects.SuspectLabels of the dataset, once asked for
+        self.suspect_ranks: dict[int, int] = {}
 
     @property
     def dataset(self):
@@ -44,7 +46,7 @@ class ViewState:
     def recompute(self) -> None:
         """Rebuild the visible ids from the spec (after a change of filter, sort or data)."""
         counts = {i: len(fs) for i, fs in self.by_id.items()}
-        self.ids = compute_view(self.dataset, self.spec, counts, self.by_rule)
+        self.ids = compute_view(self.dataset, self.spec, counts, self.by_rule, self.suspect_ranks)
         lengths = self.dataset.frame["output"].fill_null("").str.len_chars()
         self.output_width = int(lengths.quantile(0.9) or 0) if lengths.len() else 20
         self.rematch()

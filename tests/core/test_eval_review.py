@@ -54,7 +54,7 @@ def test_filters_orders_and_json_metrics(tmp_path):
     assert card.right_a.tolist() == [True, False, False, True] and card.right_b.tolist() == [True, True, False, False]
     assert counts(card, rows) == {"all": 4, "regressions": 1, "improvements": 1, "both-wrong": 1,
                                   "disagreements": 3, "leaked": 1, "failed": 0, "flaky": 0,
-                                  "truncated": 1}
+                                  "truncated": 1, "broke-since": 0}
     assert order(card, rows, "truncated").tolist() == [2] and card.metrics["truncated"] == {"a": 0, "b": 1}
     kept = load_run(workspace, result.run.id)
     assert kept.rows[2].truncated("b") and kept.scorecard.metrics["truncated"] == {"a": 0, "b": 1}

@@ -141,9 +141,8 @@ async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):
         await pilot.pause()
         compared = app.screen
         assert isinstance(compared, CompareScreen)
-        table, notes = comparison_table(compared.first, compared.second)
-        assert table.row_count >= 5 and notes == []
-        assert compared.second.run.id == run.id
+        assert comparison_table(compared.changes).row_count >= 5 and compared.changes.notes == []
+        assert compared.changes.older.run.id == run.id and compared.changes.flips == []
 
 
 class Slow(LocalBackend):

@@ -198,6 +198,7 @@ def evaluate(
     if predictions.cancelled:
         runs.finish(run.id, CANCELLED, None)
         return EvalResult(runs.get(run.id), rows, None, predictions, resumed)
+    runs.reuse_verdicts(runs.get(run.id), rows)
     card = score_rows(rows, task, spec.seed, spec.rule)
     runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
                                               "stopped": predictions.stopped, "tokens": token_usage(predictions)})
@@ -339,6 +340,7 @@ def load_run(workspace: Workspace, run_id: str) -> EvalResult:
     runs = Runs(workspace)
     run = runs.get(run_id)
     rows = runs.rows(run.id)
+    runs.reuse_verdicts(run, rows)
     card = None
     if run.metrics is not None:
         card = score_rows(rows, run.metrics["task"], run.spec.get("seed", 0), rule_of(run))
@@ -351,9 +353,28 @@ def record_verdict(workspace: Workspace, result: EvalResult, position: int, side
     runs.set_verdict(result.run.id, position, side, verdict)
     row = result.rows[position]
     setattr(row, f"human_{side}", verdict)
+    setattr(row, f"reused_{side}", False)
     if result.run.metrics is None:
         return result
     card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0), rule_of(result.run))
     kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped", "tokens")}
+    runs.set_metrics(result.run.id, card.metrics | kept)
+    return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)
+
+
+def rescore(workspace: Workspace, result: EvalResult, rule: ScoringRule) -> EvalResult:
+    """Score a kept run again by another rule (not a judge rule: that asks a model) and keep the rule and
+    the metrics with the run."""
+    if rule.match == "judge" and rule_of(result.run).judge != rule.judge:
+        raise CuratorError("a judge rule asks the judge model: evaluate again to use it")
+    if result.run.metrics is None:
+        raise CuratorError("the run has no scores (it was cancelled before the end)")
+    runs = Runs(workspace)
+    spec = {k: v for k, v in result.run.spec.items() if k != "scoring"}
+    if not rule.is_default:
+        spec["scoring"] = rule.to_dict()
+    runs.set_spec(result.run.id, spec)
+    card = score_rows(result.rows, result.run.metrics["task"], spec.get("seed", 0), rule)
+    kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped")}
     runs.set_metrics(result.run.id, card.metrics | kept)
     return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)

@@ -79,6 +79,14 @@ def usage_text(tokens: dict) -> str:
                      for side, t in tokens.items())
 
 
+def confused_pairs(metrics: dict, side: str, top: int = 10) -> list[tuple[str, str, int]]:
+    """The most frequent (expected, answered) pairs off the diagonal of a side's confusion matrix."""
+    conf = metrics[side]["classification"]["confusion"]
+    cells = [(count, i, j) for i, row in enumerate(conf["matrix"]) for j, count in enumerate(row) if count and i != j]
+    cells.sort(key=lambda c: (-c[0], c[1], c[2]))
+    return [(metrics["labels"][i], conf["labels"][j], count) for count, i, j in cells[:top]]
+
+
 def _scaled(ci: dict | None, scale: float) -> dict | None:
     return None if ci is None else {k: v * scale for k, v in ci.items()}
 
@@ -143,6 +151,10 @@ def markdown(result: EvalResult) -> str:
                 f"{x[k] * 100:.1f}" for x in (a, b) for k in ("precision", "recall", "f1")) + " |")
         for side in ("a", "b"):
             conf = m[side]["classification"]["confusion"]
+            pairs = confused_pairs(m, side)
+            if pairs:
+                out += ["", f"Most confused by {side.upper()} (expected → answered): "
+                        + ", ".join(f"{e} → {a} ({n})" for e, a, n in pairs) + "."]
             out += ["", f"Confusion matrix of {side.upper()} (rows: expected, columns: answered):", "",
                     "| expected \\ answered | " + " | ".join(conf["labels"]) + " |",
                     "|---|" + "---:|" * len(conf["labels"])]
@@ -213,25 +225,6 @@ def write_report(result: EvalResult, folder: str | Path) -> list[Path]:
             f.write(data)
         paths.append(folder / name)
     return paths
-
-
-def compare_runs(first: EvalResult, second: EvalResult) -> tuple[list[tuple[str, float, float, float, float]], list[str]]:
-    """Two scored runs side by side: (metric, first A, first B, second A, second B) for the metrics both
-    have, and notes on what differs between the runs (examples, dataset version, config, template)."""
-    if first.scorecard is None or second.scorecard is None:
-        raise ValueError("both runs need scores (a cancelled run has none)")
-    one = {row[0]: row for row in metric_rows(first.scorecard.metrics)}
-    two = {row[0]: row for row in metric_rows(second.scorecard.metrics)}
-    rows = [(label, one[label][1], one[label][2], two[label][1], two[label][2]) for label in one if label in two]
-    notes = []
-    if [r.prompt for r in first.rows] != [r.prompt for r in second.rows]:
-        notes.append("the runs evaluated different examples or prompts")
-    if first.run.dataset_version != second.run.dataset_version:
-        notes.append("the dataset changed between the runs")
-    for key in ("config", "template", "task"):
-        if first.run.spec.get(key) != second.run.spec.get(key):
-            notes.append(f"the {key} differs")
-    return rows, notes
 
 
 def headline(metrics: dict) -> str:

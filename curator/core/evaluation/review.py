@@ -4,7 +4,8 @@ Filters (by the effective verdicts: a person's over the automatic one):
 regressions (A right, B wrong), improvements (A wrong, B right), both wrong, disagreements (the two answers
 differ after normalisation), leaked (an example with a near-duplicate in train), failed (a request failed),
 flaky (in a run that sampled each model several times, a model was sometimes right and sometimes wrong),
-truncated (an answer was cut at the max output tokens, thinking included).
+truncated (an answer was cut at the max output tokens, thinking included),
+broke since (B was right on the example in another chosen run and is wrong in this one).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ FILTERS: dict[str, str] = {
     "failed": "a request failed",
     "flaky": "sampled answers sometimes right, sometimes wrong",
     "truncated": "an answer was cut at the max output tokens",
+    "broke-since": "B right in another run, wrong in this one",
 }
 SORTS: dict[str, str] = {
     "position": "run order",
@@ -35,8 +37,9 @@ SORTS: dict[str, str] = {
 }
 
 
-def masks(card: Scorecard, rows: list[RunRow]) -> dict[str, np.ndarray]:
-    """Each filter's boolean mask over the run's examples."""
+def masks(card: Scorecard, rows: list[RunRow], broken: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each filter's boolean mask over the run's examples (``broken``: ``changes.broken_since`` of the run
+    chosen for the broke-since filter; none: it keeps nothing)."""
     a, b = card.right_a, card.right_b
     norm_a = normalise_answer(pl.Series([r.output_a for r in rows], dtype=pl.String))
     norm_b = normalise_answer(pl.Series([r.output_b for r in rows], dtype=pl.String))
@@ -51,6 +54,7 @@ def masks(card: Scorecard, rows: list[RunRow]) -> dict[str, np.ndarray]:
         "failed": failed,
         "flaky": card.flaky,
         "truncated": np.array([r.truncated("a") or r.truncated("b") for r in rows], dtype=bool),
+        "broke-since": broken if broken is not None else np.zeros(len(rows), dtype=bool),
     }
 
 

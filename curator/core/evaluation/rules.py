@@ -297,3 +297,25 @@ def rule_from_settings(settings, dataset_path: str | Path | None = None, *, extr
     return parse_rule(settings.score_extract if extract is None else extract,
                       settings.score_match if match is None else match,
                       settings.judge_rubric if rubric is None else rubric, base=base)
+
+
+def rule_settings(rule: ScoringRule) -> dict[str, str | None]:
+    """The settings keys that hold ``rule`` (None: the default, nothing to keep)."""
+    return {"score_extract": rule.extract, "score_match": None if rule.match == "auto" else rule.match_text,
+            "judge_rubric": rule.rubric if rule.match == "judge" and rule.rubric != DEFAULT_RUBRIC else None}
+
+
+def format_rule(rule: ScoringRule) -> str:
+    """A rule on one line: ``EXTRACT | MATCH`` (either may be left out); what ``parse_rule_text`` reads."""
+    match = "" if rule.match == "auto" else rule.match_text
+    return " | ".join(part for part in (rule.extract, match) if part)
+
+
+def parse_rule_text(text: str, *, rubric: str | None = None, base: str | Path | None = None) -> ScoringRule:
+    """A rule from one line (``after:#### | numeric:0.01``, ``last-number``, ``contains``; empty: the default)."""
+    text = text.strip()
+    extract, bar, match = text.rpartition(" | ")
+    if not bar:
+        kind = text.partition(":")[0]
+        extract, match = (text, "") if kind in ("after", "last-number", "regex") else ("", text)
+    return parse_rule(extract, match, rubric, base=base)

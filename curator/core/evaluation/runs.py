@@ -41,13 +41,15 @@ class RunRow:
     samples_b: list | None = None
     finish_a: str | None = None  # the finish reason of A's answer (MAX_TOKENS: cut at the max output tokens)
     finish_b: str | None = None
+    reused_a: bool = False  # human_a is a person's verdict on the same answer in another run (not stored here)
+    reused_b: bool = False
 
     def truncated(self, side: str) -> bool:
         """A's or B's answer was cut at the max output tokens (thinking included)."""
         return getattr(self, f"finish_{side}") == "MAX_TOKENS"
 
 
-_COLUMNS = [f.name for f in fields(RunRow)]
+_COLUMNS = [f.name for f in fields(RunRow) if not f.name.startswith("reused_")]
 _JSON = ("judge_a", "judge_b", "samples_a", "samples_b")
 
 
@@ -123,6 +125,9 @@ class Runs:
         self.workspace.execute("UPDATE eval_runs SET state = ?, finished = ?, metrics = ? WHERE id = ?",
                                (state, time.time(), json.dumps(metrics) if metrics is not None else None, run_id))
 
+    def set_spec(self, run_id: str, spec: dict) -> None:
+        self.workspace.execute("UPDATE eval_runs SET spec = ? WHERE id = ?", (json.dumps(spec, sort_keys=True), run_id))
+
     def set_metrics(self, run_id: str, metrics: dict) -> None:
         self.workspace.execute("UPDATE eval_runs SET metrics = ? WHERE id = ?", (json.dumps(metrics), run_id))
 
@@ -156,6 +161,31 @@ class Runs:
             row.leaked = bool(row.leaked)
             out.append(row)
         return out
+
+    def reuse_verdicts(self, run: EvalRun, rows: list[RunRow]) -> int:
+        """Give rows without a person's verdict the verdict a person gave in another run where the same model
+        gave the same answer to the same prompt (the newest such verdict), marked as reused; how many."""
+        found: dict[tuple, int] = {}
+        for side in SIDES:
+            for values in self.workspace.query(
+                    f"SELECT json_extract(e.spec, '$.model_{side}'), r.prompt, r.system, r.output_{side}, "
+                    f"r.human_{side} FROM eval_rows r JOIN eval_runs e ON e.id = r.run_id "
+                    f"WHERE r.human_{side} IS NOT NULL AND r.run_id != ? ORDER BY e.created", (run.id,)):
+                found[values[:4]] = values[4]
+        if not found:
+            return 0
+        reused = 0
+        for row in rows:
+            for side in SIDES:
+                output = getattr(row, f"output_{side}")
+                if getattr(row, f"human_{side}") is not None or output is None:
+                    continue
+                verdict = found.get((run.spec[f"model_{side}"], row.prompt, row.system, output))
+                if verdict is not None:
+                    setattr(row, f"human_{side}", verdict)
+                    setattr(row, f"reused_{side}", True)
+                    reused += 1
+        return reused
 
     def set_verdict(self, run_id: str, position: int, side: str, verdict: int | None) -> None:
         """Record a person's verdict on A's or B's answer (1 right, 0 wrong; None clears it)."""

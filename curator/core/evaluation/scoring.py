@@ -12,7 +12,7 @@ it), otherwise **generation**; the caller may override. Definitions:
 - JSON (when most expected outputs are JSON objects): validity (parses as an object, a surrounding
   Markdown code fence allowed) and key agreement (Jaccard of the top-level keys);
 - classification: an answer is mapped to the expected label with the same label key (case, spaces and
-  punctuation ignored), else to ``(other)``; accuracy, macro and weighted precision / recall / F1 over the
+  punctuation ignored), else to ``(unmapped)``; accuracy, macro and weighted precision / recall / F1 over the
   expected labels, a per-label report and the confusion matrix.
 
 A failed request scores as a wrong, empty answer.
@@ -34,7 +34,7 @@ from curator.core.text import label_key
 
 CLASSIFICATION, GENERATION = "classification", "generation"
 TASKS = (CLASSIFICATION, GENERATION)
-OTHER = "(other)"
+OTHER = "(unmapped)"  # an answer that maps to no expected label
 JSON_SHARE = 0.8  # share of expected outputs that must be JSON objects for the JSON metrics
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*)\n```$", re.S)
 
@@ -259,7 +259,7 @@ def _mean(values: np.ndarray) -> float:
 
 def classification_report(scores: Scores, indices: np.ndarray | None = None) -> dict:
     """Accuracy, macro and weighted P/R/F1, the per-label report and the confusion matrix (rows: expected,
-    columns: predicted; ``OTHER`` as the last column when some answer matched no label)."""
+    columns: predicted, with ``OTHER``, the answers that matched no label, as the last column)."""
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support  # slow import
 
     truth, predicted = scores.truth_codes, scores.codes
@@ -278,10 +278,8 @@ def classification_report(scores: Scores, indices: np.ndarray | None = None) -> 
                                                        zero_division=0)
     out["per_label"] = {label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
                                 "support": int(support[i])} for i, label in enumerate(labels)}
-    other = bool(np.any(predicted == len(labels)))
     matrix = confusion_matrix(truth, predicted, labels=codes + [len(labels)])  # "other" always: never 1 x 1
-    matrix = matrix[: len(labels), : len(labels) + (1 if other else 0)]
-    out["confusion"] = {"labels": labels + ([OTHER] if other else []), "matrix": matrix.tolist()}
+    out["confusion"] = {"labels": labels + [OTHER], "matrix": matrix[: len(labels)].tolist()}
     counts = np.bincount(predicted, minlength=len(labels) + 1)
     out["predicted_counts"] = {name: int(counts[i]) for i, name in enumerate(labels + [OTHER]) if counts[i]}
     return out

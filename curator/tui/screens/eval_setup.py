@@ -1,5 +1,6 @@
 """Set up an evaluation: models A and B, which examples, the production template (applied identically to
-both), the generation config, concurrency and an optional requests-per-minute limit."""
+both), the scoring rule (kept in the dataset's settings), samples per example, the generation config,
+concurrency and an optional requests-per-minute limit."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
 from curator.core.backends import GenerationConfig
 from curator.core.backends.thinking import parse_thinking
 from curator.core.errors import CuratorError
+from curator.core.evaluation.rules import ScoringRule, parse_rule
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY
 from curator.core.playground import ModelRef
 from curator.core.template import parse_template
@@ -35,6 +37,8 @@ class EvalChoice:
     batch: bool = False
     task: str | None = None  # None: detected
     other_file: str | None = None  # evaluate every example of this file instead
+    rule: ScoringRule = ScoringRule()
+    samples: int = 1
 
 
 class EvalSetupScreen(ModalScreen[EvalChoice | None]):
@@ -56,11 +60,14 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
     ACTIONS = EVAL_SETUP
 
     def __init__(self, model_a: ModelRef, model_b: ModelRef | None, template: str | None,
-                 example_counts: dict[str, int], known_models: list[str] = ()) -> None:
-        """``example_counts``: how many examples each choice (auto, test, validation, train, all, view) holds."""
+                 example_counts: dict[str, int], known_models: list[str] = (), rule: ScoringRule = ScoringRule(),
+                 folder: Path | None = None) -> None:
+        """``example_counts``: how many examples each choice (auto, test, validation, train, all, view) holds;
+        ``rule``: the dataset's scoring rule; ``folder``: where a JSON schema file named in it is read from."""
         super().__init__()
         self.model_a, self.model_b, self.template = model_a, model_b, template
         self.example_counts, self.known_models = example_counts, list(known_models)
+        self.rule, self.folder = rule, folder
 
     def compose(self) -> ComposeResult:
         labels = {"auto": "test, else validation, else all", "test": "test split", "validation": "validation split",
@@ -89,6 +96,18 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                 yield Label("template")
                 yield Input((self.template or "").replace("\n", "\\n"), id="eval-template", compact=True,
                             placeholder="none: inputs sent as they are; \\n for a line break")
+                yield Label("answer")
+                yield Input(self.rule.extract or "", id="eval-extract", compact=True,
+                            placeholder="the whole reply; or after:####, last-number, regex:PATTERN")
+                yield Label("right when")
+                yield Input("" if self.rule.match == "auto" else self.rule.match_text, id="eval-match", compact=True,
+                            placeholder="auto; or exact, numeric:0.01, contains, starts-with, json:fields=a,b, "
+                                        "judge:backend:model")
+                yield Label("judge rubric")
+                yield Input(self.rule.rubric or "", id="eval-rubric", compact=True,
+                            placeholder="what the judge model grades by (with judge:...)")
+                yield Label("samples")
+                yield Input("1", id="eval-samples", compact=True)
                 yield Label("temperature")
                 yield Input("0", id="eval-temperature", compact=True)
                 yield Label("seed")
@@ -131,9 +150,13 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                                       thinking_budget=parse_thinking(self._value("thinking")))
             concurrency = int(self._value("concurrency"))
             rpm = float(self._value("rpm")) if self._value("rpm") else None
+            samples = int(self._value("samples") or 1)
         except ValueError:
-            raise CuratorError("temperature, seed, max tokens, concurrency and requests/min are numbers; thinking "
+            raise CuratorError("temperature, seed, max tokens, samples, concurrency and requests/min are numbers; thinking "
                                "is least, off, dynamic or a number of tokens") from None
+        if samples < 1:
+            raise CuratorError("samples must be at least 1")
+        rule = parse_rule(self._value("extract"), self._value("match"), self._value("rubric"), base=self.folder)
         if config.problems():
             raise CuratorError("; ".join(config.problems().values()))
         if concurrency < 1 or (rpm is not None and rpm <= 0):
@@ -145,7 +168,7 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
         return EvalChoice(model_a, model_b, str(self.query_one("#eval-examples", Select).value), template, config,
                           concurrency, rpm, self.query_one("#eval-batch", Checkbox).value,
                           None if task == "detect" else task,
-                          str(Path(other).expanduser().resolve()) if other else None)
+                          str(Path(other).expanduser().resolve()) if other else None, rule, samples)
 
     def action_run_eval(self) -> None:
         try:

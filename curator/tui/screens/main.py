@@ -23,11 +23,11 @@ from curator.core.checks.limits import limits_for
 from curator.core.dedupe import scan_dataset
 from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
-from curator.core.model import Finding
+from curator.core.model import Finding, Severity
 from curator.core.ops import AddRows
 from curator.core.session import Session
 from curator.core.settings import Settings, save_dataset_setting
-from curator.core.view import SORT_NAMES, Filter
+from curator.core.view import SORT_NAMES, SUSPECT, Filter
 from curator.tui.actions import MAIN, bindings
 from curator.tui.screens.editing import EditingActions
 from curator.tui.screens.filter import FilterScreen
@@ -66,6 +66,13 @@ class MainScreen(EditingActions, CursorActions, Screen):
     class Progress(Message):
         def __init__(self, text: str) -> None:
             self.text = text
+            super().__init__()
+
+    class SuspectsFound(Message):
+        """The suspect-label ranking is ready (or could not be made: ``error``)."""
+
+        def __init__(self, found, error: str | None = None) -> None:
+            self.found, self.error = found, error
             super().__init__()
 
     def __init__(self, session: Session, settings: Settings, *, run_slow_checks: bool = True,
@@ -178,6 +185,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         findings = self.state.by_id.get(row.id, []) if row else []
         unchecked = ("checks start when the whole file is read" if self.partial else
                      "" if self._checked else "checking…")
+        if row is not None and self.state.suspects is not None:
+            findings = self._suspect_note(row.id) + findings
         self.query_one(DetailPane).show(data, findings, self.limits, whitespace=self.whitespace,
                                         pattern=self.state.pattern, regex=self.state.regex, unchecked=unchecked)
 
@@ -344,6 +353,55 @@ class MainScreen(EditingActions, CursorActions, Screen):
         elif self.state.selected:
             self.action_unselect_all()
 
+    def action_suspect_labels(self) -> None:
+        """Rank the examples whose label the data disagrees with and list them, most suspect first (again: back
+        to every example)."""
+        if self.state.spec.filter.ids_label.startswith("suspect labels"):
+            self.state.spec = replace(self.state.spec, filter=Filter(), sort="id", descending=False)
+            self.reload_view()
+            return
+        if not self._ready():
+            return
+        self.notify("scoring every label out of fold with the local learner…", timeout=3)
+        self._find_suspects(self.session.dataset.active())
+
+    @work(thread=True, exclusive=True, group="suspects")
+    def _find_suspects(self, frame) -> None:
+        from curator.core.suspects import find_suspect_labels
+
+        try:
+            self.post_message(self.SuspectsFound(find_suspect_labels(frame)))
+        except CuratorError as exc:
+            self.post_message(self.SuspectsFound(None, exc.reason))
+
+    def on_main_screen_suspects_found(self, message: SuspectsFound) -> None:
+        if message.found is None:
+            self.notify(message.error or "no ranking", title="suspect labels", severity="warning", timeout=8)
+            return
+        found = message.found
+        self.state.suspects = found
+        self.state.suspect_ranks = {int(i): rank for rank, i in enumerate(found.ranking())}
+        ranked = found.ranked
+        self.state.spec = replace(self.state.spec, filter=Filter(
+            ids=frozenset(int(i) for i in ranked), ids_label=f"suspect labels ({len(ranked):,})"),
+            sort=SUSPECT, descending=False)
+        self.reload_view()
+        if not len(ranked):
+            self.notify("no suspect label: the data agrees with every label", title="suspect labels", timeout=5)
+
+    def _suspect_note(self, example_id: int) -> list[Finding]:
+        """The suspect-label verdict of an example, shown with its findings."""
+        found = self.state.suspects
+        at = self.state.suspect_ranks.get(example_id)
+        if at is None:
+            return []
+        n = int(np.flatnonzero(found.ids == example_id)[0])
+        if not found.suspect[n]:
+            return []
+        return [Finding("label.suspect", Severity.INFO, (example_id,),
+                        f"the data says {found.suggested[n]!r} ({found.suggested_probability[n]:.2f}); "
+                        f"{found.given[n]!r} has {found.probability[n]:.2f}, below its usual {found.threshold[n]:.2f}")]
+
     def action_sort(self) -> None:
         current = self.state.spec
 
@@ -471,6 +529,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         """Set up an evaluation of A against B, then run it in the review screen."""
         if not self._ready():
             return
+        from curator.core.evaluation.rules import ScoringRule, rule_from_settings
         from curator.core.playground import default_pair
         from curator.tui.screens.eval_setup import EvalSetupScreen
 
@@ -487,8 +546,14 @@ class MainScreen(EditingActions, CursorActions, Screen):
         model_a, model_b = default_pair(self.session.workspace)
         known = [f"local:{m.name}" for m in jobs.backend("local").list_models()]
         known += [f"{r.backend}:{r.status.tuned_model}" for r in jobs.list() if r.status.tuned_model]
+        try:
+            rule = rule_from_settings(self.settings, self.session.path)
+        except CuratorError as exc:
+            self.notify(f"the settings' scoring rule: {exc.reason}", severity="warning", timeout=8)
+            rule = ScoringRule()
         self.app.push_screen(EvalSetupScreen(model_a, model_b, self.settings.template, example_counts,
-                                             sorted(set(known))), self._start_evaluation)
+                                             sorted(set(known)), rule, self.session.path.parent),
+                             self._start_evaluation)
 
     def _start_evaluation(self, choice) -> None:
         from curator.core.evaluation.evaluate import (
@@ -513,7 +578,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
                 self.notify("no examples to evaluate", severity="warning")
                 return
         spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
-                        choice.task or settings.task_type, selection, examples_file=choice.other_file)
+                        choice.task or settings.task_type, selection, examples_file=choice.other_file,
+                        rule=choice.rule, samples=choice.samples)
+        self._keep_rule(choice.rule)
 
         def launch(progress, cancel, partial):
             nonlocal version
@@ -532,7 +599,18 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
         self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}",
                           can_jump=choice.other_file is None, models=(str(choice.model_a), str(choice.model_b)),
-                          template=choice.template)
+                          template=choice.template, rule=choice.rule)
+
+    def _keep_rule(self, rule) -> None:
+        """Keep a scoring rule chosen in the app in the dataset's settings."""
+        from curator.core.evaluation.rules import rule_settings
+
+        values = rule_settings(rule)
+        if all(getattr(self.settings, key) == value for key, value in values.items()):
+            return
+        self.settings = self.app.settings = replace(self.settings, **values)
+        for key, value in values.items():
+            self.keep_setting(key, value)
 
     def action_eval_runs(self) -> None:
         """Pick a kept evaluation run of this dataset and open it in the review."""
@@ -577,7 +655,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.action_playground(model_a, model_b, text=text, template=template)
 
         self.app.push_screen(ReviewScreen(self.session.workspace, report_dir=self.session.path.parent,
-                                          open_playground=playground, **kwargs), back)
+                                          open_playground=playground, keep_rule=self._keep_rule, **kwargs), back)
 
     def action_tuning(self) -> None:
         if not self._ready():

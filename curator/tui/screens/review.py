@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -28,6 +30,7 @@ from curator.core.evaluation.report import scorecard_summary, write_report
 from curator.core.evaluation.review import FILTERS, SORTS, counts, masks, order
 from curator.core.evaluation.runner import RunProgress
 from curator.core.evaluation.runs import RunRow
+from curator.core.evaluation.rules import ScoringRule
 from curator.core.evaluation.scorecard import Scorecard
 from curator.core.playground import ModelRef
 from curator.core.storage.workspace import Workspace
@@ -43,7 +46,8 @@ OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
 VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
 FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
                  "disagreements": "A≠B", "leaked": "leaked", "failed": "failed", "flaky": "flaky",
-                 "truncated": "cut"}
+                 "truncated": "cut",
+                 "broke-since": "broke since"}
 SAMPLED_ONLY = {"flaky"}  # filters listed only for runs that sampled each model several times
 
 
@@ -92,14 +96,17 @@ class ReviewScreen(CursorActions, Screen[int | None]):
 
     def __init__(self, workspace: Workspace, *, result: EvalResult | None = None, launch: Launch | None = None,
                  title: str = "", report_dir: Path | None = None, open_playground: OpenPlayground | None = None,
-                 can_jump: bool = True, models: tuple[str, str] = ("", ""), template: str | None = None) -> None:
+                 can_jump: bool = True, models: tuple[str, str] = ("", ""), template: str | None = None,
+                 rule: ScoringRule | None = None, keep_rule: Callable[[ScoringRule], None] | None = None) -> None:
         """Show ``result``, or run ``launch`` first (in a worker), its answered examples listed as they come.
         ``report_dir`` is where exports go by default; ``can_jump`` says whether the run's example ids belong
-        to the dataset on screen; ``models`` and ``template`` describe the run being launched."""
+        to the dataset on screen; ``models``, ``template`` and ``rule`` describe the run being launched;
+        ``keep_rule`` keeps a scoring rule chosen here in the dataset's settings."""
         super().__init__()
         self.workspace, self.result, self.launch = workspace, result, launch
         self.title_text, self.report_dir = title, report_dir
-        self._models, self._template = models, template
+        self._models, self._template, self._rule, self.keep_rule = models, template, rule, keep_rule
+        self._since: tuple[str, np.ndarray] | None = None  # the run of the broke-since filter, and its mask
         self._partial: tuple[list[RunRow], Scorecard] | None = None  # answered so far, while running
         self._pending: tuple[list[RunRow], str] | None = None  # the newest partial rows, not yet scored
         self._scoring = False
@@ -107,7 +114,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         self.filter_name, self.sort = "all", "position"
         self._cancel = threading.Event()
         self._verdict_lock = threading.Lock()
-        self._masks: tuple = (None, {})
+        self._masks: tuple = (None, {}, None)
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -226,7 +233,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
 
     @work(thread=True, group="partial-score")
     def _score_partial(self, rows: list[RunRow], task: str) -> None:
-        self.post_message(self.PartialScored(rows, score_rows(rows, task)))
+        self.post_message(self.PartialScored(rows, score_rows(rows, task, rule=self._rule)))
 
     def on_review_screen_partial_scored(self, message: PartialScored) -> None:
         self._scoring = False
@@ -266,18 +273,20 @@ class ReviewScreen(CursorActions, Screen[int | None]):
             f"{title} · sort: {SORTS[self.sort]} · A {model_a} vs B {model_b}")
         self.query_one("#rv-headline", Static).update(scorecard_summary(card) + ("" if self.finished else
                                                                                    " (so far)"))
-        if self._masks[0] is not card:  # the filters' masks, once per scorecard
-            self._masks = (card, masks(card, rows))
+        since = self._since[1] if self._since is not None and len(self._since[1]) == len(rows) else None
+        if self._masks[0] is not card or self._masks[2] is not since:  # the filters' masks, once per scorecard
+            self._masks = (card, masks(card, rows, since), since)
         positions = order(card, rows, self.filter_name, self.sort, self._masks[1])
         self.table.show(rows, card, positions, keep)
         tally = counts(card, rows, self._masks[1])
         view = Text()
         for key, name in enumerate(FILTERS, start=1):
-            if name in SAMPLED_ONLY and card.stability is None:
+            if (name in SAMPLED_ONLY and card.stability is None) or (name == "broke-since" and since is None):
                 continue
             if key > 1:
                 view.append("  ")
-            view.append(f"{key} {FILTER_LABELS[name]} {tally[name]:,}",
+            label = f"broke since {self._since[0][:6]}" if name == "broke-since" else FILTER_LABELS[name]
+            view.append(f"{key % 10} {label} {tally[name]:,}",
                         "bold reverse" if name == self.filter_name else "")
         self.query_one("#rv-view", Static).update(view)
         tokens = (self.result.run.metrics or {}).get("tokens") if self.finished else None
@@ -311,12 +320,25 @@ class ReviewScreen(CursorActions, Screen[int | None]):
                 panel._body.update(Text(error or "no answer", style="red"))
             else:
                 panel._body.update(highlighted(output, word_diff(row.expected, output)))
-            verdict = ("right" if right[position] else "wrong") + (" (yours)" if human is not None else "")
+            whose = " (yours, reused from another run)" if getattr(row, f"reused_{side}") else " (yours)"
+            verdict = ("right" if right[position] else "wrong") + (whose if human is not None else "")
             if row.truncated(side):
                 verdict += " · cut at the max output tokens"
             panel.border_title = f"{side.upper()} · {model} · {verdict}"
-            panel.border_subtitle = (f"similarity {scores.similarity[position]:.0f} · "
+            extracted = f"answer {scores.extracted[position]!r} · " if scores.extracted is not None else ""
+            panel.border_subtitle = (f"{extracted}similarity {scores.similarity[position]:.0f} · "
                                      f"token F1 {scores.token_f1[position]:.2f}")
+            judged = getattr(row, f"judge_{side}")
+            if judged is not None and output is not None:
+                said = {1: ("judge: pass", "green"), 0: ("judge: fail", "red")}.get(judged[0], ("judge: unreadable",
+                                                                                                  "yellow"))
+                body = highlighted(output, word_diff(row.expected, output))
+                body.append(f"\n\n{said[0]} · {judged[1]}", said[1])
+                panel._body.update(body)
+            if card.stability is not None:
+                agree, right_share = card.stability[side]
+                panel.border_subtitle += (f" · {agree[position] * 100:.0f} % agree, "
+                                          f"{right_share[position] * 100:.0f} % right")
         for panel in panels.values():
             panel.scroll_home(animate=False)
 
@@ -352,6 +374,86 @@ class ReviewScreen(CursorActions, Screen[int | None]):
 
     def action_show_truncated(self) -> None:
         self._set_filter("truncated")
+
+    def action_show_broke_since(self) -> None:
+        """Pick another finished run of this dataset; list the examples B got right there and wrong here."""
+        import datetime as dt
+
+        from curator.core.evaluation.runs import Runs
+        from curator.tui.screens.prompts import ChoicePrompt
+
+        if not self.finished:
+            self.notify("no scored run yet", severity="warning")
+            return
+        others = [r for r in Runs(self.workspace).list(self.result.run.dataset)
+                  if r.id != self.result.run.id and r.metrics]
+        if not others:
+            self.notify("no other finished run of this dataset", severity="warning")
+            return
+        choices = [(r.id, f"{dt.datetime.fromtimestamp(r.created):%m-%d %H:%M} {r.id[:6]} {r.title}") for r in others]
+
+        def picked(run_id: str | None) -> None:
+            if run_id:
+                self._broke_since(run_id)
+
+        self.app.push_screen(ChoicePrompt("Broke since which run?", choices,
+                                          "lists the examples B got right in that run and wrong in this one"), picked)
+
+    @work(thread=True, group="broke-since")
+    def _broke_since(self, run_id: str) -> None:
+        from curator.core.evaluation.changes import broken_since
+        from curator.core.evaluation.evaluate import load_run
+
+        mask = broken_since(load_run(self.workspace, run_id), self.result)
+        self.app.call_from_thread(self._show_broke_since, run_id, mask)
+
+    def _show_broke_since(self, run_id: str, mask: np.ndarray) -> None:
+        self._since = (run_id, mask)
+        self._set_filter("broke-since")
+
+    def action_scoring_rule(self) -> None:
+        """Change what "right" means for this run (rescored at once) and keep it in the dataset's settings."""
+        from curator.core.evaluation.evaluate import rule_of
+        from curator.core.evaluation.rules import format_rule, parse_rule_text
+
+        if not self.finished:
+            self.notify("the rule can be changed once the run is scored", severity="warning")
+            return
+        current = rule_of(self.result.run)
+
+        def apply(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                rule = parse_rule_text(text, rubric=current.rubric,
+                                       base=Path(self.result.run.dataset).parent if self.result.run.dataset else None)
+            except CuratorError as exc:
+                self.notify(exc.reason, title="scoring rule", severity="error", timeout=8)
+                return
+            if rule.match == "judge" and current.match != "judge":
+                self.notify("a judge rule asks the judge model: evaluate again (E) to run it", severity="warning")
+                if self.keep_rule is not None:
+                    self.keep_rule(rule)
+                return
+            self._rescore_rule(rule)
+
+        self.app.push_screen(TextPrompt("Scoring rule", "answer extraction | when it is right, e.g. "
+                                        "after:#### | numeric:0.01 · last-number · contains · json:fields=a,b "
+                                        "(empty: the task's default)", format_rule(current)), apply)
+
+    @work(thread=True, group="verdict")
+    def _rescore_rule(self, rule: ScoringRule) -> None:
+        from curator.core.evaluation.evaluate import rescore
+
+        with self._verdict_lock:
+            try:
+                result = rescore(self.workspace, self.result, rule)
+            except CuratorError as exc:
+                self.post_message(self.Rescored(None, 0, exc.reason))
+                return
+        if self.keep_rule is not None:
+            self.app.call_from_thread(self.keep_rule, rule)
+        self.post_message(self.Rescored(result, 0))
 
     def action_sort_review(self) -> None:
         names = list(SORTS)

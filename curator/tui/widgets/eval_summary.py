@@ -3,15 +3,16 @@ leaked examples apart, a bar chart of A vs B and, for classification, both confu
 
 from __future__ import annotations
 
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from curator.core.evaluation.report import metric_rows, usage_text
-from curator.core.evaluation.scoring import CLASSIFICATION
+from curator.core.evaluation.report import confused_pairs, extra_lines, metric_rows, usage_text
+from curator.core.evaluation.scoring import CLASSIFICATION, OTHER
 
 
 def metrics_table(metrics: dict) -> Table:
@@ -46,6 +47,10 @@ def paired_text(metrics: dict) -> Text:
     tokens = metrics.get("tokens")
     if tokens:
         text.append(f"\ntokens: {usage_text(tokens)}")
+    if "rule" in metrics:
+        text.append(f"\nscored by rule: {metrics['rule']}")
+    for line in extra_lines(metrics):
+        text.append(f"\n{line}")
     if "judged" in metrics:
         j = metrics["judged"]
         text.append(f"\nwith your {j['verdicts']} verdict(s): A right {j['a'] * 100:.1f} %, B right {j['b'] * 100:.1f} %")
@@ -56,15 +61,20 @@ def paired_text(metrics: dict) -> Text:
 
 
 def confusion_table(metrics: dict, side: str) -> Table:
+    """The confusion matrix with full label names on the rows and the columns numbered as the rows (the last
+    column: answers that map to no label), under the most confused pairs."""
     conf = metrics[side]["classification"]["confusion"]
-    table = Table(title=f"{side.upper()}: expected ↓ answered →", box=None, pad_edge=False, title_justify="left",
-                  header_style="bold")
-    table.add_column("", no_wrap=True, max_width=14)
-    for label in conf["labels"]:
-        table.add_column(label[:8], justify="right", no_wrap=True)
+    pairs = confused_pairs(metrics, side, top=8)
+    caption = "most confused: " + "; ".join(f"{e} → {a} {n}" for e, a, n in pairs) if pairs else "no confusion"
+    table = Table(title=f"{side.upper()}: expected ↓ answered →  ({caption})", box=None, pad_edge=False,
+                  title_justify="left", header_style="bold")
+    table.add_column("", no_wrap=True)
+    width = len(str(len(conf["labels"])))
+    for j, label in enumerate(conf["labels"], start=1):
+        table.add_column("?" if label == OTHER else str(j), justify="right", no_wrap=True, min_width=width)
     for k, (label, row) in enumerate(zip(metrics["labels"], conf["matrix"])):
         cells = [Text(str(v), style="green" if j == k and v else "red" if v else "dim") for j, v in enumerate(row)]
-        table.add_row(label, *cells)
+        table.add_row(f"{k + 1:>{width}} {label}", *cells)
     return table
 
 
@@ -72,20 +82,20 @@ class EvalSummary(VerticalScroll):
     """The summary panel of a scored run."""
 
     DEFAULT_CSS = """
-    EvalSummary { height: 1fr; border: round $panel-lighten-2; padding: 0 1; }
+    EvalSummary { height: 1fr; border: round $panel-lighten-2; padding: 0 1; overflow-x: auto; }
     EvalSummary:focus { border: round $accent; }
     EvalSummary #summary-metrics { width: auto; }
     EvalSummary #summary-chart { width: 1fr; max-width: 90; height: 12; }
     EvalSummary #summary-paired { margin: 1 0; }
-    EvalSummary #summary-confusion { height: auto; }
-    EvalSummary #summary-confusion Static { width: auto; margin-right: 3; }
+    EvalSummary #summary-confusion { height: auto; width: auto; }
+    EvalSummary #summary-confusion Static { width: auto; margin-bottom: 1; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="summary-metrics")
         yield Static("", id="summary-paired")
         yield PlotextPlot(id="summary-chart")
-        with Horizontal(id="summary-confusion"):
+        with Vertical(id="summary-confusion"):
             yield Static("", id="confusion-a")
             yield Static("", id="confusion-b")
 
@@ -100,7 +110,11 @@ class EvalSummary(VerticalScroll):
             panel = self.query_one(f"#confusion-{side}", Static)
             panel.display = classification
             if classification:
-                panel.update(confusion_table(metrics, side))
+                table = confusion_table(metrics, side)
+                console = self.app.console
+                panel.styles.width = Measurement.get(console, console.options.update(max_width=1 << 16),
+                                                     table).maximum  # wider than the panel: it scrolls
+                panel.update(table)
         rows = metric_rows(metrics)[:4]
         plot = self.query_one(PlotextPlot)
         plt = plot.plt

@@ -2,8 +2,9 @@
 better, both similarities and previews of the input and the expected output. Renders only what is visible.
 
 Verdict marks: ✓ right, ✗ wrong, ! the request failed, … the answer was cut at the max output tokens
-(coloured right or wrong); a trailing * means a person gave the verdict.
-Outcome: ▲ B better, ▼ A better, = tie.
+(coloured right or wrong); a trailing * means a person gave the verdict, ↺ that a person's verdict on the
+same answer in another run was reused. Outcome: ▲ B better, ▼ A better, = tie.
+For classification the similarities give way to the label each model's answer maps to, beside the expected one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.strip import Strip
 
 from curator.core.evaluation.runs import RunRow
 from curator.core.evaluation.scorecard import Scorecard
+from curator.core.evaluation.scoring import OTHER
 from curator.tui.widgets.cursor_view import CursorView
 from curator.tui.widgets.example_table import SPLIT_SHORT, preview
 
@@ -84,8 +86,26 @@ class VerdictTable(CursorView):
         exp_w = max(8, flex // 3)
         return id_w, flex - exp_w, exp_w
 
+    @property
+    def labelled(self) -> bool:
+        """A classification run: the predicted labels are listed."""
+        return self.card is not None and self.card.a.labels is not None
+
+    def _label_widths(self, width: int) -> tuple[int, int, int, int]:
+        id_w = self._id_width
+        fixed = 1 + id_w + 1 + 6 + 3 + 3 + 2 + 1
+        flex = max(16, width - fixed)
+        lab_w = max(6, flex // 5)
+        return id_w, flex - 3 * lab_w, lab_w, lab_w
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if y == 0 and self.labelled:
+            id_w, in_w, lab_w, _ = self._label_widths(width)
+            text = (f" {'#':>{id_w}} {'split':<6}{'A':<3}{'B':<3}{'':<2}{'input':<{in_w}}{'expected':<{lab_w}}"
+                    f"{'A said':<{lab_w}}{'B said'}")
+            style = self.get_component_rich_style("verdict-table--header")
+            return Strip([Segment(text[:width].ljust(width), style)], width)
         if y == 0:
             id_w, in_w, exp_w = self._widths(width)
             text = f" {'#':>{id_w}} {'split':<6}{'A':<3}{'B':<3}{'':<2}{'simA':>4}{'simB':>4}  {'input':<{in_w - 1}}{'expected'}"
@@ -99,14 +119,21 @@ class VerdictTable(CursorView):
             strip = self._cache[(index, width)] = self._render_row(index, width)
         return strip
 
-    def _verdict(self, text: Text, right: bool, answered: bool, human: int | None, truncated: bool) -> None:
+    def _verdict(self, text: Text, right: bool, answered: bool, human: int | None, truncated: bool,
+                 reused: bool) -> None:
         if not answered and human is None:
             text.append("! ", self.get_component_rich_style("verdict-table--warn"))
         else:
             text.append("…" if truncated and human is None else "✓" if right else "✗",
                         self.get_component_rich_style("verdict-table--good" if right else "verdict-table--bad"))
-            text.append("*" if human is not None else " ")
+            text.append(("↺" if reused else "*") if human is not None else " ")
         text.append(" ")
+
+    @staticmethod
+    def _cell(text: Text, value: str, width: int, style=None) -> None:
+        """``value`` cut to ``width - 1`` cells and padded to ``width``."""
+        cell = preview(value, width - 1)
+        text.append(cell + " " * (width - cell_len(cell)), style or "")
 
     def _render_row(self, index: int, width: int) -> Strip:
         id_w, in_w, exp_w = self._widths(width)
@@ -119,15 +146,27 @@ class VerdictTable(CursorView):
         text.append(f"{split:<5}", dim)
         text.append("L" if row.leaked else " ", self.get_component_rich_style("verdict-table--warn"))
         self._verdict(text, bool(card.right_a[position]), bool(card.a.answered[position]), row.human_a,
-                      row.truncated("a"))
+                      row.truncated("a"), row.reused_a)
         self._verdict(text, bool(card.right_b[position]), bool(card.b.answered[position]), row.human_b,
-                      row.truncated("b"))
+                      row.truncated("b"), row.reused_b)
         mark, style = OUTCOME_MARKS[int(card.outcome[position])]
         text.append(f"{mark} ", self.get_component_rich_style(style))
-        text.append(f"{card.a.similarity[position]:4.0f}{card.b.similarity[position]:4.0f}  ", dim)
-        cell = preview(row.text_input, in_w - 1)
-        text.append(cell + " " * (in_w - cell_len(cell)))
-        text.append(preview(row.expected, exp_w), dim)
+        if self.labelled:
+            _, in_w, lab_w, _ = self._label_widths(width)
+            names = card.a.labels + [OTHER]
+            truth = names[int(card.a.truth_codes[position])]
+            self._cell(text, row.text_input, in_w)
+            self._cell(text, truth, lab_w, dim)
+            for scores in (card.a, card.b):
+                said = names[int(scores.codes[position])]
+                good = said == truth
+                self._cell(text, said, lab_w, self.get_component_rich_style(
+                    "verdict-table--good" if good else "verdict-table--bad"))
+        else:
+            text.append(f"{card.a.similarity[position]:4.0f}{card.b.similarity[position]:4.0f}  ", dim)
+            cell = preview(row.text_input, in_w - 1)
+            text.append(cell + " " * (in_w - cell_len(cell)))
+            text.append(preview(row.expected, exp_w), dim)
         if index == self.cursor:
             text.stylize(self.get_component_rich_style("verdict-table--cursor"))
         return Strip(list(text.render(self.app.console))).adjust_cell_length(width, self.rich_style)
