@@ -142,3 +142,19 @@ async def test_a_150_label_confusion_matrix_scrolls_both_ways_with_full_names():
         text = console.export_text()
         assert "calendar_update_149" in text and "most confused: calendar_000 → calendar_update_001" in text
         assert card.metrics["b"]["classification"]["confusion"]["labels"][-1] == "(unmapped)"
+
+
+async def test_a_judge_rule_runs_from_the_form_and_its_verdict_shows_beside_the_answer(tmp_path):
+    path = tmp_path / "gsm.jsonl"
+    write_gsm(path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        # the echo as a judge repeats the question it was asked: a reply the review shows as unreadable
+        screen = await evaluate_with(pilot, None, "judge:local:local-echo")
+        rows = screen.result.rows
+        assert all(r.judge_b is not None and r.judge_b[0] is None for r in rows)
+        assert screen.result.scorecard.metrics["judge"]["b"]["unreadable"] == 4
+        body = screen.query_one("#rv-b")._body.render()
+        assert "judge: unreadable" in str(body)
+        assert "judge passed 0 of B's answers" in str(screen.query_one("#summary-paired").render())

@@ -256,8 +256,9 @@ def _judge(rows: list[RunRow], spec: EvalSpec, backend_for, workspace: Workspace
                 asked.append((row, side))
                 requests.append(Request(judge, judge_prompt(spec.rule, row.text_input, row.expected, answer)))
     config = GenerationConfig(temperature=0.0, seed=spec.config.seed, max_output_tokens=256)
+    staged = None if progress is None else (lambda p: progress(replace(p, stage=f"the judge {judge} grades")))
     judged = predict(requests, config, PredictionCache(workspace), backend_for, concurrency=concurrency, rpm=rpm,
-                     progress=progress, cancel=cancel)
+                     progress=staged, cancel=cancel)
     for (row, side), outcome in zip(asked, judged.outcomes):
         if outcome is None:
             continue
