@@ -119,7 +119,7 @@ async def test_a_150_label_confusion_matrix_scrolls_both_ways_with_full_names():
     from curator.core.evaluation.scoring import CLASSIFICATION
     from rich.console import Console
 
-    from curator.tui.widgets.eval_summary import EvalSummary, confusion_table
+    from curator.tui.widgets.eval_summary import EvalSummary, confusion_view
 
     labels = [f"calendar_update_{i:03d}" if i % 2 else f"calendar_{i:03d}" for i in range(150)]
     expected = [labels[i % 150] for i in range(600)]
@@ -138,9 +138,9 @@ async def test_a_150_label_confusion_matrix_scrolls_both_ways_with_full_names():
         await pilot.pause()
         assert summary.max_scroll_x > 0 and summary.max_scroll_y > 0
         console = Console(width=5000, record=True)
-        console.print(confusion_table(card.metrics, "b"))
+        console.print(confusion_view(card.metrics, "b"))
         text = console.export_text()
-        assert "calendar_update_149" in text and "most confused: calendar_000 → calendar_update_001" in text
+        assert "calendar_update_149" in text and "(expected → answered): calendar_000 → calendar_update_001" in text
         assert card.metrics["b"]["classification"]["confusion"]["labels"][-1] == "(unmapped)"
 
 

@@ -3,6 +3,7 @@ leaked examples apart, a bar chart of A vs B and, for classification, both confu
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -61,13 +62,10 @@ def paired_text(metrics: dict) -> Text:
 
 
 def confusion_table(metrics: dict, side: str) -> Table:
-    """The confusion matrix with full label names on the rows and the columns numbered as the rows (the last
-    column: answers that map to no label), under the most confused pairs."""
+    """The confusion matrix with full label names on the rows and the columns numbered as the rows (the last,
+    ?: answers that map to no label)."""
     conf = metrics[side]["classification"]["confusion"]
-    pairs = confused_pairs(metrics, side, top=8)
-    caption = "most confused: " + "; ".join(f"{e} → {a} {n}" for e, a, n in pairs) if pairs else "no confusion"
-    table = Table(title=f"{side.upper()}: expected ↓ answered →  ({caption})", box=None, pad_edge=False,
-                  title_justify="left", header_style="bold")
+    table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("", no_wrap=True)
     width = len(str(len(conf["labels"])))
     for j, label in enumerate(conf["labels"], start=1):
@@ -76,6 +74,15 @@ def confusion_table(metrics: dict, side: str) -> Table:
         cells = [Text(str(v), style="green" if j == k and v else "red" if v else "dim") for j, v in enumerate(row)]
         table.add_row(f"{k + 1:>{width}} {label}", *cells)
     return table
+
+
+def confusion_view(metrics: dict, side: str) -> Group:
+    """A side's confusion matrix under its most confused pairs."""
+    pairs = confused_pairs(metrics, side, top=5)
+    head = Text(f"{side.upper()}: expected ↓ answered → (columns numbered as the rows; ?: {OTHER})\n", style="bold")
+    head.append("most confused (expected → answered): ")
+    head.append("; ".join(f"{e} → {a} ({n})" for e, a, n in pairs) if pairs else "none")
+    return Group(head, confusion_table(metrics, side))
 
 
 class EvalSummary(VerticalScroll):
@@ -110,7 +117,7 @@ class EvalSummary(VerticalScroll):
             panel = self.query_one(f"#confusion-{side}", Static)
             panel.display = classification
             if classification:
-                table = confusion_table(metrics, side)
+                table = confusion_view(metrics, side)
                 console = self.app.console
                 panel.styles.width = Measurement.get(console, console.options.update(max_width=1 << 16),
                                                      table).maximum  # wider than the panel: it scrolls
