@@ -48,6 +48,8 @@ async def test_rule_from_the_form_and_the_review_broke_since_and_compare(tmp_pat
         first = await evaluate_with(pilot, "after:####", "numeric")
         assert first.result.scorecard.right_b.tolist() == [True, True, False, True]
         assert app.settings.score_extract == "after:####" and app.settings.score_match == "numeric"
+        kept = (tmp_path / "gsm.jsonl.curator.toml").read_text()  # the dataset's settings file, for every command
+        assert 'score_extract = "after:####"' in kept and 'score_match = "numeric"' in kept
         assert first.result.run.spec["scoring"]["match"] == "numeric"
         first_id = first.result.run.id
         await pilot.press("escape")
