@@ -36,16 +36,19 @@ class SplitPlan:
 
 
 def plan_split(dataset: Dataset, validation: float, test: float, *, seed: int = 0,
-               stratify: bool | None = None, label_max_distinct: int = 100) -> SplitPlan:
+               stratify: bool | None = None, label_max_distinct: int = 100, keep: tuple[str, ...] = ()) -> SplitPlan:
     """Assign every active example to train / validation / test in the given fractions.
 
-    ``stratify=None`` stratifies exactly when the outputs form a label set.
+    ``stratify=None`` stratifies exactly when the outputs form a label set. Examples whose split is in ``keep``
+    (e.g. the test examples a file came with) stay where they are; the fractions apply to the others.
     """
     from sklearn.model_selection import train_test_split  # scikit-learn costs a second at start-up
 
     if validation < 0 or test < 0 or validation + test >= 1:
         raise CuratorError("validation and test fractions must be ≥ 0 and leave some examples for train")
-    active = dataset.active().select("id", "output")
+    every = dataset.active().select("id", "output", "split")
+    kept = every.filter(pl.col("split").is_in(list(keep)))
+    active = every.filter(~pl.col("split").is_in(list(keep)))
     ids = active["id"].to_numpy()
     if len(ids) < 3:
         raise CuratorError(f"{len(ids)} examples are too few to split")
@@ -58,7 +61,8 @@ def plan_split(dataset: Dataset, validation: float, test: float, *, seed: int = 
         counts = labels.value_counts()
         common = set(counts.filter(pl.col("count") >= 3)["output"].to_list())
         rare = ~np.isin(y, list(common))
-    assignment = {int(i): "train" for i in ids[rare]}
+    assignment = dict(zip(kept["id"].to_list(), kept["split"].to_list()))
+    assignment.update({int(i): "train" for i in ids[rare]})
     rest = ids[~rare]
     y_rest = y[~rare] if stratify else None
     held = validation + test

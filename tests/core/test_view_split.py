@@ -94,6 +94,16 @@ def test_split_op_is_one_undoable_step(tmp_path):
         plan_split(ds, 0.6, 0.5)
 
 
+def test_a_split_can_keep_the_files_test_examples():
+    rows = [(f"q {i}", "a" if i % 2 else "b", "test" if i < 10 else "train") for i in range(50)]
+    ds = make(rows)
+    plan = plan_split(ds, 0.25, 0.0, seed=1, keep=("test",))
+    assert sorted(i for i, s in plan.assignment.items() if s == "test") == list(range(10))
+    assert plan.counts() == {"test": 10, "validation": 10, "train": 30}
+    again = plan_split(ds, 0.2, 0.2, seed=1)  # everything split again: the file's test examples move too
+    assert sorted(i for i, s in again.assignment.items() if s == "test") != list(range(10))
+
+
 def test_write_split_files(tmp_path):
     ds = labelled({"a": 10, "b": 10})
     ds.apply(split_op(plan_split(ds, 0.25, 0.25, seed=1)))

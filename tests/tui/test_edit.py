@@ -218,6 +218,9 @@ async def test_split_screen_assigns_and_undoes(tmp_path):
         await pilot.press("P")
         assert isinstance(app.screen, SplitScreen)
         await pilot.pause()
+        app.screen.query_one("#keep").value = "none"  # the file's one test example is split again too
+        app.screen.query_one("#test").value = "0.1"
+        await pilot.pause()
         assert "train" in str(app.screen.query_one("#preview").render())
         await pilot.press("ctrl+s")
         await pilot.pause()

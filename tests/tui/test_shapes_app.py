@@ -61,3 +61,22 @@ async def test_a_recognised_shape_is_said_and_its_template_kept(tmp_path):
     settings = load_settings(path)
     assert settings.columns == Columns(("instruction", "input"), "response")
     assert settings.template == "{instruction}\n\n{input?}"
+
+
+async def test_the_split_screen_keeps_the_files_test_examples(tmp_path):
+    from curator.tui.screens.split import SplitScreen
+
+    path = copy_shape(tmp_path, "question_answer.jsonl")  # 4 train, 2 test
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("P")
+        await pilot.pause()
+        assert isinstance(app.screen, SplitScreen)
+        assert app.screen.query_one("#keep", Select).value == "test"
+        app.screen.query_one("#validation").value = "0.25"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        splits = app.session.dataset.frame["split"].to_list()
+        assert splits[4:] == ["test", "test"] and splits[:4].count("validation") == 1 and "test" not in splits[:4]

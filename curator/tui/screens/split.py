@@ -40,9 +40,16 @@ class SplitScreen(ModalScreen[SetField | None]):
         self.plan: SplitPlan | None = None
 
     def compose(self) -> ComposeResult:
+        tests = int((self.session.dataset.active()["split"] == "test").sum())
         with Vertical():
             yield Label("Split into train / validation / test", classes="title")
-            for name, label, value in (("validation", "validation", "0.1"), ("test", "test", "0.1"),
+            if tests:
+                with Horizontal():
+                    yield Label("test examples", classes="field")
+                    yield Select([(f"keep the file's {tests:,} test examples, split the rest", "test"),
+                                  ("split every example again", "none")], value="test", allow_blank=False,
+                                 id="keep", compact=True)
+            for name, label, value in (("validation", "validation", "0.1"), ("test", "test", "0" if tests else "0.1"),
                                        ("seed", "seed", "0")):
                 with Horizontal():
                     yield Label(label, classes="field")
@@ -81,8 +88,10 @@ class SplitScreen(ModalScreen[SetField | None]):
         except ValueError:
             raise CuratorError("fractions are numbers like 0.1, the seed a whole number") from None
         stratify = {"auto": None, "yes": True, "no": False}[str(self.query_one("#stratify", Select).value)]
+        keep = self.query("#keep")
+        kept = ("test",) if keep and keep.first(Select).value == "test" else ()
         return plan_split(self.session.dataset, validation, test, seed=seed, stratify=stratify,
-                          label_max_distinct=self.settings.label_max_distinct)
+                          label_max_distinct=self.settings.label_max_distinct, keep=kept)
 
     def update_preview(self) -> None:
         preview = self.query_one("#preview", Label)
