@@ -37,7 +37,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_CODES = """exit codes:
   0  success (for check: no findings above info)
   1  warnings (check), or a command failed for a reason it printed
-  2  errors (check), or the input could not be read"""
+  2  errors (check), or the input could not be read
+  141  the reader of the output went away before all of it was written (curator ... | head);
+       check still exits with its own verdict"""
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
+
+
+def silence_stdout() -> None:
+    """Send what is left to write to /dev/null: the reader of stdout went away (a broken pipe)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _command_module(name: str):
@@ -74,10 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         args = build_parser(argv[0]).parse_args(argv)
         try:
-            return int(_command_module(args.command).run(args) or 0)
-        except BrokenPipeError:  # the reader went away (curator ... | head): stop quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+            code = int(_command_module(args.command).run(args) or 0)
+            sys.stdout.flush()  # here, not at exit, so that a reader gone away is seen below
+            return code
+        except BrokenPipeError:  # the reader went away (curator ... | head): stop quietly, not as a success
+            silence_stdout()
+            return EXIT_BROKEN_PIPE
     if argv and argv[0] in ("-h", "--help", "--version"):
         build_parser().parse_args(argv)
         return 0

@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-
 from typing import TYPE_CHECKING
 
+from curator.cli import silence_stdout
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
 from curator.core.errors import CuratorError
 from curator.core.settings import TARGETS, TASK_TYPES, load_settings
@@ -24,7 +24,8 @@ DESCRIPTION = (
 EPILOG = """exit codes:
   0  no findings above info (--labels: no suspect label)
   1  warnings, no errors (--labels: some suspect labels)
-  2  errors, or FILE could not be read (every problem is printed as path:line:column: reason)"""
+  2  errors, or FILE could not be read (every problem is printed as path:line:column: reason)
+The code is the same when the output is cut short (curator check FILE | head -1)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +55,16 @@ def run(args: argparse.Namespace) -> int:
                               store=None if args.fast else open_store(session.path))
     except CuratorError as e:
         return report_error(e)
+    code = {Severity.ERROR: 2, Severity.WARNING: 1}.get(worst(findings), 0)
+    try:
+        _print(args, session, settings, findings)
+        sys.stdout.flush()
+    except BrokenPipeError:  # curator check ... | head -1: the verdict stands, whatever was read of the output
+        silence_stdout()
+    return code
+
+
+def _print(args: argparse.Namespace, session, settings, findings: list[Finding]) -> None:
     lines = dict(zip(session.dataset.frame["id"].to_list(), session.dataset.frame["src_line"].to_list()))
     if args.json:
         out = {
@@ -67,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         print_table(findings, lines, session.path, session.dataset.frame.height, settings.target, show_all=args.all)
-    level = worst(findings)
-    return {Severity.ERROR: 2, Severity.WARNING: 1}.get(level, 0)
 
 
 def _labels(args: argparse.Namespace) -> int:
