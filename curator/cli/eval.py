@@ -75,6 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--compare", nargs=2, metavar=("RUN1", "RUN2"), help="two runs side by side: each "
                             "metric newer minus older, and the examples fixed and broken between them")
         parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv")
+        parser.add_argument("--force", action="store_true", help="with --report: overwrite report files already there")
         parser.add_argument("--json", action="store_true", help="print JSON for machines")
         return
     parser.add_argument("--a", dest="model_a", metavar="MODEL", help="model A, the base (backend:model)")
@@ -110,6 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(half the price; answers within hours). Interrupted, the same command polls the same job")
     parser.add_argument("--poll", type=float, default=30.0, help="seconds between checks of a batch job (default 30)")
     parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv here")
+    parser.add_argument("--force", action="store_true", help="with --report: overwrite report files already there")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     add_backend_arguments(parser, choose=False)
 
@@ -122,7 +124,7 @@ def _eval(args: argparse.Namespace) -> int:
     from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
     from curator.core.evaluation.gates import failed_gates, parse_floor
     from curator.core.backends.thinking import describe
-    from curator.core.evaluation.report import usage_text, write_report
+    from curator.core.evaluation.report import check_report_folder, usage_text
     from curator.core.evaluation.rules import rule_from_settings
     from curator.core.model import Split
     from curator.core.session import Session
@@ -135,6 +137,8 @@ def _eval(args: argparse.Namespace) -> int:
         base, tuned = default_pair(workspace)
         model_a = ModelRef.parse(args.model_a) if args.model_a else base
         model_b = ModelRef.parse(args.model_b) if args.model_b else tuned
+        if args.report:
+            check_report_folder(args.report, force=args.force)  # before the run, not after an hour of it
         if model_b is None:
             raise CuratorError("no tuned model yet: name model B with --b backend:model (or tune one: curator tune)")
         template = args.template if args.template is not None else settings.template
@@ -216,7 +220,14 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         _print_metrics(result)
     if args.report:
-        for path in write_report(result, args.report):
+        try:
+            paths = _write_report(result, args)
+        except CuratorError as e:
+            fail(e)
+            print(f"the run is kept: curator runs {args.file} --run {result.run.id} --report DIR exports it",
+                  file=sys.stderr)
+            return 2
+        for path in paths:
             print(f"wrote {path}", file=sys.stderr)
     try:
         _ci_outputs(result, args.junit)
@@ -243,6 +254,15 @@ def _ci_outputs(result: EvalResult, junit: str | None) -> None:
     if summary:
         with open(summary, "a", encoding="utf-8") as f:
             f.write(markdown(result) + "\n")
+
+
+def _write_report(result: EvalResult, args: argparse.Namespace) -> list:
+    from curator.core.evaluation.report import write_report
+
+    try:
+        return write_report(result, args.report, force=args.force)
+    except OSError as e:  # a read-only folder, a full disk: a message, not a traceback
+        raise CuratorError(f"cannot write the report: {e.strerror}", e.filename or args.report) from None
 
 
 def _progress_printer():
@@ -319,7 +339,7 @@ def _short(text: str | None, width: int) -> str:
 def _runs(args: argparse.Namespace) -> int:
     from curator.core.evaluation.evaluate import load_run
     from curator.core.evaluation.changes import compare_runs
-    from curator.core.evaluation.report import headline, write_report
+    from curator.core.evaluation.report import headline
 
     try:
         session = open_read_only(args)
@@ -339,7 +359,7 @@ def _runs(args: argparse.Namespace) -> int:
                 raise CuratorError("no finished evaluation run for this dataset")
             result = load_run(workspace, chosen)
             if args.report:
-                for path in write_report(result, args.report):
+                for path in _write_report(result, args):
                     print(f"wrote {path}", file=sys.stderr)
             elif result.scorecard is not None:
                 _print_metrics(result)

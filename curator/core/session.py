@@ -19,7 +19,7 @@ from curator.core.formats.source import Source
 from curator.core.history import History
 from curator.core.settings import read_options
 from curator.core.ops import Op
-from curator.core.storage.atomic import atomic_write
+from curator.core.storage.atomic import atomic_write, make_private_folder
 from curator.core.storage.journal import Journal, Pending, file_digest
 from curator.core.storage.lock import DatasetLock
 from curator.core.storage.workspace import Workspace, workspace_dir
@@ -70,7 +70,7 @@ class Session:
         lock = workspace = journal = None
         if not read_only:
             folder = workspace_dir(path)
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_folder(folder)
             lock = DatasetLock(folder, path)
             lock.acquire()
         try:
@@ -211,7 +211,7 @@ class Session:
     def _move_to(self, target: Path) -> None:
         """Take the lock and journal of a new file before saving as it."""
         folder = workspace_dir(target)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
         new_lock = DatasetLock(folder, target)
         new_lock.acquire()
         if self._lock:

@@ -20,7 +20,7 @@ from curator.tui.screens.compare import CompareScreen, comparison_table
 from curator.tui.screens.eval_setup import EvalSetupScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.playground import PlaygroundScreen
-from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
+from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
 from curator.tui.screens.review import ReviewScreen
 from curator.tui.widgets.verdict_table import VerdictTable
 from tests.tui.helpers import copy_fixture, make_app, until_main, wait_for
@@ -104,6 +104,17 @@ async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):
         assert isinstance(prompt, TextPrompt)
         prompt.query_one("Input").value = str(tmp_path / "report")
         await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "report" / "report.md").read_text().startswith("# Evaluation: local:local-echo vs")
+        (tmp_path / "report" / "report.md").write_text("my notes")
+        await pilot.press("x")  # the same folder again: asked before anything is overwritten
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(tmp_path / "report")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and "report.md" in app.screen.message
+        assert (tmp_path / "report" / "report.md").read_text() == "my notes"
+        await pilot.press("o")  # overwrite
         await pilot.pause()
         assert (tmp_path / "report" / "report.md").read_text().startswith("# Evaluation: local:local-echo vs")
 

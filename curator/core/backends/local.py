@@ -47,7 +47,7 @@ from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.model import Severity
 from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.settings import Settings
-from curator.core.storage.atomic import atomic_write
+from curator.core.storage.atomic import atomic_write, make_private_folder
 from curator.core.storage.workspace import Workspace
 
 BASE_MODEL = "local-echo"
@@ -192,7 +192,7 @@ class LocalBackend(Backend):
 
     def _save(self, model_name: str, model, run: _Run, stats: dict) -> None:
         """Write the model, index it, then show the job as succeeded (so a poller can use the model at once)."""
-        self.models_dir.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self.models_dir)
         path = self.models_dir / f"{model_name}.joblib"
         with atomic_write(path) as out:
             joblib.dump({"format": 1, "name": model_name, "model": model}, out)

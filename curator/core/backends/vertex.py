@@ -28,7 +28,7 @@ from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.formats.registry import write_file
 from curator.core.model import records_frame
 from curator.core.settings import Settings
-from curator.core.storage.atomic import atomic_write
+from curator.core.storage.atomic import atomic_write, make_private_folder
 
 # Tunable Gemini models on Vertex AI (its "About supervised fine-tuning" page, late 2026); pass base_models
 # (or CURATOR_VERTEX_BASE_MODELS, comma-separated) to use another list.
@@ -140,13 +140,16 @@ class VertexBackend(GoogleBackend):
         prepared = prepare_data(self.name, dataset, hp, settings, skip_slow_checks=skip_slow_checks,
                                 max_validation=MAX_VALIDATION, progress=progress, cancel=cancel)
         prepared.dataset_path = None if dataset_path is None else str(dataset_path)
-        folder = (self.export_dir or Path(tempfile.gettempdir()) / "curator-vertex") / time.strftime("%Y%m%d-%H%M%S")
-        folder.mkdir(parents=True, exist_ok=True)
+        if self.export_dir is None:  # a fresh folder of the owner's only, never a shared, guessable one in /tmp
+            folder = Path(tempfile.mkdtemp(prefix=f"curator-vertex-{time.strftime('%Y%m%d-%H%M%S')}-"))
+        else:
+            folder = self.export_dir / time.strftime("%Y%m%d-%H%M%S")
+            make_private_folder(folder)
         for part, frame in (("train", prepared.train), ("validation", prepared.validation)):
             if frame.height:
                 path = folder / f"{part}.jsonl"
                 records = records_frame({c: frame[c].to_list() for c in ("text_input", "output", "system")})
-                with atomic_write(path) as out:
+                with atomic_write(path, mode=0o600) as out:
                     write_file(records, out, "vertex-jsonl")
                 prepared.files[part] = path
         ignored = [f for f in ("batch_size", "learning_rate") if f in self.ignored_hyperparameters(hp)]

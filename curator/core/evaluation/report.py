@@ -1,20 +1,23 @@
 """Reports of a run: ``report.md`` for people, ``metrics.json`` and ``predictions.csv`` for machines
-(written atomically into one folder), and the metrics table both the report and the app show."""
+(written atomically into one folder, readable by the owner only, never over existing files unless forced),
+and the metrics table both the report and the app show."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
 
 import polars as pl
 
 from curator.core.backends.thinking import describe
+from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import EvalResult
 from curator.core.evaluation.scorecard import Scorecard
 from curator.core.evaluation.scoring import CLASSIFICATION
-from curator.core.storage.atomic import atomic_write
+from curator.core.storage.atomic import atomic_write, make_private_folder
 
 # metric key -> (label, scale for display: 100 shows shares as percentages)
 METRICS: dict[str, tuple[str, float]] = {
@@ -29,6 +32,10 @@ METRICS: dict[str, tuple[str, float]] = {
 CLASS_METRICS = {"accuracy": "accuracy", "macro_f1": "macro F1", "macro_precision": "macro precision",
                  "macro_recall": "macro recall", "weighted_f1": "weighted F1"}
 OUTCOMES = {1: "B better", -1: "A better", 0: "tie"}
+REPORT_FILES = ("report.md", "metrics.json", "predictions.csv")
+# A cell a spreadsheet would run as a formula (CSV injection); plain numbers such as -1 are left as they are.
+_FORMULA = r"^[=+\-@\t\r]"
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 def metric_rows(metrics: dict) -> list[tuple[str, float, float, dict | None]]:
@@ -208,20 +215,53 @@ def predictions_frame(result: EvalResult) -> pl.DataFrame:
     return pl.DataFrame(data, strict=False)
 
 
-def write_report(result: EvalResult, folder: str | Path) -> list[Path]:
-    """Write report.md, metrics.json and predictions.csv into ``folder`` (created if needed)."""
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    return) prefixed with ``'``, so that opening predictions.csv shows them instead of running them."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA) & ~pl.col(c).str.contains(_NUMBER))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
+
+
+class ReportExists(CuratorError):
+    """The folder already holds report files and overwriting them was not asked for."""
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        self.names = names
+        super().__init__(f"{', '.join(names)} already {'exists' if len(names) == 1 else 'exist'} here; "
+                         "choose another folder, or overwrite (--force)", folder)
+
+
+def check_report_folder(folder: str | Path, *, force: bool = False) -> None:
+    """Raise ReportExists unless ``force`` when ``folder`` already holds any of the report files."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    existing = [name for name in REPORT_FILES if os.path.lexists(folder / name)]
+    if existing and not force:
+        raise ReportExists(folder, existing)
+
+
+def write_report(result: EvalResult, folder: str | Path, *, force: bool = False) -> list[Path]:
+    """Write report.md, metrics.json and predictions.csv into ``folder`` (created if needed, 0700; files 0600).
+
+    Existing report files are replaced only with ``force`` (else ReportExists); a symlink among them is
+    replaced by the file, never followed.
+    """
+    folder = Path(folder)
+    check_report_folder(folder, force=force)
+    make_private_folder(folder)
     run = result.run
     metrics = {"run": run.id, "created": run.created, "dataset": run.dataset, "dataset_version": run.dataset_version,
                "spec": run.spec, "metrics": result.scorecard.metrics if result.scorecard else run.metrics}
     csv = io.BytesIO()
-    predictions_frame(result).write_csv(csv)
+    neutralise_formulas(predictions_frame(result)).write_csv(csv)
     files = {"report.md": markdown(result).encode(), "metrics.json": (json.dumps(metrics, indent=2) + "\n").encode(),
              "predictions.csv": csv.getvalue()}
     paths = []
     for name, data in files.items():
-        with atomic_write(folder / name) as f:
+        with atomic_write(folder / name, mode=0o600, follow_symlinks=False) as f:
             f.write(data)
         paths.append(folder / name)
     return paths

@@ -1,4 +1,4 @@
-"""Atomic file replacement: a save either fully happens or leaves the previous file untouched."""
+"""Atomic file replacement: a save either fully happens or leaves the previous file untouched; private folders."""
 
 from __future__ import annotations
 
@@ -11,21 +11,32 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and its missing parents readable by the owner only (0700); existing ones keep their mode."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for level in reversed(missing):
+        level.mkdir(mode=0o700, exist_ok=True)
+
+
 def backup_path(path: Path) -> Path:
     """Where the previous version of ``path`` is kept while a save is under way."""
     return path.with_name(f".{path.name}.curator-backup")
 
 
 @contextmanager
-def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
+def atomic_write(path: str | Path, *, mode: int | None = None, follow_symlinks: bool = True) -> Iterator[BinaryIO]:
     """Yield a binary file that replaces ``path`` only once everything was written and synced.
 
     The data goes to a temp file in the same folder, is flushed and fsynced, the previous version is kept
     as a hard-linked backup until the rename succeeded, then ``os.replace`` swaps it in and the folder is
     fsynced. On any error (or a kill) the original file is untouched; a stray temp file is all that remains.
-    The file keeps the original's permissions.
+    The file keeps the original's permissions; a new one gets ``mode`` (default: 0666 less the umask).
+    A symlink is followed (its target is replaced, the link stays) unless ``follow_symlinks`` is false.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path)) if follow_symlinks else Path(os.path.abspath(path))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     backup = backup_path(path)
@@ -34,12 +45,12 @@ def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        if path.exists():
+        if path.is_file() and not path.is_symlink():
             os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
             backup.unlink(missing_ok=True)
             os.link(path, backup)
         else:
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(tmp, path)
         _fsync_dir(path.parent)
         backup.unlink(missing_ok=True)

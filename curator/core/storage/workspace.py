@@ -1,5 +1,6 @@
 """The workspace: a `.curator/` folder beside the dataset with one SQLite database (WAL).
 
+Created readable by the owner only (folder 0700, database 0600): it holds prompts, outputs and edits.
 It holds the edit journal now; tuning jobs, evaluation runs, the prediction cache and the dedupe cache
 add their tables by appending a migration to MIGRATIONS. When the dataset's folder cannot be written
 (a read-only share), the workspace lives in the user's data folder instead, keyed by the dataset's path.
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from curator.core.storage.atomic import make_private_folder
 
 # Each entry upgrades the schema by one version; append, never edit an entry that has shipped.
 MIGRATIONS: list[str] = [
@@ -180,9 +183,12 @@ class Workspace:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self.folder)
+        database = self.folder / "curator.db"
+        # created for the owner only; SQLite gives its -wal and -shm files the database's mode
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.folder / "curator.db", check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")

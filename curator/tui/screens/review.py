@@ -26,7 +26,7 @@ from textual.widgets import ContentSwitcher, Footer, ProgressBar, Static
 from curator.core.diff import word_diff
 from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import EvalResult, record_verdict, score_rows
-from curator.core.evaluation.report import scorecard_summary, write_report
+from curator.core.evaluation.report import ReportExists, scorecard_summary, write_report
 from curator.core.evaluation.review import FILTERS, SORTS, counts, masks, order
 from curator.core.evaluation.runner import RunProgress
 from curator.core.evaluation.runs import RunRow
@@ -35,7 +35,7 @@ from curator.core.evaluation.scorecard import Scorecard
 from curator.core.playground import ModelRef
 from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
-from curator.tui.screens.prompts import TextPrompt
+from curator.tui.screens.prompts import AskScreen, TextPrompt
 from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import TextPanel, highlighted
 from curator.tui.widgets.eval_summary import EvalSummary
@@ -531,11 +531,19 @@ class ReviewScreen(CursorActions, Screen[int | None]):
             return
         default = (self.report_dir or Path.cwd()) / f"eval-{self.result.run.id}"
 
-        def write(folder: str | None) -> None:
+        def write(folder: str | None, force: bool = False) -> None:
             if not folder:
                 return
             try:
-                paths = write_report(self.result, Path(folder).expanduser())
+                paths = write_report(self.result, Path(folder).expanduser(), force=force)
+            except ReportExists as exc:
+                def answer(choice: str | None) -> None:
+                    if choice == "overwrite":
+                        write(folder, force=True)
+
+                self.app.push_screen(AskScreen("Overwrite the report?", f"{', '.join(exc.names)} already in {folder}.",
+                                               [("overwrite", "Overwrite"), ("cancel", "Cancel")], "cancel"), answer)
+                return
             except (OSError, CuratorError) as exc:
                 self.notify(f"cannot write the report: {exc}", severity="error", timeout=8)
                 return
