@@ -106,7 +106,7 @@ def test_models_survive_a_restart(tmp_path):
     assert names[status.tuned_model].tuned and names[status.tuned_model].display_name == "tickets v1"
     assert again.generate(status.tuned_model, prompt).text == before == "shipping"
     assert again.status(status.job_id).loss == status.loss
-    assert (tmp_path / ".curator" / "models" / f"{status.tuned_model}.joblib").is_file()
+    assert (tmp_path / ".curator" / "models" / f"{status.tuned_model}.npz").is_file()
 
 
 def test_status_shows_progress_and_cancel_stops(backend):

@@ -6,8 +6,9 @@ prompt itself: an untuned model that knows nothing about the task, so whatever a
 it was learned from the examples.
 
 Tuning runs in a thread of this process; ``status`` shows its progress and ``cancel`` stops it between
-minibatches. Tuned models are saved in the workspace (``.curator/models/<name>.joblib``, indexed in the
-``local_models`` table) and survive restarts; a job that was running when the process ended is gone.
+minibatches. Tuned models are saved in the workspace (``.curator/models/<name>.npz``: arrays and JSON, never a
+pickle; see ``local_model_file``), indexed in the ``local_models`` table, and survive restarts; a job that was
+running when the process ended is gone. Model files are read only from the workspace's models folder.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-import joblib
 import numpy as np
 
 from curator.core.backends.base import (
@@ -43,6 +43,7 @@ from curator.core.backends.local_model import (
     train_labels,
     train_nearest,
 )
+from curator.core.backends import local_model_file
 from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.model import Severity
 from curator.core.errors import BackendError, BackendErrorKind
@@ -193,9 +194,9 @@ class LocalBackend(Backend):
     def _save(self, model_name: str, model, run: _Run, stats: dict) -> None:
         """Write the model, index it, then show the job as succeeded (so a poller can use the model at once)."""
         make_private_folder(self.models_dir)
-        path = self.models_dir / f"{model_name}.joblib"
-        with atomic_write(path) as out:
-            joblib.dump({"format": 1, "name": model_name, "model": model}, out)
+        path = self.models_dir / f"{model_name}{local_model_file.SUFFIX}"
+        with atomic_write(path, mode=0o600) as out:
+            local_model_file.dump(model, out)
         final = self._ending(run, JobState.SUCCEEDED)
         final.stats.update(stats)
         final.tuned_model = model_name
@@ -273,14 +274,28 @@ class LocalBackend(Backend):
         if not rows:
             known = ", ".join(m.name for m in self.list_models())
             raise BackendError(BackendErrorKind.INVALID, f"no local model {name!r}; known: {known}")
-        path = Path(self.workspace.folder) / rows[0][0]
+        path = self._model_file(name, rows[0][0])
         try:
-            model = joblib.load(path)["model"]  # our own file in the workspace (joblib uses pickle)
-        except (OSError, EOFError, KeyError, ValueError) as exc:
+            model = local_model_file.load(path)
+        except local_model_file.ModelFileError as exc:
             raise BackendError(BackendErrorKind.INVALID, f"cannot load local model {name!r} from {path}: {exc}")
         with self._lock:
             self._loaded[name] = model
         return model
+
+    def _model_file(self, name: str, stored: str) -> Path:
+        """The file the workspace names for a model, refused unless it is a model file inside its models folder
+        (a workspace may come from someone else: an absolute path, ``..`` or a symlink must not lead elsewhere)."""
+        folder = self.models_dir.resolve()
+        path = (Path(self.workspace.folder) / stored).resolve()
+        if not path.is_relative_to(folder):
+            raise BackendError(BackendErrorKind.INVALID, f"local model {name!r}: the workspace names the file "
+                               f"{stored!r}, outside its models folder {folder}; curator reads models only from there")
+        if path.suffix != local_model_file.SUFFIX:
+            raise BackendError(BackendErrorKind.INVALID, f"local model {name!r} is stored as {path.name}, a pickle "
+                               "(an older curator's format, or a planted file); pickles can run code when loaded, "
+                               "so curator no longer reads them: tune the model again")
+        return path
 
     def generate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
                  system: str | None = None) -> Generation:

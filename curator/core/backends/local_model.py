@@ -49,10 +49,18 @@ def is_label_task(outputs: list[str], max_distinct: int = LABEL_MAX_DISTINCT) ->
     return series.n_unique() >= 2 and is_label_set(series, max_distinct)
 
 
-def _vectorizer() -> TfidfVectorizer:
+def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
     return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32, max_features=MAX_FEATURES
+        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32, max_features=MAX_FEATURES,
+        vocabulary=vocabulary,
     )
+
+
+def vectorizer_with(vocabulary: dict[str, int], idf: np.ndarray) -> TfidfVectorizer:
+    """The fitted vectorizer of a saved model, from its vocabulary and idf weights."""
+    vectorizer = _vectorizer(vocabulary)
+    vectorizer.idf_ = idf
+    return vectorizer
 
 
 def _tempered_choice(weights: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
@@ -106,9 +114,11 @@ class NearestModel:
 
     kind = "nearest"
 
-    def __init__(self, vectorizer: TfidfVectorizer, index: NearestNeighbors, outputs: list[str]):
+    def __init__(self, vectorizer: TfidfVectorizer, matrix: sp.csr_matrix, outputs: list[str]):
+        """``matrix``: the training prompts' features, one row per output."""
         self.vectorizer = vectorizer
-        self.index = index
+        self.matrix = matrix
+        self.index = NearestNeighbors(metric="cosine", algorithm="brute").fit(matrix)
         self.outputs = outputs
 
     def answer(self, prompt: str, temperature: float, rng: np.random.Generator) -> str:
@@ -233,8 +243,8 @@ def train_nearest(train: pl.DataFrame, validation: pl.DataFrame, *, progress: Pr
     if cancel is not None and cancel.is_set():
         raise Cancelled
     progress.stage, progress.fraction = "indexing", 0.5
-    index = NearestNeighbors(metric="cosine", algorithm="brute").fit(x)
-    model = NearestModel(vectorizer, index, train["output"].to_list())
+    model = NearestModel(vectorizer, x.tocsr(), train["output"].to_list())
+    index = model.index
     stats: dict = {"mode": "nearest neighbour (TF-IDF, cosine)", "features": int(x.shape[1])}
     if validation.height:
         progress.stage, progress.fraction = "scoring validation", 0.75
