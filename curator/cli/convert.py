@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from curator.cli.common import add_format_arguments, format_options, report_error, say_mapping
@@ -13,7 +15,9 @@ DESCRIPTION = (
     "Convert IN to OUT. OUT's format comes from its ending (.jsonl gemini-jsonl, .json gemini-json, .csv, .tsv,\n"
     ".parquet) unless --to names one. Formats: " + ", ".join(NAMES) + ".\n"
     "A conversion that would drop data the target format cannot hold (splits, tags, notes, system\n"
-    "instructions, unknown fields) stops and says what, unless --lossy."
+    "instructions, unknown fields) stops and says what, unless --lossy.\n"
+    "OUT open in curator is refused (close it there first); OUT changed by another program while converting\n"
+    "is left as it is, unless --force."
 )
 
 
@@ -23,22 +27,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format_arguments(parser, "--from")
     parser.add_argument("--to", choices=NAMES, help="OUT's format (default: from its ending)")
     parser.add_argument("--lossy", action="store_true", help="drop what the target format cannot hold")
+    parser.add_argument("--force", action="store_true",
+                        help="replace OUT even when another program changed it while converting")
 
 
 def run(args: argparse.Namespace) -> int:
     from curator.core.formats.registry import format_for_extension, read_file, write_file
     from curator.core.settings import read_options
-    from curator.core.storage.atomic import atomic_write
+    from curator.core.storage.lock import write_dataset
+    from curator.core.storage.stamp import ChangedOnDisk, FileStamp
 
     try:
+        stamp = None if args.force or not os.path.isfile(args.output) else FileStamp.of(args.output)
         result = read_file(args.input, args.format, read_options(args.input, format_options(args)))
         say_mapping(args.input, result.mapping)
         target = args.to or format_for_extension(args.output)
         if Path(args.output).resolve() == Path(args.input).resolve():
             raise CuratorError("IN and OUT are the same file; convert to a new file", args.output)
-        with atomic_write(args.output) as out:
+        check = None if stamp is None else lambda: stamp.check_unchanged(args.output)
+        with write_dataset(args.output, before_replace=check) as out:
             write_file(result.records, out, target, allow_lossy=args.lossy, source=result.source)
+    except ChangedOnDisk as e:
+        print(f"{args.output}: changed by another program while converting ({e.detail}); left as it is "
+              "(--force replaces it)", file=sys.stderr)
+        return 2
     except CuratorError as e:
         return report_error(e)
+    except OSError as e:
+        return report_error(CuratorError(f"cannot write: {e.strerror}", e.filename or args.output))
     print(f"wrote {result.records.height:,} examples to {args.output} ({target})")
     return 0

@@ -6,6 +6,7 @@ the file itself changes only on ``save``, atomically.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,10 @@ from curator.core.formats.source import Source
 from curator.core.history import History
 from curator.core.settings import read_options
 from curator.core.ops import Op
-from curator.core.storage.atomic import atomic_write, make_private_folder
-from curator.core.storage.journal import Journal, Pending, file_digest
+from curator.core.storage.atomic import atomic_write, make_private_folder, remove_interrupted_saves
+from curator.core.storage.journal import Journal, Pending
 from curator.core.storage.lock import DatasetLock
+from curator.core.storage.stamp import FileStamp
 from curator.core.storage.workspace import Workspace, workspace_dir
 
 
@@ -38,6 +40,7 @@ class Session:
         workspace: Workspace | None,
         lock: DatasetLock | None,
         journal: Journal | None,
+        stamp: FileStamp,
         source: Source | None = None,
     ) -> None:
         self.path = path
@@ -49,6 +52,7 @@ class Session:
         self.workspace = workspace
         self._lock = lock
         self._journal = journal
+        self._stamp = stamp  # the file as it was read (or last saved), to notice a change made by anything else
         self.history = History(dataset, journal)
         self._pending = journal.pending() if journal else None
         # The bytes the file was read from (or last saved as), and the id of the example each record became.
@@ -65,25 +69,31 @@ class Session:
         read_only: bool = False,
         allow_skipped: bool = False,
     ) -> Session:
-        """Open a dataset file. Read-only sessions take no lock and journal nothing (``curator check``)."""
+        """Open a dataset file. Read-only sessions take no lock and journal nothing (``curator check``).
+
+        A writable session locks the file itself (whatever name, hard link or symlink it is opened by) and
+        removes what saves of it killed half-way left beside it.
+        """
         path = Path(path).resolve()
         lock = workspace = journal = None
         if not read_only:
-            folder = workspace_dir(path)
-            make_private_folder(folder)
-            lock = DatasetLock(folder, path)
+            lock = DatasetLock(path)
             lock.acquire()
+            if lock.held:
+                remove_interrupted_saves(path)
         try:
-            result = read_file(path, fmt, read_options(path, options), allow_skipped=allow_skipped)
+            result, stamp = _read(path, fmt, read_options(path, options), allow_skipped)
             dataset = Dataset.from_records(result.records)
             if not read_only:
+                folder = workspace_dir(path)
+                make_private_folder(folder)
                 workspace = Workspace(folder)
-                journal = Journal(workspace, path, file_digest(path))
+                journal = Journal(workspace, path, stamp.digest)
         except BaseException:
             if lock:
                 lock.release()
             raise
-        session = cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal,
+        session = cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal, stamp,
                       result.source)
         session.mapping = result.mapping
         return session
@@ -163,11 +173,14 @@ class Session:
 
     # -- saving ----------------------------------------------------------------------------------
 
-    def save(self, path: str | Path | None = None, fmt: str | None = None, *, allow_lossy: bool = False) -> Path:
+    def save(self, path: str | Path | None = None, fmt: str | None = None, *, allow_lossy: bool = False,
+             force: bool = False) -> Path:
         """Write the examples (deleted ones dropped) atomically; "save as" when ``path`` is given.
 
         The format comes from ``fmt``, else from the new path's ending, else stays the file's own.
-        After a save as, the session continues on the new file.
+        After a save as, the session continues on the new file. Saving over the file when something else
+        changed it since it was read raises ChangedOnDisk (checked once the new data is written, just before
+        it takes the file's place), unless ``force``.
         """
         self._require_writable()
         target = Path(path).resolve() if path is not None else self.path
@@ -181,16 +194,18 @@ class Session:
             fmt = self.format if target == self.path else format_for_extension(target)
         options = self.options if fmt == self.format else FormatOptions()
         records, ids = self._records_with_provenance()
+        check = None if force or target != self.path else lambda: self._stamp.check_unchanged(target)
         if target != self.path:
             self._move_to(target)
-        with atomic_write(target) as out:
+        with atomic_write(target, lock=self._lock, before_replace=check) as out:
             self._source = write_file(records, out, fmt, options, allow_lossy=allow_lossy, source=self._source)
         self._source_ids = ids
         self.format, self.options = fmt, options
         self.dataset.mark_saved()
         self.history.mark_clean()
+        self._stamp = FileStamp.of(target)
         assert self._journal is not None
-        self._journal.reset(file_digest(target))
+        self._journal.reset(self._stamp.digest)
         return target
 
     def _records_with_provenance(self) -> tuple[pl.DataFrame, np.ndarray]:
@@ -212,7 +227,7 @@ class Session:
         """Take the lock and journal of a new file before saving as it."""
         folder = workspace_dir(target)
         make_private_folder(folder)
-        new_lock = DatasetLock(folder, target)
+        new_lock = DatasetLock(target)
         new_lock.acquire()
         if self._lock:
             self._lock.release()
@@ -233,3 +248,18 @@ class Session:
         if self.workspace:
             self.workspace.close()
             self.workspace = None
+
+
+def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skipped: bool):
+    """Read the file and stamp the bytes read; read again if it changed meanwhile (a writer was at work)."""
+    for _ in range(3):
+        try:
+            before = os.stat(path)
+        except OSError:
+            before = None  # read_file says what is wrong
+        result = read_file(path, fmt, options, allow_skipped=allow_skipped)
+        stamp = FileStamp.of(path)
+        if before is None or stamp.same_stat(before):
+            return result, stamp
+    raise CuratorError("kept changing while it was being read; open it again once the program writing it is done",
+                       path)

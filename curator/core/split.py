@@ -20,7 +20,7 @@ from curator.core.errors import CuratorError
 from curator.core.formats.registry import write_file
 from curator.core.model import RECORD_FIELDS
 from curator.core.ops import SetField
-from curator.core.storage.atomic import atomic_write
+from curator.core.storage.lock import write_dataset
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ def split_op(plan: SplitPlan, label: str = "split-dataset") -> SetField:
 
 
 def write_split_files(dataset: Dataset, folder: str | Path, stem: str, fmt: str) -> list[Path]:
-    """Write one file per non-empty split (``STEM.train.jsonl`` ...) atomically; returns the paths written."""
+    """Write one file per non-empty split (``STEM.train.jsonl`` ...) atomically; returns the paths written.
+    A file among them that a curator has open is refused (InUse)."""
     folder = Path(folder)
     records = dataset.records()
     written = []
@@ -104,7 +105,7 @@ def write_split_files(dataset: Dataset, folder: str | Path, stem: str, fmt: str)
         if part.height == 0:
             continue
         target = folder / f"{stem}.{name}.{ext}"
-        with atomic_write(target) as out:
+        with write_dataset(target) as out:
             write_file(part, out, fmt)
         written.append(target)
     return written

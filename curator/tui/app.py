@@ -313,6 +313,21 @@ class CuratorApp(App):
         return Answer(generation.text, seconds, generation.prompt_tokens, generation.output_tokens, cached,
                       generation.thinking_tokens, generation.truncated)
 
+    def reload_from_disk(self) -> None:
+        """Drop the unsaved changes and open the file again as it is on disk now."""
+        session = self.session
+        if session is None:
+            return
+        session.discard_recovery()
+        if self._jobs is not None:
+            self._jobs.close()
+            self._jobs = None
+        session.close()
+        self.session = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.load(session.path, read_only=session.read_only)
+
     def remember_file(self, path: Path) -> None:
         recent.remember(path)
 

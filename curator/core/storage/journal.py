@@ -6,21 +6,11 @@ base. Entries whose base no longer matches the file (it changed outside curator)
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from curator.core.ops import Op, op_from_json, op_to_json
 from curator.core.storage.workspace import Workspace
-
-
-def file_digest(path: str | Path) -> str:
-    """sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from curator.core.errors import CuratorError
 from curator.core.formats.registry import format_for_extension, lossy_fields
 from curator.core.model import SPLITS
 from curator.core.ops import AddRows, Batch, Op, SetField
+from curator.core.storage.stamp import ChangedOnDisk
 from curator.tui.screens.editor import EditorScreen
 from curator.tui.screens.prompts import AskScreen, BusyScreen, ChoicePrompt, TextPrompt
 
@@ -213,28 +214,54 @@ class EditingActions:
                                         str(self.session.path)), apply)
 
     def save_to(self, path: Path | None, fmt: str | None = None, *, allow_lossy: bool = False,
-                then_quit: bool = False) -> None:
+                then_quit: bool = False, force: bool = False) -> None:
         """Save in a worker; the screen shows ``saving…`` and edits wait until it is done."""
         self.progress_text = "saving…"
         self.refresh_all(detail=False)
         self.app.push_screen(BusyScreen("saving…"))
-        self._save_worker(path, fmt, allow_lossy, then_quit)
+        self._save_worker(path, fmt, allow_lossy, then_quit, force)
 
     @work(thread=True, exclusive=True, group="save")
-    def _save_worker(self, path, fmt, allow_lossy, then_quit) -> None:
+    def _save_worker(self, path, fmt, allow_lossy, then_quit, force) -> None:
+        changed = None
         try:
-            written = self.session.save(path, fmt, allow_lossy=allow_lossy)
+            written = self.session.save(path, fmt, allow_lossy=allow_lossy, force=force)
             error = None
+        except ChangedOnDisk as exc:
+            written, error, changed = None, None, exc
         except (CuratorError, OSError) as exc:
             written, error = None, str(getattr(exc, "reason", exc))
         self.app.call_from_thread(self._saved, written, error, then_quit)
+        if changed is not None:
+            self.app.call_from_thread(self._ask_changed_on_disk, changed, (path, fmt, allow_lossy, then_quit))
+
+    def _ask_changed_on_disk(self, error: ChangedOnDisk, save: tuple) -> None:
+        """Something else changed the file since it was read: overwrite it, save as, reload it, or cancel (vim's
+        question)."""
+        path, fmt, allow_lossy, then_quit = save
+        changes = len(self.session.history.labels())
+
+        def answer(choice: str | None) -> None:
+            if choice == "overwrite":
+                self.save_to(path, fmt, allow_lossy=allow_lossy, then_quit=then_quit, force=True)
+            elif choice == "save-as":
+                self.action_save_as()
+            elif choice == "reload":
+                self.app.reload_from_disk()
+
+        self.app.push_screen(AskScreen(
+            "Changed on disk", f"Another program changed {self.session.path.name} after curator read it "
+            f"({error.detail}).\nOverwrite it with your version, save yours as another file, or reload it from "
+            f"disk and lose your {changes} unsaved change(s)?",
+            [("overwrite", "Overwrite"), ("save-as", "Save as…"), ("reload", "Reload from disk"), ("cancel", "Cancel")],
+            "cancel"), answer)
 
     def _saved(self, written: Path | None, error: str | None, then_quit: bool) -> None:
         self.app.pop_screen()
         self.progress_text = ""
         if error:
             self.notify(error, title="not saved", severity="error", timeout=8)
-        else:
+        elif written is not None:
             self.state.selected &= set(self.session.dataset.frame["id"].to_list())
             self.data_changed()
             self.notify(f"saved {written.name}", timeout=2)

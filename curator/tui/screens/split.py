@@ -129,7 +129,7 @@ class SplitScreen(ModalScreen[SetField | None]):
         try:
             written = write_split_files(copy, path.parent, path.stem, fmt)
         except (CuratorError, OSError) as exc:
-            self.notify(str(getattr(exc, "reason", exc)), title="split", severity="error")
+            self.notify(str(exc), title="split", severity="error")
             return
         self.notify("wrote " + ", ".join(p.name for p in written), title="split", timeout=6)
         self.dismiss(None)

@@ -1,0 +1,64 @@
+"""What a dataset file was when it was read, to tell before a save whether something else changed it since."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from curator.core.errors import CuratorError
+
+
+def file_digest(path: str | Path) -> str:
+    """sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ChangedOnDisk(CuratorError):
+    """The file changed on disk since it was read; saving would overwrite that change."""
+
+    def __init__(self, path: str | Path, detail: str) -> None:
+        self.detail = detail  # when, and how big it is now
+        super().__init__(f"changed on disk since it was read ({detail}); saving would overwrite that change", path)
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """A file's identity, size and modification time (cheap to compare) and the digest of its bytes."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    digest: str
+
+    @classmethod
+    def of(cls, path: str | Path) -> FileStamp:
+        st = os.stat(path)
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, file_digest(path))
+
+    def same_stat(self, st: os.stat_result) -> bool:
+        return (self.device, self.inode, self.size, self.mtime_ns) == (st.st_dev, st.st_ino, st.st_size,
+                                                                       st.st_mtime_ns)
+
+    def check_unchanged(self, path: str | Path) -> None:
+        """Raise ChangedOnDisk when the file at ``path`` no longer holds the bytes this stamp saw.
+
+        Same identity, size and time: unchanged (as vim judges); otherwise the digest decides, so that a
+        file only touched, or rewritten with the same bytes, is not a change. A file gone is no conflict.
+        """
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return
+        if self.same_stat(st) or (st.st_size == self.size and file_digest(path) == self.digest):
+            return
+        when = dt.datetime.fromtimestamp(st.st_mtime_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+        size = f"{self.size:,} → {st.st_size:,} bytes" if st.st_size != self.size else f"{st.st_size:,} bytes"
+        raise ChangedOnDisk(path, f"modified {when}, {size}")

@@ -1,0 +1,118 @@
+"""Saving over a file that another program changed since curator read it asks first, as vim does."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from curator.tui.screens.main import MainScreen
+from curator.tui.screens.prompts import AskScreen, TextPrompt
+from tests.tui.helpers import copy_fixture, make_app, settle, until_main
+
+SIZE = (120, 40)
+ROOT = Path(__file__).parents[2]
+
+
+def outputs(path) -> list[str]:
+    return [json.loads(line)["output"] for line in path.read_text().splitlines()]
+
+
+async def edit_first_output(pilot, text: str) -> None:
+    await pilot.press("e")
+    pilot.app.screen.query_one("#output-area", TextArea).text = text
+    await pilot.press("ctrl+s")  # closes the editor, keeping the edit
+    await pilot.pause()
+
+
+async def save_and_get_asked(pilot) -> AskScreen:
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AskScreen) and screen.title_text == "Changed on disk"
+    return screen
+
+
+def change_outside(path, first_output: str) -> None:
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[0]["output"] = first_output
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+async def test_a_change_made_outside_is_never_silently_overwritten(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await edit_first_output(pilot, "mine")
+        change_outside(path, "theirs")
+        ask = await save_and_get_asked(pilot)
+        assert "Another program changed classification.jsonl after curator read it" in ask.message
+        assert "lose your 1 unsaved change(s)" in ask.message
+        await pilot.press("c")  # cancel: nothing written, the edit kept
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and app.session.dirty
+        assert outputs(path)[0] == "theirs"
+
+        await save_and_get_asked(pilot)  # asked again: cancelling did not make the change go away
+        await pilot.press("o")  # overwrite
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and not app.session.dirty
+        assert outputs(path)[0] == "mine"
+
+        await edit_first_output(pilot, "mine again")  # after a save the file is ours again: no question
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen) and outputs(path)[0] == "mine again"
+
+
+async def test_reload_takes_the_file_from_disk_and_drops_the_edits(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await edit_first_output(pilot, "mine")
+        change_outside(path, "theirs")
+        await save_and_get_asked(pilot)
+        await pilot.press("r")  # reload from disk
+        await until_main(pilot)
+        assert app.session.dataset.get(0)["output"] == "theirs" and not app.session.dirty
+        assert app.session.recoverable() is None  # the dropped edits are not offered again
+        assert outputs(path)[0] == "theirs"
+
+
+async def test_save_as_keeps_both_versions(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await edit_first_output(pilot, "mine")
+        change_outside(path, "theirs")
+        await save_and_get_asked(pilot)
+        await pilot.press("s")  # save as
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one("Input").value = str(tmp_path / "mine.jsonl")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert outputs(tmp_path / "mine.jsonl")[0] == "mine" and outputs(path)[0] == "theirs"
+
+
+async def test_curator_convert_cannot_replace_a_file_open_in_the_app(tmp_path):
+    path = copy_fixture(tmp_path)
+    other = copy_fixture(tmp_path, "clean.jsonl")
+    before = path.read_bytes()
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        convert = subprocess.run([sys.executable, "-m", "curator", "convert", str(other), str(path)],
+                                 capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert convert.returncode == 2
+        assert convert.stderr == f"{path}: in use by another curator (pid {os.getpid()} on {socket.gethostname()}); " \
+                                 "close it there first\n"
+        assert path.read_bytes() == before
