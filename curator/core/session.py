@@ -40,7 +40,7 @@ class Session:
         workspace: Workspace | None,
         lock: DatasetLock | None,
         journal: Journal | None,
-        stamp: FileStamp,
+        stamp: FileStamp | None = None,
         source: Source | None = None,
     ) -> None:
         self.path = path
@@ -52,7 +52,7 @@ class Session:
         self.workspace = workspace
         self._lock = lock
         self._journal = journal
-        self._stamp = stamp  # the file as it was read (or last saved), to notice a change made by anything else
+        self._stamp = stamp  # the file as read (or last saved), to notice a change made by anything else (writable)
         self.history = History(dataset, journal)
         self._pending = journal.pending() if journal else None
         # The bytes the file was read from (or last saved as), and the id of the example each record became.
@@ -82,7 +82,7 @@ class Session:
             if lock.held:
                 remove_interrupted_saves(path)
         try:
-            result, stamp = _read(path, fmt, read_options(path, options), allow_skipped)
+            result, stamp = _read(path, fmt, read_options(path, options), allow_skipped, stamp=not read_only)
             dataset = Dataset.from_records(result.records)
             if not read_only:
                 folder = workspace_dir(path)
@@ -250,16 +250,19 @@ class Session:
             self.workspace = None
 
 
-def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skipped: bool):
-    """Read the file and stamp the bytes read; read again if it changed meanwhile (a writer was at work)."""
+def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skipped: bool, *, stamp: bool):
+    """Read the file and (with ``stamp``) stamp the bytes read: read again if it changed meanwhile (a writer was
+    at work). Without ``stamp`` (read-only sessions, which never save) the file is read once."""
+    if not stamp:
+        return read_file(path, fmt, options, allow_skipped=allow_skipped), None
     for _ in range(3):
         try:
             before = os.stat(path)
         except OSError:
             before = None  # read_file says what is wrong
         result = read_file(path, fmt, options, allow_skipped=allow_skipped)
-        stamp = FileStamp.of(path)
-        if before is None or stamp.same_stat(before):
-            return result, stamp
+        taken = FileStamp.of(path)
+        if before is None or taken.same_stat(before):
+            return result, taken
     raise CuratorError("kept changing while it was being read; open it again once the program writing it is done",
                        path)
