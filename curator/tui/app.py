@@ -23,6 +23,7 @@ from curator.core.formats.base import FormatOptions
 from curator.core import loading
 from curator.core.session import Session
 from curator.core.settings import Settings, load_settings, remember_columns
+from curator.core.storage.lock import InUse
 from curator.tui.actions import MAIN, key_label
 from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
@@ -210,7 +211,7 @@ class CuratorApp(App):
 
             self.push_screen(ColumnPickerScreen(error, self.options), picked)
             return
-        if error.reason.startswith("in use by another curator"):
+        if isinstance(error, InUse):
             def answer(choice: str | None) -> None:
                 if choice == "read":
                     self.load(path, read_only=True)
