@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 PREAMBLE = "Classify the ticket."
@@ -96,7 +98,7 @@ def _extraction(rng: random.Random) -> dict:
 _MAKERS = {"tickets": [_ticket], "qa": [_qa], "json": [_extraction], "mixed": [_ticket] * 5 + [_qa] * 3 + [_extraction] * 2}
 
 
-def _flaw(rng: random.Random, ex: dict, earlier: list[dict]) -> dict:
+def _flaw(rng: random.Random, ex: dict, earlier: Sequence[dict]) -> dict:
     """Give an example one of the problems curator looks for (about 10 % of examples get one)."""
     kind = rng.choices(["near", "exact", "variant", "space", "json", "template", "long", "conflict"],
                        [30, 15, 15, 12, 8, 12, 1, 5])[0]
@@ -125,22 +127,28 @@ def _flaw(rng: random.Random, ex: dict, earlier: list[dict]) -> dict:
     return ex
 
 
-def generate(n: int, seed: int = 7, task: str = "mixed") -> list[dict]:
-    """``n`` examples as Gemini-style dicts (``text_input``, ``output``, ``split``); deterministic in ``seed``."""
+def iter_examples(n: int, seed: int = 7, task: str = "mixed") -> Iterator[dict]:
+    """``n`` examples as Gemini-style dicts (``text_input``, ``output``, ``split``); deterministic in ``seed``.
+    Only the last 2,000 are kept (duplicates copy one of them), so ten million stream in constant memory."""
     rng = random.Random(seed)
     makers = _MAKERS[task]
-    rows: list[dict] = []
+    recent: deque[dict] = deque(maxlen=2000)
     for _ in range(n):
         ex = rng.choice(makers)(rng)
         if rng.random() < 0.10:
-            ex = _flaw(rng, ex, rows[-2000:])
+            ex = _flaw(rng, ex, recent)
         r = rng.random()
         ex["split"] = "validation" if r < 0.10 else "test" if r < 0.15 else "train"
-        rows.append(ex)
-    return rows
+        recent.append(ex)
+        yield ex
 
 
-def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
+def generate(n: int, seed: int = 7, task: str = "mixed") -> list[dict]:
+    """``iter_examples`` as a list."""
+    return list(iter_examples(n, seed, task))
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict]) -> Path:
     """Write rows as Gemini-style JSONL (the split kept as curator's ``split`` key)."""
     path = Path(path)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -156,7 +164,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--task", choices=sorted(_MAKERS), default="mixed")
     args = parser.parse_args()
-    write_jsonl(args.out, generate(args.n, args.seed, args.task))
+    write_jsonl(args.out, iter_examples(args.n, args.seed, args.task))
     print(f"wrote {args.n} examples to {args.out}")
 
 
