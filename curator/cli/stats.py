@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-
+from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from curator.cli.common import add_input_arguments, open_read_only, report_error
+from curator.cli.common import add_input_arguments, format_options, open_read_only, report_error
 from curator.core.errors import CuratorError
 from curator.core.settings import load_settings
 
@@ -25,47 +26,78 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def dataset_stats(frame: pl.DataFrame, label_max_distinct: int, top: int) -> dict:
     """Counts per split, character-length distributions, label and tag frequencies."""
+    return batch_stats([frame], label_max_distinct, top)
+
+
+def batch_stats(batches: Iterable[pl.DataFrame], label_max_distinct: int, top: int) -> dict:
+    """``dataset_stats`` over the examples of several frames (a file read in batches), counted as they come."""
     import polars as pl
 
-    from curator.core.checks.outputs import is_label_set
-
-    lengths = {}
-    for field, name in (("text_input", "input"), ("output", "output")):
-        n = frame[field].str.len_chars()
-        lengths[name] = {
+    examples, splits, tags, labels = 0, Counter(), Counter(), Counter()
+    lengths: dict[str, list[pl.Series]] = {"input": [], "output": []}
+    for frame in batches:
+        examples += frame.height
+        splits.update(dict(frame.group_by("split").len().iter_rows()))
+        for field, name in (("text_input", "input"), ("output", "output")):
+            lengths[name].append(frame[field].str.len_chars())
+        if labels is not None:  # counted while the outputs look like a label set, forgotten once they cannot be
+            labels = None if frame["output"].n_unique() > label_max_distinct else labels
+        if labels is not None:
+            labels.update(dict(frame.group_by("output").len().iter_rows()))
+            labels = labels if len(labels) <= label_max_distinct else None
+        tags.update(dict(frame.select(pl.col("tags").explode()).drop_nulls().group_by("tags").len().iter_rows()))
+    chars = {}
+    for name, parts in lengths.items():
+        n = pl.concat(parts) if parts else pl.Series([], dtype=pl.UInt32)
+        chars[name] = {
             "min": int(n.min() or 0),
             "median": float(n.median() or 0),
             "p95": float(n.quantile(0.95) or 0),
             "max": int(n.max() or 0),
             "mean": round(float(n.mean() or 0), 1),
         }
-    splits = dict(frame.group_by("split").len().sort("split").iter_rows())
-    labels = None
-    if is_label_set(frame["output"], label_max_distinct):
-        counts = frame.group_by("output").len().sort(["len", "output"], descending=[True, False])
-        labels = {"distinct": counts.height, "top": [[k, v] for k, v in counts.head(top).iter_rows()]}
-    tags = frame.select(pl.col("tags").explode()).drop_nulls().group_by("tags").len().sort("len", descending=True)
+    shown_labels = None
+    if labels and len(labels) * 3 <= examples:  # few distinct outputs, each used repeatedly (``is_label_set``)
+        ranked = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
+        shown_labels = {"distinct": len(labels), "top": [[k, v] for k, v in ranked[:top]]}
     return {
-        "examples": frame.height,
-        "splits": splits,
-        "chars": lengths,
-        "labels": labels,
-        "tags": [[k, v] for k, v in tags.head(top).iter_rows()],
+        "examples": examples,
+        "splits": dict(sorted(splits.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
+        "chars": chars,
+        "labels": shown_labels,
+        "tags": [[k, v] for k, v in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
     }
 
 
+def _streamed(args: argparse.Namespace, label_max_distinct: int) -> dict:
+    """Stats of a file too large to hold, read in batches with progress on stderr."""
+    from curator.core.stream import record_batches
+
+    def progress(share: float) -> None:
+        print(f"\rreading {args.file}: {share:4.0%}", end="" if share < 1 else "\n", file=sys.stderr, flush=True)
+
+    return batch_stats(record_batches(args.file, args.format, format_options(args), progress), label_max_distinct,
+                       args.top)
+
+
 def run(args: argparse.Namespace) -> int:
+    from curator.core.loading import is_large
+
     try:
         settings = load_settings(args.file)
-        session = open_read_only(args)
+        if is_large(args.file):
+            stats, where = _streamed(args, settings.label_max_distinct), f"{args.file} (streamed)"
+        else:
+            session = open_read_only(args)
+            stats = dataset_stats(session.dataset.active(), settings.label_max_distinct, args.top)
+            where = f"{session.path} ({session.format})"
     except CuratorError as e:
         return report_error(e)
-    stats = dataset_stats(session.dataset.active(), settings.label_max_distinct, args.top)
     if args.json:
         json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
-    print(f"{session.path} ({session.format}): {stats['examples']:,} examples")
+    print(f"{where}: {stats['examples']:,} examples")
     print("splits: " + ", ".join(f"{k} {v:,}" for k, v in stats["splits"].items()))
     print(f"\n{'chars':8}{'min':>8}{'median':>10}{'p95':>10}{'max':>10}{'mean':>10}")
     for name, d in stats["chars"].items():
