@@ -34,7 +34,7 @@ def test_matches_bipartite_oracle(scorer, threshold):
     leaks = find_leakage(train, train_ids, evals, eval_ids, scorer=scorer, threshold=threshold)
     got = twins(leaks)
     assert set(got) <= set(want)
-    assert len(got) / len(want) >= 0.99
+    assert set(got) == set(want)  # exact recall
     for pair, score in got.items():
         assert score == pytest.approx(want[pair])
     assert [leak.eval_id for leak in leaks] == sorted({e for e, _ in want})

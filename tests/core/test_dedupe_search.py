@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from curator.core.dedupe import Cancelled, NearDuplicates, find_near_duplicates, get_scorer, normalise
-from curator.core.dedupe.candidates import LSH_MIN_THRESHOLD, SHORT
 from curator.core.errors import CuratorError
 from tests.core.dedupe_corpus import corpus, oracle, sentence, typo
 
@@ -26,7 +25,7 @@ def found(result: NearDuplicates) -> dict[tuple[int, int], float]:
     return pairs
 
 
-def assert_matches_oracle(got: dict, want: dict, min_recall: float = 0.99) -> None:
+def assert_matches_oracle(got: dict, want: dict, min_recall: float = 1.0) -> None:
     assert set(got) <= set(want), f"pairs not in the oracle: {sorted(set(got) - set(want))[:5]}"
     for pair, score in got.items():
         assert score == pytest.approx(want[pair])
@@ -41,7 +40,8 @@ def assert_matches_oracle(got: dict, want: dict, min_recall: float = 0.99) -> No
         ("ratio", 85),
         ("ratio", 95),
         ("ratio", 100),
-        ("ratio", 75),  # below the LSH range: exhaustive within the length bound
+        ("ratio", 75),
+        ("ratio", 60),
         ("QRatio", 90),
         ("token_sort_ratio", 90),
         ("token_sort_ratio", 86),
@@ -61,7 +61,7 @@ def test_matches_exhaustive_cdist(scorer, threshold):
 
 
 def test_recall_on_edits_spread_to_the_threshold():
-    # the hard case for MinHash: isolated character edits spread over the text, down to ratio ~90
+    # the hard case for sampled signatures: isolated character edits spread over the text, down to ratio ~90
     rng = random.Random(3)
     texts = []
     for _ in range(250):
@@ -108,9 +108,8 @@ def test_empty_and_missing_texts_follow_the_scorer():
     assert find_near_duplicates(texts, [1, 2, 3, 4], scorer="QRatio").pair_count() == 0  # QRatio("", "") is 0
 
 
-def test_short_texts_are_compared_exhaustively():
+def test_short_texts():
     texts = ["ab", "abc", "abd", "xyz", "abcdefgh", "abcdefgx"]
-    assert all(len(t) < SHORT for t in texts)
     ids = list(range(len(texts)))
     want = oracle(texts, ids, "ratio", 60)
     assert (1, 2) in want and (4, 5) in want
@@ -201,10 +200,10 @@ def test_cancel_before_start():
 
 
 @pytest.mark.parametrize(
-    ("threshold", "stage"),
-    [(90, "finding candidates"), (90, "verifying"), (LSH_MIN_THRESHOLD - 10, "comparing every pair")],
+    ("scorer", "stage"),
+    [("ratio", "finding candidates"), ("ratio", "verifying"), ("partial_ratio", "comparing every pair")],
 )
-def test_cancel_midway(threshold, stage):
+def test_cancel_midway(scorer, stage):
     stop = threading.Event()
     seen: list[str] = []
 
@@ -214,7 +213,7 @@ def test_cancel_midway(threshold, stage):
             stop.set()
 
     with pytest.raises(Cancelled):
-        find_near_duplicates(TEXTS, IDS, threshold=threshold, progress=progress, cancel=stop)
+        find_near_duplicates(TEXTS, IDS, scorer=scorer, progress=progress, cancel=stop)
     assert seen[-1] == stage  # stopped at the first check after the flag was set
 
 
@@ -224,7 +223,7 @@ def test_reported_pairs_are_exact_and_identical_texts_always_found(texts, thresh
     ids = list(range(len(texts)))
     want = oracle(texts, ids, "ratio", threshold)
     got = found(find_near_duplicates(texts, ids, threshold=threshold))
-    assert set(got) <= set(want)
+    assert got == pytest.approx(want)  # the bound is exact: every pair, nothing else
     norm = [normalise(t) for t in texts]
     identical = {(i, j) for i in ids for j in ids if i < j and norm[i] == norm[j]}
     assert identical <= set(got)

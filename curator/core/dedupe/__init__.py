@@ -1,10 +1,10 @@
 """Near-duplicate search and train/eval leakage detection.
 
 Pipeline: normalise (NFKC, lower-case, collapsed whitespace) → group identical texts → candidates
-(MinHash-LSH over character 3-grams within the ratio length bound; a word-containment join for
-token_set_ratio; exhaustive cdist for short texts, low thresholds and the partial scorers) → exact
-rapidfuzz verification → clusters with a suggested keeper. See ``candidates`` for why this shape and
-``bench/bench_dedupe.py`` for speed and recall against exhaustive ``process.cdist``.
+(an exact character-count bound within the ratio length bound, ``bound``; a word-containment join for
+token_set_ratio; exhaustive cdist for the partial scorers and WRatio) → exact rapidfuzz verification →
+clusters with a suggested keeper. No candidate filter can drop a pair that reaches the threshold, so the
+result equals exhaustive ``process.cdist`` (tests and ``bench/bench_dedupe.py`` check it).
 """
 
 from curator.core.dedupe.clusters import Cluster, Member, cluster_pairs

@@ -32,7 +32,7 @@ from curator.core.errors import CuratorError
 from curator.core.model import SPLITS, Split
 
 FIELDS = ("text_input", "output", "both")
-ENGINE_VERSION = 1  # bump when results for the same inputs would change
+ENGINE_VERSION = 2  # bump when results for the same inputs would change
 
 
 def _check_field(field: str) -> str:

@@ -2,8 +2,10 @@
 
 The engine works on *distinct* normalised texts (identical ones are one group), so exact duplicates cost
 nothing however many there are. For each scorer, candidate generators (``verify.Scorer.sources``) feed
-one exact verification; texts too short for MinHash, and thresholds below the LSH range, go through
-exhaustive ``cdist`` restricted by the length bound where the scorer has one.
+one exact verification: the character-count bound (``bound``) for ratio, QRatio and the token scorers' views,
+the word-containment join for token_set_ratio. Scorers without a bound (the partial ones, WRatio) go through
+exhaustive ``cdist``, restricted by the length bound where the scorer has one; ``estimate_seconds`` says
+beforehand how long either will take.
 
 With two fields (``also``, the "both" field of a scan) a pair must reach the threshold on each, and its
 score is the lower of the two; candidates come from the first field.
@@ -16,7 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from curator.core.dedupe.candidates import SHORT, lsh_candidates, lsh_plan, sorted_unique
+from curator.core.dedupe.bound import bounded_candidates
+from curator.core.dedupe.bound import estimate_seconds as estimate_bound
+from curator.core.dedupe.candidates import compatible_pairs, sorted_unique
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
@@ -37,29 +41,46 @@ def _dedupe_keys(keys: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _exhaustive_pass(
-    texts: np.ndarray,
-    view_lengths: np.ndarray | None,
-    queries: np.ndarray,
-    spec: Scorer,
-    threshold: float,
-    work: Work,
-    sides: Sides | None,
+    texts: np.ndarray, lengths: np.ndarray | None, spec: Scorer, threshold: float, work: Work, sides: Sides | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exhaustive search for the texts in the ``queries`` mask against every text they may match."""
-    everyone = np.ones(len(texts), dtype=bool)
+    """Exhaustive search: every text against every text (one side against the other with ``sides``)."""
     if sides is None:
-        plans = [(queries, everyone)]
-    elif queries.all():
-        plans = [(sides[0], sides[1])]
-    else:
-        plans = [(queries & sides[0], sides[1]), (queries & sides[1], sides[0])]
-    keys, scores = [np.zeros(0, np.int64)], [np.zeros(0, np.float64)]
-    for k, (left, right) in enumerate(plans):
-        sub = work.span(k / len(plans), (k + 1) / len(plans), work.stage)
-        found = exhaustive(texts, np.flatnonzero(left), np.flatnonzero(right), spec, threshold, sub, lengths=view_lengths)
-        keys.append(found[0])
-        scores.append(found[1])
-    return np.concatenate(keys), np.concatenate(scores)
+        everyone = np.arange(len(texts))
+        return exhaustive(texts, everyone, everyone, spec, threshold, work, lengths=lengths)
+    return exhaustive(texts, np.flatnonzero(sides[0]), np.flatnonzero(sides[1]), spec, threshold, work,
+                      lengths=lengths)
+
+
+def _views(texts: Sequence[str], spec: Scorer) -> list[tuple[str, Sequence[str]]]:
+    """The texts each candidate generator of ``spec`` bounds (the text, its sorted words, its word set)."""
+    views: list[tuple[str, Sequence[str]]] = []
+    for source in spec.sources:
+        if source == "chars":
+            views.append(("text", texts))
+        elif source == "sorted_tokens":
+            views.append(("sorted words", sorted_words(texts)))
+        elif source == "token_set":
+            views.append(("word sets", sorted_word_sets(texts)))
+    return views
+
+
+def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float) -> float:
+    """About how long ``match_texts`` takes on these (distinct, normalised) texts, on 2 cores.
+
+    The character-count bound looks at every length-compatible pair at about 2.5 ns each; a scorer without
+    a bound scores every (length-compatible) pair with cdist, about 27 ns each, more for token scorers.
+    """
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    if not spec.sources:
+        pairs = compatible_pairs(lengths, threshold) if spec.length_bound else n * (n - 1) // 2
+        per = 27e-9 if spec.name in ("ratio", "QRatio") else 150e-9
+        return pairs * per
+    seconds = 0.0
+    for _, view in _views(texts, spec):
+        view_lengths = lengths if view is texts else np.fromiter(map(len, view), dtype=np.int64, count=n)
+        seconds += estimate_bound(compatible_pairs(view_lengths, threshold))
+    return seconds + n * 2e-6
 
 
 def match_texts(
@@ -73,51 +94,27 @@ def match_texts(
     n = len(texts)
     arr = np.empty(n, dtype=object)
     arr[:] = list(texts)
-    everyone = np.ones(n, dtype=bool)
-    plan = lsh_plan(threshold)
-    if not spec.sources or plan is None:
+    if not spec.sources:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n) if spec.length_bound else None
-        found = _exhaustive_pass(arr, lengths, everyone, spec, threshold, work.span(0, 1, "comparing every pair"), sides)
-        why = f"{spec.name} has no candidate index" if not spec.sources else "threshold below the LSH range"
-        return (*_dedupe_keys(*found), f"exhaustive cdist ({why})")
-
-    views: list[tuple[str, Sequence[str]]] = []
-    for source in spec.sources:
-        if source == "chars":
-            views.append(("text", texts))
-        elif source == "sorted_tokens":
-            views.append(("sorted words", sorted_words(texts)))
-        elif source == "token_set":
-            views.append(("word sets", sorted_word_sets(texts)))
-    share = 0.6 / (len(views) + (1 if "token_set" in spec.sources else 0))
+        found = _exhaustive_pass(arr, lengths, spec, threshold, work.span(0, 1, "comparing every pair"), sides)
+        return (*_dedupe_keys(*found), f"exhaustive cdist ({spec.name} has no exact candidate bound)")
+    views = _views(texts, spec)
+    share = 0.7 / (len(views) + (1 if "token_set" in spec.sources else 0))
     candidates: list[np.ndarray] = [np.zeros(0, np.int64)]
-    found_keys: list[np.ndarray] = []
-    found_scores: list[np.ndarray] = []
     notes: list[str] = []
     at = 0.0
     for label, view in views:
-        view_lengths = np.fromiter(map(len, view), dtype=np.int64, count=n)
-        pool = lsh_candidates(view, threshold, work.span(at, at + share * 0.8, "finding candidates"), plan=plan, allowed=sides)
-        if pool is None:
-            queries = everyone
-            notes.append(f"exhaustive cdist on {label} (too uniform for LSH)")
-            rest = work.span(at, at + share, "comparing every pair")
-        else:
-            candidates.append(pool)
-            queries = view_lengths < SHORT
-            notes.append(f"minhash-lsh on {label}")
-            rest = work.span(at + share * 0.8, at + share, "short texts")
-        keys, scores = _exhaustive_pass(arr, view_lengths, queries, spec, threshold, rest, sides)
-        found_keys.append(keys)
-        found_scores.append(scores)
+        candidates.append(bounded_candidates(view, threshold, work.span(at, at + share, "finding candidates"),
+                                             sides=sides))
+        notes.append(f"character-count bound on {label}")
         at += share
     if "token_set" in spec.sources:
-        candidates.append(containment_candidates(texts, threshold, work.span(at, at + share, "shared words"), allowed=sides))
+        candidates.append(containment_candidates(texts, threshold, work.span(at, at + share, "shared words"),
+                                                 allowed=sides))
         notes.append("word containment join")
-    keys, scores = verify(arr, sorted_unique(np.concatenate(candidates)), spec, threshold, work.span(0.6, 1.0, "verifying"))
-    found_keys.append(keys)
-    found_scores.append(scores)
-    return (*_dedupe_keys(np.concatenate(found_keys), np.concatenate(found_scores)), "; ".join(notes))
+    pool = sorted_unique(np.concatenate(candidates))
+    keys, scores = verify(arr, pool, spec, threshold, work.span(0.7, 1.0, "verifying"))
+    return keys, scores, "; ".join(notes) + f" (exact; {len(pool):,} candidates verified)"
 
 
 def _group(columns: list[list[str]]) -> tuple[np.ndarray, list[tuple[str, ...]]]:

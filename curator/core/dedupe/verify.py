@@ -24,7 +24,7 @@ _CELLS = 2_000_000  # matrix cells per cdist call in exhaustive search
 class Scorer:
     """A rapidfuzz scorer and how candidates are found for it.
 
-    ``sources`` names the candidate generators (see ``search``): ``chars`` (MinHash-LSH on the text),
+    ``sources`` names the candidate generators (see ``search``): ``chars`` (the character-count bound on the text),
     ``sorted_tokens`` (on the text with its words sorted), ``token_set`` (on the sorted set of words, plus a
     word-containment join). No sources means exhaustive search. ``length_bound`` says the ratio length bound
     holds between the texts' lengths, so exhaustive search may skip pairs of too different lengths.

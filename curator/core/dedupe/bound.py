@@ -1,0 +1,181 @@
+"""Exact candidate pairs for ``fuzz.ratio``: a character-count bound computed as a matrix product.
+
+``ratio(a, b) = 200 * LCS(a, b) / (|a| + |b|)`` and ``LCS(a, b) <= sum_c min(count_a(c), count_b(c))``: a
+pair can reach ``t`` only if that sum reaches ``t / 200 * (|a| + |b|)``. Summing the counts of several
+characters into one bucket keeps the sum an upper bound (``min(x1 + x2, y1 + y2) >= min(x1, y1) +
+min(x2, y2)``), so the filter never drops a pair that reaches the threshold: recall is 1.0 by proof, not
+by measurement (the tests compare with exhaustive ``process.cdist`` all the same).
+
+The sum of minima becomes a dot product through a level encoding: with levels ``0 = L0 < L1 < ... < LK``,
+``min(x, y) <= sum_k (Lk - Lk-1) * [x > Lk-1] * [y > Lk-1] + max(0, x - LK)``, so one float32 matrix product
+(BLAS, several cores, without the interpreter lock) scores a block of thousands of pairs at about 2 ns a pair,
+against about 27 ns for scoring them with ``cdist``. Texts are sorted by length and each block only meets
+the texts its length bound allows. Survivors (typically well under 1 % of the pairs looked at) are verified
+exactly by the caller. The work stays proportional to the length-compatible pairs, so ``estimate_seconds``
+says beforehand how long a search will take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from curator.core.dedupe.candidates import max_partner_length, min_partner_length
+from curator.core.dedupe.progress import Work
+
+BUCKETS = 64  # the most frequent characters get a bucket each; the rest share the last few
+SHARED = 8
+LEVELS = 3  # unit levels before the square-root column (see level_encoding)
+_MATRIX_BYTES = 600_000_000
+_ROWS = 2048  # texts per block of the matrix product
+_COLS = 8192
+NS_PER_PAIR = 2.5  # measured on 2 cores, for the estimate
+_CHUNK_CHARS = 4_000_000
+
+
+def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every text's code points, text after text (uint32), and each text's length."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    parts = []
+    start = 0
+    while start < len(texts):
+        stop, size = start, 0
+        while stop < len(texts) and (size < _CHUNK_CHARS or stop == start):
+            size += lengths[stop]
+            stop += 1
+        parts.append(np.frombuffer("".join(texts[start:stop]).encode("utf-32-le", "surrogatepass"), dtype="<u4"))
+        start = stop
+    return (np.concatenate(parts) if parts else np.zeros(0, np.uint32)), lengths
+
+
+def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's character counts in ``buckets`` buckets (n x buckets int32) and its length."""
+    cp, lengths = _codepoints(texts)
+    n = len(texts)
+    if len(cp) == 0:
+        return np.zeros((n, buckets), np.int32), lengths
+    values, freq = np.unique(cp, return_counts=True)
+    own = buckets - SHARED
+    bucket = (values.astype(np.uint64) * np.uint64(0x9E3779B1) >> np.uint64(7)) % np.uint64(SHARED) + np.uint64(own)
+    top = np.argsort(-freq, kind="stable")[:own]
+    bucket[top] = np.arange(len(top), dtype=np.uint64)
+    codes = bucket[np.searchsorted(values, cp)].astype(np.int64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    counts = np.bincount(owner * buckets + codes, minlength=n * buckets).reshape(n, buckets).astype(np.int32)
+    return counts, lengths
+
+
+def level_encoding(counts: np.ndarray, lengths: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right), n x (D + 2) and (D + 2) x n float32, with ``left[i] @ right[:, j] >= 0`` whenever texts
+    i and j can reach the threshold (``half`` = threshold / 200).
+
+    ``min(x, y) = sum_{k <= K} [x >= k][y >= k] + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so K unit
+    levels and the square root of the rest make a dot product that bounds the sum of minima from above;
+    the last two columns subtract what the pair needs, ``half * (|a| + |b|)``, with 0.25 of slack for rounding.
+    K shrinks for very many texts so the two matrices stay within about 600 MB.
+    """
+    n, buckets = counts.shape
+    levels = max(0, min(LEVELS, int(_MATRIX_BYTES / max(n, 1) / 8 / buckets) - 1))
+    width = buckets * (levels + 1) + 2
+    left = np.empty((n, width), np.float32)
+    for k in range(levels):
+        np.greater(counts, k, out=left[:, k * buckets : (k + 1) * buckets])
+    np.sqrt(np.maximum(counts - levels, 0), out=left[:, levels * buckets : width - 2], dtype=np.float32)
+    right = left.T.copy()
+    left[:, -2] = 1.0
+    left[:, -1] = -(half * lengths - 0.25)
+    right[-2] = -half * lengths
+    right[-1] = 1.0
+    return left, right
+
+
+def _within(counts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
+    """The plain bucketed bound on pairs (a, b): L1 distance of the counts within what ``threshold`` allows."""
+    out = np.empty(len(a), dtype=bool)
+    step = 1 << 17
+    for s in range(0, len(a), step):
+        x, y = a[s : s + step], b[s : s + step]
+        l1 = np.abs(counts[x] - counts[y]).sum(axis=1, dtype=np.int64)
+        out[s : s + step] = l1 <= (1.0 - threshold / 100.0) * (lengths[x] + lengths[y]) + 1e-6
+    return out
+
+
+def _row_blocks(lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int]]:
+    """Blocks of up to ``_ROWS`` rows whose column windows overlap enough that few wasted pairs are scored."""
+    blocks = []
+    start, total = 0, len(lo)
+    while start < total:
+        width = int(hi[start] - lo[start])
+        limit = int(np.searchsorted(hi, hi[start] + max(width // 4, 64), side="right"))
+        stop = max(start + 1, min(start + _ROWS, limit, total))
+        blocks.append((start, stop))
+        start = stop
+    return blocks
+
+
+def estimate_seconds(compatible: int) -> float:
+    """Seconds the bound takes over ``compatible`` length-compatible pairs (2-core figure)."""
+    return compatible * NS_PER_PAIR * 1e-9
+
+
+def bounded_candidates(
+    texts: Sequence[str],
+    threshold: float,
+    work: Work,
+    *,
+    sides: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, as keys ``i * n + j`` (i < j).
+
+    With ``sides = (left, right)`` (boolean masks) only pairs with one text in each are looked at.
+    """
+    n = len(texts)
+    if n < 2:
+        return np.zeros(0, np.int64)
+    order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=n), kind="stable")
+    counts, lengths = bucket_counts([texts[i] for i in order])  # position p holds text order[p]
+    work.report(0.05)
+    counts16 = np.minimum(counts, np.iinfo(np.int16).max).astype(np.int16)
+    left, right = level_encoding(counts, lengths, threshold / 200.0)
+    del counts
+    if sides is None:
+        rows = cols = np.arange(n)
+        row_left, col_right = left, right  # D x columns: a block's columns are a strided view, as BLAS likes
+    else:
+        rows, cols = np.flatnonzero(sides[0][order]), np.flatnonzero(sides[1][order])
+        row_left, col_right = left[rows], right[:, cols]
+    del left, right
+    row_len, col_len = lengths[rows], lengths[cols]
+    symmetric = sides is None
+    # a row meets the columns from its own length (symmetric: from itself) up to its longest partner
+    hi = np.searchsorted(col_len, max_partner_length(row_len, threshold), side="right")
+    lo = np.arange(len(rows)) if symmetric else np.searchsorted(col_len, min_partner_length(row_len, threshold))
+    found: list[np.ndarray] = []
+    total = len(rows)
+    for start, stop in _row_blocks(lo, hi):
+        block = rows[start:stop]
+        lhs = row_left[start:stop]
+        c0, c1 = int(lo[start]), int(hi[stop - 1])
+        for c in range(c0, c1, _COLS):
+            ce = min(c + _COLS, c1)
+            score = lhs @ col_right[:, c:ce]
+            if symmetric and c < stop:  # each pair once: only columns after the row
+                score[np.arange(c, ce)[None, :] <= np.arange(start, stop)[:, None]] = -1.0
+            hit = np.flatnonzero(score.max(axis=1) >= 0)  # most rows have no candidate at all
+            if len(hit) == 0:
+                continue
+            r, k = np.nonzero(score[hit] >= 0)
+            r = hit[r]
+            k = k + c
+            a, b = block[r], cols[k]
+            keep = (a != b) & _within(counts16, lengths, a, b, threshold)
+            a, b = order[a[keep]], order[b[keep]]
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+        work.report(0.05 + 0.95 * stop / total)
+    if not found:
+        return np.zeros(0, np.int64)
+    keys = np.concatenate(found)
+    if not symmetric:
+        keys = np.unique(keys)
+    return keys
