@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from curator.cli import silence_stdout
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
+from curator.cli.progress import StderrProgress
 from curator.core.errors import CuratorError
 from curator.core.settings import TARGETS, TASK_TYPES, load_settings
 
@@ -51,10 +52,15 @@ def run(args: argparse.Namespace) -> int:
             target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold
         )
         session = open_read_only(args)
-        findings = run_checks(session.dataset, settings, skip_slow=args.fast,
+        progress = StderrProgress("checking")
+        findings = run_checks(session.dataset, settings, skip_slow=args.fast, progress=progress,
                               store=None if args.fast else open_store(session.path))
+        progress.close()
     except CuratorError as e:
         return report_error(e)
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
     code = {Severity.ERROR: 2, Severity.WARNING: 1}.get(worst(findings), 0)
     try:
         _print(args, session, settings, findings)

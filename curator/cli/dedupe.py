@@ -7,15 +7,21 @@ import json
 import sys
 
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
+from curator.cli.progress import StderrProgress
 from curator.core.errors import CuratorError
 from curator.core.settings import load_settings
 
 DESCRIPTION = (
     "Find every pair of examples whose similarity reaches the threshold under a rapidfuzz scorer, over the\n"
     "input, the output or both, and group them into clusters with a suggested keeper (the first member).\n"
-    "Texts are compared normalised (NFKC, lower-case, collapsed whitespace). Results are cached in the\n"
-    "workspace per dataset version; pairs marked \"not a duplicate\" in the app are left out."
+    "Texts are compared normalised (NFKC, lower-case, collapsed whitespace). Templated inputs are compared by\n"
+    "their slot values (the template set in the settings, else one inferred per family of inputs); --compare\n"
+    "whole compares the raw input. Pairs that differ only in numbers are listed apart, never as clusters to\n"
+    "delete from. The search is exact (every pair exhaustive cdist would find); a scan estimated to take over\n"
+    "a minute says so first (and asks, on a terminal). Results are cached in the workspace per dataset\n"
+    "version; pairs marked \"not a duplicate\" in the app are left out."
 )
+LONG_SCAN = 60.0  # seconds: a longer estimated scan is announced (and confirmed on a terminal)
 EPILOG = """exit codes:
   0  no near-duplicates (or no leakage)
   1  some found
@@ -31,15 +37,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                          "(default: settings, else ratio)")
     parser.add_argument("--field", choices=("text_input", "output", "both"),
                         help="compared field (default: settings, else text_input)")
+    parser.add_argument("--compare", choices=("slots", "whole"), help="inputs by template slot values or whole "
+                        "(default: settings, else slots)")
+    parser.add_argument("--yes", action="store_true", help="start a scan estimated to take over a minute without asking")
     parser.add_argument("--leakage", action="store_true",
                         help="list validation/test examples with a twin in train instead of clusters")
     parser.add_argument("--no-cache", action="store_true", help="scan again even when a cached result exists")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
 
 
-def run(args: argparse.Namespace) -> int:
-    from curator.core.dedupe import get_scorer, scan_dataset, scan_leakage
+def _confirm(seconds: float, plan, args) -> bool:
+    """Announce a long scan on stderr; on a terminal ask before starting it (unless --yes)."""
+    if seconds <= LONG_SCAN:
+        return True
+    texts = len(set(plan.texts))
+    print(f"this scan will take about {seconds / 60:,.0f} min ({texts:,} distinct texts, {plan.scorer} ≥ "
+          f"{plan.threshold:g}, inputs compared {plan.compare}); ctrl+c cancels it", file=sys.stderr)
+    if args.yes or not sys.stdin.isatty():
+        return True
+    try:
+        return input("start it? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
+
+def run(args: argparse.Namespace) -> int:
+    from curator.core.checks.near_dups import dedupe_params
+    from curator.core.dedupe import Cancelled, get_scorer, scan_leakage
+    from curator.core.dedupe.scan import plan_scan, scan_dataset
+
+    progress = StderrProgress("near-duplicates")
     try:
         if args.scorer is not None:
             try:
@@ -47,26 +74,43 @@ def run(args: argparse.Namespace) -> int:
             except CuratorError as e:
                 raise CuratorError(e.reason, "--scorer") from None
         settings = load_settings(args.file).with_overrides(
-            near_dup_threshold=args.threshold, near_dup_scorer=args.scorer, near_dup_field=args.field)
+            near_dup_threshold=args.threshold, near_dup_scorer=args.scorer, near_dup_field=args.field,
+            near_dup_compare=args.compare)
         session = open_read_only(args)
         ds = session.dataset
-        params = dict(field=settings.near_dup_field, threshold=settings.near_dup_threshold,
-                      scorer=settings.near_dup_scorer)
+        params = dedupe_params(settings)
         store = None if args.no_cache else open_store(session.path)
+        numeric: list = []
         if args.leakage:
+            leak_params = {k: params[k] for k in ("field", "threshold", "scorer")}
             if store is not None:
-                scan, _ = store.leakage(ds, **params)
+                scan, _ = store.leakage(ds, **leak_params, progress=progress)
                 items = store.leaks(ds, scan)
             else:
-                items = list(scan_leakage(ds, **params).leaks)
+                items = list(scan_leakage(ds, **leak_params, progress=progress).leaks)
         else:
+            scan = store.cached_dedupe(ds, **params) if store is not None else None
+            if scan is None:
+                plan = plan_scan(ds, **params)
+                if not _confirm(plan.seconds, plan, args):
+                    print("not started", file=sys.stderr)
+                    return 2
+                if store is not None:
+                    scan, _ = store.dedupe(ds, **params, progress=progress, plan=plan)
+                else:
+                    scan = scan_dataset(ds, **params, progress=progress, plan=plan)
             if store is not None:
-                scan, _ = store.dedupe(ds, **params)
                 items = store.clusters(ds, scan, settings.near_dup_field)
+                numeric = store.clusters(ds, scan, settings.near_dup_field, numeric=True)
             else:
-                items = list(scan_dataset(ds, **params).clusters)
+                items, numeric = list(scan.clusters), list(scan.numeric)
     except CuratorError as e:
         return report_error(e)
+    except (KeyboardInterrupt, Cancelled):
+        progress.close()
+        print("cancelled", file=sys.stderr)
+        return 130
+    progress.close()
     frame = ds.frame
     rows = {r["id"]: r for r in frame.select("id", "src_line", "split", "text_input", "output").iter_rows(named=True)}
 
@@ -85,14 +129,18 @@ def run(args: argparse.Namespace) -> int:
                     "twins": [{"id": t.id, "line": rows[t.id]["src_line"], "score": t.score} for t in leak.twins]}
                    for leak in items]
         else:
-            out = [{"keeper": c.keeper, "min_score": c.min_score,
-                    "members": [{"id": m.id, "line": rows[m.id]["src_line"], "score": m.score} for m in c.members]}
-                   for c in items]
-        json.dump({"file": str(session.path), "settings": params, "leakage" if args.leakage else "clusters": out},
-                  sys.stdout, ensure_ascii=False, indent=2)
+            out = [_cluster_json(c, rows) for c in items]
+        doc = {"file": str(session.path), "settings": params, "leakage" if args.leakage else "clusters": out}
+        if not args.leakage:
+            doc["numbers_only"] = [_cluster_json(c, rows) for c in numeric]
+            doc["templates"] = list(scan.templates) if settings.near_dup_compare == "slots" else []
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 1 if items else 0
     how = f"{settings.near_dup_scorer} ≥ {settings.near_dup_threshold:g} on {settings.near_dup_field}"
+    if not args.leakage and settings.near_dup_field != "output":
+        how += (f", slot values of {len(scan.templates)} template(s)" if scan.compare == "slots" and scan.templates
+                else ", whole inputs")
     if args.leakage:
         print(f"{session.path}: {len(items):,} validation/test examples leaked from train ({how})")
         for leak in items:
@@ -107,5 +155,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"\ncluster of {c.size}, least similar {c.min_score:.1f}")
             for m in c.members:
                 label = "keep" if m.id == c.keeper else f"{m.score:5.1f}"
-                print(f"  {label:>5}  {where(m.id):>10}  {text(m.id)}")
+                via = f"  (joined via {where(m.via)}, {m.via_score:.1f})" if m.via is not None else ""
+                print(f"  {label:>5}  {where(m.id):>10}  {text(m.id)}{via}")
+        if numeric:
+            print(f"\n{len(numeric):,} clusters differ in numbers only (different examples; not proposed for deletion)")
+            for c in numeric:
+                print(f"  {c.size} examples: " + ", ".join(where(i) for i in c.ids[:6]) + (" …" if c.size > 6 else ""))
     return 1 if items else 0
+
+
+def _cluster_json(cluster, rows) -> dict:
+    members = []
+    for m in cluster.members:
+        member = {"id": m.id, "line": rows[m.id]["src_line"], "score": m.score}
+        if m.via is not None:
+            member |= {"via": m.via, "via_score": m.via_score}
+        members.append(member)
+    return {"keeper": cluster.keeper, "min_score": cluster.min_score, "members": members}

@@ -19,6 +19,7 @@ Keys (all optional):
 | near_dup_threshold | 90 | similarity (0–100) from which two examples are near-duplicates |
 | near_dup_scorer | "ratio" | rapidfuzz scorer: ratio, token_set_ratio, token_sort_ratio, partial_ratio, WRatio, QRatio |
 | near_dup_field | "text_input" | compared field: "text_input", "output" or "both" |
+| near_dup_compare | "slots" | compare inputs by their template slot values ("slots") or whole ("whole") |
 | label_max_distinct | 100 | outputs form a label set when they have at most this many distinct values (and repeat) |
 | json_output_share | 0.8 | outputs count as JSON when at least this share of them parse as JSON |
 | score_extract | none | evaluation: take the answer out of the reply: "after:####", "last-number", "regex:PATTERN" |
@@ -71,6 +72,7 @@ class Settings:
     near_dup_threshold: float = 90
     near_dup_scorer: str = "ratio"
     near_dup_field: str = "text_input"
+    near_dup_compare: str = "slots"
     label_max_distinct: int = 100
     json_output_share: float = 0.8
     score_extract: str | None = None
@@ -104,6 +106,8 @@ def _validated(settings: Settings, where: str) -> Settings:
             parse_rule(settings.score_extract, settings.score_match, load_schema=False)
         except CuratorError as exc:
             raise CuratorError(exc.reason, where) from None
+    if settings.near_dup_compare not in ("slots", "whole"):
+        raise CuratorError("near_dup_compare must be slots or whole", where)
     if settings.template:
         from curator.core.template.model import parse_template
 

@@ -27,7 +27,7 @@ def test_dedupe_prints_clusters_and_exits_1(tmp_path, capsys):
     path = write(tmp_path)
     assert main(["dedupe", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "2 clusters, 2 examples could go (ratio ≥ 90 on text_input)" in out
+    assert "2 clusters, 2 examples could go (ratio ≥ 90 on text_input, whole inputs)" in out
     assert "   keep      line 1  How do I reset my password?\n   98.1      line 2  How do I reset my pasword?" in out
     assert main(["dedupe", str(path), "--threshold", "99.5"]) == 0
     assert "0 clusters" in capsys.readouterr().out

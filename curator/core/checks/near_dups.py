@@ -17,12 +17,20 @@ register(Rule("leakage.train-twin", W, "validation/test example leaked from trai
 FIELD_NAMES = {"text_input": "input", "output": "output", "both": "input and output"}
 
 
+def dedupe_params(settings) -> dict:
+    """The near-duplicate scan parameters the settings choose (shared by the checks, the CLI and the app)."""
+    return dict(field=settings.near_dup_field, threshold=settings.near_dup_threshold, scorer=settings.near_dup_scorer,
+                compare=settings.near_dup_compare, template=settings.template)
+
+
 def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None,
                           store: DedupeStore | None = None) -> list[Finding]:
-    """Near-duplicate clusters (cached and with "not a duplicate" marks applied when a store is given)."""
+    """Near-duplicate clusters (cached and with "not a duplicate" marks applied when a store is given).
+
+    Clusters of pairs that differ only in numbers are different examples: they get no finding and no fix.
+    """
     s = ctx.settings
-    params = dict(field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
-                  progress=progress, cancel=cancel)
+    params = dict(dedupe_params(s), progress=progress, cancel=cancel)
     if store is not None:
         scan, _ = store.dedupe(dataset, **params)
         clusters = store.clusters(dataset, scan, s.near_dup_field)

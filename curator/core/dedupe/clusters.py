@@ -1,7 +1,8 @@
 """Clusters of near-duplicates (connected components of the pairs), each with a suggested keeper.
 
 Components are transitive: a ~ b and b ~ c put a, b and c in one cluster even when a and c are further
-apart than the threshold; each member's similarity *to the keeper* shows that. The keeper is the member
+apart than the threshold; each member's similarity *to the keeper* shows that, and a member below the
+threshold names the member it joined through (``via``). The keeper is the member
 that ranks highest under ``rank`` (default: the lowest id, i.e. the earliest example);
 ``curator.core.dedupe.scan`` ranks by the documented keeper rule.
 """
@@ -21,10 +22,13 @@ from curator.core.dedupe.verify import get_scorer
 
 @dataclass(frozen=True)
 class Member:
-    """One example of a cluster and its similarity to the cluster's keeper."""
+    """One example of a cluster and its similarity to the cluster's keeper; a member below the threshold
+    joined through another member, ``via``, with similarity ``via_score`` to it."""
 
     id: int
     score: float
+    via: int | None = None
+    via_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,13 @@ class Cluster:
         return min(m.score for m in self.members[1:])
 
     def to_dict(self) -> dict:
-        return {"keeper": self.keeper, "members": [[m.id, m.score] for m in self.members]}
+        return {"keeper": self.keeper,
+                "members": [[m.id, m.score] + ([m.via, m.via_score] if m.via is not None else []) for m in self.members]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Cluster:
-        return cls(tuple(Member(int(i), float(s)) for i, s in data["members"]))
+        return cls(tuple(Member(int(m[0]), float(m[1]), *((int(m[2]), float(m[3])) if len(m) > 2 else ()))
+                         for m in data["members"]))
 
 
 def _components(matches: NearDuplicates) -> list[list[int]]:
@@ -96,6 +102,12 @@ def cluster_pairs(
     """
     scorer = get_scorer(matches.scorer).func
     rank = rank or (lambda i: -i)
+    best: dict[int, tuple[float, int]] = {}  # each group's most similar linked group
+    for g, h, score in matches.links:
+        if score > best.get(g, (-1.0, 0))[0]:
+            best[g] = (score, h)
+        if score > best.get(h, (-1.0, 0))[0]:
+            best[h] = (score, g)
     clusters: list[Cluster] = []
     for part in _components(matches):
         group_of = {i: g for g in part for i in matches.groups[g]}
@@ -110,6 +122,10 @@ def cluster_pairs(
             else:
                 mine = [normalise(texts[i])] + ([normalise(also[i])] if also is not None else [])
                 score = min(scorer(k, m) for k, m in zip(keeper_texts, mine))
+            if score < matches.threshold and g in best:
+                via_score, h = best[g]
+                members.append(Member(i, float(score), min(matches.groups[h]), float(via_score)))
+                continue
             members.append(Member(i, float(score)))
         members[1:] = sorted(members[1:], key=lambda m: (-m.score, m.id))
         clusters.append(Cluster(tuple(members)))

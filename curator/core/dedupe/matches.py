@@ -10,7 +10,7 @@ million pairs; ``pairs()`` expands on demand.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 
@@ -40,6 +40,16 @@ class NearDuplicates:
     self_scores: tuple[float, ...]
     links: tuple[tuple[int, int, float], ...]
     method: str = ""
+    numbers_only: tuple[int, ...] = ()  # indexes of links whose texts differ only in numbers
+
+    def split_numbers(self) -> tuple[NearDuplicates, NearDuplicates]:
+        """(the matches without the numbers-only links, the numbers-only links alone)."""
+        numeric = set(self.numbers_only)
+        rest = tuple(link for k, link in enumerate(self.links) if k not in numeric)
+        only = tuple(self.links[k] for k in sorted(numeric))
+        self_free = tuple(0.0 for _ in self.self_scores)  # identical texts never differ in numbers
+        return (replace(self, links=rest, numbers_only=()),
+                replace(self, links=only, self_scores=self_free, numbers_only=()))
 
     def group_pairs_inside(self, g: int) -> bool:
         """Whether the examples of group ``g`` pair with each other."""
@@ -86,6 +96,7 @@ class NearDuplicates:
             "self_scores": list(self.self_scores),
             "links": [list(link) for link in self.links],
             "method": self.method,
+            "numbers_only": list(self.numbers_only),
         }
 
     @classmethod
@@ -99,4 +110,5 @@ class NearDuplicates:
             self_scores=tuple(float(s) for s in data["self_scores"]),
             links=tuple((int(g), int(h), float(s)) for g, h, s in data["links"]),
             method=str(data.get("method", "")),
+            numbers_only=tuple(int(k) for k in data.get("numbers_only", ())),
         )

@@ -2,7 +2,9 @@
 
 Fields: ``text_input``, ``output``, or ``both`` — a pair must then reach the threshold on the input *and*
 on the output, and its score is the lower of the two (joining the fields into one string would let a long
-output hide a different prompt). Only active (not deleted) examples take part.
+output hide a different prompt). Only active (not deleted) examples take part. Inputs are compared by their
+template slot values (``compare="slots"``, see ``slots``) or whole. Pairs differing only in numbers make
+clusters of their own (``DedupeScan.numeric``), never mixed into the clusters a fix deletes from.
 
 Keeper rule (``keeper_rank``): an example with a non-empty output beats one without; then one in train
 beats one in validation/test (so a leaked eval copy is the one suggested for deletion); then the longer
@@ -26,13 +28,15 @@ from curator.core.dedupe.clusters import Cluster, cluster_pairs
 from curator.core.dedupe.leakage import Leak, find_leakage
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
-from curator.core.dedupe.search import find_near_duplicates
+from curator.core.dedupe.normalise import normalise_all
+from curator.core.dedupe.search import estimate_seconds, find_near_duplicates
+from curator.core.dedupe.slots import check_compare, compared_inputs, slot_templates
 from curator.core.dedupe.verify import check_threshold, get_scorer
 from curator.core.errors import CuratorError
 from curator.core.model import SPLITS, Split
 
 FIELDS = ("text_input", "output", "both")
-ENGINE_VERSION = 2  # bump when results for the same inputs would change
+ENGINE_VERSION = 3  # bump when results for the same inputs would change
 
 
 def _check_field(field: str) -> str:
@@ -41,10 +45,12 @@ def _check_field(field: str) -> str:
     return field
 
 
-def cache_key(kind: str, version: str, *, field: str, threshold: float, scorer: str) -> str:
+def cache_key(kind: str, version: str, *, field: str, threshold: float, scorer: str, compare: str = "whole",
+              template: str | None = None) -> str:
     """A stable name for a scan result: its kind, the dataset version and every parameter."""
     params = {"kind": kind, "engine": ENGINE_VERSION, "version": version, "field": field,
-              "threshold": float(threshold), "scorer": get_scorer(scorer).name}
+              "threshold": float(threshold), "scorer": get_scorer(scorer).name, "compare": compare,
+              "template": template if compare == "slots" else None}
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -64,14 +70,20 @@ def _compared(frame: pl.DataFrame, field: str) -> tuple[list, list | None]:
 
 @dataclass(frozen=True)
 class DedupeScan:
-    """A near-duplicate scan of one dataset version: the pairs and their clusters."""
+    """A near-duplicate scan of one dataset version: the pairs, their clusters, the clusters of pairs that
+    differ only in numbers, how inputs were compared and the templates whose slots were compared."""
 
     version: str
     matches: NearDuplicates
     clusters: tuple[Cluster, ...]
+    numeric: tuple[Cluster, ...] = ()
+    compare: str = "whole"
+    templates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"version": self.version, "matches": self.matches.to_dict(), "clusters": [c.to_dict() for c in self.clusters]}
+        return {"version": self.version, "matches": self.matches.to_dict(), "clusters": [c.to_dict() for c in self.clusters],
+                "numeric": [c.to_dict() for c in self.numeric], "compare": self.compare,
+                "templates": list(self.templates)}
 
     @classmethod
     def from_dict(cls, data: dict) -> DedupeScan:
@@ -79,7 +91,65 @@ class DedupeScan:
             str(data["version"]),
             NearDuplicates.from_dict(data["matches"]),
             tuple(Cluster.from_dict(c) for c in data["clusters"]),
+            tuple(Cluster.from_dict(c) for c in data.get("numeric", ())),
+            str(data.get("compare", "whole")),
+            tuple(data.get("templates", ())),
         )
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """What a near-duplicate scan will compare, and about how long it will take (2-core seconds)."""
+
+    frame: pl.DataFrame
+    field: str
+    threshold: float
+    scorer: str
+    compare: str
+    templates: tuple[str, ...]
+    texts: list
+    also: list | None
+    seconds: float
+
+
+def plan_scan(
+    dataset: Dataset,
+    *,
+    field: str = "text_input",
+    threshold: float = 90,
+    scorer: str = "ratio",
+    compare: str = "slots",
+    template: str | None = None,
+    splits: Sequence[str] | None = None,
+) -> ScanPlan:
+    """The compared texts of the active examples (of ``splits`` when given) and an estimate of the scan time.
+
+    ``template`` is the production template when one is set; with ``compare="slots"`` and none set, one is
+    inferred per family of inputs.
+    """
+    _check_field(field)
+    check_compare(compare)
+    spec = get_scorer(scorer)
+    threshold = check_threshold(threshold)
+    frame = dataset.active()
+    if splits is not None:
+        unknown = sorted(set(splits) - set(SPLITS))
+        if unknown:
+            raise CuratorError(f"unknown split {unknown[0]!r}; use one of {', '.join(SPLITS)}")
+        frame = frame.filter(pl.col("split").is_in(list(splits)))
+    texts, also = _compared(frame, field)
+    templates: tuple = ()
+    if compare == "slots" and field != "output":
+        templates = slot_templates(frame["text_input"], template)
+        compared = compared_inputs(texts, templates)
+        if field == "both":
+            texts, also = compared, also
+        else:
+            texts = compared
+    distinct = list(set(normalise_all(texts)))
+    seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
+    return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts, also,
+                    seconds)
 
 
 @dataclass(frozen=True)
@@ -108,33 +178,35 @@ def scan_dataset(
     field: str = "text_input",
     threshold: float = 90,
     scorer: str = "ratio",
+    compare: str = "slots",
+    template: str | None = None,
     splits: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFlag | None = None,
+    plan: ScanPlan | None = None,
 ) -> DedupeScan:
-    """Near-duplicates among the active examples (of ``splits`` when given), clustered with keepers."""
-    _check_field(field)
-    spec = get_scorer(scorer)
-    threshold = check_threshold(threshold)
-    frame = dataset.active()
-    if splits is not None:
-        unknown = sorted(set(splits) - set(SPLITS))
-        if unknown:
-            raise CuratorError(f"unknown split {unknown[0]!r}; use one of {', '.join(SPLITS)}")
-        frame = frame.filter(pl.col("split").is_in(list(splits)))
+    """Near-duplicates among the active examples (of ``splits`` when given), clustered with keepers.
+
+    ``plan`` (from ``plan_scan`` with the same parameters) saves preparing the texts again.
+    """
     work = Work(progress, cancel)
-    version = dataset.version_hash()
-    texts, also = _compared(frame, field)
+    plan = plan or plan_scan(dataset, field=field, threshold=threshold, scorer=scorer, compare=compare,
+                             template=template, splits=splits)
+    frame, texts, also = plan.frame, plan.texts, plan.also
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
-        texts, ids, threshold=threshold, scorer=spec.name, also=also, field=field,
+        texts, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
         progress=work.span(0, 0.95, "searching").report, cancel=cancel,
     )
     by_id = dict(zip(ids, texts))
     also_by_id = dict(zip(ids, also)) if also is not None else None
-    clusters = cluster_pairs(matches, by_id, also=also_by_id, rank=keeper_rank(frame))
+    rank = keeper_rank(frame)
+    apart, numeric = matches.split_numbers()
+    clusters = cluster_pairs(apart, by_id, also=also_by_id, rank=rank)
+    numeric_clusters = cluster_pairs(numeric, by_id, also=also_by_id, rank=rank) if numeric.links else []
     work.report(1.0, "done")
-    return DedupeScan(version, matches, tuple(clusters))
+    return DedupeScan(dataset.version_hash(), matches, tuple(clusters), tuple(numeric_clusters), plan.compare,
+                      plan.templates)
 
 
 def scan_leakage(

@@ -23,6 +23,7 @@ from curator.core.dedupe.bound import estimate_seconds as estimate_bound
 from curator.core.dedupe.candidates import compatible_pairs, sorted_unique
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
+from curator.core.dedupe.numbers import numbers_only
 from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
 from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
 from curator.core.dedupe.verify import Scorer, check_threshold, exhaustive, get_scorer, verify
@@ -212,6 +213,14 @@ def self_scores(values: list[tuple[str, ...]], wanted: np.ndarray, spec: Scorer)
     return out
 
 
+def _numbers_only(values: list[tuple[str, ...]], g: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Whether each link's groups differ only in numbers, in every compared field."""
+    out = np.ones(len(g), dtype=bool)
+    for k in range(len(values[0]) if values else 0):
+        out &= numbers_only([v[k] for v in values], g, h)
+    return out
+
+
 def prepare(
     texts: Sequence[str | None], also: Sequence[str | None] | None, n_ids: int, work: Work
 ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
@@ -263,15 +272,17 @@ def find_near_duplicates(
     for example_id, grp in zip(ids.tolist(), renumber[group].tolist()):
         if grp >= 0:
             members[grp].append(example_id)
-    links = sorted(zip(renumber[g].tolist(), renumber[h].tolist(), scores.tolist()))
+    numeric = _numbers_only(values, g, h)
+    links = sorted(zip(renumber[g].tolist(), renumber[h].tolist(), scores.tolist(), numeric.tolist()))
     result = NearDuplicates(
         threshold=threshold,
         scorer=spec.name,
         field=field,
         groups=tuple(tuple(m) for m in members),
         self_scores=tuple(own[keep].tolist()),
-        links=tuple((min(a, b), max(a, b), float(s)) for a, b, s in links),
+        links=tuple((min(a, b), max(a, b), float(s)) for a, b, s, _ in links),
         method=method,
+        numbers_only=tuple(k for k, link in enumerate(links) if link[3]),
     )
     work.report(1.0, "done")
     return result

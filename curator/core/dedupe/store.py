@@ -16,7 +16,7 @@ from curator.core.dedupe.clusters import Cluster
 from curator.core.dedupe.normalise import normalise
 from curator.core.dedupe.progress import CancelFlag, ProgressFn
 from curator.core.dedupe.leakage import Leak
-from curator.core.dedupe.scan import DedupeScan, LeakageScan, cache_key, scan_dataset, scan_leakage
+from curator.core.dedupe.scan import DedupeScan, LeakageScan, ScanPlan, cache_key, scan_dataset, scan_leakage
 from curator.core.storage.workspace import Workspace
 
 KEEP_PER_KIND = 12  # cached scans kept per kind; older ones are dropped
@@ -57,7 +57,8 @@ class DedupeStore:
 
     def _scan(self, kind: str, scan_fn, cls, dataset: Dataset, params: dict):
         key = cache_key(kind, _version(dataset), field=params["field"], threshold=params["threshold"],
-                        scorer=params["scorer"])
+                        scorer=params["scorer"], compare=params.get("compare", "whole"),
+                        template=params.get("template"))
         data = self._cached(key)
         if data is not None:
             return cls.from_dict(data), True
@@ -66,10 +67,20 @@ class DedupeStore:
         return scan, False
 
     def dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
-               progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[DedupeScan, bool]:
+               compare: str = "slots", template: str | None = None, progress: ProgressFn | None = None,
+               cancel: CancelFlag | None = None, plan: ScanPlan | None = None) -> tuple[DedupeScan, bool]:
         """The scan of this dataset version (from the cache when there) and whether it came from the cache."""
-        params = dict(field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
+        params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
+                      progress=progress, cancel=cancel, plan=plan)
         return self._scan("dedupe", scan_dataset, DedupeScan, dataset, params)
+
+    def cached_dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90,
+                      scorer: str = "ratio", compare: str = "slots", template: str | None = None) -> DedupeScan | None:
+        """The cached scan of this dataset version with these parameters, or None (never scans)."""
+        key = cache_key("dedupe", _version(dataset), field=field, threshold=threshold, scorer=scorer,
+                        compare=compare, template=template)
+        data = self._cached(key)
+        return DedupeScan.from_dict(data) if data is not None else None
 
     def leakage(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
                 progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[LeakageScan, bool]:
@@ -84,6 +95,15 @@ class DedupeStore:
         key = pair_key(compared_text(dataset.get(a), field), compared_text(dataset.get(b), field))
         self.workspace.execute("INSERT OR IGNORE INTO not_duplicates (pair, created) VALUES (?, ?)", (key, time.time()))
 
+    def mark_cluster(self, dataset: Dataset, cluster: Cluster, field: str = "text_input") -> None:
+        """Remember that no member of ``cluster`` is a duplicate of its keeper (one transaction)."""
+        keeper = compared_text(dataset.get(cluster.keeper), field)
+        now = time.time()
+        with self.workspace.transaction() as db:
+            for other in cluster.others:
+                key = pair_key(keeper, compared_text(dataset.get(other), field))
+                db.execute("INSERT OR IGNORE INTO not_duplicates (pair, created) VALUES (?, ?)", (key, now))
+
     def unmark(self, dataset: Dataset, a: int, b: int, field: str = "text_input") -> None:
         key = pair_key(compared_text(dataset.get(a), field), compared_text(dataset.get(b), field))
         self.workspace.execute("DELETE FROM not_duplicates WHERE pair = ?", (key,))
@@ -91,14 +111,17 @@ class DedupeStore:
     def marked(self) -> set[str]:
         return {row[0] for row in self.workspace.query("SELECT pair FROM not_duplicates")}
 
-    def clusters(self, dataset: Dataset, scan: DedupeScan, field: str = "text_input") -> list[Cluster]:
-        """The scan's clusters without members marked "not a duplicate" of their keeper (and no singletons)."""
+    def clusters(self, dataset: Dataset, scan: DedupeScan, field: str = "text_input", *,
+                 numeric: bool = False) -> list[Cluster]:
+        """The scan's clusters (``numeric``: those whose pairs differ only in numbers) without members marked
+        "not a duplicate" of their keeper (and no singletons)."""
+        chosen = scan.numeric if numeric else scan.clusters
         marked = self.marked()
         if not marked:
-            return list(scan.clusters)
-        texts = _texts(dataset, {i for c in scan.clusters for i in c.ids}, field)
+            return list(chosen)
+        texts = _texts(dataset, {i for c in chosen for i in c.ids}, field)
         out = []
-        for cluster in scan.clusters:
+        for cluster in chosen:
             keeper = texts.get(cluster.keeper, "")
             members = tuple(m for m in cluster.members
                             if m.id == cluster.keeper or pair_key(keeper, texts.get(m.id, "")) not in marked)

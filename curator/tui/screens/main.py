@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from curator.core.checks import run_checks
 from curator.core.checks.limits import limits_for
+from curator.core.checks.near_dups import dedupe_params
 from curator.core.dedupe import scan_dataset
 from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import CuratorError
@@ -677,8 +678,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         ds, store = self.session.dataset, self.store
 
         def scan(settings: Settings, progress, cancel):
-            params = dict(field=settings.near_dup_field, threshold=settings.near_dup_threshold,
-                          scorer=settings.near_dup_scorer, progress=progress, cancel=cancel)
+            params = dict(dedupe_params(settings), progress=progress, cancel=cancel)
             if store is None:
                 return list(scan_dataset(ds, **params).clusters)
             result, _ = store.dedupe(ds, **params)
@@ -691,7 +691,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
         def keep_settings(settings: Settings) -> None:
             self.settings = self.app.settings = settings
-            for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field"):
+            for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field", "near_dup_compare"):
                 self.keep_setting(key, getattr(settings, key))
 
         def back(example_id: int | None) -> None:

@@ -1,0 +1,102 @@
+"""What near-duplicate search compares in an input: the slot values a template leaves variable, or the
+whole input.
+
+Fine-tuning inputs are templated (``Classify the ticket.\\nquestion: …\\ncontext: …``): the shared preamble
+and field markers make every pair look alike, so two inputs are "the same example" when their *slot values*
+are. With ``compare="slots"`` an input that follows a template (exactly, or closely enough that every field
+is found) is compared by its values, one per line, in the template's order; any other input is compared
+whole. The template is the one set in the settings, else one inferred per family of inputs sharing a first
+line (a data set often mixes a few templates). ``compare="whole"`` compares the raw input.
+
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from curator.core.dedupe.normalise import normalise
+from curator.core.errors import CuratorError
+
+if TYPE_CHECKING:
+    from curator.core.template.model import Template
+
+COMPARES = ("slots", "whole")
+FAMILY_SHARE = 0.05  # a first line shared by this share of the inputs (and at least FAMILY_MIN) starts a family
+FAMILY_MIN = 20
+MAX_FAMILIES = 8
+
+
+def check_compare(compare: str) -> str:
+    if compare not in COMPARES:
+        raise CuratorError(f"unknown comparison {compare!r}; choose one of {', '.join(COMPARES)}")
+    return compare
+
+
+def _first_line(text: str) -> str:
+    return text.lstrip().split("\n", 1)[0]
+
+
+def slot_templates(inputs: pl.Series, template: str | None) -> tuple[Template, ...]:
+    """The templates whose slot values are compared: the one given, else one per family of inputs."""
+    from curator.core.template import infer_template, parse_template  # here: the template package uses dedupe
+
+    if template:
+        return (parse_template(template),)
+
+    values = inputs.fill_null("")
+    n = values.len()
+    if n == 0:
+        return ()
+    first = values.str.strip_chars_start().str.split("\n").list.first()
+    counts = first.value_counts(sort=True)
+    out = []
+    for line, count in counts.head(MAX_FAMILIES).iter_rows():
+        if count < max(FAMILY_MIN, FAMILY_SHARE * n) or not line or not line.strip():
+            break
+        inferred = infer_template(values.filter(first == line))
+        if inferred.template is not None and inferred.template.fields:
+            out.append(inferred.template)
+    return tuple(out)
+
+
+def slot_values(text: str, templates: Sequence[Template]) -> tuple[Template, dict[str, str]] | None:
+    """The template ``text`` follows and its values, or None when it follows none."""
+    from curator.core.template.match import exact_pattern, match
+
+    line = _first_line(text)
+    for t in templates:
+        m = exact_pattern(t).fullmatch(text)
+        if m:
+            return t, {f.name: m.group(f"f{k}") for k, f in enumerate(t.fields)}
+    for t in templates:  # close enough: every field found, the deviations aside
+        if t.preamble and _first_line(t.literals[0]) != line:
+            continue
+        result = match(t, text)
+        if result.values is not None and len(result.values) == len(t.fields):
+            return t, {f.name: result.values[f.name] for f in t.fields}
+    return None
+
+
+def compared_inputs(inputs: Sequence[str | None], templates: Sequence[Template]) -> list[str | None]:
+    """Each input as compared: its slot values one per line when it follows a template, else as it is."""
+    if not templates:
+        return list(inputs)
+    out: list[str | None] = []
+    for text in inputs:
+        found = slot_values(text, templates) if text else None
+        out.append("\n".join(found[1].values()) if found else text)
+    return out
+
+
+def slot_differences(a: str, b: str, templates: Sequence[Template]) -> list[str]:
+    """The slots (by marker label) whose normalised values differ between inputs ``a`` and ``b``.
+
+    Empty when either input follows no template, or they follow different ones.
+    """
+    fa, fb = slot_values(a or "", templates), slot_values(b or "", templates)
+    if fa is None or fb is None or fa[0] is not fb[0]:
+        return []
+    return [f.label for f in fa[0].fields if normalise(fa[1][f.name]) != normalise(fb[1][f.name])]

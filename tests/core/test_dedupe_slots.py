@@ -1,0 +1,99 @@
+"""Template-aware near-duplicates: slot values compared (exactly, against the cdist oracle on them), the slot
+that differs named, and pairs that differ only in numbers kept out of clusters and fixes."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from bench.generate import generate
+from curator.core.checks import run_checks
+from curator.core.dataset import Dataset
+from curator.core.dedupe import find_near_duplicates
+from curator.core.dedupe.scan import plan_scan, scan_dataset
+from curator.core.dedupe.slots import compared_inputs, slot_differences, slot_templates
+from curator.core.model import records_frame
+from curator.core.settings import Settings
+from tests.core.dedupe_corpus import oracle
+
+TEMPLATE = "Classify the ticket.\nquestion: {question}\ncontext: {context}"
+
+
+def templated_rows(n: int = 700) -> list[dict]:
+    return generate(n, seed=5)
+
+
+def as_dataset(rows: list[dict]) -> Dataset:
+    return Dataset.from_records(records_frame({k: [r[k] for r in rows] for k in ("text_input", "output", "split")}))
+
+
+def pairs(result) -> dict[tuple[int, int], float]:
+    return {(p.a, p.b): p.score for p in result.pairs()}
+
+
+def test_families_of_inputs_each_get_their_template():
+    inputs = pl.Series([r["text_input"] for r in templated_rows()])
+    sources = {t.source for t in slot_templates(inputs, None)}
+    assert TEMPLATE in sources
+    assert "Extract name, city and amount as JSON.\ntext: {text}" in sources
+    assert [t.source for t in slot_templates(inputs, "Q: {q}")] == ["Q: {q}"]  # a set template wins
+
+
+@pytest.mark.parametrize("compare", ["slots", "whole"])
+def test_templated_fixture_matches_the_oracle_exactly(compare):
+    rows = templated_rows()
+    inputs = [r["text_input"] for r in rows]
+    if compare == "slots":
+        compared = compared_inputs(inputs, slot_templates(pl.Series(inputs), None))
+        assert compared != inputs
+    else:
+        compared = inputs
+    ids = list(range(len(rows)))
+    want = oracle(compared, ids, "ratio", 90)
+    assert len(want) >= 50
+    got = pairs(find_near_duplicates(compared, ids))
+    assert got == pytest.approx(want)
+
+
+def test_slots_drop_the_pairs_only_the_template_made():
+    ds = as_dataset(templated_rows())
+    whole = scan_dataset(ds, compare="whole").matches.pair_count()
+    slots = scan_dataset(ds, compare="slots")
+    assert slots.compare == "slots" and TEMPLATE in slots.templates
+    assert slots.matches.pair_count() < whole
+
+
+def test_the_differing_slot_is_named():
+    templates = slot_templates(pl.Series([]), TEMPLATE)
+    a = "Classify the ticket.\nquestion: My card was declined.\ncontext: Plan pro."
+    b = "Classify the ticket.\nquestion: My card was declined!\ncontext: Plan pro."
+    assert slot_differences(a, b, templates) == ["question"]
+    assert slot_differences(a, "free text", templates) == []
+
+
+def numbers_dataset() -> Dataset:
+    texts = ["What is the square root of 31?", "What is the square root of 104?", "What is the square root of 144?",
+             "How do I reset my password?", "How do I reset my pasword?", "Book a table for 2 on 12/05/2024.",
+             "Book a table for 2 on 13/06/2024."]
+    return Dataset.from_records(records_frame({"text_input": texts, "output": ["x"] * len(texts),
+                                               "split": ["train"] * len(texts)}))
+
+
+def test_pairs_that_differ_only_in_numbers_are_listed_apart():
+    scan = scan_dataset(numbers_dataset(), threshold=85)
+    assert [set(c.ids) for c in scan.clusters] == [{3, 4}]
+    assert sorted(sorted(c.ids) for c in scan.numeric) == [[0, 1, 2], [5, 6]]
+
+
+def test_a_numbers_only_pair_never_reaches_a_fix():
+    settings = Settings(near_dup_threshold=85)
+    findings = [f for f in run_checks(numbers_dataset(), settings) if f.rule == "near-dup.cluster"]
+    assert [set(f.ids) for f in findings] == [{3, 4}]
+    deleted = {i for f in findings for i in f.fix.op.ids}
+    assert deleted.isdisjoint({0, 1, 2, 5, 6})
+
+
+def test_the_plan_estimates_before_scanning():
+    plan = plan_scan(as_dataset(templated_rows()))
+    assert 0 < plan.seconds < 5
+    assert plan.compare == "slots" and len(plan.texts) == 700
