@@ -84,17 +84,34 @@ MAIN: tuple[Action, ...] = (
 FINDINGS: tuple[Action, ...] = (
     _a("jump", ["enter"], "go to the example in the main table", "Findings", "go to"),
     _a("fix", ["x"], "apply the finding's fix", "Findings", "fix"),
-    _a("fix-all", ["X"], "apply the fixes of every finding of the rule (one undo step)", "Findings", "fix all"),
+    _a("fix-all", ["X"], "apply the fixes of every finding of the rule (asks first; one undo step)", "Findings",
+       "fix all"),
+    _a("list-down", ["j"], "next item of the focused list", "Findings"),
+    _a("list-up", ["k"], "previous item of the focused list", "Findings"),
+    _a("undo", ["ctrl+z"], "undo the last change", "Findings", "undo"),
+    _a("redo", ["ctrl+y"], "redo", "Findings"),
     _a("switch-list", ["tab"], "switch between rules and findings", "Findings"),
     _a("close", ["escape", "q"], "back to the table", "Findings", "back"),
 )
 
 DUPLICATES: tuple[Action, ...] = (
     _a("open", ["enter"], "clusters: show the members; members: go to the example", "Duplicates", "open"),
-    _a("keep-this", ["k"], "keep the highlighted member, delete the rest of its cluster", "Duplicates", "keep this"),
+    _a("keep-this", ["K"], "keep the highlighted member, delete the rest of its cluster (asks first)", "Duplicates",
+       "keep this"),
     _a("not-duplicate", ["n"], "the highlighted member is not a duplicate of the keeper (remembered)",
        "Duplicates", "not a dup"),
-    _a("scan-options", ["o"], "scorer, threshold and compared field; scans again", "Duplicates", "options"),
+    _a("not-duplicate-cluster", ["N"], "no member of the highlighted cluster is a duplicate (remembered)",
+       "Duplicates"),
+    _a("toggle-compare", ["t"], "compare inputs by template slot values or whole; scans again", "Duplicates",
+       "slots/whole"),
+    _a("toggle-numbers", ["number_sign"], "show the clusters that differ in numbers only (different examples)",
+       "Duplicates", "numbers"),
+    _a("list-down", ["j"], "next item of the focused list", "Duplicates"),
+    _a("list-up", ["k"], "previous item of the focused list", "Duplicates"),
+    _a("undo", ["ctrl+z"], "undo the last change", "Duplicates", "undo"),
+    _a("redo", ["ctrl+y"], "redo", "Duplicates"),
+    _a("scan-options", ["o"], "scorer, threshold, compared field and comparison; scans again", "Duplicates",
+       "options"),
     _a("switch-list", ["tab"], "switch between clusters and members", "Duplicates"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running scan", "Duplicates"),
     _a("close", ["escape", "q"], "back to the table", "Duplicates", "back"),
@@ -159,7 +176,7 @@ EVAL_SETUP: tuple[Action, ...] = (
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}
 
 # How key names read in the help screen.
-KEY_LABELS = {"exclamation_mark": "!", "tab": "Tab", "slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",
+KEY_LABELS = {"exclamation_mark": "!", "number_sign": "#", "tab": "Tab", "slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",
               "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter", "down": "↓", "up": "↑", "home": "Home",
     "end": "End", "f1": "F1", "ctrl+z": "^z", "ctrl+y": "^y", "ctrl+s": "^s"}
 

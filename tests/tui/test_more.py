@@ -125,9 +125,12 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
             if started.is_set() and main.progress_text:
                 break
         assert "checking near-duplicates" in main.progress_text
+        run = main._slow_run
         await pilot.press("ctrl+c")
+        main.post_message(main.Progress("checking near-duplicates 50%", run))  # late, from the cancelled scan
         await settle(pilot)
         assert worker.is_cancelled and "scan cancelled" in main.progress_text
+        assert "checking" not in main.progress_text
         assert "leakage.train-twin" in {f.rule for f in main.state.findings}  # earlier results stay
 
 
@@ -148,10 +151,23 @@ async def test_findings_screen_jumps_and_fixes_with_undo(tmp_path):
         rules = [rule for rule, _ in screen.groups]
         assert "labels.variant" in rules and "basic.whitespace" in rules
         screen.query_one("#rules").highlighted = rules.index("labels.variant")
-        await pilot.press("X")  # fix every label variant: one undo step
+        await pilot.press("X")  # fix every label variant: asks first, with the count per split
+        assert "change 2 examples (2 in train)" in str(app.screen.query_one(".message").render())
+        await pilot.press("c")  # cancel: nothing changes
+        assert app.screen is screen and app.session.history.labels() == []
+        await pilot.press("X", "a")  # apply them: one undo step
         outputs = app.session.dataset.frame["output"].to_list()
         assert outputs[5] == "positive" and outputs[7] == "negative"
         assert app.session.history.labels() == ["fix-all"]
+        await pilot.press("ctrl+z")  # undo inside the findings screen
+        assert app.screen is screen and app.session.dataset.frame["output"].to_list()[5] == "Positive "
+        assert "fix)" in str(screen.query_one("#rules").get_option_at_index(rules.index("labels.variant")).prompt)
+        await pilot.press("ctrl+y")
+        assert app.session.dataset.frame["output"].to_list()[5] == "positive"
+        await pilot.press("k")  # j / k move in the focused list
+        assert screen.query_one("#rules").highlighted == rules.index("labels.variant") - 1
+        await pilot.press("j")
+        assert screen.query_one("#rules").highlighted == rules.index("labels.variant")
         screen.query_one("#rules").highlighted = rules.index("basic.whitespace")
         await pilot.press("tab", "down", "enter")  # jump to the second whitespace finding's example
         await pilot.pause()
@@ -181,10 +197,17 @@ async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
         member = screen._member_id()
         assert member != screen.clusters[0].keeper
         assert str(screen.query_one("#member-side")._body.render()) == rows[member]["text_input"]
-        await pilot.press("k")  # keep the highlighted member, delete the other two
+        await pilot.press("K")  # keep the highlighted member: asks first, with the count per split
+        assert "mark 2 examples for deletion (2 from train)" in str(app.screen.query_one(".message").render())
+        await pilot.press("d")
         deleted = set(app.session.dataset.frame.filter("deleted")["id"].to_list())
         assert deleted == {0, 1, 2} - {member}
         assert [len(c.ids) for c in screen.clusters] == [2]  # the resolved cluster is gone
+        await pilot.press("ctrl+z")  # undo inside the duplicates screen brings the cluster back
+        assert not app.session.dataset.frame["deleted"].any()
+        assert [len(c.ids) for c in screen.clusters] == [3, 2]
+        await pilot.press("ctrl+y")
+        assert [len(c.ids) for c in screen.clusters] == [2]
         await pilot.press("n")  # the parcel pair is not a duplicate: remembered
         assert screen.clusters == []
         await pilot.press("escape")
@@ -266,12 +289,45 @@ async def test_duplicates_scan_options_rescan_and_are_kept(tmp_path):
         await pilot.press("o")
         assert isinstance(app.screen, ScanOptionsScreen)
         app.screen.query_one("#threshold").value = "75"
+        app.screen.query_one("#compare").value = "whole"  # the shared preamble and markers count too
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen and screen.settings.near_dup_threshold == 75
-        assert sum(c.size for c in screen.clusters) > at_90
-        assert "≥ 75 on text_input" in str(screen.query_one("#dup-title").render())
+        whole_75 = sum(c.size for c in screen.clusters)
+        assert whole_75 > at_90
+        assert "≥ 75 on text_input, whole inputs" in str(screen.query_one("#dup-title").render())
+        await pilot.press("t")  # back to slot values: the template's preamble and markers no longer count
+        await settle(pilot)
+        assert screen.settings.near_dup_compare == "slots"
+        assert sum(c.size for c in screen.clusters) < whole_75
     again = CuratorApp(path, run_slow_checks=False)
     async with again.run_test(size=SIZE) as pilot:
         await until_main(pilot)
-        assert again.settings.near_dup_threshold == 75
+        assert again.settings.near_dup_threshold == 75 and again.settings.near_dup_compare == "slots"
+
+
+async def test_duplicates_numbers_only_apart_and_whole_cluster_not_duplicate(tmp_path):
+    path = tmp_path / "n.jsonl"
+    texts = ["What is the square root of 31?", "What is the square root of 104?", "What is the square root of 144?",
+             "How do I reset my password?", "How do I reset my pasword?", "how do i reset my password??"]
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        screen = app.screen
+        assert [sorted(c.ids) for c in screen.clusters] == [[3, 4, 5]]  # the square roots are different examples
+        assert "1 differ in numbers only" in str(screen.query_one("#dup-title").render())
+        await pilot.press("number_sign")
+        assert [sorted(c.ids) for c in screen.clusters] == [[0, 1, 2]]
+        await pilot.press("number_sign", "N")  # no member of the password cluster is a duplicate
+        assert screen.clusters == []
+        await pilot.press("escape")
+        await settle(pilot)
+    again = make_app(path)  # remembered
+    async with again.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert again.screen.clusters == []

@@ -62,6 +62,13 @@ def slot_templates(inputs: pl.Series, template: str | None) -> tuple[Template, .
     return tuple(out)
 
 
+def parse_templates(sources: Sequence[str]) -> tuple[Template, ...]:
+    """The templates a scan recorded (``DedupeScan.templates``), parsed again."""
+    from curator.core.template.model import parse_template
+
+    return tuple(parse_template(source) for source in sources)
+
+
 def slot_values(text: str, templates: Sequence[Template]) -> tuple[Template, dict[str, str]] | None:
     """The template ``text`` follows and its values, or None when it follows none."""
     from curator.core.template.match import exact_pattern, match

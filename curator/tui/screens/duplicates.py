@@ -1,13 +1,18 @@
 """The duplicates screen: near-duplicate clusters sorted by size and similarity; a cluster's members with
-the keeper and the highlighted member side by side, character-level differences highlighted.
+the keeper and the highlighted member side by side, character-level differences highlighted, and the template
+slot that differs named.
 
-The scan runs in a worker with a progress bar (ctrl+c cancels). k keeps the highlighted member and deletes
-the others (one undoable op), n records "not a duplicate" for the pair, enter on a member jumps to it.
+The scan runs in a worker with a progress bar (ctrl+c cancels). K keeps the highlighted member and deletes
+the others after saying how many per split (one undoable op; ctrl+z / ctrl+y work here), n records "not a
+duplicate" for the pair and N for the whole cluster, t switches between slot values and whole inputs, #
+shows the clusters that differ only in numbers (different examples, kept apart), enter on a member jumps
+to it. A member below the threshold says which member it joined through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import work
@@ -26,11 +31,24 @@ from curator.core.errors import CuratorError
 from curator.core.ops import Op, SetField
 from curator.core.settings import Settings
 from curator.tui.actions import DUPLICATES, bindings
+from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.scan_options import ScanOptionsScreen
 from curator.tui.widgets.detail_pane import TextPanel, highlighted
 from curator.tui.widgets.example_table import preview
 
-ScanFn = Callable[..., list[Cluster]]  # scan(settings, progress=..., cancel=...) -> clusters
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a scan gives the screen: the clusters, those that differ only in numbers, and how inputs were compared."""
+
+    clusters: list[Cluster]
+    numeric: list[Cluster]
+    compare: str = "whole"
+    templates: tuple[str, ...] = ()
+
+
+ScanFn = Callable[..., Found]  # scan(settings, progress=..., cancel=...) -> Found
 
 
 def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
@@ -53,8 +71,8 @@ class DuplicatesScreen(Screen[int | None]):
     BINDINGS = bindings(DUPLICATES)
 
     class Scanned(Message):
-        def __init__(self, clusters: list[Cluster] | None, error: str | None = None) -> None:
-            self.clusters, self.error = clusters, error
+        def __init__(self, found: Found | None, error: str | None = None) -> None:
+            self.found, self.error = found, error
             super().__init__()
 
     class Progress(Message):
@@ -63,12 +81,16 @@ class DuplicatesScreen(Screen[int | None]):
             super().__init__()
 
     def __init__(self, dataset: Dataset, settings: Settings, scan: ScanFn, apply: Callable[[Op, str], bool],
-                 not_duplicate: Callable[[int, int, str], None], on_settings: Callable[[Settings], None]) -> None:
+                 not_duplicate: Callable[[Cluster, int | None, str], None], on_settings: Callable[[Settings], None],
+                 history: Callable[[str], None]) -> None:
         """``scan`` finds clusters under settings, ``apply`` applies an op through the main screen,
-        ``not_duplicate(a, b, field)`` remembers a pair, ``on_settings`` keeps changed scan options."""
+        ``not_duplicate(cluster, member, field)`` remembers a member (None: every member) as no duplicate of
+        the keeper, ``on_settings`` keeps changed scan options, ``history("undo" | "redo")`` steps the history."""
         super().__init__()
         self.dataset, self.settings, self.scan, self.apply_op = dataset, settings, scan, apply
-        self.not_duplicate, self.on_settings = not_duplicate, on_settings
+        self.not_duplicate, self.on_settings, self.history = not_duplicate, on_settings, history
+        self.found = Found([], [])
+        self.numbers = False  # showing the clusters that differ only in numbers
         self.clusters: list[Cluster] = []
 
     @property
@@ -100,11 +122,11 @@ class DuplicatesScreen(Screen[int | None]):
             self.post_message(self.Progress(fraction, stage))
 
         try:
-            clusters = self.scan(self.settings, progress=progress, cancel=lambda: worker.is_cancelled)
+            found = self.scan(self.settings, progress=progress, cancel=lambda: worker.is_cancelled)
         except Exception as exc:  # Cancelled, or a failure shown in place
             self.post_message(self.Scanned(None, "scan cancelled" if worker.is_cancelled else str(exc)))
             return
-        self.post_message(self.Scanned(clusters))
+        self.post_message(self.Scanned(found))
 
     def on_duplicates_screen_progress(self, message: Progress) -> None:
         self.query_one(ProgressBar).update(progress=message.fraction)
@@ -112,10 +134,11 @@ class DuplicatesScreen(Screen[int | None]):
 
     def on_duplicates_screen_scanned(self, message: Scanned) -> None:
         self.query_one(ProgressBar).display = False
-        if message.clusters is None:
+        if message.found is None:
             self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.error}")
             return
-        self.clusters = sort_clusters(message.clusters)
+        self.found = Found(sort_clusters(message.found.clusters), sort_clusters(message.found.numeric),
+                           message.found.compare, message.found.templates)
         self._fill_clusters()
 
     def action_cancel_scan(self) -> None:
@@ -131,8 +154,9 @@ class DuplicatesScreen(Screen[int | None]):
         return [i for i in ids if i in alive]
 
     def _fill_clusters(self, keep: int | None = None) -> None:
-        # Clusters whose members were deleted or marked not-duplicates shrink; those left with one go.
-        self.clusters = [c for c in self.clusters if len(self._alive(c.ids)) > 1]
+        # Clusters whose members were deleted shrink; those left with one are not shown (an undo brings them back).
+        chosen = self.found.numeric if self.numbers else self.found.clusters
+        self.clusters = [c for c in chosen if len(self._alive(c.ids)) > 1]
         listing = self.query_one("#clusters", OptionList)
         listing.clear_options()
         width = max(16, listing.scrollable_content_region.width - 12)
@@ -144,9 +168,17 @@ class DuplicatesScreen(Screen[int | None]):
             listing.add_option(Option(text, id=str(k)))
         total = sum(c.size - 1 for c in self.clusters)
         s = self.settings
-        self.query_one("#dup-title", Static).update(
-            f"[b]near-duplicates[/b] · {len(self.clusters):,} clusters · {total:,} examples could go · "
-            f"{s.near_dup_scorer} ≥ {s.near_dup_threshold:g} on {s.near_dup_field} (o changes)")
+        how = (f"slot values of {len(self.found.templates)} template(s)" if self.found.compare == "slots"
+               and self.found.templates else "whole inputs") if s.near_dup_field != "output" else "outputs"
+        numbers = len(self.found.numeric)
+        if self.numbers:
+            head = (f"{len(self.clusters):,} clusters differ in numbers only (different examples; # back) · "
+                    f"{s.near_dup_scorer} ≥ {s.near_dup_threshold:g} on {s.near_dup_field}, {how}")
+        else:
+            head = (f"{len(self.clusters):,} clusters · {total:,} examples could go · {s.near_dup_scorer} ≥ "
+                    f"{s.near_dup_threshold:g} on {s.near_dup_field}, {how} (o changes, t slots/whole)"
+                    + (f" · {numbers:,} differ in numbers only (#)" if numbers else ""))
+        self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {head}")
         if self.clusters:
             listing.highlighted = min(keep or 0, len(self.clusters) - 1)
             self._show_cluster(listing.highlighted)
@@ -180,6 +212,8 @@ class DuplicatesScreen(Screen[int | None]):
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append("keeper " if m.id == cluster.keeper else f"{m.score:5.1f}  ", "bold" if m.id == cluster.keeper else "cyan")
             text.append(f"#{m.id} {row['split'][:5]:<5} ")
+            if m.via is not None:
+                text.append(f"via #{m.via} ({m.via_score:.0f}) ", "yellow")
             text.append(preview(self._text(m.id), width))
             members.add_option(Option(text, id=str(m.id)))
         members.highlighted = min(1, members.option_count - 1)
@@ -210,7 +244,20 @@ class DuplicatesScreen(Screen[int | None]):
         keeper._body.update(highlighted(keeper_text, spans_a))
         other._body.update(highlighted(member_text, spans_b))
         keeper.border_subtitle = f"{len(keeper_text):,} chars"
-        other.border_subtitle = f"{len(member_text):,} chars · {sum(b - a for a, b in spans_b)} differ"
+        slots = self._slots_differing(cluster.keeper, member)
+        via = next((m for m in cluster.members if m.id == member and m.via is not None), None)
+        other.border_subtitle = (f"{len(member_text):,} chars · {sum(b - a for a, b in spans_b)} differ"
+                                 + (f" · slot {', '.join(slots)} differs" if slots else "")
+                                 + (f" · below the threshold: joined via #{via.via}" if via else ""))
+
+    def _slots_differing(self, a: int, b: int) -> list[str]:
+        if self.found.compare != "slots" or not self.found.templates or self.field == "output" or a == b:
+            return []
+        from curator.core.dedupe.slots import parse_templates, slot_differences
+
+        templates = parse_templates(self.found.templates)
+        return slot_differences(self.dataset.get(a)["text_input"] or "", self.dataset.get(b)["text_input"] or "",
+                                templates)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "clusters":
@@ -232,39 +279,101 @@ class DuplicatesScreen(Screen[int | None]):
         if cluster is None or member is None:
             return
         others = [m.id for m in self._members(cluster) if m.id != member]
-        op = SetField.broadcast("keep-this", others, "deleted", True)
-        if self.apply_op(op, f"kept #{member}, {len(others)} marked for deletion"):
-            self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
+        splits: dict[str, int] = {}
+        for i in others:
+            split = self.dataset.get(i)["split"]
+            splits[split] = splits.get(split, 0) + 1
+        per_split = ", ".join(f"{n} from {split}" for split, n in sorted(splits.items()))
+        kind = " They differ from it in numbers only: different examples." if self.numbers else ""
+
+        def answer(choice: str | None) -> None:
+            if choice != "delete":
+                return
+            op = SetField.broadcast("keep-this", others, "deleted", True)
+            if self.apply_op(op, f"kept #{member}, {len(others)} marked for deletion"):
+                self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
+
+        self.app.push_screen(AskScreen("Keep this one, delete the rest?",
+                                       f"Keep #{member} and mark {len(others)} examples for deletion ({per_split}).{kind}"
+                                       " ctrl+z undoes it.", [("delete", "Delete them"), ("cancel", "Cancel")],
+                                       "cancel"), answer)
 
     def action_not_duplicate(self) -> None:
         cluster, member = self.cluster, self._member_id()
         if cluster is None or member is None or member == cluster.keeper:
             self.notify("highlight a member other than the keeper", severity="warning", timeout=2)
             return
+        if not self._remember(cluster, member):
+            return
+        rest = Cluster(tuple(m for m in cluster.members if m.id != member))
+        self._replace(cluster, rest)
+        self.notify(f"#{member} is not a duplicate of #{cluster.keeper}; remembered", timeout=2)
+
+    def action_not_duplicate_cluster(self) -> None:
+        cluster = self.cluster
+        if cluster is None or not self._remember(cluster, None):
+            return
+        self._replace(cluster, None)
+        self.notify(f"no member of #{cluster.keeper}'s cluster is a duplicate; remembered", timeout=2)
+
+    def _remember(self, cluster: Cluster, member: int | None) -> bool:
         try:
-            self.not_duplicate(cluster.keeper, member, self.field)
+            self.not_duplicate(cluster, member, self.field)
         except CuratorError as exc:
             self.notify(exc.reason, severity="error")
-            return
+            return False
+        return True
+
+    def _replace(self, cluster: Cluster, new: Cluster | None) -> None:
+        """Put ``new`` in place of ``cluster`` in the scan's lists (None removes it), and show them again."""
         index = self.query_one("#clusters", OptionList).highlighted
-        rest = tuple(m for m in cluster.members if m.id != member)
-        self.clusters[index] = Cluster(rest)
-        self.notify(f"#{member} is not a duplicate of #{cluster.keeper}; remembered", timeout=2)
+        for kind in ("clusters", "numeric"):
+            items = [new if c is cluster else c for c in getattr(self.found, kind)]
+            self.found = replace(self.found, **{kind: [c for c in items if c is not None and c.size > 1]})
         self._fill_clusters(index)
+
+    def action_toggle_numbers(self) -> None:
+        if not self.found.numeric and not self.numbers:
+            self.notify("no clusters differ in numbers only", timeout=2)
+            return
+        self.numbers = not self.numbers
+        self._fill_clusters()
+
+    def action_toggle_compare(self) -> None:
+        compare = "whole" if self.settings.near_dup_compare == "slots" else "slots"
+        self._rescan({"near_dup_compare": compare})
+
+    def action_undo(self) -> None:
+        self.history("undo")
+        self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
+
+    def action_redo(self) -> None:
+        self.history("redo")
+        self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
+
+    def action_list_down(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_cursor_down()
+
+    def action_list_up(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_cursor_up()
+
+    def _rescan(self, chosen: dict) -> None:
+        self.settings = self.settings.with_overrides(**chosen)
+        self.on_settings(self.settings)
+        self.found, self.numbers, self.clusters = Found([], []), False, []
+        self.query_one("#clusters", OptionList).clear_options()
+        self.query_one("#members", OptionList).clear_options()
+        bar = self.query_one(ProgressBar)
+        bar.update(progress=0)
+        bar.display = True
+        self.run_scan()
 
     def action_scan_options(self) -> None:
         def apply(chosen: dict | None) -> None:
-            if chosen is None:
-                return
-            self.settings = self.settings.with_overrides(**chosen)
-            self.on_settings(self.settings)
-            self.clusters = []
-            self.query_one("#clusters", OptionList).clear_options()
-            self.query_one("#members", OptionList).clear_options()
-            bar = self.query_one(ProgressBar)
-            bar.update(progress=0)
-            bar.display = True
-            self.run_scan()
+            if chosen is not None:
+                self._rescan(chosen)
 
         self.app.push_screen(ScanOptionsScreen(self.settings), apply)
 

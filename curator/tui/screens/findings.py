@@ -1,7 +1,8 @@
 """The findings screen: every finding of every check grouped by rule, with severity and counts.
 
-Enter jumps to the example; x applies one finding's fix, X the fixes of every finding of the rule (one
-undo step). Fixes go through the main screen's op path, so they are journalled and undoable.
+Enter jumps to the example; x applies one finding's fix, X the fixes of every finding of the rule after
+saying how many examples per split they change or delete (one undo step). Fixes go through the main
+screen's op path, so they are journalled and undoable, here too (ctrl+z / ctrl+y).
 """
 
 from __future__ import annotations
@@ -18,12 +19,31 @@ from textual.widgets.option_list import Option
 
 from curator.core.checks import RULES
 from curator.core.model import Finding, Severity
-from curator.core.ops import Batch, Op
+from curator.core.ops import Batch, Op, RemoveRows, SetField
 from curator.tui.actions import FINDINGS, bindings
+from curator.tui.screens.prompts import AskScreen
 from curator.tui.widgets.detail_pane import SEVERITY_STYLE
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 SEVERITY_MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "ℹ"}
+
+
+def _effects(ops) -> tuple[set[int], set[int]]:
+    """(ids the ops mark deleted or remove, ids they change otherwise)."""
+    deleted: set[int] = set()
+    changed: set[int] = set()
+    for op in ops:
+        if isinstance(op, Batch):
+            more = _effects(op.ops)
+            deleted |= more[0]
+            changed |= more[1]
+        elif isinstance(op, SetField) and op.field == "deleted":
+            deleted.update(i for i, v in zip(op.ids, op.values) if v)
+        elif isinstance(op, RemoveRows):
+            deleted.update(op.ids)
+        elif hasattr(op, "ids"):
+            changed.update(op.ids)
+    return deleted, changed
 
 
 def group_by_rule(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
@@ -47,12 +67,16 @@ class FindingsScreen(Screen[int | None]):
     """
     BINDINGS = bindings(FINDINGS)
 
-    def __init__(self, findings: list[Finding], apply: Callable[[Op, str], bool], line_of: Callable[[int], str]) -> None:
-        """``apply(op, message)`` applies a fix through the main screen; ``line_of(id)`` locates an example."""
+    def __init__(self, findings: list[Finding], apply: Callable[[Op, str], bool], line_of: Callable[[int], str],
+                 history: Callable[[str], None], split_of: Callable[[int], str]) -> None:
+        """``apply(op, message)`` applies a fix through the main screen; ``line_of(id)`` locates an example,
+        ``split_of(id)`` names its split; ``history("undo" | "redo")`` steps the main screen's history."""
         super().__init__()
         self.groups = group_by_rule(findings)
-        self.apply_op, self.line_of = apply, line_of
+        self.apply_op, self.line_of, self.history, self.split_of = apply, line_of, history, split_of
         self.fixed: set[int] = set()  # id() of findings whose fix was applied here
+        self.done: list[set[int]] = []  # the findings each fix applied here marked fixed, latest last
+        self.undone: list[set[int]] = []
 
     def compose(self) -> ComposeResult:
         total = sum(len(fs) for _, fs in self.groups)
@@ -141,8 +165,7 @@ class FindingsScreen(Screen[int | None]):
             self.notify("no fix for this finding", severity="warning", timeout=2)
             return
         if self.apply_op(finding.fix.op, f"fixed: {finding.fix.label}"):
-            self.fixed.add(id(finding))
-            self._refresh_rule()
+            self._mark({id(finding)})
 
     def action_fix_all(self) -> None:
         group = self.current_rule
@@ -153,12 +176,63 @@ class FindingsScreen(Screen[int | None]):
         if not todo:
             self.notify("nothing left to fix for this rule", severity="warning", timeout=2)
             return
-        if self.apply_op(Batch("fix-all", tuple(f.fix.op for f in todo)), f"{len(todo)} fixes applied ({rule})"):
-            self.fixed.update(id(f) for f in todo)
-            self._refresh_rule()
+        deleted, changed = _effects([f.fix.op for f in todo])
+
+        def count(ids: set[int]) -> str:
+            per: dict[str, int] = defaultdict(int)
+            for i in ids:
+                per[self.split_of(i)] += 1
+            return ", ".join(f"{n:,} in {split}" for split, n in sorted(per.items()))
+
+        parts = []
+        if deleted:
+            parts.append(f"delete {len(deleted):,} examples ({count(deleted)})")
+        if changed - deleted:
+            parts.append(f"change {len(changed - deleted):,} examples ({count(changed - deleted)})")
+        message = f"{len(todo):,} fixes of {rule} would " + " and ".join(parts or ["change nothing"]) + ". ctrl+z undoes them."
+
+        def answer(choice: str | None) -> None:
+            if choice == "apply" and self.apply_op(Batch("fix-all", tuple(f.fix.op for f in todo)),
+                                                   f"{len(todo)} fixes applied ({rule})"):
+                self._mark({id(f) for f in todo})
+
+        self.app.push_screen(AskScreen("Fix all?", message, [("apply", "Apply them"), ("cancel", "Cancel")], "cancel"),
+                             answer)
+
+    def _mark(self, ids: set[int]) -> None:
+        self.fixed.update(ids)
+        self.done.append(ids)
+        self.undone.clear()
+        self._refresh_rule()
+
+    def action_undo(self) -> None:
+        self.history("undo")
+        if self.done:  # the screen's fixes are the latest changes while it is open
+            ids = self.done.pop()
+            self.fixed -= ids
+            self.undone.append(ids)
+        self._refresh_rule()
+
+    def action_redo(self) -> None:
+        self.history("redo")
+        if self.undone:
+            ids = self.undone.pop()
+            self.fixed |= ids
+            self.done.append(ids)
+        self._refresh_rule()
+
+    def action_list_down(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_cursor_down()
+
+    def action_list_up(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_cursor_up()
 
     def _refresh_rule(self) -> None:
         rules = self.query_one("#rules", OptionList)
+        if not self.groups:
+            return
         index = rules.highlighted or 0
         rule, findings = self.groups[index]
         rules.replace_option_prompt_at_index(index, self._rule_option(rule, findings).prompt)

@@ -65,8 +65,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
             super().__init__()
 
     class Progress(Message):
-        def __init__(self, text: str) -> None:
-            self.text = text
+        def __init__(self, text: str, run: int = 0) -> None:
+            self.text, self.run = text, run  # run: the slow-check run it reports on (0: not a slow check)
             super().__init__()
 
     class SuspectsFound(Message):
@@ -96,6 +96,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self._generation = 0  # bumps on every data change, so stale check results are dropped
         self.store = DedupeStore(session.workspace) if session.workspace is not None else None
         self._recheck_timer = None
+        self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
 
     # -- layout ------------------------------------------------------------------------------------------
 
@@ -227,13 +228,15 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def check_slow(self) -> None:
         worker = get_current_worker()
         generation = self._generation
+        self._slow_run += 1
+        run = self._slow_run
         last = [0.0]
 
         def progress(fraction: float, stage: str) -> None:
             now = time.monotonic()
             if now - last[0] > 0.2:
                 last[0] = now
-                self.post_message(self.Progress(f"checking {stage} {fraction:4.0%}"))
+                self.post_message(self.Progress(f"checking {stage} {fraction:4.0%}", run))
 
         try:
             findings = run_checks(self.session.dataset, self.settings, progress=progress,
@@ -245,6 +248,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.post_message(self.ChecksDone(findings, True, generation))
 
     def on_main_screen_progress(self, message: Progress) -> None:
+        if message.run and message.run != self._slow_run:
+            return  # a cancelled or replaced scan's late progress must not reappear in the status bar
         self.progress_text = message.text
         self.refresh_all(detail=False)
 
@@ -471,6 +476,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             return
         for worker in running:
             worker.cancel()
+        self._slow_run += 1  # progress the cancelled scan still posts is dropped
         self.progress_text = "scan cancelled (c runs it again)"
         self.refresh_all(detail=False)
 
@@ -673,21 +679,27 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def action_duplicates(self) -> None:
         if not self._ready():
             return
-        from curator.tui.screens.duplicates import DuplicatesScreen
+        from curator.tui.screens.duplicates import DuplicatesScreen, Found
 
         ds, store = self.session.dataset, self.store
 
-        def scan(settings: Settings, progress, cancel):
+        def scan(settings: Settings, progress, cancel) -> Found:
             params = dict(dedupe_params(settings), progress=progress, cancel=cancel)
             if store is None:
-                return list(scan_dataset(ds, **params).clusters)
+                result = scan_dataset(ds, **params)
+                return Found(list(result.clusters), list(result.numeric), result.compare, result.templates)
             result, _ = store.dedupe(ds, **params)
-            return store.clusters(ds, result, settings.near_dup_field)
+            field = settings.near_dup_field
+            return Found(store.clusters(ds, result, field), store.clusters(ds, result, field, numeric=True),
+                         result.compare, result.templates)
 
-        def not_duplicate(a: int, b: int, field: str) -> None:
+        def not_duplicate(cluster, member: int | None, field: str) -> None:
             if store is None:
                 raise CuratorError("this file is open read-only; marks cannot be kept")
-            store.mark_not_duplicate(ds, a, b, field)
+            if member is None:
+                store.mark_cluster(ds, cluster, field)
+            else:
+                store.mark_not_duplicate(ds, cluster.keeper, member, field)
 
         def keep_settings(settings: Settings) -> None:
             self.settings = self.app.settings = settings
@@ -700,7 +712,11 @@ class MainScreen(EditingActions, CursorActions, Screen):
                 self.go_to_example(example_id)
 
         self.app.push_screen(DuplicatesScreen(ds, self.settings, scan, lambda op, message: self.do(op, message=message),
-                                              not_duplicate, keep_settings), back)
+                                              not_duplicate, keep_settings, self.step_history), back)
+
+    def step_history(self, direction: str) -> None:
+        """Undo or redo from a screen above the table (``direction`` is "undo" or "redo")."""
+        self.action_undo() if direction == "undo" else self.action_redo()
 
     def action_set_template(self) -> None:
         if not self._ready():
@@ -752,7 +768,14 @@ class MainScreen(EditingActions, CursorActions, Screen):
         def apply(op, message: str) -> bool:
             return self.do(op, message=message)
 
-        self.app.push_screen(FindingsScreen(self.state.findings, apply, self.line_of), jump)
+        self.app.push_screen(FindingsScreen(self.state.findings, apply, self.line_of, self.step_history,
+                                            self.split_of), jump)
+
+    def split_of(self, example_id: int) -> str:
+        try:
+            return self.session.dataset.get(example_id)["split"] or "train"
+        except KeyError:
+            return "unknown"
 
     def line_of(self, example_id: int) -> str:
         """Where an example is: its line in the file, or its id when it was added."""

@@ -1,4 +1,4 @@
-"""Near-duplicate scan options: the rapidfuzz scorer, the threshold and the compared field."""
+"""Near-duplicate scan options: the rapidfuzz scorer, the threshold, the compared field and the comparison."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from curator.core.settings import Settings
 
 
 class ScanOptionsScreen(ModalScreen[dict | None]):
-    """Dismisses with {near_dup_scorer, near_dup_threshold, near_dup_field}, or None."""
+    """Dismisses with {near_dup_scorer, near_dup_threshold, near_dup_field, near_dup_compare}, or None."""
 
     DEFAULT_CSS = """
     ScanOptionsScreen { align: center middle; background: $background 60%; }
@@ -47,6 +47,10 @@ class ScanOptionsScreen(ModalScreen[dict | None]):
                 yield Label("field", classes="field")
                 yield Select([(name, name) for name in FIELDS], value=s.near_dup_field, allow_blank=False, id="field",
                              compact=True)
+            with Horizontal():
+                yield Label("compare", classes="field")
+                yield Select([("slot values (template)", "slots"), ("whole input", "whole")], value=s.near_dup_compare,
+                             allow_blank=False, id="compare", compact=True)
             yield Label("", id="error")
             with Horizontal(id="buttons"):
                 yield Button("Scan", id="apply", variant="primary", compact=True)
@@ -70,7 +74,8 @@ class ScanOptionsScreen(ModalScreen[dict | None]):
             return
         self.dismiss({"near_dup_scorer": str(self.query_one("#scorer", Select).value),
                       "near_dup_threshold": threshold,
-                      "near_dup_field": str(self.query_one("#field", Select).value)})
+                      "near_dup_field": str(self.query_one("#field", Select).value),
+                      "near_dup_compare": str(self.query_one("#compare", Select).value)})
 
     def action_cancel(self) -> None:
         self.dismiss(None)
