@@ -176,7 +176,7 @@ class DuplicatesScreen(Screen[int | None]):
                     f"{s.near_dup_scorer} ≥ {s.near_dup_threshold:g} on {s.near_dup_field}, {how}")
         else:
             head = (f"{len(self.clusters):,} clusters · {total:,} examples could go · {s.near_dup_scorer} ≥ "
-                    f"{s.near_dup_threshold:g} on {s.near_dup_field}, {how} (o changes, t slots/whole)"
+                    f"{s.near_dup_threshold:g} on {s.near_dup_field}, {how}"
                     + (f" · {numbers:,} differ in numbers only (#)" if numbers else ""))
         self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {head}")
         if self.clusters:
