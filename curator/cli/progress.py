@@ -28,7 +28,7 @@ class StderrProgress:
         if elapsed < QUIET_SECONDS or now - self.last < (0.2 if self.tty else LINE_EVERY):
             return
         self.last = now
-        eta = f" · about {elapsed / fraction - elapsed:,.0f} s left" if 0.02 < fraction < 1 else ""
+        eta = f" · about {elapsed / fraction - elapsed:,.0f} s left" if 0.1 < fraction < 1 else ""
         if self.tty:
             filled = int(30 * fraction)
             print(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {stage}{eta}\033[K",
