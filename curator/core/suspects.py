@@ -25,6 +25,7 @@ from curator.core.errors import CuratorError
 FOLDS = 5
 EPOCHS = 2  # at least; small sets get more, so that every fold's model takes MIN_STEPS steps
 MIN_STEPS = 200
+MAX_LABELS = 1000  # more distinct outputs than this are free text, not labels
 BATCH = 64
 LEARNING_RATE = 0.05
 
@@ -74,6 +75,9 @@ def find_suspect_labels(frame: pl.DataFrame, *, folds: int = FOLDS, seed: int = 
     k, n = len(classes), kept.height
     if k < 2:
         raise CuratorError("suspect labels need at least two labels carried by two examples or more")
+    if k > MAX_LABELS or n < frame.height / 2:
+        raise CuratorError(f"the outputs are not labels ({counts.height:,} distinct outputs in {frame.height:,} "
+                           f"examples): suspect labels are for classification data")
     x = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32).fit_transform(prompts(kept)).tocsr()
     fold = _stratified_folds(y, min(folds, int(np.bincount(y).max())), seed)
     p = np.zeros((n, k), dtype=np.float64)

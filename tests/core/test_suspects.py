@@ -56,6 +56,9 @@ def test_folds_are_stratified_and_labels_too_rare_are_left_out():
     assert 99 not in find_suspect_labels(data).ids.tolist()
     with pytest.raises(CuratorError, match="at least two labels"):
         find_suspect_labels(data.filter(pl.col("output") == "billing"))
+    free_text = data.with_columns(output=pl.col("text_input") + pl.col("id").cast(pl.String).str.slice(0, 1))
+    with pytest.raises(CuratorError, match="the outputs are not labels"):
+        find_suspect_labels(free_text)
 
 
 def test_check_labels_lists_suspects(tmp_path, capsys):
