@@ -375,8 +375,8 @@ class ReviewScreen(CursorActions, Screen[int | None]):
     def action_show_truncated(self) -> None:
         self._set_filter("truncated")
 
-    def action_show_broke_since(self) -> None:
-        """Pick another finished run of this dataset; list the examples B got right there and wrong here."""
+    def _pick_other_run(self, title: str, hint: str, picked: Callable[[str], None]) -> None:
+        """Ask for another finished run of this dataset, then ``picked(run_id)``."""
         import datetime as dt
 
         from curator.core.evaluation.runs import Runs
@@ -390,14 +390,14 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         if not others:
             self.notify("no other finished run of this dataset", severity="warning")
             return
-        choices = [(r.id, f"{dt.datetime.fromtimestamp(r.created):%m-%d %H:%M} {r.id[:6]} {r.title}") for r in others]
+        choices = [(r.id, f"{dt.datetime.fromtimestamp(r.created):%m-%d %H:%M} {r.id[:6]} {r.title} · "
+                          f"{r.spec.get('examples', 0):,} ex") for r in others]
+        self.app.push_screen(ChoicePrompt(title, choices, hint), lambda run_id: run_id and picked(run_id))
 
-        def picked(run_id: str | None) -> None:
-            if run_id:
-                self._broke_since(run_id)
-
-        self.app.push_screen(ChoicePrompt("Broke since which run?", choices,
-                                          "lists the examples B got right in that run and wrong in this one"), picked)
+    def action_show_broke_since(self) -> None:
+        """Pick another finished run of this dataset; list the examples B got right there and wrong here."""
+        self._pick_other_run("Broke since which run?", "lists the examples B got right in that run and wrong in "
+                             "this one", self._broke_since)
 
     @work(thread=True, group="broke-since")
     def _broke_since(self, run_id: str) -> None:
@@ -553,30 +553,12 @@ class ReviewScreen(CursorActions, Screen[int | None]):
                                         "into this folder", str(default)), write)
 
     def action_compare_runs(self) -> None:
-        import datetime as dt
-
         from curator.core.evaluation.evaluate import load_run
-        from curator.core.evaluation.runs import Runs
         from curator.tui.screens.compare import CompareScreen
-        from curator.tui.screens.prompts import ChoicePrompt
 
-        if not self.finished:
-            self.notify("no scored run to compare yet", severity="warning")
-            return
-        others = [r for r in Runs(self.workspace).list(self.result.run.dataset)
-                  if r.id != self.result.run.id and r.metrics]
-        if not others:
-            self.notify("no other finished run of this dataset to compare with", severity="warning")
-            return
-        choices = [(r.id, f"{dt.datetime.fromtimestamp(r.created):%m-%d %H:%M} {r.title} · "
-                          f"{r.spec.get('examples', 0):,} ex") for r in others]
-
-        def picked(run_id: str | None) -> None:
-            if run_id:
-                self.app.push_screen(CompareScreen(self.result, load_run(self.workspace, run_id)))
-
-        self.app.push_screen(ChoicePrompt("Compare this run with", choices, "this run is 1, the chosen one 2"),
-                             picked)
+        self._pick_other_run("What changed since which run?", "older and newer are told by the time they ran",
+                             lambda run_id: self.app.push_screen(CompareScreen(self.result,
+                                                                               load_run(self.workspace, run_id))))
 
     def action_close(self) -> None:
         if self.running:
