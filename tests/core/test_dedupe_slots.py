@@ -97,3 +97,14 @@ def test_the_plan_estimates_before_scanning():
     plan = plan_scan(as_dataset(templated_rows()))
     assert 0 < plan.seconds < 5
     assert plan.compare == "slots" and len(plan.texts) == 700
+
+
+def test_a_long_scan_never_starts_on_its_own(monkeypatch):
+    import curator.core.checks.near_dups as near_dups
+
+    monkeypatch.setattr(near_dups, "AUTO_SCAN_SECONDS", 0.0)  # every scan counts as long
+    settings = Settings(near_dup_scorer="token_set_ratio", near_dup_threshold=85)
+    findings = run_checks(numbers_dataset(), settings)
+    assert "near-dup.cluster" not in {f.rule for f in findings}
+    skipped = [f for f in findings if f.rule == "near-dup.not-run"]
+    assert len(skipped) == 1 and "curator dedupe" in skipped[0].message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curator.core.checks.base import RULES, CheckContext, Rule, W, register
+from curator.core.checks.base import RULES, CheckContext, I, Rule, W, register
 from curator.core.dataset import Dataset
 from curator.core.dedupe import scan_dataset, scan_leakage
 from curator.core.dedupe.store import DedupeStore
@@ -11,10 +11,14 @@ from curator.core.ops import SetField
 
 register(Rule("near-dup.cluster", W, "near-duplicates",
               "Examples so similar (at the chosen scorer and threshold) that they add little but weight."))
+register(Rule("near-dup.not-run", I, "near-duplicate scan not started on its own",
+              "The near-duplicate scan the settings ask for would take over a minute; it runs only when asked "
+              "(D in the app, curator dedupe), never on its own."))
 register(Rule("leakage.train-twin", W, "validation/test example leaked from train",
               "A validation or test example has an exact or near duplicate in train, so it measures memory."))
 
 FIELD_NAMES = {"text_input": "input", "output": "output", "both": "input and output"}
+AUTO_SCAN_SECONDS = 60.0  # a scan estimated longer than this never starts on its own
 
 
 def dedupe_params(settings) -> dict:
@@ -29,13 +33,21 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
 
     Clusters of pairs that differ only in numbers are different examples: they get no finding and no fix.
     """
+    from curator.core.dedupe.scan import plan_scan
+
     s = ctx.settings
     params = dict(dedupe_params(s), progress=progress, cancel=cancel)
-    if store is not None:
-        scan, _ = store.dedupe(dataset, **params)
-        clusters = store.clusters(dataset, scan, s.near_dup_field)
-    else:
-        clusters = list(scan_dataset(dataset, **params).clusters)
+    scan = store.cached_dedupe(dataset, **dedupe_params(s)) if store is not None else None
+    if scan is None:
+        plan = plan_scan(dataset, **dedupe_params(s))
+        if plan.seconds > AUTO_SCAN_SECONDS:
+            rule = RULES["near-dup.not-run"]
+            return [Finding(rule.id, rule.severity, (), f"near-duplicate scan ({s.near_dup_scorer} ≥ "
+                            f"{s.near_dup_threshold:g}) would take about {plan.seconds / 60:,.0f} min; run it with D "
+                            "in the app or curator dedupe")]
+        scan = store.dedupe(dataset, **params, plan=plan)[0] if store is not None else \
+            scan_dataset(dataset, **params, plan=plan)
+    clusters = store.clusters(dataset, scan, s.near_dup_field) if store is not None else list(scan.clusters)
     rule = RULES["near-dup.cluster"]
     findings = []
     for cluster in clusters:

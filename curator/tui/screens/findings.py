@@ -156,7 +156,7 @@ class FindingsScreen(Screen[int | None]):
 
     def action_jump(self) -> None:
         finding = self._current_finding()
-        if finding is not None:
+        if finding is not None and finding.ids:  # a finding about the whole data set names no example
             self.dismiss(finding.ids[0])
 
     def action_fix(self) -> None:
