@@ -18,7 +18,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import format_for_extension, read_file, write_file
 from curator.core.formats.source import Source
 from curator.core.history import History
-from curator.core.settings import read_options
+from curator.core.settings import copy_dataset_settings, read_options
 from curator.core.ops import Op
 from curator.core.storage.atomic import atomic_write, make_private_folder, remove_interrupted_saves
 from curator.core.storage.journal import Journal, Pending
@@ -196,6 +196,7 @@ class Session:
         records, ids = self._records_with_provenance()
         check = None if force or target != self.path else lambda: self._stamp.check_unchanged(target)
         if target != self.path:
+            copy_dataset_settings(self.path, target, columns=fmt == self.format)
             self._move_to(target)
         with atomic_write(target, lock=self._lock, before_replace=check) as out:
             self._source = write_file(records, out, fmt, options, allow_lossy=allow_lossy, source=self._source)

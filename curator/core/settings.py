@@ -245,6 +245,26 @@ def remember_columns(dataset_path: str | Path, options: FormatOptions) -> str | 
     return None
 
 
+def copy_dataset_settings(source: str | Path, target: str | Path, *, columns: bool) -> None:
+    """Give a file saved as another the settings of the one it came from, without the column mapping when it
+    is written in another shape (``columns`` False). A target that has its own settings file keeps it."""
+    import tomlkit
+
+    from curator.core.storage.atomic import atomic_write
+
+    src, dst = dataset_settings_path(Path(source).resolve()), dataset_settings_path(Path(target).resolve())
+    if not src.is_file() or dst.exists():
+        return
+    try:
+        document = tomlkit.parse(src.read_text(encoding="utf-8"))
+        if not columns:
+            document.pop("columns", None)
+        with atomic_write(dst) as out:
+            out.write(tomlkit.dumps(document).encode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as e:
+        raise CuratorError(f"cannot copy the settings to {dst.name}: {e}", src) from None
+
+
 _HEADER = """\
 # curator settings for {name}: read by the app and by every curator command.
 # Edit by hand or from the app; keys are described in curator's README ("Settings").

@@ -155,3 +155,17 @@ def test_several_inputs_make_the_production_template(tmp_path):
     assert settings.template == "{instruction}\n\n{input?}"
     assert 'template = "{instruction}\\n\\n{input?}"' in dataset_settings_path(path).read_text()
     assert main(["check", str(path), "--fast", "--json"]) == 2  # too few examples, and nothing about the template
+
+
+def test_save_as_takes_the_settings_along(tmp_path):
+    path = tmp_path / "iir.json"
+    shutil.copyfile(SHAPES / "instruction_input_response.json", path)
+    with Session.open(path) as session:
+        remember_columns(path, session.options)
+        session.save(tmp_path / "copy.json", fmt="json")  # the same shape: the mapping still applies
+        session.save(tmp_path / "pairs.jsonl")  # another shape: gemini-jsonl, no mapping
+    same, other = load_settings(tmp_path / "copy.json"), load_settings(tmp_path / "pairs.jsonl")
+    assert same.columns == Columns(("instruction", "input"), "response") and same.template == "{instruction}\n\n{input?}"
+    assert other.columns is None and other.template == "{instruction}\n\n{input?}"
+    assert read_file(tmp_path / "pairs.jsonl").format == "gemini-jsonl"
+    assert json.loads((tmp_path / "copy.json").read_text())[0]["response"] == "The meeting is now on Thursday."

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from curator.core.errors import CuratorError, FieldsUnknown
@@ -70,6 +71,7 @@ class Mapping:
     template: str | None = None
     shape: str | None = None
 
+    @cached_property
     def composer(self):
         """The parsed template composing several inputs (None for one input)."""
         if len(self.inputs) < 2:
@@ -166,7 +168,7 @@ def mapping_from_options(options: FormatOptions, objects: list[Any], path: str) 
                                path, 1, 1)
     if mapping.output in mapping.inputs:
         raise CuratorError(f"the input and output are the same field ({mapping.output!r})", path, 1, 1)
-    mapping.composer()  # a bad template is an error now, not at the first record
+    mapping.composer  # a bad template is an error now, not at the first record
     return mapping
 
 
@@ -241,7 +243,7 @@ class MappedObjects(ObjectFormat):
         m = self.mapping
         assert m is not None
         values = {name: _text(obj, name, required=k == 0) or "" for k, name in enumerate(m.inputs)}
-        composer = m.composer()
+        composer = m.composer
         text_input = composer.render(values) if composer else values[m.inputs[0]]
         found, output = get_path(obj, m.output)
         if not found:
@@ -279,7 +281,7 @@ class MappedObjects(ObjectFormat):
         """The input fields of a composed text: the later fields as read when the text still ends with
         them, else as the template matches, else everything in the first field."""
         m = self.mapping
-        composer = m.composer()
+        composer = m.composer
         if composer is None:
             return [text]
         later = {n: kept.get(n, "") for n in m.inputs[1:]}
