@@ -11,8 +11,8 @@ The sum of minima is bounded by a dot product (``level_encoding``): ``min(x, y) 
 (BLAS, several cores, without the interpreter lock) scores a block of thousands of pairs at about 10 ns a pair,
 against about 27 ns for scoring them with ``cdist``. Texts are sorted by length and each block only meets
 the texts its length bound allows. Survivors (1-4 % of the pairs looked at) go through the plain bucketed
-L1 bound, then the caller verifies what is left exactly. The work stays proportional to the length-compatible pairs, so ``estimate_seconds``
-says beforehand how long a search will take.
+L1 bound, then the caller verifies what is left exactly. The work stays proportional to the
+length-compatible pairs, so ``estimate_seconds`` says beforehand how long a search will take.
 """
 
 from __future__ import annotations
