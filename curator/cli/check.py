@@ -31,7 +31,9 @@ The code is the same when the output is cut short (curator check FILE | head -1)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
-    parser.add_argument("--target", choices=TARGETS, help="whose limits apply (default: gemini-api)")
+    parser.add_argument("--target", choices=TARGETS, help="whose limits apply (default: vertex, the service that "
+                                                          "tunes Gemini; gemini-api: its tuning ended in 2025)")
+    parser.add_argument("--base-model", help="the Vertex base model whose limits apply (default: gemini-2.5-flash)")
     parser.add_argument("--task-type", choices=TASK_TYPES, help="sets the recommended dataset size")
     parser.add_argument("--threshold", type=float, help="near-duplicate similarity threshold, 0-100 (default 90)")
     parser.add_argument("--fast", action="store_true", help="skip the slow checks (near-duplicates, leakage)")
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(args.file).with_overrides(
-            target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold
+            target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold,
+            base_model=args.base_model,
         )
         session = open_read_only(args)
         progress = StderrProgress("checking")

@@ -142,8 +142,9 @@ def run(args: argparse.Namespace) -> int:
         session = open_read_only(args)
         jobs = open_jobs(args, Workspace.for_dataset(session.path))
         backend = jobs.backend(args.backend)
-        prepared = backend.prepare(session.dataset, hp, settings, skip_slow_checks=args.fast,
-                                   dataset_path=session.path)
+        base = args.base_model or BACKENDS[backend.name].default_base_model or ""
+        prepared = backend.prepare(session.dataset, hp, settings.with_overrides(base_model=base or None),
+                                   skip_slow_checks=args.fast, dataset_path=session.path)
     except CuratorError as e:
         return fail(e)
     report_preparation(prepared)
@@ -155,7 +156,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     prepared.training_uri = args.training_uri or prepared.training_uri
     prepared.validation_uri = args.validation_uri or prepared.validation_uri
-    base = args.base_model or BACKENDS[backend.name].default_base_model or ""
     try:
         job_id = jobs.start(backend.name, prepared, base, hp)
         print(f"started {job_id} on {backend.title}: tuning {base}")

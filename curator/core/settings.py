@@ -13,7 +13,8 @@ Keys (all optional):
 
 | key | default | meaning |
 |---|---|---|
-| target | "gemini-api" | whose limits apply: "gemini-api" or "vertex" |
+| target | "vertex" | whose limits apply: "vertex" (Vertex AI, which tunes Gemini) or "gemini-api" (its tuning ended in 2025) |
+| base_model | "gemini-2.5-flash" | the Vertex base model whose limits apply |
 | task_type | none | "classification", "summarization", "document-search" or "generation": sets the recommended size |
 | template | none | the production prompt template, e.g. "Classify the ticket.\\nquestion: {question}" |
 | near_dup_threshold | 90 | similarity (0–100) from which two examples are near-duplicates |
@@ -66,7 +67,8 @@ class Columns:
 
 @dataclass(frozen=True)
 class Settings:
-    target: str = "gemini-api"
+    target: str = "vertex"
+    base_model: str | None = None  # the Vertex base model whose limits apply (None: gemini-2.5-flash)
     task_type: str | None = None
     template: str | None = None
     near_dup_threshold: float = 90

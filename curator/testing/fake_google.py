@@ -43,7 +43,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from curator.testing.fake_google_batches import FakeBatch
-from curator.testing.fake_google_jobs import ADAPTERS, FakeTuningJob, Timing, legacy_tuned_models
+from curator.testing.fake_google_jobs import (ADAPTER_ORDER, ADAPTERS, TUNING_ADAPTERS, FakeTuningJob, Timing,
+                                              legacy_tuned_models)
 from curator.testing.fake_google_replies import ApiError, default_answer, error_for, field, generate_reply
 
 BASE_MODELS = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
@@ -345,6 +346,14 @@ class FakeGoogle:
         adapter = field(hyper, "adapterSize", "adapter_size")
         if adapter is not None and adapter not in ADAPTERS:
             raise ApiError(400, f"Invalid adapter size {adapter!r}.")
+        allowed = next((sizes for prefix, sizes in sorted(TUNING_ADAPTERS.items(), key=lambda kv: -len(kv[0]))
+                        if base.rsplit("/", 1)[-1].startswith(prefix)), None)
+        if adapter is not None and allowed is not None and adapter not in allowed:
+            raise ApiError(400, f"Adapter size {adapter} is not supported for base model {base}. Supported adapter "
+                                f"sizes: {', '.join(sorted(allowed, key=ADAPTER_ORDER.index))}.")
+        display = field(body, "tunedModelDisplayName", "tuned_model_display_name") or ""
+        if len(display) > 128:
+            raise ApiError(400, f"tuned_model_display_name is {len(display)} characters long; the maximum is 128.")
         epochs = int(field(hyper, "epochCount", "epoch_count", default=3))
         if not 1 <= epochs <= 100:
             raise ApiError(400, f"epoch_count must be between 1 and 100, got {epochs}.")

@@ -22,8 +22,16 @@ class Timing:
     speed: float = 1.0
 
 
-ADAPTERS = {"ADAPTER_SIZE_ONE", "ADAPTER_SIZE_TWO", "ADAPTER_SIZE_FOUR", "ADAPTER_SIZE_EIGHT",
-            "ADAPTER_SIZE_SIXTEEN", "ADAPTER_SIZE_THIRTY_TWO"}
+ADAPTER_ORDER = ["ADAPTER_SIZE_ONE", "ADAPTER_SIZE_TWO", "ADAPTER_SIZE_FOUR", "ADAPTER_SIZE_EIGHT",
+                 "ADAPTER_SIZE_SIXTEEN", "ADAPTER_SIZE_THIRTY_TWO"]
+ADAPTERS = set(ADAPTER_ORDER)
+# What each tunable base model accepts (Vertex AI "About supervised fine-tuning for Gemini models", read
+# 2026-11-30); a base model not listed accepts every size.
+TUNING_ADAPTERS = {
+    "gemini-2.5-flash": set(ADAPTER_ORDER[:5]),
+    "gemini-2.5-flash-lite": set(ADAPTER_ORDER[:5]),
+    "gemini-2.5-pro": set(ADAPTER_ORDER[:4]),
+}
 
 
 @dataclass

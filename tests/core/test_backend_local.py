@@ -13,6 +13,7 @@ from curator.core.backends.local_model import is_label_task
 from curator.core.dataset import Dataset
 from curator.core.errors import BackendError, CuratorError
 from curator.core.model import records_frame
+from curator.core.settings import Settings
 from curator.core.storage.workspace import Workspace
 
 TOPICS = {
@@ -207,7 +208,7 @@ def test_a_training_failure_ends_the_job_with_the_reason(backend):
 def test_provider_limits_warn_but_do_not_block_local_tuning(backend):
     rows = [("x" * 41_000 if i == 0 else f"question {i % 7} number {i}", f"label {i % 3}") for i in range(60)]
     dataset = Dataset.from_records(records_frame({"text_input": [r[0] for r in rows], "output": [r[1] for r in rows]}))
-    prepared = backend.prepare(dataset, Hyperparameters(), skip_slow_checks=True)
+    prepared = backend.prepare(dataset, Hyperparameters(), Settings(target="gemini-api"), skip_slow_checks=True)
     assert not prepared.errors
     (limit,) = [f for f in prepared.warnings if f.rule == "limits.input-length"]
     assert "does not bind the local backend" in limit.message

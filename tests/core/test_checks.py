@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from curator.core.checks import RULES, run_checks, worst
+from curator.core.checks import RULES, limits, run_checks, worst
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
@@ -80,19 +80,36 @@ def test_limits_depend_on_the_target():
     assert "limits.output-length" not in vertex
 
 
-def test_vertex_token_and_validation_limits():
+def test_vertex_token_and_validation_limits(monkeypatch):
     big = "字" * 140_000  # 420,000 UTF-8 bytes: ~140k tokens by the conservative estimate
-    ds = make(["q"] * 25 + [big], ["a"] * 26)
+    near = "word " * 40_000  # 200,000 bytes: ~67k estimated, counted exactly (half the limit or more)
+    ds = make(["q"] * 24 + [near, big], ["a"] * 26)
+    monkeypatch.setattr(limits, "token_counter", lambda model: None)  # no local tokenizer: an estimate, a warning
     found = by_rule(run_checks(ds, Settings(target="vertex"), skip_slow=True))
-    assert [f.ids for f in found["limits.example-tokens"]] == [(25,)]
+    (estimate,) = found["limits.example-tokens-estimate"]
+    assert estimate.ids == (25,) and estimate.severity is Severity.WARNING and "limits.example-tokens" not in found
+    assert "by estimate (limit 131,072 for gemini-2.5-flash)" in estimate.message
+    counted = []
+    words = lambda text: len(text.split()) + text.count("字")  # noqa: E731 - a word or a 字 a token
+    monkeypatch.setattr(limits, "token_counter", lambda model: counted.append(model) or words)
+    found = by_rule(run_checks(ds, Settings(target="vertex", base_model="gemini-2.5-pro"), skip_slow=True))
+    assert [(f.ids, f.severity) for f in found["limits.example-tokens"]] == [((25,), Severity.ERROR)]
+    assert found["limits.example-tokens"][0].message == "140,002 tokens (limit 131,072 for gemini-2.5-pro)"
+    assert counted == ["gemini-2.5-pro"] and "limits.example-tokens-estimate" not in found
     ds = make([f"q{i}" for i in range(5_021)], ["a"] * 5_021, ["train"] * 20 + ["validation"] * 5_001)
     found = by_rule(run_checks(ds, Settings(target="vertex"), skip_slow=True))
     assert found["limits.validation-size"][0].message == "5,001 validation examples (limit 5,000)"
 
 
+def test_the_default_target_is_vertex_so_long_texts_it_accepts_are_not_errors():
+    ds = make(["x" * 41_000] + [f"q{i}" for i in range(24)], ["y" * 6_000] + ["a"] * 24)
+    found = by_rule(run_checks(ds, Settings(), skip_slow=True))
+    assert Settings().target == "vertex" and not [f for f in found if f.startswith("limits.")]
+
+
 def test_inline_upload_limit_on_the_gemini_api():
     ds = make([f"{i} " + "x" * 4_000 for i in range(1_100)], ["a"] * 1_100)
-    found = by_rule(run_checks(ds, Settings(), skip_slow=True))
+    found = by_rule(run_checks(ds, Settings(target="gemini-api"), skip_slow=True))
     assert found["limits.inline-size"][0].severity is Severity.ERROR
 
 

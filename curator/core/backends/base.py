@@ -95,8 +95,9 @@ HYPERPARAMETER_HELP: dict[str, tuple[str, str]] = {
                                        "overfitting; raise it when the loss falls too slowly."),
     "learning_rate_multiplier": ("Learning-rate multiplier", "Scales the provider's recommended learning rate "
                                                              "(Vertex, Gemini models); below 1 for small datasets."),
-    "adapter_size": ("Adapter size", "Vertex LoRA rank (1-32): larger adapters can learn more complex tasks and "
-                                     "overfit small datasets sooner."),
+    "adapter_size": ("Adapter size", "Vertex LoRA rank, per base model (2.5 Flash and Flash-Lite: 1-16, 2.5 Pro: "
+                                     "1-8): larger adapters can learn more complex tasks and overfit small "
+                                     "datasets sooner."),
     "display_name": ("Display name", "A name for the tuned model, shown in lists."),
     "validation_fraction": ("Validation share", "Share of train held out to measure the validation loss when no "
                                                 "example is marked validation."),

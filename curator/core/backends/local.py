@@ -115,7 +115,8 @@ class LocalBackend(Backend):
 
     def prepare(self, dataset, hp, settings=None, *, skip_slow_checks=False, progress=None, cancel=None,
                 dataset_path=None) -> Preparation:
-        prepared = prepare_data(self.name, dataset, hp, settings or Settings(), skip_slow_checks=skip_slow_checks,
+        settings = replace(settings or Settings(), base_model=None)  # a local base model has no provider limits
+        prepared = prepare_data(self.name, dataset, hp, settings, skip_slow_checks=skip_slow_checks,
                                 progress=progress, cancel=cancel)
         prepared.dataset_path = None if dataset_path is None else str(dataset_path)
         # The provider's limits do not bind the local backend: they stay visible, as warnings, not blockers.

@@ -24,6 +24,7 @@ from curator.core.backends.base import Checkpoint, Hyperparameters, JobState, Jo
 from curator.core.backends.google_common import GoogleBackend, http_options
 from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.backends.retry import RetryPolicy
+from curator.core.checks.limits import DISPLAY_NAME_CHARS, VERTEX_SOURCE, vertex_model
 from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.formats.registry import write_file
 from curator.core.model import records_frame
@@ -55,6 +56,20 @@ _STATS = {  # SupervisedTuningDataStats field -> label
 
 def _name(value) -> str | None:
     return None if value is None else getattr(value, "value", str(value))
+
+
+def check_hyperparameters(base_model: str, hp: Hyperparameters) -> None:
+    """A BackendError (invalid) naming what ``base_model`` does not accept: adapter size, display name length."""
+    name, limits = vertex_model(base_model)
+    problems = []
+    if hp.adapter_size is not None and hp.adapter_size not in limits.adapter_sizes:
+        problems.append(f"{name} takes an adapter size of {', '.join(map(str, limits.adapter_sizes))}, "
+                        f"not {hp.adapter_size}")
+    if hp.display_name and len(hp.display_name) > DISPLAY_NAME_CHARS:
+        problems.append(f"the display name is {len(hp.display_name):,} characters; Vertex AI takes at most "
+                        f"{DISPLAY_NAME_CHARS}")
+    if problems:
+        raise BackendError(BackendErrorKind.INVALID, "; ".join(problems) + f" ({VERTEX_SOURCE})")
 
 
 def upload_to_gcs(local: Path, uri: str) -> None:
@@ -137,6 +152,8 @@ class VertexBackend(GoogleBackend):
     def prepare(self, dataset, hp, settings=None, *, skip_slow_checks=False, progress=None, cancel=None,
                 dataset_path=None) -> Preparation:
         settings = (settings or Settings()).with_overrides(target="vertex")
+        if settings.base_model:
+            check_hyperparameters(settings.base_model, hp)
         prepared = prepare_data(self.name, dataset, hp, settings, skip_slow_checks=skip_slow_checks,
                                 max_validation=MAX_VALIDATION, progress=progress, cancel=cancel)
         prepared.dataset_path = None if dataset_path is None else str(dataset_path)
@@ -191,6 +208,7 @@ class VertexBackend(GoogleBackend):
         from google.genai import types
 
         hp.validated()
+        check_hyperparameters(base_model, hp)  # before anything is uploaded
         prepared.require_launchable()
         for uri in (prepared.training_uri, prepared.validation_uri):
             if uri is not None and not uri.startswith("gs://"):

@@ -49,7 +49,13 @@ RULES: dict[str, Rule] = {
         Rule("limits.inline-size", E, "dataset too large to upload inline",
              "The Gemini API takes tuning data inline up to 4 MB."),
         Rule("limits.example-tokens", E, "example has too many tokens",
-             "Vertex AI accepts at most 131,072 tokens (input + output) per training example."),
+             "Vertex AI accepts at most 131,072 tokens (input + output) per training example (Gemini 2.5), "
+             "counted by google-genai's local tokenizer."),
+        Rule("limits.example-tokens-estimate", W, "example may have too many tokens",
+             "By a token estimate (no local tokenizer installed) the example is over Vertex AI's per-example "
+             "limit; install google-genai[local-tokenizer] to count exactly."),
+        Rule("limits.train-examples", E, "too many training examples",
+             "Vertex AI tunes on at most 1,000,000 text examples."),
         Rule("limits.file-size", E, "training file too large", "Vertex AI accepts a training file of at most 1 GB."),
         Rule("limits.validation-size", E, "validation set too large",
              "Vertex AI accepts at most 5,000 validation examples."),

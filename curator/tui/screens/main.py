@@ -89,7 +89,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self._checked = False  # the fast checks have reported once
         self.settings = settings
         self.state = ViewState(session)
-        self.limits = limits_for(settings.target)
+        self.limits = limits_for(settings.target, settings.base_model)
         self.whitespace = False
         self.progress_text = ""
         self.run_slow_checks = run_slow_checks
@@ -137,7 +137,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if self._loading_timer is not None:
             self._loading_timer.stop()
         self.session, self.state.session, self.settings = session, session, settings
-        self.limits = limits_for(settings.target)
+        self.limits = limits_for(settings.target, settings.base_model)
         self.store = DedupeStore(session.workspace) if session.workspace is not None else None
         self.partial = False
         self.reload_view()

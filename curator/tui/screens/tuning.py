@@ -245,7 +245,8 @@ class TuningScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="preflight")
     def preflight(self, backend: str, base: str, hp: Hyperparameters) -> None:
         try:
-            prepared = self.jobs.backend(backend).prepare(self.session.dataset, hp, self.settings,
+            prepared = self.jobs.backend(backend).prepare(self.session.dataset, hp,
+                                                          self.settings.with_overrides(base_model=base or None),
                                                           dataset_path=str(self.session.path))
         except CuratorError as exc:
             self.post_message(self.Prepared(backend, base, hp, None, str(exc)))
