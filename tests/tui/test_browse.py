@@ -35,7 +35,7 @@ async def test_open_shows_rows_and_moves(tmp_path):
         row = app.session.dataset.get(table.current.id)
         body = main.query_one("#input-panel", TextPanel)._body
         assert str(body.render()) == row["text_input"]
-        assert "/ 40,000 chars" in main.query_one("#input-panel", TextPanel).border_subtitle
+        assert "/ 131,072 tokens" in main.query_one("#input-panel", TextPanel).border_subtitle  # Vertex's limit
 
 
 async def test_search_next_previous_and_clear(tmp_path):

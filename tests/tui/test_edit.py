@@ -40,7 +40,8 @@ async def test_edit_in_modal_editor_then_undo_redo(tmp_path):
         assert isinstance(app.screen, EditorScreen)
         app.screen.query_one("#output-area", TextArea).text = "mixed"
         await pilot.pause()
-        assert "5 / 5,000" in str(app.screen.query_one("#output-count").render())
+        assert "5 characters · example ~" in str(app.screen.query_one("#output-count").render())
+        assert "/ 131,072 tokens" in str(app.screen.query_one("#output-count").render())  # Vertex's limit
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.session.dataset.get(0)["output"] == "mixed"

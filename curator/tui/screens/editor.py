@@ -61,12 +61,19 @@ class EditorScreen(ModalScreen[tuple[str, str] | None]):
         self._update_counts()
 
     def _update_counts(self) -> None:
-        for name, key in (("input", "input_chars"), ("output", "output_chars")):
-            n = len(self.query_one(f"#{name}-area", TextArea).text)
-            limit = self.limits.get(key)
+        texts = [self.query_one(f"#{name}-area", TextArea).text for name in ("input", "output")]
+        token_limit = self.limits.get("example_tokens")  # Vertex: input + output tokens, shown under the output
+        tokens = sum(len(t.encode()) for t in texts) // 3 + 1
+        for name, key, text in (("input", "input_chars", texts[0]), ("output", "output_chars", texts[1])):
+            n, limit = len(text), self.limits.get(key)
+            words = f"{n:,} / {limit:,} characters" if limit else f"{n:,} characters"
+            over = bool(limit and n > limit)
+            if name == "output" and token_limit:
+                words += f" · example ~{tokens:,} / {token_limit:,} tokens (estimate)"
+                over = over or tokens > token_limit
             label = self.query_one(f"#{name}-count", Label)
-            label.update(f"{n:,} / {limit:,} characters" if limit else f"{n:,} characters")
-            label.set_class(bool(limit and n > limit), "over")
+            label.update(words)
+            label.set_class(over, "over")
 
     @property
     def values(self) -> tuple[str, str]:

@@ -20,15 +20,18 @@ def show_whitespace(text: str) -> str:
     return text.replace(" ", "·").replace("\t", "→").replace("\r\n", "⏎\n").replace("\n", "⏎\n")
 
 
-def count_line(label: str, value: str, limit: int | None, tokens: int | None = None) -> Text:
-    """``input · 1,234 / 40,000 chars``, red when over the limit."""
+def count_line(label: str, value: str, limit: int | None, tokens: int | None = None,
+               token_limit: int | None = None) -> Text:
+    """``input · 1,234 / 40,000 chars`` or ``1,234 chars · ~412 / 131,072 tokens``, red when over a limit."""
     n = len(value)
     text = Text(f"{label} ", style="bold")
     if limit is not None:
         text.append(f"{n:,} / {limit:,} chars", style="bold red" if n > limit else "dim")
     else:
         text.append(f"{n:,} chars", style="dim")
-    if tokens is not None:
+    if tokens is not None and token_limit is not None:
+        text.append(f" · ~{tokens:,} / {token_limit:,} tokens", style="bold red" if tokens > token_limit else "dim")
+    elif tokens is not None:
         text.append(f" · ~{tokens:,} tokens", style="dim")
     return text
 
@@ -104,8 +107,8 @@ class DetailPane(Widget):
         if row.get("deleted"):
             title += " · DELETED (until saved)"
         input_panel.border_title = title
-        input_panel.show(text_input, count_line("", text_input, limits.get("input_chars"), tokens), whitespace,
-                         pattern, regex)
+        input_panel.show(text_input, count_line("", text_input, limits.get("input_chars"), tokens,
+                                                limits.get("example_tokens")), whitespace, pattern, regex)
         output_panel.show(output, count_line("", output, limits.get("output_chars")), whitespace, pattern, regex)
         lines = Text(no_wrap=True, overflow="ellipsis")
         for f in findings[:3]:
