@@ -78,8 +78,10 @@ class FakeGoogle:
                  hang: float = 5.0, clock: Callable[[], float] = time.monotonic,
                  responder: Callable[[str, str], str] = default_answer, examples_per_job: int = 120,
                  invalid_keys: tuple[str, ...] = ("invalid-key",), verbose: bool = False,
-                 faults: Callable[[int], int | None] | None = None, thinking: int = 1000) -> None:
+                 faults: Callable[[int], int | None] | None = None, thinking: int = 1000,
+                 max_request_bytes: int = 20 * 1024 * 1024) -> None:
         self.thinking = thinking  # tokens a thinking model spends when free to (out of maxOutputTokens)
+        self.max_request_bytes = max_request_bytes  # bodies larger than this get 400, as Google's 20 MB limit
         self.timing, self.latency, self.retry_delay, self.hang = timing, latency, retry_delay, hang
         self.clock, self.responder, self.examples_per_job = clock, responder, examples_per_job
         self.invalid_keys, self.verbose, self.faults = invalid_keys, verbose, faults
@@ -146,6 +148,12 @@ class FakeGoogle:
             return 200, self._gemini(method, path, query, body)
         except ApiError as e:
             return e.code, e.body()
+
+    def oversize(self, method: str, raw_path: str, headers: dict) -> tuple[int, dict]:
+        """The reply to a body over ``max_request_bytes`` (recorded without its body)."""
+        with self._lock:
+            self.requests.append(Recorded(method, urlsplit(raw_path).path, {}, None, headers))
+        return 400, ApiError(400, f"Request payload size exceeds the limit: {self.max_request_bytes} bytes.").body()
 
     def _check_key(self, headers: dict, query: dict) -> None:
         key = headers.get("x-goog-api-key") or query.get("key")
@@ -378,13 +386,19 @@ def _handler_for(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            if length > fake.max_request_bytes:  # Google refuses a request (e.g. a batch) over 20 MB
+                self._reply(*fake.oversize(method, self.path, headers))
+                return
             try:
                 body = json.loads(raw) if raw.strip() else None
             except json.JSONDecodeError:
                 code, reply = 400, ApiError(400, "Invalid JSON payload received.").body()
             else:
-                headers = {k.lower(): v for k, v in self.headers.items()}
                 code, reply = fake.handle(method, self.path, headers, body)
+            self._reply(code, reply)
+
+        def _reply(self, code: int, reply: dict) -> None:
             data = json.dumps(reply).encode()
             try:
                 self.send_response(code)

@@ -41,13 +41,22 @@ class BatchStore:
         self.workspace.execute("UPDATE eval_batches SET state = ? WHERE name = ?", (state, name))
 
 
-def chunks(requests: list[tuple[str, str | None, str]]) -> list[list[tuple[str, str | None, str]]]:
-    """Requests cut into batches under the inline size limit."""
+def sent_bytes(request: tuple[str, str | None, str]) -> int:
+    """About how many bytes a (prompt, system, key) request takes in the batch as google-genai sends it:
+    json.dumps with ensure_ascii, so a Cyrillic letter is 6 bytes (\\u0436), not UTF-8's 2; plus the
+    request's fixed parts (roles, generation config, metadata)."""
+    return len(json.dumps(request)) + 300
+
+
+def chunks(requests: list[tuple[str, str | None, str]], limit: int | None = None) -> list[list[tuple[str, str | None, str]]]:
+    """Requests cut into batches under the inline size limit (``limit`` bytes, default MAX_INLINE_BYTES),
+    measured as sent."""
+    limit = limit or MAX_INLINE_BYTES
     out: list[list[tuple[str, str | None, str]]] = [[]]
     size = 0
     for request in requests:
-        weight = len(request[0].encode()) + len((request[1] or "").encode()) + 200
-        if out[-1] and size + weight > MAX_INLINE_BYTES:
+        weight = sent_bytes(request)
+        if out[-1] and size + weight > limit:
             out.append([])
             size = 0
         out[-1].append(request)
