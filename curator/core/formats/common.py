@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,16 +94,67 @@ class LineIndex:
 
 def iter_json_lines(text: str, problems: Problems) -> Iterator[tuple[int, str, Any]]:
     """Yield (line number, line text, parsed value) for each non-blank line; bad JSON goes to ``problems``."""
-    loads = json.loads
+    loads = DECODER.decode
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            yield number, line, loads(line)
+            value = loads(line)
+            if "\\u" in line:
+                check_unicode(value, line)
+            yield number, line, value
         except json.JSONDecodeError as e:
             problems.add(number, e.colno, f"malformed JSON: {e.msg}")
+        except BadValue as e:
+            problems.add(number, e.column(line), e.reason)
         except RecursionError:
             problems.add(number, 1, "malformed JSON: nested too deeply")
+
+
+class BadValue(ValueError):
+    """Valid JSON syntax that curator cannot hold faithfully; ``token`` is the text to point at."""
+
+    def __init__(self, reason: str, token: str) -> None:
+        super().__init__(reason)
+        self.reason, self.token = reason, token
+
+    def column(self, text: str) -> int:
+        found = text.find(self.token)
+        return found + 1 if found != -1 else 1
+
+
+def _constant(name: str) -> Any:
+    raise BadValue(f"{name} is not valid JSON (use null or a string)", name)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise BadValue(f"the number {text[:24]} is too large to hold (it would be written back as Infinity)", text)
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadValue(f"an integer of {len(text.lstrip('-'))} digits is too long to hold", text[:40]) from None
+
+
+# JSON as the readers accept it: NaN and Infinity (not JSON), numbers beyond a double's range and integers too
+# long to convert are refused with their position, never turned into values that would be written back wrongly.
+DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float, parse_int=_int)
+_LONE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def check_unicode(value: Any, text: str) -> None:
+    """Refuse a lone surrogate escape such as "\\ud800" (valid JSON syntax, not Unicode text)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        match = _LONE.search(text)
+        token = match.group(0) if match else "\\u"
+        raise BadValue(f"a lone surrogate escape {token} is not Unicode text", token) from None
 
 
 _WS = " \t\n\r"
@@ -111,7 +164,7 @@ def iter_json_list(text: str, problems: Problems) -> Iterator[tuple[int, int, An
     """Yield (line, column, value) for each element of a top-level JSON list, parsing element by element
     so each keeps its line number. Malformed JSON stops the walk (nothing after it can be trusted)."""
     index = LineIndex(text)
-    decoder = json.JSONDecoder()
+    decoder = DECODER
     pos = skip_ws(text, 0)
     if pos >= len(text) or text[pos] != "[":
         line, col = index.line_col(pos)
@@ -133,8 +186,18 @@ def iter_json_list(text: str, problems: Problems) -> Iterator[tuple[int, int, An
             line, col = index.line_col(pos)
             problems.add(line, col, "malformed JSON: nested too deeply")
             return
+        except BadValue as e:
+            line, col = index.line_col(pos + max(e.column(text[pos:]) - 1, 0))
+            problems.add(line, col, e.reason)
+            return
         line, col = index.line_col(pos)
-        yield line, col, value
+        try:
+            if "\\u" in text[pos:end]:
+                check_unicode(value, text[pos:end])
+        except BadValue as e:
+            problems.add(line, col, e.reason)
+        else:
+            yield line, col, value
         pos = skip_ws(text, end)
         if text.startswith(",", pos):
             pos = skip_ws(text, pos + 1)

@@ -10,6 +10,7 @@ import polars as pl
 from curator.core.errors import CuratorError
 from curator.core.formats.alpaca import ALPACA_JSON, ALPACA_JSONL
 from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.fast import read_fast
 from curator.core.formats.gemini import GEMINI_JSON, GEMINI_JSONL
 from curator.core.formats.mapped import MAPPED_JSON, MAPPED_JSONL
 from curator.core.formats.objects import ObjectFormat
@@ -116,12 +117,14 @@ def read_file(
 
 
 def read_data(data: bytes, path: str | Path, fmt: str, options: FormatOptions, *,
-              allow_skipped: bool = False) -> ReadResult:
+              allow_skipped: bool = False, exact: bool = False) -> ReadResult:
     """Read a file's bytes (or whole lines from its start) as ``fmt``; fields named in ``options`` map a JSON
-    format's objects."""
+    format's objects. In bulk by polars when the file is plainly valid, else (or when ``exact``) by the exact
+    reader, which locates every problem."""
     _check_name(fmt)
     fmt = _mapped_instead(fmt, options, Path(path))
-    return FORMATS[fmt].read(data, str(path), options, allow_skipped=allow_skipped)
+    result = None if exact else read_fast(data, str(path), fmt, options)
+    return result or FORMATS[fmt].read(data, str(path), options, allow_skipped=allow_skipped)
 
 
 def _mapped_instead(fmt: str, options: FormatOptions, path: Path) -> str:

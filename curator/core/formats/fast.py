@@ -1,0 +1,179 @@
+"""The fast path: valid files read by polars' native readers (JSONL, JSON lists, CSV/TSV, Parquet).
+
+``read_fast`` returns the same ``ReadResult`` the exact reader would, source bytes included, or None when the
+file is not plainly valid (a polars error, a value the exact reader would refuse, a line polars and Python
+would read differently); then ``registry.read_file`` runs the exact reader, which names every problem's
+line and column. Tests keep the two agreeing on every fixture and on the fuzz corpus.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import replace
+
+import numpy as np
+import polars as pl
+
+from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.columns import Fields, to_records
+from curator.core.formats.source import BOM, Source, filled_lines, line_spans, list_spans
+
+# Formats whose records are flat objects, and the fields that make their examples.
+_OBJECT_FIELDS = {
+    "gemini-jsonl": Fields("text_input", "output"),
+    "gemini-json": Fields("text_input", "output"),
+    "alpaca-jsonl": Fields("instruction", "output", joined="input"),
+    "alpaca-json": Fields("instruction", "output", joined="input"),
+}
+# polars reads a lone surrogate escape as U+0000 without a word: such files go to the exact reader.
+_SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+
+try:  # polars' Rust panics surface as this BaseException subclass
+    from polars.exceptions import PanicException
+except ImportError:  # pragma: no cover
+    PanicException = Exception  # type: ignore[misc,assignment]
+
+
+def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
+    """The file read in bulk, or None when the exact reader must read it."""
+    try:
+        if fmt in _OBJECT_FIELDS:
+            return _objects(data, fmt, options)
+        if fmt in ("csv", "tsv"):
+            return _delimited(data, path, fmt, options)
+    except (Exception, PanicException):  # any polars failure means: let the exact reader judge the file
+        return None
+    return None
+
+
+def _objects(data: bytes, fmt: str, options: FormatOptions) -> ReadResult | None:
+    if (b"\\ud" in data or b"\\uD" in data) and _SURROGATE.search(data):
+        return None
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    if fmt.endswith("-jsonl"):
+        raw = pl.read_ndjson(body, infer_schema_length=None)
+        spans = line_spans(data)
+        filled = filled_lines(data, spans)
+        if int(filled.sum()) != raw.height:
+            return None
+        starts, ends = spans[0][filled], spans[1][filled]
+        src_line = np.flatnonzero(filled) + 1
+    else:
+        if not body.lstrip().startswith(b"["):
+            return None
+        raw = pl.read_json(body, infer_schema_length=None)
+        starts, ends = list_spans(data)
+        if len(starts) != raw.height or not raw.height:
+            return None
+        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        src_line = np.searchsorted(newlines, starts) + 1
+    # A null may be a missing key or an explicit null, which the exact reader tells apart: rows holding one
+    # are decoded one by one (from their source bytes) and the rest in bulk.
+    lines = pl.Series("src_line", src_line, dtype=pl.Int64)
+    odd = _undecided(raw, data, starts, ends)
+    if odd.any():
+        clean = to_records(raw.filter(pl.Series(~odd)), _OBJECT_FIELDS[fmt], lines.filter(pl.Series(~odd)))
+        one_by_one = _decoded(data, starts[odd], ends[odd], src_line[odd], fmt)
+        if clean is None or one_by_one is None:
+            return None
+        records = pl.concat([clean, one_by_one]).sort("src_line")
+    else:
+        records = to_records(raw, _OBJECT_FIELDS[fmt], lines)
+    if records is None:
+        return None
+    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
+
+
+def _undecided(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Rows the bulk read cannot vouch for: a null (a missing key or an explicit null, which the exact reader
+    tells apart), or text that may have been a number, boolean, list or object in the file (polars reads
+    those as their JSON text where a column holds text) and is one there."""
+    nullable = [c for c in raw.columns if c != "note"]
+    texts = [c for c, dtype in raw.schema.items() if dtype == pl.String]
+    odd = np.zeros(raw.height, dtype=bool)
+    if nullable:
+        odd |= raw.select(pl.any_horizontal(pl.col(nullable).is_null())).to_series().to_numpy()
+    if texts:
+        looks = pl.any_horizontal([pl.col(c).str.contains(r"^[-0-9\[{]") | pl.col(c).is_in(["true", "false"])
+                                   for c in texts])
+        suspects = np.flatnonzero(raw.select(looks.fill_null(False)).to_series().to_numpy() & ~odd)
+    if texts and len(suspects):
+        keys = "|".join(re.escape(json.dumps(c)) for c in texts)
+        lines = pl.Series([data[int(starts[k]) : int(ends[k])] for k in suspects.tolist()], dtype=pl.Binary)
+        literal = lines.cast(pl.String).str.contains(rf"(?:{keys})\s*:\s*[^\"\s]").to_numpy()
+        odd[suspects[literal]] = True
+    return odd
+
+
+def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray, fmt: str) -> pl.DataFrame | None:
+    """Records decoded one by one as the exact reader does; None at the first one it would refuse."""
+    from curator.core.formats.common import RecordBuilder, RecordError
+    from curator.core.formats.registry import FORMATS
+
+    builder = RecordBuilder()
+    decode = FORMATS[fmt].decode
+    for start, end, line in zip(starts.tolist(), ends.tolist(), lines.tolist()):
+        try:
+            value = json.loads(data[start:end])
+            if not isinstance(value, dict):
+                return None
+            text_input, output, system, rest = decode(value)
+            builder.add(line, text_input, output, system, rest)
+        except (ValueError, RecursionError, RecordError):
+            return None
+    return builder.frame()
+
+
+def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
+    from curator.core.formats.tabular import resolve_columns, said
+
+    if b"\r" in data.replace(b"\r\n", b""):
+        return None  # a lone CR: Python's csv and polars split lines differently
+    separator = "," if fmt == "csv" else "\t"
+    raw = pl.read_csv(io.BytesIO(data), has_header=options.header, separator=separator, infer_schema=False,
+                      quote_char='"' if fmt == "csv" else None, raise_if_empty=True)
+    spans = line_spans(data)
+    filled = filled_lines(data, spans)
+    lines = np.flatnonzero(filled)
+    body = lines[1:] if options.header else lines
+    if len(body) != raw.height or not raw.height:
+        return None  # blank lines, values spanning lines or rows polars padded: the exact reader decides
+    if not options.header:
+        raw.columns = [str(k) for k in range(1, raw.width + 1)]
+    names = raw.columns
+    if len(set(names)) != len(names):
+        return None
+    if not _same_width(data, spans, body, raw.width, separator.encode(), fmt):
+        return None
+    i, o = resolve_columns(names, options, path)
+    raw = raw.with_columns(pl.all().fill_null(""))
+    fields = Fields(names[i], names[o], tags_separator=";", empty_note_is_none=True, nulls_are_values=True)
+    records = to_records(raw, fields, pl.Series("src_line", body + 1, dtype=pl.Int64))
+    if records is None:
+        return None
+    resolved = replace(options, input_col=names[i], output_col=names[o]) if options.header else options
+    source = Source(fmt, resolved, data, (spans[0][body], spans[1][body]), names=names)
+    return ReadResult(records, fmt, resolved, source=source, mapping=said(names[i], names[o], options))
+
+
+def _same_width(data: bytes, spans, body: np.ndarray, width: int, separator: bytes, fmt: str) -> bool:
+    """Every row line holds ``width`` values: separators counted in bulk, lines with quotes parsed by csv
+    (polars pads a short row with nulls where Python's csv reports it)."""
+    import csv
+
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = spans
+    row_starts, row_ends = starts[body], ends[body]
+    marks = np.flatnonzero(buffer == separator[0])
+    counts = np.searchsorted(marks, row_ends) - np.searchsorted(marks, row_starts)
+    quotes = np.flatnonzero(buffer == ord('"')) if fmt == "csv" else np.zeros(0, dtype=np.int64)
+    quoted = (np.searchsorted(quotes, row_ends) - np.searchsorted(quotes, row_starts)) > 0
+    if not (counts[~quoted] == width - 1).all():
+        return False
+    for k in np.flatnonzero(quoted).tolist():
+        line = data[int(row_starts[k]) : int(row_ends[k])].decode("utf-8")
+        if len(next(csv.reader([line], strict=True))) != width:
+            return False
+    return True

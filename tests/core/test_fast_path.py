@@ -1,0 +1,91 @@
+"""The fast path (polars' readers) and the exact reader agree: same records, same source spans, same errors;
+and a broken line deep in a large file still gets its exact location."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from curator.core.errors import CuratorError
+from curator.core.formats.base import FormatOptions
+from curator.core.formats.fast import read_fast
+from curator.core.formats.registry import FORMATS, read_data, read_file
+from tests.core.test_formats_fuzz import mutated
+from tests.core.test_roundtrip import CORPUS
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+
+
+def outcome(data: bytes, fmt: str, options: FormatOptions, exact: bool):
+    """What reading gives: the records (extras parsed) and spans, or the problems."""
+    try:
+        result = read_data(data, "f", fmt, options, exact=exact)
+    except CuratorError as e:
+        return "error", [str(p) for p in e.problems]
+    records = result.records.with_columns(result.records["extra"].map_elements(json.loads, return_dtype=object))
+    rows = records.rows()
+    source = result.source
+    spans = None
+    if source is not None and source.table is None:
+        spans = [a.tolist() for a in source.spans()]
+    return "ok", rows, spans, result.options
+
+
+def assert_agree(data: bytes, fmt: str, options: FormatOptions = FormatOptions()) -> None:
+    assert outcome(data, fmt, options, exact=False) == outcome(data, fmt, options, exact=True)
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_fast_path_reads_every_valid_fixture_and_agrees_with_the_exact_reader(name):
+    data = CORPUS[name]
+    fmt = read_file(FIXTURES / name).format if (FIXTURES / name).exists() else {
+        ".jsonl": "gemini-jsonl", ".json": "alpaca-json", ".csv": "csv", ".tsv": "tsv"}[Path(name).suffix]
+    assert_agree(data, fmt)
+
+
+@pytest.mark.parametrize("name", ["clean.jsonl", "formats/gemini.jsonl", "formats/alpaca.json", "formats/gemini.json",
+                                  "formats/table.tsv"])
+def test_plain_files_take_the_fast_path(name):
+    fmt = read_file(FIXTURES / name).format
+    assert read_fast((FIXTURES / name).read_bytes(), name, fmt, FormatOptions()) is not None
+
+
+def test_a_plain_csv_takes_the_fast_path_and_a_value_spanning_lines_the_exact_one():
+    plain = b'question,answer,note\n"a, b",c,\nd,"e ""f""",checked\n'
+    result = read_fast(plain, "t.csv", "csv", FormatOptions())
+    assert result is not None and result.records["text_input"].to_list() == ["a, b", "d"]
+    assert result.records["note"].to_list() == [None, "checked"]
+    assert read_fast(b'question,answer\n"a\nb",c\n', "t.csv", "csv", FormatOptions()) is None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_fast_path_and_exact_reader_agree_on_mutated_files(data):
+    for fmt in FORMATS:
+        if fmt == "parquet":
+            continue
+        for options in (FormatOptions(), FormatOptions("2", "1", header=False)):
+            assert_agree(data, fmt, options)
+
+
+@pytest.mark.parametrize("extra", ['"n": 1', '"n": null', '"n": [1, 2]', '"n": {"a": 1}', '"split": "test"',
+                                   '"split": null', '"tags": ["a"]', '"tags": [null]', '"note": null', '"n": 1e400',
+                                   '"n": NaN', '"n": "\\ud800"', '"x": "3"', '"x": "{}"'])
+def test_agreement_on_awkward_values(extra):
+    lines = [json.dumps({"text_input": f"q{i}", "output": "a"}) for i in range(3)]
+    lines[1] = lines[1][:-1] + ", " + extra + "}"
+    assert_agree(("\n".join(lines) + "\n").encode(), "gemini-jsonl")
+
+
+def test_a_broken_line_deep_in_a_large_file_is_located_exactly(tmp_path):
+    path = tmp_path / "big.jsonl"
+    lines = [json.dumps({"text_input": f"question {i}", "output": f"answer {i}", "split": "train"})
+             for i in range(100_000)]
+    lines[98_764] = '{"text_input": "question", "output": "answer" "split": "train"}'
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CuratorError) as info:
+        read_file(path)
+    assert [str(p) for p in info.value.problems] == [f"{path}:98765:47: malformed JSON: Expecting ',' delimiter"]
