@@ -47,6 +47,7 @@ class CuratorError(Exception):
         if problems is None:
             problems = [Problem(self.path or "<input>", line, column, reason)]
         self.problems = problems
+        self.total = len(problems)  # how many problems there are in all (``problems`` may list only the first)
         super().__init__(str(self))
 
     @classmethod

@@ -74,7 +74,10 @@ class Session:
         A writable session locks the file itself (whatever name, hard link or symlink it is opened by) and
         removes what saves of it killed half-way left beside it.
         """
-        path = Path(path).resolve()
+        try:
+            path = Path(path).resolve()
+        except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symbolic link loop
+            raise CuratorError("symbolic link loop: the link leads back to itself", path) from None
         lock = workspace = journal = None
         if not read_only:
             lock = DatasetLock(path)
@@ -198,8 +201,12 @@ class Session:
         if target != self.path:
             copy_dataset_settings(self.path, target, columns=fmt == self.format)
             self._move_to(target)
-        with atomic_write(target, lock=self._lock, before_replace=check) as out:
-            self._source = write_file(records, out, fmt, options, allow_lossy=allow_lossy, source=self._source)
+        try:
+            with atomic_write(target, lock=self._lock, before_replace=check) as out:
+                source = write_file(records, out, fmt, options, allow_lossy=allow_lossy, source=self._source)
+        except OSError as e:  # a read-only folder, a full disk: the file on disk is the one before the save
+            raise CuratorError(f"cannot save: {e.strerror or e}; the file on disk is unchanged", target) from None
+        self._source = source
         self._source_ids = ids
         self.format, self.options = fmt, options
         self.dataset.mark_saved()

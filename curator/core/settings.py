@@ -128,7 +128,10 @@ def dataset_settings_path(dataset_path: str | Path) -> Path:
 
 def find_settings_file(start: str | Path) -> tuple[Path, dict] | None:
     """The nearest curator.toml, or pyproject.toml with [tool.curator], from ``start`` upwards."""
-    folder = Path(start).resolve()
+    try:
+        folder = Path(start).resolve()
+    except (RuntimeError, OSError):  # a symbolic link loop: the dataset's reader reports it
+        folder = Path(start).absolute()
     if folder.is_file():
         folder = folder.parent
     for candidate in (folder, *folder.parents):

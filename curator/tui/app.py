@@ -11,7 +11,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, Static
 from textual.worker import get_current_worker
@@ -77,7 +77,7 @@ class ErrorScreen(Screen[None]):
 
     DEFAULT_CSS = """
     ErrorScreen { padding: 1 2; }
-    ErrorScreen #problems { height: 1fr; }
+    ErrorScreen #problems-scroll { height: 1fr; }
     """
     BINDINGS = [Binding("q,escape", "app.quit", "quit")]
 
@@ -86,10 +86,16 @@ class ErrorScreen(Screen[None]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        problems = self.error.problems
-        yield Label(f"[b red]cannot open: {len(problems)} problem{'s' if len(problems) > 1 else ''}[/]")
-        yield Static("\n".join(str(p) for p in problems[:200]), id="problems", markup=False)
+        problems, total = self.error.problems, self.error.total
+        located = [p for p in problems if p.line is not None or not p.reason.startswith("... and ")]
+        listed = f" (the first {len(located):,} listed)" if total > len(located) else ""
+        yield Label(f"[b red]cannot open: {total:,} problem{'s' if total != 1 else ''}[/]{listed}")
+        with VerticalScroll(id="problems-scroll"):
+            yield Static("\n".join(str(p) for p in problems), id="problems", markup=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#problems-scroll").focus()
 
 
 class CuratorApp(App):
@@ -171,12 +177,14 @@ class CuratorApp(App):
     @work(thread=True, exclusive=True, group="load")
     def _load_worker(self, path: Path, read_only: bool) -> None:
         worker = get_current_worker()
-        head = loading.read_head(path, self.fmt, self.options)
-        if head is not None and head.records.height:
-            self.call_from_thread(self.show_first_rows, Session.of_records(path, head))
         try:
+            head = loading.read_head(path, self.fmt, self.options)
+            if head is not None and head.records.height:
+                self.call_from_thread(self.show_first_rows, Session.of_records(path, head))
             session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True)
-        except CuratorError as exc:
+        except Exception as exc:  # never Textual's traceback, which would print the rows being read
+            if not isinstance(exc, CuratorError):
+                exc = CuratorError(f"cannot read this file ({type(exc).__name__}: {exc})", path)
             if not worker.is_cancelled:
                 self.call_from_thread(self._load_failed, path, exc)
             return

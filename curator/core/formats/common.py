@@ -53,11 +53,29 @@ class Problems:
         items = sorted(self.items, key=lambda p: (p.line or 0, p.column or 0))  # in file order
         if self.dropped:
             items.append(Problem(self.path, None, None, f"... and {self.dropped} more problems"))
-        raise CuratorError.from_problems(items)
+        error = CuratorError.from_problems(items)
+        error.total = len(self.items) + self.dropped
+        raise error
+
+
+def encoding_problem(data: bytes, path: str) -> None:
+    """Raise when the bytes are plainly not UTF-8 text curator can read line by line: UTF-16 or UTF-32, a
+    byte-order mark and nothing else, lines ending with a lone CR."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 3 and b"\x00" in data[:4] and data[:4] != b"PAR1"):
+        wide = "UTF-32" if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else "UTF-16"
+        raise CuratorError(f"the file is {wide} text; curator reads UTF-8 (save it as UTF-8)", path, 1, 1)
+    if data == b"\xef\xbb\xbf":
+        raise CuratorError("empty file (only a byte-order mark)", path, 1, 1)
+    body = data.strip()
+    if b"\r" in body and b"\n" not in body:
+        column = len(data[: data.find(b"\r")].decode("utf-8", errors="replace")) + 1
+        raise CuratorError("lines end with a lone CR (classic Mac); save the file with LF or CRLF line endings",
+                           path, 1, column)
 
 
 def decode_utf8(data: bytes, path: str) -> str:
     """Decode UTF-8 (a BOM is skipped); raise naming every line with invalid bytes and the byte column."""
+    encoding_problem(data, path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -144,7 +162,7 @@ def _int(text: str) -> int:
 # JSON as the readers accept it: NaN and Infinity (not JSON), numbers beyond a double's range and integers too
 # long to convert are refused with their position, never turned into values that would be written back wrongly.
 DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float, parse_int=_int)
-_LONE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def check_unicode(value: Any, text: str) -> None:

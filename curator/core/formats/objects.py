@@ -143,16 +143,14 @@ def first_value(head: bytes, container: str) -> Any:
     import json
 
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if container == "lines":
-        first_line = text.split("\n", 1)[0]
-        try:
-            return json.loads(first_line)
-        except ValueError:
-            return None
-    if not text.startswith("["):
-        return None
+    # Only the keys matter here: numbers and constants are not converted (a 5,000-digit integer is the
+    # reader's to report, with its position).
+    decoder = json.JSONDecoder(parse_int=len, parse_float=len, parse_constant=len)
     try:
-        value, _ = json.JSONDecoder().raw_decode(text[1:].lstrip())
-    except ValueError:
+        if container == "lines":
+            return decoder.decode(text.split("\n", 1)[0])
+        if not text.startswith("["):
+            return None
+        return decoder.raw_decode(text[1:].lstrip())[0]
+    except (ValueError, RecursionError):
         return None
-    return value

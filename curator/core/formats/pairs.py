@@ -19,7 +19,7 @@ class PairList:
     extensions = (".json",)
 
     def sniff(self, head: bytes) -> bool:
-        text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+        text = head[:4096].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
         return text.startswith("[") and text[1:].lstrip().startswith("[")
 
     def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:

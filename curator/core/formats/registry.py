@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -10,13 +12,14 @@ import polars as pl
 from curator.core.errors import CuratorError
 from curator.core.formats.alpaca import ALPACA_JSON, ALPACA_JSONL
 from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.common import Problems, encoding_problem, iter_json_lines, iter_json_list
 from curator.core.formats.fast import read_fast
 from curator.core.formats.gemini import GEMINI_JSON, GEMINI_JSONL
 from curator.core.formats.mapped import MAPPED_JSON, MAPPED_JSONL
 from curator.core.formats.objects import ObjectFormat
 from curator.core.formats.openai_chat import OPENAI_JSONL, SHAREGPT_JSON, SHAREGPT_JSONL
 from curator.core.formats.pairs import PAIRS_JSON
-from curator.core.formats.source import Source
+from curator.core.formats.source import BOM, Source
 from curator.core.formats.tabular import CSV, PARQUET, TSV
 from curator.core.formats.vertex import VERTEX_JSONL
 
@@ -56,6 +59,21 @@ DEFAULT_FOR_EXTENSION = {
 HEAD_BYTES = 64 * 1024
 
 
+def _first_record_problem(body: bytes, path: str) -> None:
+    """Raise what is wrong with the first record of a JSON-looking file (nothing when it parses)."""
+    text = body.decode("utf-8", errors="replace").lstrip(" \t\r\n")
+    if not text.startswith(("{", "[")):
+        return
+    problems = Problems(path)
+    items = iter_json_list(text, problems) if text.startswith("[") else iter_json_lines(text.split("\n", 1)[0], problems)
+    next(items, None)
+    if problems:
+        first = problems.items[0]
+        offset = len(body) - len(body.lstrip(b" \t\r\n"))
+        line = body[:offset].count(b"\n") + (first.line or 1)
+        raise CuratorError(first.reason, path, line, first.column)
+
+
 def format_names() -> list[str]:
     """Every format name, for --format choices and help."""
     return list(FORMATS)
@@ -75,20 +93,29 @@ def format_for_extension(path: str | Path) -> str:
     return DEFAULT_FOR_EXTENSION[suffix]
 
 
-def detect_format(path: str | Path, head: bytes) -> str:
-    """The format of a file from its ending and first bytes; a CuratorError when nothing fits."""
+def detect_format(path: str | Path, data: bytes) -> str:
+    """The format of a file from its ending and first record (however long); a CuratorError saying what is
+    wrong when nothing fits."""
     suffix = Path(path).suffix.lower()
     claiming = [f for f in FORMATS.values() if suffix in f.extensions]
-    for fmt in claiming or FORMATS.values():
-        if fmt.sniff(head):
-            return fmt.name
-    for fmt in (MAPPED_JSONL, MAPPED_JSON):  # other JSON objects: their fields are named, or the reader asks
-        if (not claiming or fmt in claiming) and fmt.sniff_container(head):
-            return fmt.name
+    first_line_end = data.find(b"\n", HEAD_BYTES)
+    head = data[: first_line_end + 1] if first_line_end != -1 else data
+    for attempt in (head, data) if len(head) < len(data) else (head,):
+        for fmt in claiming or FORMATS.values():
+            if fmt.sniff(attempt):
+                return fmt.name
+        for fmt in (MAPPED_JSONL, MAPPED_JSON):  # other JSON objects: their fields are named, or the reader asks
+            if (not claiming or fmt in claiming) and fmt.sniff_container(attempt):
+                return fmt.name
     if claiming and suffix in (".csv", ".tsv", ".tab"):
         return claiming[0].name  # a one-column table still gets a clear mapping error from its reader
-    if claiming and not head.strip():
+    encoding_problem(data, str(path))
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    if claiming and not body.strip():
         return claiming[0].name  # empty: the reader reports it
+    if body.lstrip().startswith(b"[") and not body.strip()[1:-1].strip() and body.strip().endswith(b"]"):
+        return "gemini-json"  # an empty list: an empty dataset
+    _first_record_problem(body, str(path))
     raise CuratorError(
         "cannot tell the format of this file; name it with --format "
         f"({', '.join(FORMATS)})",
@@ -96,6 +123,29 @@ def detect_format(path: str | Path, head: bytes) -> str:
         1 if head else None,
         1 if head else None,
     )
+
+
+_KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device"}
+
+
+def file_bytes(path: Path) -> bytes:
+    """The bytes of a regular file; a CuratorError for a link loop, a folder, a pipe (never waited on) or
+    any other reason it cannot be read."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise CuratorError("symbolic link loop: the link leads back to itself", path) from None
+        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    if stat.S_ISDIR(mode):
+        raise CuratorError("is a folder, not a file", path)
+    if not stat.S_ISREG(mode):
+        raise CuratorError(f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')})", path)
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
 
 
 def read_file(
@@ -107,12 +157,9 @@ def read_file(
 ) -> ReadResult:
     """Read a dataset file; on any problem raise one CuratorError listing every problem found."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    data = file_bytes(path)
     if fmt is None:
-        fmt = detect_format(path, data[:HEAD_BYTES])
+        fmt = detect_format(path, data)
     return read_data(data, path, fmt, options or FormatOptions(), allow_skipped=allow_skipped)
 
 

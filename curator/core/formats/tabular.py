@@ -89,7 +89,8 @@ class Delimited:
         self.name, self.delimiter, self.extensions, self.quoting = name, delimiter, extensions, quoting
 
     def sniff(self, head: bytes) -> bool:
-        first = head.split(b"\n", 1)[0]
+        end = head.find(b"\n")
+        first = head[:end] if end != -1 else head
         return self.delimiter.encode() in first and not first.lstrip().startswith((b"{", b"["))
 
     def read(self, data: bytes, path: str, options: FormatOptions, allow_skipped: bool = False) -> ReadResult:
