@@ -46,8 +46,8 @@ with Session.open(PATH) as s:
     "read (exact reader)": """
 from pathlib import Path
 from curator.core.formats.base import FormatOptions
-from curator.core.formats.registry import read_bytes
-read_bytes(Path(PATH).read_bytes(), PATH, "gemini-jsonl", FormatOptions(), exact=True)
+from curator.core.formats.registry import read_data
+read_data(Path(PATH).read_bytes(), PATH, "gemini-jsonl", FormatOptions(), exact=True)
 """,
     "polars read_ndjson": """
 import polars as pl

@@ -126,12 +126,17 @@ def dataset_settings_path(dataset_path: str | Path) -> Path:
     return path.with_name(path.name + SUFFIX)
 
 
+def _resolved(path: str | Path) -> Path:
+    """The real path, or the absolute one for a symbolic link loop (the dataset's reader reports the loop)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop
+        return Path(path).absolute()
+
+
 def find_settings_file(start: str | Path) -> tuple[Path, dict] | None:
     """The nearest curator.toml, or pyproject.toml with [tool.curator], from ``start`` upwards."""
-    try:
-        folder = Path(start).resolve()
-    except (RuntimeError, OSError):  # a symbolic link loop: the dataset's reader reports it
-        folder = Path(start).absolute()
+    folder = _resolved(start)
     if folder.is_file():
         folder = folder.parent
     for candidate in (folder, *folder.parents):
@@ -209,7 +214,7 @@ def load_settings(dataset_path: str | Path | None) -> Settings:
         path, table = found
         source = str(path)
         values.update(_values_from_table(table, source))
-    own = dataset_settings_path(Path(dataset_path).resolve())
+    own = dataset_settings_path(_resolved(dataset_path))
     if own.is_file():
         source = str(own)
         values.update(_values_from_table(_load(own), source))
@@ -285,7 +290,7 @@ def save_dataset_setting(dataset_path: str | Path, key: str, value: Any) -> Path
 
     if key not in _KEYS and key != "columns":
         raise CuratorError(f"unknown setting {key!r}")
-    path = dataset_settings_path(Path(dataset_path).resolve())
+    path = dataset_settings_path(_resolved(dataset_path))
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else _HEADER.format(name=Path(dataset_path).name)
         document = tomlkit.parse(text)

@@ -18,6 +18,7 @@ import polars as pl
 
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.columns import Fields, to_records
+from curator.core.formats.common import encoding_problem
 from curator.core.formats.source import BOM, Source, filled_lines, line_spans, list_spans
 
 # Formats whose records are flat objects, and the fields that make their examples.
@@ -39,6 +40,7 @@ except ImportError:  # pragma: no cover
 def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
     """The file read in bulk, or None when the exact reader must read it."""
     try:
+        encoding_problem(data, path)  # raises: the exact reader says it
         if fmt in _OBJECT_FIELDS:
             return _objects(data, fmt, options)
         if fmt in ("csv", "tsv"):
