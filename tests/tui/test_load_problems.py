@@ -41,7 +41,7 @@ async def test_an_unexpected_failure_while_reading_is_a_dialog_not_a_traceback(t
     def broken(*args, **kwargs):
         raise UnicodeEncodeError("utf-8", "x", 0, 1, "surrogates not allowed")
 
-    monkeypatch.setattr(registry, "read_bytes", broken)
+    monkeypatch.setattr(registry, "read_data", broken)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "ErrorScreen")
