@@ -27,6 +27,10 @@ async def test_thousands_of_problems_are_counted_truly_and_scroll(tmp_path):
         title = str(app.screen.query_one("Label").render())
         assert "7,673 problems" in title and "first 200 listed" in title
         scroll = app.screen.query_one("#problems-scroll", VerticalScroll)
+        for _ in range(100):  # the first layout of 200 lines
+            if scroll.max_scroll_y:
+                break
+            await pilot.pause(0.05)
         assert scroll.max_scroll_y > 0
         await pilot.press("pagedown")
         await pilot.pause()
