@@ -24,6 +24,10 @@ async def test_thousands_of_problems_are_counted_truly_and_scroll(tmp_path):
     app = make_app(path, fmt="gemini-jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "ErrorScreen")
+        for _ in range(100):  # composed a moment after it is pushed, on a loaded machine
+            if app.screen.query("#problems-scroll"):
+                break
+            await pilot.pause(0.05)
         title = str(app.screen.query_one("Label").render())
         assert "7,673 problems" in title and "first 200 listed" in title
         scroll = app.screen.query_one("#problems-scroll", VerticalScroll)
@@ -49,5 +53,9 @@ async def test_an_unexpected_failure_while_reading_is_a_dialog_not_a_traceback(t
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "ErrorScreen")
+        for _ in range(100):
+            if app.screen.query("#problems"):
+                break
+            await pilot.pause(0.05)
         text = str(app.screen.query_one("#problems").render())
         assert "cannot read this file (UnicodeEncodeError" in text and "secret row" not in text
