@@ -37,7 +37,7 @@ def bench_requests() -> None:
     from curator.core.backends.gemini_api import GeminiApiBackend
     from curator.core.evaluation.evaluate import EvalSpec, evaluate
     from curator.core.evaluation.runs import RunRow
-    from curator.core.playground import ModelRef
+    from curator.core.models import ModelRef
     from curator.core.storage.workspace import Workspace
 
     proc, url = _fake_server(0.1)

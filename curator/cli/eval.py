@@ -19,7 +19,7 @@ from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
 from curator.core.evaluation.runs import Runs
-from curator.core.playground import ModelRef, default_pair
+from curator.core.models import ModelRef, default_pair
 from curator.core.settings import load_settings
 from curator.core.storage.workspace import Workspace
 

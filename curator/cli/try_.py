@@ -14,7 +14,7 @@ from curator.cli.models import add_backend_arguments, backend_from_args, fail, w
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
 from curator.core.evaluation.cache import PredictionCache, cached_generate
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.settings import load_settings
 from curator.core.storage.workspace import Workspace
 

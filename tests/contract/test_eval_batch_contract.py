@@ -15,7 +15,7 @@ from curator.core.backends.base import GenerationConfig
 from curator.core.backends.gemini_api import GeminiApiBackend
 from curator.core.evaluation.cache import PredictionCache
 from curator.core.evaluation.runner import Request, predict
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 from curator.testing.fake_google import FakeGoogle
 from curator.testing.fake_google_jobs import Timing

@@ -18,7 +18,7 @@ from curator.core.backends.retry import RetryPolicy
 from curator.core.evaluation.cache import PredictionCache, prediction_key
 from curator.core.evaluation.runner import Request, predict
 from curator.core.evaluation.runs import Runs
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 from curator.testing.fake_google import FakeGoogle
 from curator.testing.fake_google_replies import texts

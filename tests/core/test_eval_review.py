@@ -10,7 +10,7 @@ from curator.core.evaluation.evaluate import EvalSpec, evaluate, load_run, recor
 from curator.core.evaluation.report import markdown, predictions_frame, write_report
 from curator.core.evaluation.review import counts, order
 from curator.core.evaluation.runs import RunRow
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 from tests.core.test_eval_runner import Counting
 

@@ -13,7 +13,7 @@ from curator.core.backends.local import LocalBackend
 from curator.core.errors import BackendError, BackendErrorKind, CuratorError
 from curator.core.evaluation.cache import PredictionCache, prediction_key
 from curator.core.evaluation.runner import Request, predict
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 
 

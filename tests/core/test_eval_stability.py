@@ -11,7 +11,7 @@ from curator.core.evaluation.report import markdown, predictions_frame
 from curator.core.evaluation.review import counts
 from curator.core.evaluation.rules import parse_rule
 from curator.core.evaluation.runs import RunRow
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 from tests.core.test_eval_runner import Counting
 

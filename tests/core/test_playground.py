@@ -8,7 +8,8 @@ from curator.core.backends import Hyperparameters
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.model import records_frame
-from curator.core.playground import ModelRef, default_pair, input_history, remember_input
+from curator.core.models import ModelRef, default_pair
+from curator.core.playground import input_history, remember_input
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
 

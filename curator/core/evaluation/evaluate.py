@@ -25,7 +25,7 @@ from curator.core.evaluation.runs import CANCELLED, DONE, SIDES, EvalRun, RunRow
 from curator.core.evaluation.scorecard import Scorecard, build_scorecard
 from curator.core.evaluation.scoring import task_for
 from curator.core.model import Split
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.settings import Settings
 from curator.core.storage.workspace import Workspace
 from curator.core.template.model import parse_template

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from curator.core.backends.base import Backend, Generation, GenerationConfig
 from curator.core.errors import BackendError, BackendErrorKind, CuratorError
 from curator.core.evaluation.cache import PredictionCache, prediction_key
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 
 DEFAULT_CONCURRENCY = 8
 ABORT_AFTER = 20  # consecutive failures of a model that never answered before its requests stop

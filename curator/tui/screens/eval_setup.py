@@ -18,7 +18,7 @@ from curator.core.backends.thinking import parse_thinking
 from curator.core.errors import CuratorError
 from curator.core.evaluation.rules import ScoringRule, parse_rule
 from curator.core.evaluation.runner import DEFAULT_CONCURRENCY
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.template import parse_template
 from curator.tui.actions import EVAL_SETUP, bindings
 

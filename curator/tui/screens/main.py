@@ -499,7 +499,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         one; template: the given one, else the settings', else the inferred one)."""
         if not self._ready():
             return
-        from curator.core.playground import default_pair
+        from curator.core.models import default_pair
         from curator.core.template import infer_template
         from curator.tui.screens.playground import PlaygroundScreen
 
@@ -537,7 +537,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if not self._ready():
             return
         from curator.core.evaluation.rules import ScoringRule, rule_from_settings
-        from curator.core.playground import default_pair
+        from curator.core.models import default_pair
         from curator.tui.screens.eval_setup import EvalSetupScreen
 
         try:

@@ -21,7 +21,8 @@ from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
 from curator.core.backends import GenerationConfig
 from curator.core.backends.thinking import parse_thinking, token_note
 from curator.core.errors import CuratorError
-from curator.core.playground import ModelRef, input_history, remember_input
+from curator.core.models import ModelRef
+from curator.core.playground import input_history, remember_input
 from curator.core.template import parse_template
 from curator.tui.actions import PLAYGROUND, bindings
 from curator.tui.screens.editor import EditorScreen

@@ -32,7 +32,7 @@ from curator.core.evaluation.runner import RunProgress
 from curator.core.evaluation.runs import RunRow
 from curator.core.evaluation.rules import ScoringRule
 from curator.core.evaluation.scorecard import Scorecard
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
 from curator.tui.screens.prompts import AskScreen, TextPrompt

@@ -402,7 +402,7 @@ class TuningScreen(Screen[None]):
         self._last_poll.clear()
 
     def action_playground(self) -> None:
-        from curator.core.playground import ModelRef
+        from curator.core.models import ModelRef
         from curator.tui.screens.main import MainScreen
 
         status = self.statuses.get(self.current_job) if self.current_job else None
