@@ -129,7 +129,7 @@ def main() -> None:
         mark = "" if target != target else ("ok" if seconds <= target else "OVER")
         shown_target = "" if target != target else f"{target:.2f}"
         print(f"{name:44}{seconds:>9.3f}{shown_target:>9}  {mark}")
-    print(f"\nevery command's --help: " + ", ".join(f"{k} {v:.2f}" for k, v in helps.items()))
+    print("\nevery command's --help: " + ", ".join(f"{k} {v:.2f}" for k, v in helps.items()))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
 
