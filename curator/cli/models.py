@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from curator.core.backends.registry import BACKENDS, DEFAULT_BACKEND, canonical_name, create_backend
+from curator.core.backends.registry import ALIASES, BACKENDS, DEFAULT_BACKEND, canonical_name, create_backend
 from curator.core.errors import BackendError, CuratorError
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
@@ -31,7 +31,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser, *, choose: bool = Tru
     """--backend (unless ``choose`` is False) and the settings of the Google backends (each also read from the
     environment)."""
     if choose:
-        parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=[*BACKENDS, "gemini"],
+        parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=[*BACKENDS, *ALIASES],
                             help=f"where models live (default: {DEFAULT_BACKEND})")
     google = parser.add_argument_group("Google backends (the API key comes only from GEMINI_API_KEY or GOOGLE_API_KEY)")
     google.add_argument("--project", help="Vertex: Google Cloud project (default: GOOGLE_CLOUD_PROJECT)")
@@ -86,7 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         name = canonical_name(args.backend)
-        workspace = workspace_for(args.file) if name == "local" else None
+        workspace = workspace_for(args.file) if BACKENDS[name].offline else None
         models = backend_from_args(name, args, workspace).list_models()
     except CuratorError as e:
         return fail(e)

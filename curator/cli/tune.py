@@ -132,11 +132,10 @@ def follow(jobs, job_id: str, interval: float) -> JobStatus:
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator.core.backends.gemini_api import NO_TUNING
-
     try:
-        if not BACKENDS[canonical_name(args.backend)].can_tune:
-            raise BackendError(BackendErrorKind.UNSUPPORTED, NO_TUNING)
+        info = BACKENDS[canonical_name(args.backend)]
+        if not info.can_tune:
+            raise BackendError(BackendErrorKind.UNSUPPORTED, info.why_not_tune)
         hp = hyperparameters(args)
         settings = load_settings(args.file)
         session = open_read_only(args)

@@ -25,6 +25,7 @@ from curator.core.session import Session
 from curator.core.settings import Settings, load_settings, remember_columns
 from curator.core.storage.lock import InUse
 from curator.tui.actions import MAIN, key_label
+from curator.tui.messages import GoToExample, OpenPlayground
 from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -301,6 +302,25 @@ class CuratorApp(App):
                                        [("recover", "Recover"), ("discard", "Discard"), ("later", "Later")],
                                        "recover"), answer)
 
+    # -- what screens ask for (tui/messages.py) ----------------------------------------------------------------
+
+    def _main_screen(self) -> MainScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+    def on_open_playground(self, message: OpenPlayground) -> None:
+        main = self._main_screen()
+        if main is not None:
+            main.action_playground(message.model_a, message.model_b, text=message.text, template=message.template)
+
+    def on_go_to_example(self, message: GoToExample) -> None:
+        main = self._main_screen()
+        if main is None:
+            return
+        while self.screen is not main:
+            self.pop_screen()
+        if not main.go_to_example(message.example_id):
+            main.notify(f"example {message.example_id} no longer exists", severity="warning")
+
     def jobs(self):
         """The tuning jobs of the session's workspace (one per process: local jobs live in it)."""
         from curator.core.tuning import Jobs
@@ -348,7 +368,7 @@ class CuratorApp(App):
         if session is None or session.read_only or not session.dirty:
             self.exit()
             return
-        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        main = self._main_screen()
 
         def answer(choice: str | None) -> None:
             if choice == "save" and main is not None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from curator.core.backends.base import Backend, Hyperparameters, JobState, JobStatus, LossPoint, UnknownJob
+from curator.core.backends.base import Backend, BackendInfo, Hyperparameters, JobState, JobStatus, LossPoint, UnknownJob
 from curator.core.backends.local import BASE_MODEL
 from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.checks import worst
@@ -71,8 +71,8 @@ def test_a_local_job_cut_short_by_a_restart_is_marked_interrupted(tmp_path):
 class Scripted(Backend):
     """A backend whose jobs follow a script of states, counting status calls."""
 
-    name = "local"
-    title = description = "scripted"
+    info = BackendInfo("local", "scripted", "nothing")
+    description = "scripted"
 
     def __init__(self, states):
         self.states = list(states)

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curator.core.backends import Backend, Hyperparameters, JobState, JobStatus, LossPoint, ModelInfo
+from curator.core.backends import Backend, BackendInfo, Hyperparameters, JobState, JobStatus, LossPoint, ModelInfo
 from curator.core.backends.prepare import Preparation
 from curator.core.settings import Settings
 from curator.tui.app import CuratorApp
@@ -79,8 +79,9 @@ def test_tuning_screen(snap_compare, app, size):
 class StillRunning(Backend):
     """A backend whose one job is always at epoch 3 of 5 with the same losses: a stable picture."""
 
-    name, title, description = "local", "Fixed", "a test double with a fixed running job"
-    honours = frozenset({"epochs", "batch_size", "learning_rate", "display_name"})
+    info = BackendInfo("local", "Fixed", "nothing", honours=frozenset({"epochs", "batch_size", "learning_rate",
+                                                                       "display_name"}))
+    description = "a test double with a fixed running job"
 
     def list_models(self):
         return [ModelInfo("base-1", "base-1", can_tune=True)]

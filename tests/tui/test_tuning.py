@@ -12,7 +12,7 @@ from curator.core.backends import JobState
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.tuning import TuningScreen
 from curator.tui.widgets.job_view import JobView
-from tests.tui.helpers import copy_fixture, make_app, settle, until_main
+from tests.tui.helpers import copy_fixture, make_app, settle, until_main, wait_for
 
 SIZE = (120, 40)
 
@@ -114,7 +114,7 @@ async def test_gemini_api_backend_explains_it_cannot_tune(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tuning(pilot)
         screen.query_one("#backend", Select).value = "gemini-api"
-        await settle(pilot)
+        await wait_for(pilot, lambda: "gemini-api" in screen.honours)  # its models were asked for
         text = str(screen.query_one("#problems").render())
         assert "GEMINI_API_KEY" in text or "cannot tune" in text or "no model it can tune" in text
 

@@ -8,6 +8,7 @@ when asked.
 from curator.core.backends.base import (
     HYPERPARAMETER_HELP,
     Backend,
+    BackendInfo,
     Checkpoint,
     Generation,
     GenerationConfig,
@@ -25,6 +26,7 @@ __all__ = [
     "HYPERPARAMETER_HELP",
     "DEFAULT_BACKEND",
     "Backend",
+    "BackendInfo",
     "Checkpoint",
     "Generation",
     "GenerationConfig",

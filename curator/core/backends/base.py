@@ -236,16 +236,49 @@ class UnknownJob(BackendError):
         super().__init__(BackendErrorKind.INVALID, f"no tuning job {job_id!r} on this backend")
 
 
-class Backend(abc.ABC):
-    """A place that tunes models and generates text. Subclasses set the class attributes below."""
+@dataclass(frozen=True)
+class BackendInfo:
+    """What a backend declares about itself, asked before one is built (menus, defaults, which options apply).
+    Faces read these instead of naming providers; each backend's entry is in ``registry.BACKENDS``."""
 
     name: str  # registry name: "local", "vertex", "gemini-api"
     title: str  # for people: "Local (scikit-learn)"
-    description: str  # one honest paragraph: what it is and what it is not
+    needs: str  # what it takes to use it, in words
     can_tune: bool = True
-    jobs_live_in_process: bool = False  # jobs end when this process ends (the local backend)
-    honours: frozenset[str] = frozenset()  # Hyperparameters fields this backend uses; others are ignored
+    why_not_tune: str = ""  # when it cannot tune: why, and where to tune instead
+    default_base_model: str | None = None  # the model tuned (and compared against) when none is named
+    honours: frozenset[str] = frozenset()  # Hyperparameters fields it uses; others are ignored
+    offline: bool = False  # runs here, needs no key, keeps its models in the dataset's workspace
+    staging: bool = False  # takes a cloud folder (or file) for the training data
+    jobs_live_in_process: bool = False  # jobs end when this process ends
+
+
+class Backend(abc.ABC):
+    """A place that tunes models and generates text. Subclasses set ``info`` (and a ``description``)."""
+
+    info: BackendInfo
+    description: str  # one honest paragraph: what it is and what it is not
     supports_batch: bool = False  # submit_batch / batch_state / cancel_batch (the Gemini API's Batch API)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @property
+    def can_tune(self) -> bool:
+        return self.info.can_tune
+
+    @property
+    def honours(self) -> frozenset[str]:
+        return self.info.honours
+
+    @property
+    def jobs_live_in_process(self) -> bool:
+        return self.info.jobs_live_in_process
 
     def ignored_hyperparameters(self, hp: Hyperparameters) -> list[str]:
         """Fields of ``hp`` set away from their default that this backend does not use."""

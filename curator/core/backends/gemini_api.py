@@ -18,16 +18,11 @@ from curator.core.backends.base import (
     ModelInfo,
 )
 from curator.core.backends.google_common import GoogleBackend, content_config, http_options, to_generation
+from curator.core.backends.registry import BACKENDS
 from curator.core.backends.retry import RetryPolicy
 from curator.core.errors import BackendError, BackendErrorKind
 
-NO_TUNING = (
-    "the Gemini API cannot tune models: it has had no tunable base model since Gemini 1.5 Flash-001 was "
-    "retired in May 2025, and google-genai (1.47 and later) leaves the training examples out of that request. "
-    "Tune on Vertex AI instead (backend \"vertex\": a Google Cloud project, training data in Cloud Storage), "
-    "or offline with the local backend. This backend still generates with base models and with tunedModels/... "
-    "you tuned earlier, for evaluation."
-)
+NO_TUNING = BACKENDS["gemini-api"].why_not_tune
 _STATES = {"JOB_STATE_SUCCEEDED": JobState.SUCCEEDED, "JOB_STATE_FAILED": JobState.FAILED,
            "JOB_STATE_RUNNING": JobState.RUNNING, "JOB_STATE_QUEUED": JobState.PENDING,
            "JOB_STATE_PENDING": JobState.PENDING, "JOB_STATE_CANCELLED": JobState.CANCELLED}
@@ -39,13 +34,11 @@ def api_key_from_env(env: Mapping[str, str] = os.environ) -> str | None:
 
 
 class GeminiApiBackend(GoogleBackend):
-    name = "gemini-api"
-    title = "Gemini API (API key)"
+    info = BACKENDS["gemini-api"]
     description = (
         "Google's Gemini API with an API key (GEMINI_API_KEY or GOOGLE_API_KEY): generation with base models "
         "and with tunedModels/... tuned before 2025, for evaluation. It cannot tune: use Vertex AI for that."
     )
-    can_tune = False
 
     def __init__(self, api_key: str | None = None, *, base_url: str | None = None, timeout: float | None = 60.0,
                  retry: RetryPolicy | None = None, env: Mapping[str, str] = os.environ) -> None:

@@ -45,13 +45,14 @@ from curator.core.backends.local_model import (
 )
 from curator.core.backends import local_model_file
 from curator.core.backends.prepare import Preparation, prepare_data
+from curator.core.backends.registry import BACKENDS
 from curator.core.model import Severity
 from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.settings import Settings
 from curator.core.storage.atomic import atomic_write, make_private_folder
 from curator.core.storage.workspace import Workspace
 
-BASE_MODEL = "local-echo"
+BASE_MODEL = BACKENDS["local"].default_base_model
 BASE_DESCRIPTION = "untuned: answers with the prompt itself"
 CHARS_PER_TOKEN = 3  # as the limits check estimates tokens
 
@@ -79,19 +80,13 @@ class _Run:
 
 
 class LocalBackend(Backend):
-    name = "local"
-    title = "Local (scikit-learn, offline)"
+    info = BACKENDS["local"]
     description = (
         "An offline stand-in for a tuned model, trained on this machine with scikit-learn: a TF-IDF linear "
         "classifier for label-like outputs (minibatch Adam; epochs, batch size and learning rate apply), or "
         "nearest-neighbour answers for free text. It exercises the whole tune-and-compare loop and gives a "
         "baseline; it is not a language model. Its base model, local-echo, answers with the prompt itself."
     )
-    honours = frozenset(
-        {"epochs", "batch_size", "learning_rate", "learning_rate_multiplier", "display_name", "validation_fraction",
-         "seed"}
-    )
-    jobs_live_in_process = True
 
     def __init__(self, workspace: Workspace, *, label_max_distinct: int = LABEL_MAX_DISTINCT) -> None:
         self.workspace = workspace

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from curator.core.backends.base import Backend
+from curator.core.backends.base import Backend, BackendInfo
 from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.storage.workspace import Workspace
 
@@ -25,30 +24,39 @@ DEFAULT_BACKEND = "local"
 ALIASES = {"gemini": "gemini-api"}
 
 
-@dataclass(frozen=True)
-class BackendInfo:
-    """What a menu shows about a backend before one is built."""
-
-    name: str
-    title: str
-    can_tune: bool
-    needs: str
-    default_base_model: str | None = None  # the model tuned when none is named
-
-
+# Each backend's declaration, the default first. The classes take theirs from here (``info``), so a name,
+# title or option is written once; everything above backends/ asks these instead of naming a provider.
 BACKENDS: dict[str, BackendInfo] = {
-    "local": BackendInfo("local", "Local (scikit-learn, offline)", True, "nothing: offline, no key", "local-echo"),
-    "vertex": BackendInfo("vertex", "Vertex AI (Google Cloud)", True,
-                          "a Google Cloud project (GOOGLE_CLOUD_PROJECT) and credentials "
-                          "(gcloud auth application-default login)", "gemini-2.5-flash"),
-    "gemini-api": BackendInfo("gemini-api", "Gemini API (API key)", False,
-                              "GEMINI_API_KEY or GOOGLE_API_KEY; generation only"),
+    "local": BackendInfo(
+        "local", "Local (scikit-learn, offline)", "nothing: offline, no key", default_base_model="local-echo",
+        honours=frozenset({"epochs", "batch_size", "learning_rate", "learning_rate_multiplier", "display_name",
+                           "validation_fraction", "seed"}),
+        offline=True, jobs_live_in_process=True),
+    "vertex": BackendInfo(
+        "vertex", "Vertex AI (Google Cloud)", "a Google Cloud project (GOOGLE_CLOUD_PROJECT) and credentials "
+        "(gcloud auth application-default login)", default_base_model="gemini-2.5-flash",
+        honours=frozenset({"epochs", "learning_rate_multiplier", "adapter_size", "display_name",
+                           "validation_fraction", "seed"}),
+        staging=True),
+    "gemini-api": BackendInfo(
+        "gemini-api", "Gemini API (API key)", "GEMINI_API_KEY or GOOGLE_API_KEY; generation only", can_tune=False,
+        why_not_tune=(
+            "the Gemini API cannot tune models: it has had no tunable base model since Gemini 1.5 Flash-001 was "
+            "retired in May 2025, and google-genai (1.47 and later) leaves the training examples out of that "
+            "request. Tune on Vertex AI instead (backend \"vertex\": a Google Cloud project, training data in "
+            "Cloud Storage), or offline with the local backend. This backend still generates with base models and "
+            "with tunedModels/... you tuned earlier, for evaluation.")),
 }
 
 
 def backend_names() -> list[str]:
     """Every backend name, the default first."""
     return list(BACKENDS)
+
+
+def is_backend_name(name: str) -> bool:
+    """Whether ``name`` names a backend (or an alias of one, "gemini")."""
+    return ALIASES.get(name, name) in BACKENDS
 
 
 def canonical_name(name: str) -> str:

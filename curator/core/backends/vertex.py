@@ -23,6 +23,7 @@ from pathlib import Path
 from curator.core.backends.base import Checkpoint, Hyperparameters, JobState, JobStatus, ModelInfo, UnknownJob
 from curator.core.backends.google_common import GoogleBackend, http_options
 from curator.core.backends.prepare import Preparation, prepare_data
+from curator.core.backends.registry import BACKENDS
 from curator.core.backends.retry import RetryPolicy
 from curator.core.checks.limits import DISPLAY_NAME_CHARS, VERTEX_SOURCE, vertex_model
 from curator.core.errors import BackendError, BackendErrorKind
@@ -87,15 +88,12 @@ def upload_to_gcs(local: Path, uri: str) -> None:
 
 
 class VertexBackend(GoogleBackend):
-    name = "vertex"
-    title = "Vertex AI (Google Cloud)"
+    info = BACKENDS["vertex"]
     description = (
         "Supervised tuning of Gemini on Vertex AI in a Google Cloud project (credentials from "
         "`gcloud auth application-default login`). Training data goes to Cloud Storage as JSONL. Jobs take "
         "from minutes to hours and cost money; the tuned model is served from an endpoint."
     )
-    honours = frozenset({"epochs", "learning_rate_multiplier", "adapter_size", "display_name",
-                         "validation_fraction", "seed"})
 
     def __init__(self, project: str | None = None, location: str | None = None, *, base_url: str | None = None,
                  credentials=None, access_token: str | None = None, staging_uri: str | None = None,

@@ -499,7 +499,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         one; template: the given one, else the settings', else the inferred one)."""
         if not self._ready():
             return
-        from curator.core.models import default_pair
+        from curator.core.models import default_pair, known_models
         from curator.core.template import infer_template
         from curator.tui.screens.playground import PlaygroundScreen
 
@@ -518,8 +518,6 @@ class MainScreen(EditingActions, CursorActions, Screen):
             active = self.session.dataset.active()
             inferred = infer_template(active["text_input"]) if active.height else None
             template = inferred.template.source if inferred and inferred.template else None
-        known = [f"local:{m.name}" for m in jobs.backend("local").list_models()]
-        known += [f"{r.backend}:{r.status.tuned_model}" for r in jobs.list() if r.status.tuned_model]
 
         def add_example(text_input: str, output: str) -> bool:
             ds = self.session.dataset
@@ -529,7 +527,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
         self.app.push_screen(PlaygroundScreen(
             generate=self.app.generate_answer, model_a=model_a, model_b=model_b, template=template, text=text,
-            known_models=sorted(set(known)), workspace=self.session.workspace, dataset_path=self.session.path,
+            known_models=known_models(jobs), workspace=self.session.workspace, dataset_path=self.session.path,
             add_example=None if self.session.read_only else add_example, limits=self.limits))
 
     def action_evaluate(self) -> None:
@@ -537,7 +535,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if not self._ready():
             return
         from curator.core.evaluation.rules import ScoringRule, rule_from_settings
-        from curator.core.models import default_pair
+        from curator.core.models import default_pair, known_models
         from curator.tui.screens.eval_setup import EvalSetupScreen
 
         try:
@@ -551,15 +549,13 @@ class MainScreen(EditingActions, CursorActions, Screen):
         example_counts = {"auto": auto, **{k: split_counts.get(k, 0) for k in ("test", "validation", "train")},
                           "all": active.height, "view": self.state.row_count()}
         model_a, model_b = default_pair(self.session.workspace)
-        known = [f"local:{m.name}" for m in jobs.backend("local").list_models()]
-        known += [f"{r.backend}:{r.status.tuned_model}" for r in jobs.list() if r.status.tuned_model]
         try:
             rule = rule_from_settings(self.settings, self.session.path)
         except CuratorError as exc:
             self.notify(f"the settings' scoring rule: {exc.reason}", severity="warning", timeout=8)
             rule = ScoringRule()
         self.app.push_screen(EvalSetupScreen(model_a, model_b, self.settings.template, example_counts,
-                                             sorted(set(known)), rule, self.session.path.parent),
+                                             known_models(jobs), rule, self.session.path.parent),
                              self._start_evaluation)
 
     def _start_evaluation(self, choice) -> None:

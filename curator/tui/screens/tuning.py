@@ -21,10 +21,12 @@ from curator.core.backends.base import ADAPTER_SIZES
 from curator.core.backends.prepare import Preparation
 from curator.core.backends.registry import BACKENDS, DEFAULT_BACKEND
 from curator.core.errors import CuratorError
+from curator.core.models import ModelRef
 from curator.core.session import Session
 from curator.core.settings import Settings
 from curator.core.tuning import Jobs
 from curator.tui.actions import TUNING, bindings
+from curator.tui.messages import OpenPlayground
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.widgets.job_view import STATE_STYLE, JobView
 
@@ -290,7 +292,7 @@ class TuningScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="start")
     def start(self, backend: str, prepared: Preparation, base: str, hp: Hyperparameters, cloud: str = "") -> None:
         try:
-            if cloud and backend == "vertex":  # a file already uploaded, or a folder to upload to
+            if cloud and BACKENDS[backend].staging:  # a file already uploaded, or a folder to upload to
                 if cloud.endswith(".jsonl"):
                     prepared.training_uri = cloud
                 else:
@@ -346,11 +348,16 @@ class TuningScreen(Screen[None]):
     def poll(self) -> None:
         now = time.monotonic()
         due = [job_id for job_id, s in self.statuses.items() if not s.state.terminal and
-               now - self._last_poll.get(job_id, 0) >= (POLL_LOCAL if s.backend == "local" else self.remote_poll)]
+               now - self._last_poll.get(job_id, 0) >= (POLL_LOCAL if self._in_process(s.backend) else self.remote_poll)]
         if due:
             for job_id in due:
                 self._last_poll[job_id] = now
             self._poll_worker(due)
+
+    @staticmethod
+    def _in_process(backend: str) -> bool:
+        info = BACKENDS.get(backend)
+        return info is not None and info.jobs_live_in_process
 
     @work(thread=True, exclusive=True, group="poll")
     def _poll_worker(self, job_ids: list[str]) -> None:
@@ -402,16 +409,12 @@ class TuningScreen(Screen[None]):
         self._last_poll.clear()
 
     def action_playground(self) -> None:
-        from curator.core.models import ModelRef
-        from curator.tui.screens.main import MainScreen
-
         status = self.statuses.get(self.current_job) if self.current_job else None
         if status is None or not status.tuned_model:
             self.notify("highlight a job that has a tuned model", severity="warning", timeout=2)
             return
-        main = next(s for s in self.app.screen_stack if isinstance(s, MainScreen))
-        main.action_playground(ModelRef(status.backend, status.base_model or ""),
-                               ModelRef(status.backend, status.tuned_model))
+        self.post_message(OpenPlayground(ModelRef(status.backend, status.base_model or ""),
+                                         ModelRef(status.backend, status.tuned_model)))
 
     def action_close(self) -> None:
         self.dismiss(None)

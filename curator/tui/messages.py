@@ -1,0 +1,29 @@
+"""App-level messages: a screen asks the app for another view by posting one of these, instead of importing
+that view's screen to drive it. They bubble from the posting screen to the app, which handles them
+(``CuratorApp.on_open_playground`` ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from curator.core.models import ModelRef
+
+
+@dataclass
+class OpenPlayground(Message):
+    """Open the playground on ``text`` (default: the example under the table's cursor) with two models (default:
+    the base and the latest tuned one) and a template (default: the settings', else the inferred one)."""
+
+    model_a: ModelRef | None = None
+    model_b: ModelRef | None = None
+    text: str | None = None
+    template: str | None = None
+
+
+@dataclass
+class GoToExample(Message):
+    """Close the screens above the table and put its cursor on this example."""
+
+    example_id: int
