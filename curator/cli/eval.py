@@ -121,13 +121,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from curator.core.evaluation.evaluate import EvalSpec, build_rows, choose_examples, evaluate, leaked_ids
-    from curator.core.evaluation.gates import failed_gates, parse_floor
     from curator.core.backends.thinking import describe
+    from curator.core.evaluation.gates import failed_gates, parse_floor
+    from curator.core.evaluation.plan import EvalChoice, plan_evaluation
     from curator.core.evaluation.report import check_report_folder, usage_text
-    from curator.core.evaluation.rules import rule_from_settings
-    from curator.core.model import Split
-    from curator.core.session import Session
 
     try:
         settings = load_settings(args.file)
@@ -145,41 +142,26 @@ def _eval(args: argparse.Namespace) -> int:
         template = None if template in (None, "none") else template.replace("\\n", "\n")
         config = GenerationConfig(temperature=args.temperature, seed=args.seed, max_output_tokens=args.max_output_tokens,
                                   thinking_budget=args.thinking)
-        if config.problems():
-            raise CuratorError("; ".join(config.problems().values()))
-        rule = rule_from_settings(settings, args.file, extract=args.extract, match=args.match, rubric=args.rubric)
         floors = [parse_floor(text) for text in args.fail_below]
         if args.fail_on_regressions is not None and args.fail_on_regressions < 0:
             raise CuratorError("--fail-on-regressions takes a count of 0 or more")
-        if args.examples:
-            other = Session.open(args.examples, None, format_options(args), read_only=True, allow_skipped=True)
-            examples, selection = other.dataset.active(), f"every example of {args.examples}"
-            leaked = leaked_ids(dataset, workspace, settings, other.dataset)
-            version = other.dataset.version_hash()
-        else:
-            examples, selection = choose_examples(dataset, args.split)
-            leaked = leaked_ids(dataset, workspace, settings)
-            version = dataset.version_hash()
-        rows = build_rows(examples, template, leaked)
-        spec = EvalSpec(model_a, model_b, config, template, args.task or settings.task_type, selection,
-                        examples_file=str(other.path) if args.examples else None, rule=rule,
-                        samples=args.samples)
+        choice = EvalChoice(model_a, model_b, config, template, args.task, args.split,
+                            other_file=args.examples, other_options=format_options(args) if args.examples else None,
+                            extract=args.extract, match=args.match, rubric=args.rubric, samples=args.samples)
+        plan = plan_evaluation(dataset, session.path, workspace, settings, choice)
+        rows = plan.prepare()
     except CuratorError as e:
         return fail(e)
-    print(f"evaluating {model_a} (A) vs {model_b} (B) on {len(rows):,} examples ({selection})", file=sys.stderr)
-    trained = sum(1 for r in rows if r.split == Split.TRAIN.value) if not args.examples else 0
-    if trained:
-        print(f"note: {trained:,} of them are train examples, which a tuned model learned from", file=sys.stderr)
+    print(f"evaluating {model_a} (A) vs {model_b} (B) on {len(rows):,} examples ({plan.selection})", file=sys.stderr)
+    if plan.trained:
+        print(f"note: {plan.trained:,} of them are train examples, which a tuned model learned from", file=sys.stderr)
     cancel = threading.Event()
     outcome: dict = {}
 
     def work() -> None:
         try:
-            outcome["result"] = evaluate(
-                workspace, spec, rows, lambda name: backend_from_args(name, args, workspace),
-                dataset_path=session.path, dataset_version=version,
-                outputs_for_task=dataset.active()["output"].to_list(),
-                max_distinct=settings.label_max_distinct, concurrency=args.concurrency, rpm=args.rpm,
+            outcome["result"] = plan.run(
+                lambda name: backend_from_args(name, args, workspace), concurrency=args.concurrency, rpm=args.rpm,
                 progress=_progress_printer(), cancel=cancel, batch=args.batch, poll=args.poll)
         except CuratorError as e:
             outcome["error"] = e

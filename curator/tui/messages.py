@@ -5,10 +5,12 @@ that view's screen to drive it. They bubble from the posting screen to the app, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from curator.core.models import ModelRef
+if TYPE_CHECKING:
+    from curator.core.models import ModelRef
 
 
 @dataclass

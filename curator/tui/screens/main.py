@@ -558,51 +558,31 @@ class MainScreen(EditingActions, CursorActions, Screen):
                                              known_models(jobs), rule, self.session.path.parent),
                              self._start_evaluation)
 
-    def _start_evaluation(self, choice) -> None:
-        from curator.core.evaluation.evaluate import (
-            EvalSpec,
-            build_rows,
-            choose_examples,
-            evaluate,
-            leaked_ids,
-        )
+    def _start_evaluation(self, form) -> None:
+        from curator.core.evaluation.plan import EvalChoice, plan_evaluation
 
-        if choice is None:
+        if form is None:
             return
         jobs = self.app.jobs()
-        ds, workspace, settings = self.session.dataset, self.session.workspace, self.settings
-        version, outputs, path = ds.version_hash(), ds.active()["output"].to_list(), self.session.path
-        if choice.other_file:
-            examples, selection = None, f"every example of {choice.other_file}"
-        else:
-            ids = self.state.ids.tolist() if choice.examples == "view" else None
-            examples, selection = choose_examples(ds, "auto" if ids is not None else choice.examples, ids)
-            if not examples.height:
-                self.notify("no examples to evaluate", severity="warning")
-                return
-        spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
-                        choice.task or settings.task_type, selection, examples_file=choice.other_file,
-                        rule=choice.rule, samples=choice.samples)
-        self._keep_rule(choice.rule)
+        view = form.examples == "view"
+        choice = EvalChoice(form.model_a, form.model_b, form.config, form.template, form.task,
+                            "auto" if view else form.examples, tuple(self.state.ids.tolist()) if view else None,
+                            other_file=form.other_file, rule=form.rule, samples=form.samples)
+        try:
+            plan = plan_evaluation(self.session.dataset, self.session.path, self.session.workspace, self.settings,
+                                   choice)
+        except CuratorError as exc:
+            self.notify(exc.reason, title="evaluation", severity="warning")
+            return
+        self._keep_rule(form.rule)
 
-        def launch(progress, cancel, partial):
-            nonlocal version
-            if choice.other_file:  # read in the worker: a large file must not freeze the screen
-                with Session.open(choice.other_file, read_only=True, allow_skipped=True) as other:
-                    chosen, version = other.dataset.active(), other.dataset.version_hash()
-                    leaked = leaked_ids(ds, workspace, settings, other.dataset)
-            else:
-                chosen = examples
-                leaked = leaked_ids(ds, workspace, settings)
-            rows = build_rows(chosen, choice.template, leaked)
-            return evaluate(workspace, spec, rows, jobs.new_backend, dataset_path=path, dataset_version=version,
-                            outputs_for_task=outputs, max_distinct=settings.label_max_distinct,
-                            concurrency=choice.concurrency, rpm=choice.rpm, progress=progress, cancel=cancel,
-                            batch=choice.batch, partial=partial)
+        def launch(progress, cancel, partial):  # in the review's worker: reading another file, the leakage scan
+            return plan.run(jobs.new_backend, concurrency=form.concurrency, rpm=form.rpm, progress=progress,
+                            cancel=cancel, batch=form.batch, partial=partial)
 
-        self._open_review(launch=launch, title=f"A {choice.model_a} vs B {choice.model_b} · {selection}",
-                          can_jump=choice.other_file is None, models=(str(choice.model_a), str(choice.model_b)),
-                          template=choice.template, rule=choice.rule)
+        self._open_review(launch=launch, title=f"A {form.model_a} vs B {form.model_b} · {plan.selection}",
+                          can_jump=form.other_file is None, models=(str(form.model_a), str(form.model_b)),
+                          template=form.template, rule=form.rule)
 
     def _keep_rule(self, rule) -> None:
         """Keep a scoring rule chosen in the app in the dataset's settings."""

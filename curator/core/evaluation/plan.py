@@ -1,0 +1,130 @@
+"""One evaluation plan for every face. The CLI and the app gather a person's choices (an ``EvalChoice``);
+``plan_evaluation`` turns them into what ``evaluate`` runs, the same way for both: which examples (a split, the
+table's view, or every example of another file), the prompts (the template applied), the leakage marks, the
+dataset version, the scoring rule (the settings', with the choice's overrides) and the task.
+
+    plan = plan_evaluation(dataset, path, workspace, settings, choice)   # quick: validates, chooses examples
+    plan.prepare()        # slow (a worker's job): reads another file, scans for leakage, builds the rows
+    result = plan.run(backend_for, concurrency=8, progress=..., cancel=...)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from curator.core.backends.base import GenerationConfig
+from curator.core.errors import CuratorError
+from curator.core.evaluation.evaluate import AUTO, EvalResult, EvalSpec, build_rows, choose_examples, evaluate, \
+    leaked_ids
+from curator.core.evaluation.rules import ScoringRule, rule_from_settings
+from curator.core.model import Split
+from curator.core.models import ModelRef
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from curator.core.dataset import Dataset
+    from curator.core.formats.base import FormatOptions
+    from curator.core.evaluation.runs import RunRow
+    from curator.core.settings import Settings
+    from curator.core.storage.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class EvalChoice:
+    """What a person chose, from the command line or the evaluation form."""
+
+    model_a: ModelRef
+    model_b: ModelRef
+    config: GenerationConfig = field(default_factory=GenerationConfig)
+    template: str | None = None  # the production template (None: inputs as they are)
+    task: str | None = None  # None: the settings' task type, else detected
+    split: str = AUTO  # auto, all, train, validation or test
+    ids: tuple[int, ...] | None = None  # these examples (the table's view) instead of a split
+    other_file: str | None = None  # every example of this file instead (leakage against the train split)
+    other_format: str | None = None
+    other_options: FormatOptions | None = None
+    rule: ScoringRule | None = None  # the rule chosen (the app's form); None: the settings' rule with the
+    extract: str | None = None  # overrides given here (the command line)
+    match: str | None = None
+    rubric: str | None = None
+    samples: int = 1
+
+
+@dataclass
+class EvalPlan:
+    """A chosen evaluation, ready to prepare and run."""
+
+    choice: EvalChoice
+    spec: EvalSpec
+    dataset: Dataset
+    dataset_path: Path
+    workspace: Workspace
+    settings: Settings
+    examples: pl.DataFrame | None  # None until prepared when the examples come from another file
+    rows: list[RunRow] | None = None
+    dataset_version: str | None = None
+
+    @property
+    def selection(self) -> str:
+        return self.spec.selection
+
+    @property
+    def trained(self) -> int:
+        """How many of the prepared rows are train examples (a tuned model learned from them)."""
+        if self.choice.other_file or self.rows is None:
+            return 0
+        return sum(1 for r in self.rows if r.split == Split.TRAIN.value)
+
+    def prepare(self) -> list[RunRow]:
+        """Read the other file (when chosen), mark leaked examples and build the rows: the slow part."""
+        if self.choice.other_file:
+            from curator.core.session import Session
+
+            with Session.open(self.choice.other_file, self.choice.other_format, self.choice.other_options,
+                              read_only=True, allow_skipped=True) as other:
+                self.examples = other.dataset.active()
+                self.dataset_version = other.dataset.version_hash()
+                leaked = leaked_ids(self.dataset, self.workspace, self.settings, other.dataset)
+        else:
+            self.dataset_version = self.dataset.version_hash()
+            leaked = leaked_ids(self.dataset, self.workspace, self.settings)
+        if not self.examples.height:
+            raise CuratorError("no examples to evaluate")
+        self.rows = build_rows(self.examples, self.spec.template, leaked)
+        return self.rows
+
+    def run(self, backend_for, **options) -> EvalResult:
+        """Prepare (unless done) and run the evaluation; ``options`` go to ``evaluate`` (concurrency, rpm,
+        progress, cancel, batch, poll, partial)."""
+        if self.rows is None:
+            self.prepare()
+        return evaluate(self.workspace, self.spec, self.rows, backend_for, dataset_path=self.dataset_path,
+                        dataset_version=self.dataset_version,
+                        outputs_for_task=self.dataset.active()["output"].to_list(),
+                        max_distinct=self.settings.label_max_distinct, **options)
+
+
+def plan_evaluation(dataset: Dataset, dataset_path: str | Path, workspace: Workspace, settings: Settings,
+                    choice: EvalChoice) -> EvalPlan:
+    """The plan for ``choice`` on ``dataset``; a CuratorError when a choice is invalid or nothing is chosen."""
+    problems = choice.config.problems()
+    if problems:
+        raise CuratorError("; ".join(problems.values()))
+    if choice.samples < 1:
+        raise CuratorError("samples must be at least 1")
+    rule = choice.rule or rule_from_settings(settings, dataset_path, extract=choice.extract, match=choice.match,
+                                             rubric=choice.rubric)
+    if choice.other_file:
+        examples, selection = None, f"every example of {choice.other_file}"
+    else:
+        examples, selection = choose_examples(dataset, choice.split, choice.ids)
+        if not examples.height:
+            raise CuratorError("no examples to evaluate")
+    spec = EvalSpec(choice.model_a, choice.model_b, choice.config, choice.template,
+                    choice.task or settings.task_type, selection,
+                    examples_file=str(Path(choice.other_file).resolve()) if choice.other_file else None,
+                    rule=rule, samples=choice.samples)
+    return EvalPlan(choice, spec, dataset, Path(dataset_path), workspace, settings, examples)
