@@ -1,4 +1,6 @@
-"""The one error type of curator, and the small set of backend error kinds."""
+"""curator's errors: ``CuratorError`` (explained to the user) with a subclass per failure a caller tells apart
+(``BackendError`` and its kinds, ``storage.lock.InUse``, ...), and ``Cancelled``, raised by every long job
+whose cancel token was set. Callers recognise them by type, never by the words of their message."""
 
 from __future__ import annotations
 
@@ -69,6 +71,10 @@ class FieldsUnknown(CuratorError):
     def __init__(self, reason: str, path: str | Path, fields: list[str], samples: list[dict[str, str]]) -> None:
         super().__init__(reason, path, 1, 1)
         self.fields, self.samples = fields, samples
+
+
+class Cancelled(Exception):
+    """Long work (a scan, the checks, tuning, an evaluation) stopped because its cancel token was set."""
 
 
 class BackendErrorKind(enum.Enum):

@@ -62,3 +62,10 @@ def test_no_screen_reaches_into_another():
         reaching += [f"{path.name}:{node.lineno} uses screen_stack" for node in ast.walk(tree)
                      if isinstance(node, ast.Attribute) and node.attr == "screen_stack"]
     assert reaching == []
+
+
+def test_one_cancelled_for_every_long_job():
+    """Dedupe, checks, tuning and evaluation stop with the one ``curator.core.errors.Cancelled``."""
+    defined = [str(path.relative_to(ROOT)) for path, tree in _modules("core", "tui", "cli")
+               for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and node.name == "Cancelled"]
+    assert defined == ["core/errors.py"]

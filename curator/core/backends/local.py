@@ -36,7 +36,6 @@ from curator.core.backends.base import (
 )
 from curator.core.backends.local_model import (
     LABEL_MAX_DISTINCT,
-    Cancelled,
     Progress,
     is_label_task,
     prompt_text,
@@ -47,7 +46,7 @@ from curator.core.backends import local_model_file
 from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.backends.registry import BACKENDS
 from curator.core.model import Severity
-from curator.core.errors import BackendError, BackendErrorKind
+from curator.core.errors import BackendError, BackendErrorKind, Cancelled
 from curator.core.settings import Settings
 from curator.core.storage.atomic import atomic_write, make_private_folder
 from curator.core.storage.workspace import Workspace

@@ -28,6 +28,7 @@ from sklearn.metrics import log_loss
 from sklearn.neighbors import NearestNeighbors
 
 from curator.core.checks.outputs import is_label_set
+from curator.core.errors import Cancelled
 
 LABEL_MAX_DISTINCT = 100
 MAX_FEATURES = 1 << 15
@@ -81,10 +82,6 @@ class Progress:
     step: int = 0
     total_steps: int = 0
     stage: str = "features"
-
-
-class Cancelled(Exception):
-    """Training stopped because the cancel flag was set."""
 
 
 class LabelModel:

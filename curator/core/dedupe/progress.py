@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, Union
 
-
-class Cancelled(Exception):
-    """A scan stopped because its cancel flag was set."""
+from curator.core.errors import Cancelled
 
 
 class _Flag(Protocol):
