@@ -1,7 +1,8 @@
 """The one registry of user actions: each name is shared by its key binding, the command palette,
 the help screen and the undo log (ops carry the name as their label).
 
-An action named ``move-split`` runs the method ``action_move_split`` of the screen that lists it.
+An action named ``move-split`` runs the method ``action_move_split`` of the screen that lists it. Its binding
+carries the name as its id, so a user keymap (``keymap.py``) can give it other keys.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ class Action:
     def method(self) -> str:
         return self.name.replace("-", "_")
 
+    @property
+    def current_keys(self) -> tuple[str, ...]:
+        """The keys it answers to now: the user's keymap's, else its own."""
+        return REMAPPED.get(self.name, self.keys)
+
     def binding(self) -> Binding:
         return Binding(",".join(self.keys), self.method, self.footer or self.description, show=bool(self.footer),
-                       key_display=key_label(self.keys[0]), tooltip=self.description)
+                       key_display=key_label(self.keys[0]), tooltip=self.description, id=self.name)
 
 
 def _a(name, keys, description, group, footer="") -> Action:
@@ -174,6 +180,9 @@ EVAL_SETUP: tuple[Action, ...] = (
 )
 
 BY_NAME: dict[str, Action] = {a.name: a for a in MAIN}
+EVERY_NAME: frozenset[str] = frozenset(a.name for group in (MAIN, FINDINGS, DUPLICATES, TUNING, PLAYGROUND, REVIEW,
+                                                            EVAL_SETUP) for a in group)
+REMAPPED: dict[str, tuple[str, ...]] = {}  # action name -> keys, from the user's keymap (set once at start)
 
 # How key names read in the help screen.
 KEY_LABELS = {"exclamation_mark": "!", "number_sign": "#", "tab": "Tab", "slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",

@@ -24,7 +24,8 @@ from curator.core import loading
 from curator.core.session import Session
 from curator.core.settings import Settings, load_settings, remember_columns
 from curator.core.storage.lock import InUse
-from curator.tui.actions import MAIN, key_label
+from curator.tui.actions import MAIN, REMAPPED, key_label
+from curator.tui.keymap import KEYMAP_FILE, load_keymap
 from curator.tui.messages import GoToExample, OpenPlayground
 from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
@@ -38,7 +39,7 @@ class ActionCommands(Provider):
     def _actions(self):
         screen = self.screen
         actions = MAIN if isinstance(screen, MainScreen) else getattr(screen, "ACTIONS", ())
-        return [(f"{a.name}  ({', '.join(key_label(k) for k in a.keys)})", a) for a in actions]
+        return [(f"{a.name}  ({', '.join(key_label(k) for k in a.current_keys)})", a) for a in actions]
 
     async def discover(self) -> Hits:
         for title, action in self._actions():
@@ -109,9 +110,10 @@ class CuratorApp(App):
     def __init__(self, path: str | Path | None = None, *, fmt: str | None = None,
                  options: FormatOptions | None = None, settings: Settings | None = None,
                  session: Session | None = None, theme: str = "textual-dark", run_slow_checks: bool = True,
-                 read_only: bool = False, backend_factory=None) -> None:
+                 read_only: bool = False, backend_factory=None, keymap_path: Path = KEYMAP_FILE) -> None:
         """``backend_factory(name) -> Backend`` replaces the registry (tests, other installations)."""
         super().__init__()
+        self.keymap_path = keymap_path
         self.path = Path(path) if path is not None else None
         self.fmt, self.options, self.read_only = fmt, options, read_only
         self.settings = settings
@@ -123,12 +125,25 @@ class CuratorApp(App):
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
+        self.apply_keymap()
         if self.session is not None:
             self.show_session(self.session)
         elif self.path is not None:
             self.load(self.path)
         else:
             self.push_screen(StartScreen(recent.recent_files(), demo_copy()), self._picked)
+
+    def apply_keymap(self) -> None:
+        """Rebind actions as the user's keymap says (a bad keymap is reported and the defaults stay)."""
+        try:
+            keymap = load_keymap(self.keymap_path)
+        except CuratorError as exc:
+            self.notify(str(exc), title="keymap", severity="error", timeout=10)
+            return
+        REMAPPED.clear()
+        REMAPPED.update({name: tuple(keys.split(",")) for name, keys in keymap.items()})
+        if keymap:
+            self.set_keymap(keymap)
 
     def _picked(self, path: Path | None) -> None:
         if path is not None:

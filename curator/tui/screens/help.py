@@ -25,7 +25,7 @@ def help_table(actions: tuple[Action, ...]) -> Table:
                 table.add_row("", "", "")
             table.add_row(Text(action.group, style="bold underline"), "", "")
             group = action.group
-        table.add_row(" ".join(key_label(k) for k in action.keys), Text(action.name, style="cyan"), action.description)
+        table.add_row(" ".join(key_label(k) for k in action.current_keys), Text(action.name, style="cyan"), action.description)
     return table
 
 
