@@ -4,7 +4,7 @@ arrays the review screen sorts and filters by)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -89,6 +89,9 @@ def build_scorecard(
     human_a = human_a or [None] * n
     human_b = human_b or [None] * n
     right_a, right_b = _verdicts(a.correct, human_a), _verdicts(b.correct, human_b)
+    # One scorecard: a person's verdict is the example's verdict for every number shown (the right share or
+    # accuracy, McNemar, the bootstrap, B better / A better); the labels' P/R/F1 and confusion stay the labels'.
+    a, b = replace(a, correct=right_a), replace(b, correct=right_b)
     outcome = outcomes(task, right_a, right_b, a, b)
     leaked_arr = np.array(leaked or [False] * n, dtype=bool)
 
@@ -96,6 +99,8 @@ def build_scorecard(
         out = aggregate(scores, indices)
         if labels is not None:
             out["classification"] = classification_report(scores, indices)
+            if out["classification"].get("n"):
+                out["classification"]["accuracy"] = out["correct"]  # counts people's verdicts
         return out
 
     def tally(indices: np.ndarray | None = None) -> dict[str, int]:
