@@ -30,15 +30,6 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def wait_for(pilot, condition, tries: int = 300) -> None:
-    """Wait until ``condition()`` holds (a handler ran after a worker's message, say)."""
-    for _ in range(tries):
-        await pilot.pause(0.02)
-        if condition():
-            return
-    raise AssertionError("condition not reached")
-
-
 async def until_main(pilot) -> MainScreen:
     """Wait until the file is loaded and the main screen shows, with its first checks done."""
     for _ in range(200):
