@@ -23,9 +23,3 @@ class OpenPlayground(Message):
     text: str | None = None
     template: str | None = None
 
-
-@dataclass
-class GoToExample(Message):
-    """Close the screens above the table and put its cursor on this example."""
-
-    example_id: int

@@ -12,7 +12,7 @@ from curator.core.evaluation.changes import BROKEN, FIXED, broken_since, compare
 from curator.core.evaluation.evaluate import EvalSpec, evaluate, load_run, record_verdict
 from curator.core.evaluation.review import counts
 from curator.core.evaluation.runs import RunRow
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 from tests.core.test_eval_review import Answers
 

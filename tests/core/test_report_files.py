@@ -13,7 +13,7 @@ from curator.cli import main
 from curator.core.evaluation.evaluate import EvalSpec, evaluate
 from curator.core.evaluation.report import ReportExists, write_report
 from curator.core.evaluation.runs import RunRow
-from curator.core.playground import ModelRef
+from curator.core.models import ModelRef
 from curator.core.storage.workspace import Workspace
 
 ECHO = ["--a", "local:local-echo", "--b", "local:local-echo"]
