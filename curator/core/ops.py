@@ -102,3 +102,39 @@ def op_size(op: Op) -> int:
     if isinstance(op, AddRows):
         return len(op.rows)
     return sum(op_size(o) for o in op.ops)
+
+
+_FIELD_WORDS = {"text_input": "the input", "output": "the output", "tags": "the tags", "note": "the note"}
+
+
+def describe(op: Op) -> str:
+    """What an op did, in the user's words: 'moved 3 examples to test', 'deleted example #12'."""
+    if isinstance(op, Batch):
+        sets = [o for o in op.ops if isinstance(o, SetField)]
+        if sets and len(sets) == len(op.ops):
+            if len({o.field for o in sets}) == 1:  # one field of several examples: say it as one change
+                return describe(SetField(op.label, sum((o.ids for o in sets), ()), sets[0].field,
+                                         sum((o.values for o in sets), ())))
+            if len({o.ids for o in sets}) == 1:  # several fields of the same examples: one edit
+                return f"edited {_examples(sets[0].ids)}"
+        return f"{len(op.ops)} changes to {_count(op_size(op))}"
+    if isinstance(op, AddRows):
+        return f"added {_examples(tuple(r.get('id') for r in op.rows))}"
+    if isinstance(op, RemoveRows):
+        return f"removed {_examples(op.ids)}"
+    values = set(op.values) if all(isinstance(v, (str, int, float, bool, type(None))) for v in op.values) else None
+    if op.field == "deleted" and values is not None and len(values) == 1:
+        return f"{'deleted' if op.values[0] else 'restored'} {_examples(op.ids)}"
+    if op.field == "split" and values is not None:
+        if len(values) == 1:
+            return f"moved {_examples(op.ids)} to {op.values[0]}"
+        return f"split {_count(len(op.ids))} into {' / '.join(sorted(str(v) for v in values))}"
+    return f"changed {_FIELD_WORDS.get(op.field, op.field)} of {_examples(op.ids)}"
+
+
+def _count(n: int) -> str:
+    return f"{n:,} example{'' if n == 1 else 's'}"
+
+
+def _examples(ids: tuple) -> str:
+    return f"example #{ids[0]}" if len(ids) == 1 else _count(len(ids))

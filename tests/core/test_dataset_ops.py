@@ -130,3 +130,23 @@ def test_version_hash_follows_content_not_ids_or_marks():
     assert a.version_hash() == b.version_hash()
     b.apply(SetField.broadcast("edit", [0], "output", "other"))
     assert a.version_hash() != b.version_hash()
+
+
+def test_ops_are_described_in_the_users_words():
+    from curator.core.ops import AddRows, Batch, RemoveRows, SetField, describe
+
+    assert describe(SetField.broadcast("move-split", [1, 2, 3], "split", "test")) == "moved 3 examples to test"
+    assert describe(SetField.broadcast("keep-one-delete-others", [4], "deleted", True)) == "deleted example #4"
+    assert describe(SetField.broadcast("delete", [4, 5], "deleted", False)) == "restored 2 examples"
+    assert describe(SetField("split-dataset", (1, 2, 3), "split", ("train", "test", "train"))) == \
+        "split 3 examples into test / train"
+    edit = Batch("edit", (SetField("edit", (5,), "text_input", ("a",)), SetField("edit", (5,), "output", ("b",))))
+    assert describe(edit) == "edited example #5"
+    assert describe(SetField("edit", (5,), "output", ("b",))) == "changed the output of example #5"
+    fixes = Batch("fix-all", (SetField.broadcast("d", [5], "deleted", True), SetField("s", (6,), "text_input", ("b",))))
+    assert describe(fixes) == "2 changes to 2 examples"
+    assert describe(Batch("fix-all", tuple(SetField.broadcast("d", [i], "deleted", True) for i in (1, 2)))) == \
+        "deleted 2 examples"
+    assert describe(AddRows("add", ({"id": 7},))) == "added example #7"
+    assert describe(RemoveRows("undo-add", (1, 2))) == "removed 2 examples"
+    assert describe(SetField("tag", (1, 2), "tags", (["a"], ["b"]))) == "changed the tags of 2 examples"

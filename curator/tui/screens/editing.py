@@ -10,7 +10,7 @@ from textual import work
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import format_for_extension, lossy_fields
 from curator.core.model import SPLITS
-from curator.core.ops import AddRows, Batch, Op, SetField
+from curator.core.ops import AddRows, Batch, Op, SetField, describe
 from curator.core.storage.stamp import ChangedOnDisk
 from curator.tui.screens.editor import EditorScreen
 from curator.tui.screens.prompts import AskScreen, BusyScreen, ChoicePrompt, TextPrompt
@@ -33,11 +33,10 @@ class EditingActions:
         try:
             self.session.apply(op)
         except (CuratorError, ValueError) as exc:
-            self.notify(str(getattr(exc, "reason", exc)), title=op.label, severity="error")
+            self.notify(str(getattr(exc, "reason", exc)), title="not done", severity="error")
             return False
         self.data_changed(keep_id)
-        if message:
-            self.notify(message, title=op.label, timeout=2)
+        self.notify(message or describe(op), timeout=2)
         return True
 
     def _writable(self) -> bool:
@@ -79,7 +78,7 @@ class EditingActions:
             ds = self.session.dataset
             (new_id,) = ds.reserve_ids(1)
             row = ds.new_row(new_id, text_input=result[0], output=result[1], split=split)
-            if self.do(AddRows("add", (row,)), new_id, f"added example #{new_id}"):
+            if self.do(AddRows("add", (row,)), new_id):
                 self.go_to_example(new_id)
 
         self.app.push_screen(EditorScreen(f"new example ({split})", "", "", self.limits), apply)
@@ -95,7 +94,7 @@ class EditingActions:
             src = ds.get(old)
             rows.append(ds.new_row(new, text_input=src["text_input"], output=src["output"], system=src["system"],
                                    split=src["split"], tags=list(src["tags"] or []), note=src["note"]))
-        if self.do(AddRows("duplicate", tuple(rows)), new_ids[0], f"{len(rows)} duplicated"):
+        if self.do(AddRows("duplicate", tuple(rows)), new_ids[0], f"duplicated {len(rows)} example(s)"):
             self.go_to_example(new_ids[0])
 
     def action_delete(self) -> None:
@@ -105,8 +104,7 @@ class EditingActions:
         deleted = self.session.dataset.frame.filter(self.session.dataset.frame["id"].is_in(ids))["deleted"]
         undelete = bool(deleted.all())
         op = SetField.broadcast("delete", ids, "deleted", not undelete)
-        word = "kept" if undelete else "marked for deletion (gone when saved)"
-        if self.do(op, message=f"{len(ids)} {word}") and not self.state.selected:
+        if self.do(op, message=None if undelete else f"{describe(op)} (gone when saved)") and not self.state.selected:
             self.table.move_to(self.table.cursor + 1)
 
     def action_move_split(self) -> None:
@@ -116,7 +114,7 @@ class EditingActions:
 
         def apply(split: str | None) -> None:
             if split:
-                self.do(SetField.broadcast("move-split", ids, "split", split), message=f"{len(ids)} moved to {split}")
+                self.do(SetField.broadcast("move-split", ids, "split", split))
 
         self.app.push_screen(ChoicePrompt(f"Move {len(ids)} example(s) to", [(s, s) for s in SPLITS]), apply)
 
@@ -167,7 +165,7 @@ class EditingActions:
             self.notify("nothing to undo", severity="warning", timeout=2)
             return
         self.data_changed()
-        self.notify(f"undid {op.label}", timeout=2)
+        self.notify(f"undid: {describe(op)}", timeout=2)
 
     def action_redo(self) -> None:
         op = self.session.redo()
@@ -175,7 +173,7 @@ class EditingActions:
             self.notify("nothing to redo", severity="warning", timeout=2)
             return
         self.data_changed()
-        self.notify(f"redid {op.label}", timeout=2)
+        self.notify(f"redid: {describe(op)}", timeout=2)
 
     # -- saving ----------------------------------------------------------------------------------------
 
