@@ -18,13 +18,29 @@ from curator.core.backends.base import JobStatus
 from curator.core.errors import CuratorError
 from curator.core.tuning import JobRecord, Jobs
 
-EPILOG = """NAME is a job's id, the end of it (Vertex: the number) or its display name. FILE is the dataset
-whose workspace keeps the jobs (default: the .curator folder of the current directory).
+_WORKSPACE = ("FILE is the dataset whose workspace keeps the jobs\n"
+              "(default: the .curator folder of the current directory).")
+_NAME = "NAME is a job's id, the end of it (Vertex: the number) or its display name.\n"
+EPILOGS = {
+    "jobs": _WORKSPACE + """
 
 exit codes:
   0  success
-  1  the backend could not be reached or refused, or (job --wait) the job did not succeed
-  2  no such job, or it cannot be cancelled"""
+  1  a backend could not be reached or refused
+  2  no workspace could be read""",
+    "job": _NAME + _WORKSPACE + """
+
+exit codes:
+  0  success
+  1  the backend could not be reached or refused, or (--wait) the job did not succeed
+  2  no such job, or no workspace could be read""",
+    "cancel": _NAME + _WORKSPACE + """
+
+exit codes:
+  0  cancelled
+  1  the backend could not be reached or refused
+  2  no such job, it has already ended, or you answered no""",
+}
 
 CANCEL_WARNING = ("A cancelled job stops where it is: on Vertex, the checkpoints saved so far remain, but the "
                   "quality of a model cut short is unpredictable (the local backend keeps no model).")
@@ -32,6 +48,7 @@ CANCEL_WARNING = ("A cancelled job stops where it is: on Vertex, the checkpoints
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     command = command_of(parser)
+    parser.epilog = EPILOGS[command]
     if command != "jobs":
         parser.add_argument("name", metavar="NAME", help="the job: id, end of the id, or display name")
     parser.add_argument("file", metavar="FILE", nargs="?", help="the dataset whose workspace keeps the jobs")
@@ -76,7 +93,7 @@ def _list(jobs: Jobs, args: argparse.Namespace) -> int:
     for record, status in rows:
         name = record.display_name or ""
         print(f"{record.short_name:20} {record.backend:10} {status.state.value:10} {status.progress:4.0%}  "
-              f"{_when(record.created)}  {record.base_model}  {name}".rstrip())
+              f"{_when(record.created)}  {record.base_model}  {name}  {record.settings_line(status)}")
     return 0
 
 

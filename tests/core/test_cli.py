@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,24 @@ def test_help_runs_as_a_module(args):
     proc = subprocess.run([sys.executable, "-m", "curator", *args], capture_output=True, text=True)
     assert proc.returncode == 0
     assert "usage: curator" in proc.stdout
+
+
+def _help_of(command: str, capsys) -> str:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    return capsys.readouterr().out
+
+
+def test_every_commands_help_names_only_what_it_takes(capsys):
+    """A word like NAME or FILE in a command's help is an argument that command has (jobs has no NAME)."""
+    from curator.cli import COMMANDS
+
+    helps = {name: _help_of(name, capsys) for name in COMMANDS}
+    usage = {name: text.split("\n\n")[0] for name, text in helps.items()}
+    metavars = {word for text in usage.values() for word in re.findall(r"\b[A-Z][A-Z_]{2,}\b", text)}
+    for name, text in helps.items():
+        rest = re.sub(r"`curator [^`]*`", "", text[len(usage[name]):])  # another command's words are its own
+        for word in set(re.findall(r"\b[A-Z][A-Z_]{2,}\b", rest)) & metavars:
+            assert re.search(rf"\b{word}\b", usage[name]), f"curator {name} --help speaks of {word} it does not take"
+    assert "NAME" not in helps["jobs"] and "NAME" in usage["job"]
+    assert "answered no" in helps["cancel"] and "answered no" not in helps["jobs"]
