@@ -92,6 +92,10 @@ def test_free_text_uses_nearest_neighbour(backend):
     prepared, status = tune(backend, ds, Hyperparameters(epochs=7, validation_fraction=0))
     assert any("free text" in n for n in prepared.notes)
     assert status.state is JobState.SUCCEEDED and status.loss == []
+    assert status.total_epochs is None  # no "epoch 0/7" for a model that is not trained in epochs
+    from curator.cli.tune import progress_line
+
+    assert "epoch" not in progress_line(status) and progress_line(status).startswith("succeeded")
     answer = backend.generate(status.tuned_model, "Summarise: the meeting about project orion moved to friday!")
     assert answer.text == "Orion meeting moved to friday."
 

@@ -176,6 +176,8 @@ class LocalBackend(Backend):
                     progress=run.progress, on_loss=on_loss, cancel=run.cancel,
                 )
             else:
+                with run.lock:
+                    run.status.total_epochs = None  # nearest-neighbour answers are not trained in epochs
                 model, stats = train_nearest(prepared.train, prepared.validation, progress=run.progress,
                                              cancel=run.cancel)
             if run.cancel.is_set():
