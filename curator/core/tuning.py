@@ -51,6 +51,24 @@ class JobRecord:
         """The last part of the id (Vertex: the numeric job id), for tables and the CLI."""
         return self.id.rsplit("/", 1)[-1]
 
+    def settings_line(self, status: JobStatus | None = None) -> str:
+        """What tells this job from its siblings: epochs, the hyperparameters set away from their defaults,
+        and the best validation loss so far, e.g. '5 ep · lr×2 · adapter 4 · best val 0.412'."""
+        hp, default = self.hyperparameters, Hyperparameters()
+        parts = [f"{hp.epochs} ep"]
+        if hp.batch_size != default.batch_size:
+            parts.append(f"batch {hp.batch_size}")
+        if hp.learning_rate != default.learning_rate:
+            parts.append(f"lr {hp.learning_rate:g}")
+        if hp.learning_rate_multiplier != default.learning_rate_multiplier:
+            parts.append(f"lr×{hp.learning_rate_multiplier:g}")
+        if hp.adapter_size is not None:
+            parts.append(f"adapter {hp.adapter_size}")
+        losses = [p.val_loss for p in (status or self.status).loss if p.val_loss is not None]
+        if losses:
+            parts.append(f"best val {min(losses):.3f}")
+        return " · ".join(parts)
+
 
 def _record(row: tuple) -> JobRecord:
     job_id, backend, display, base, dataset, version, hp, created, updated, _state, status = row

@@ -21,6 +21,7 @@ class Action:
     description: str
     group: str
     footer: str = ""  # a short label shown in the footer (empty: not in the footer)
+    footer_keys: str = ""  # how the footer shows the keys when one hint stands for several actions
 
     @property
     def method(self) -> str:
@@ -33,11 +34,12 @@ class Action:
 
     def binding(self) -> Binding:
         return Binding(",".join(self.keys), self.method, self.footer or self.description, show=bool(self.footer),
-                       key_display=key_label(self.keys[0]), tooltip=self.description, id=self.name)
+                       key_display=self.footer_keys or key_label(self.keys[0]), tooltip=self.description,
+                       id=self.name)
 
 
-def _a(name, keys, description, group, footer="") -> Action:
-    return Action(name, tuple(keys), description, group, footer)
+def _a(name, keys, description, group, footer="", footer_keys="") -> Action:
+    return Action(name, tuple(keys), description, group, footer, footer_keys)
 
 
 MAIN: tuple[Action, ...] = (
@@ -149,8 +151,8 @@ REVIEW: tuple[Action, ...] = (
     _a("page-up", ["pageup"], "one page up", "Review"),
     _a("go-top", ["g", "home"], "first example", "Review"),
     _a("go-bottom", ["G", "end"], "last example", "Review"),
-    _a("show-all", ["1"], "list every example", "Review"),
-    _a("show-regressions", ["2"], "list regressions: A right, B wrong", "Review", "regressions"),
+    _a("show-all", ["1"], "list every example", "Review", "filters", "1…7"),  # a key hint, not a count
+    _a("show-regressions", ["2"], "list regressions: A right, B wrong", "Review"),
     _a("show-improvements", ["3"], "list improvements: A wrong, B right", "Review"),
     _a("show-both-wrong", ["4"], "list examples both models got wrong", "Review"),
     _a("show-disagreements", ["5"], "list examples where the answers differ", "Review"),

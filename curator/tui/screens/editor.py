@@ -17,6 +17,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
+from curator.tui.screens.prompts import AskScreen
+
 
 class EditorScreen(ModalScreen[tuple[str, str] | None]):
     """Edit one example's input and output; dismisses with the new pair, or None when cancelled."""
@@ -83,7 +85,20 @@ class EditorScreen(ModalScreen[tuple[str, str] | None]):
         self.dismiss(self.values)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without applying; asks first when something was changed."""
+        if self.values == self.original:
+            self.dismiss(None)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "discard":
+                self.dismiss(None)
+            elif choice == "apply":
+                self.dismiss(self.values)
+
+        self.app.push_screen(AskScreen("Discard your changes?", "The input or output was changed in the editor.",
+                                       [("discard", "Discard"), ("apply", "Apply"), ("keep", "Keep editing")],
+                                       "discard"), answer)
 
     def action_external_editor(self) -> None:
         """Edit the focused text in $EDITOR (the app is suspended meanwhile)."""

@@ -41,6 +41,14 @@ class EvalChoice:
     samples: int = 1
 
 
+class FieldError(CuratorError):
+    """A problem with one field of the form: the form shows it and focuses that field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 class EvalSetupScreen(ModalScreen[EvalChoice | None]):
     """The evaluation form (ctrl+r runs, escape cancels)."""
 
@@ -137,44 +145,67 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
 
     def choice(self) -> EvalChoice:
         """The form's values (a CuratorError naming what is wrong)."""
-        model_a = ModelRef.parse(self._value("a"))
+        model_a = self._checked("a", lambda: ModelRef.parse(self._value("a")))
         if not self._value("b"):
-            raise CuratorError("name model B (a tuned model: tune one with ctrl+t)")
-        model_b = ModelRef.parse(self._value("b"))
+            raise FieldError("b", "name model B (a tuned model: tune one with ctrl+t)")
+        model_b = self._checked("b", lambda: ModelRef.parse(self._value("b")))
         template = self._value("template").replace("\\n", "\n") or None
         if template:
-            parse_template(template)
+            self._checked("template", lambda: parse_template(template))
+        temperature = self._number("temperature", float)
+        seed = self._number("seed", int)
+        max_tokens = self._number("max-tokens", int)
+        concurrency = self._number("concurrency", int)
+        rpm = self._number("rpm", float) if self._value("rpm") else None
         try:
-            config = GenerationConfig(temperature=float(self._value("temperature")), seed=int(self._value("seed")),
-                                      max_output_tokens=int(self._value("max-tokens")),
-                                      thinking_budget=parse_thinking(self._value("thinking")))
-            concurrency = int(self._value("concurrency"))
-            rpm = float(self._value("rpm")) if self._value("rpm") else None
-            samples = int(self._value("samples") or 1)
-        except ValueError:
-            raise CuratorError("temperature, seed, max tokens, samples, concurrency and requests/min are numbers; thinking "
-                               "is least, off, dynamic or a number of tokens") from None
+            thinking = parse_thinking(self._value("thinking"))
+        except ValueError as exc:
+            raise FieldError("thinking", f"thinking is least, off, dynamic or a number of tokens ({exc})") from None
+        samples = self._number("samples", int) if self._value("samples") else 1
         if samples < 1:
-            raise CuratorError("samples must be at least 1")
-        rule = parse_rule(self._value("extract"), self._value("match"), self._value("rubric"), base=self.folder)
-        if config.problems():
-            raise CuratorError("; ".join(config.problems().values()))
-        if concurrency < 1 or (rpm is not None and rpm <= 0):
-            raise CuratorError("concurrency must be at least 1 and requests/min positive")
+            raise FieldError("samples", "samples must be at least 1")
+        rule = self._checked("extract", lambda: parse_rule(self._value("extract"), self._value("match"),
+                                                           self._value("rubric"), base=self.folder))
+        config = GenerationConfig(temperature=temperature, seed=seed, max_output_tokens=max_tokens,
+                                  thinking_budget=thinking)
+        for name, problem in config.problems().items():
+            raise FieldError({"max_output_tokens": "max-tokens", "thinking_budget": "thinking"}.get(name, name),
+                             problem)
+        if concurrency < 1:
+            raise FieldError("concurrency", "concurrency must be at least 1")
+        if rpm is not None and rpm <= 0:
+            raise FieldError("rpm", "requests/min must be positive")
         task = str(self.query_one("#eval-task", Select).value)
         other = self._value("file") or None
         if other is not None and not Path(other).expanduser().is_file():
-            raise CuratorError(f"no such file: {other}")
+            raise FieldError("file", f"no such file: {other}")
         return EvalChoice(model_a, model_b, str(self.query_one("#eval-examples", Select).value), template, config,
                           concurrency, rpm, self.query_one("#eval-batch", Checkbox).value,
                           None if task == "detect" else task,
                           str(Path(other).expanduser().resolve()) if other else None, rule, samples)
 
+    def _checked(self, field: str, check):
+        """``check()``'s value; its CuratorError becomes the field's."""
+        try:
+            return check()
+        except FieldError:
+            raise
+        except CuratorError as exc:
+            raise FieldError(field, exc.reason) from None
+
+    def _number(self, field: str, kind: type):
+        try:
+            return kind(self._value(field))
+        except ValueError:
+            word = "a whole number" if kind is int else "a number"
+            raise FieldError(field, f"{field.replace('-', ' ')} must be {word}, not {self._value(field)!r}") from None
+
     def action_run_eval(self) -> None:
         try:
             choice = self.choice()
-        except CuratorError as exc:
+        except FieldError as exc:
             self.query_one("#setup-error", Static).update(exc.reason)
+            self.query_one(f"#eval-{exc.field}").focus()
             return
         self.dismiss(choice)
 

@@ -13,7 +13,9 @@ import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from rich.markup import escape
 from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -97,6 +99,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.store = DedupeStore(session.workspace) if session.workspace is not None else None
         self._recheck_timer = None
         self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
+        self._search_error: Notification | None = None
 
     # -- layout ------------------------------------------------------------------------------------------
 
@@ -167,8 +170,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if spec.sort != "id" or spec.descending:
             parts.append(f"sort: {spec.sort}{' ↓' if spec.descending else ''}")
         if self.state.pattern:
-            parts.append(f"search: {'re:' if self.state.regex else ''}{self.state.pattern!r} "
-                         f"({len(self.state.matches):,} matches)")
+            typed = escape(("re:" if self.state.regex else "") + self.state.pattern)
+            parts.append(f"search: “{typed}” ({len(self.state.matches):,} matches)")
         self.query_one("#title-bar", Static).update("  ·  ".join(parts))
         frame = self.session.dataset.frame
         deleted = int(frame["deleted"].sum())
@@ -299,16 +302,18 @@ class MainScreen(EditingActions, CursorActions, Screen):
         pattern = text[3:] if regex else text
         old = (self.state.pattern, self.state.regex)
         self.state.pattern, self.state.regex = pattern, regex
+        self._forget_search_error()
         try:
             self.state.rematch()
         except CuratorError as exc:
             self.state.pattern, self.state.regex = old
-            self.notify(exc.reason, title="search", severity="error")
+            self._search_error = Notification(exc.reason, "search", "error", 10)
+            self.app.post_message(Notify(self._search_error))
             return
         self.table.search_pattern, self.table.search_regex = pattern, regex
         self.table.invalidate()
         if pattern and not len(self.state.matches):
-            self.notify(f"no match for {pattern!r}", title="search", severity="warning")
+            self.notify(f"no match for “{text}”", title="search", severity="warning", markup=False)
         elif pattern:
             self._jump_match(forward=True, include_current=True)
         self.refresh_all()
@@ -351,7 +356,14 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.state.spec = replace(self.state.spec, filter=Filter())
             self.reload_view()
 
+    def _forget_search_error(self) -> None:
+        """Take down the toast of a bad search once its cause is gone (a new search, or esc)."""
+        if self._search_error is not None:
+            self.app._unnotify(self._search_error)
+            self._search_error = None
+
     def action_clear(self) -> None:
+        self._forget_search_error()
         if self.state.pattern:
             self.set_search("")
         elif self.state.spec.filter.active:
@@ -420,7 +432,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.reload_view()
 
         choices = [(n, f"{n}{'  (current: press again to reverse)' if n == current.sort else ''}") for n in SORT_NAMES]
-        self.app.push_screen(ChoicePrompt("Sort by", choices), apply)
+        self.app.push_screen(ChoicePrompt("Sort by", choices, current=current.sort), apply)
 
     # -- selection ------------------------------------------------------------------------------------------
 

@@ -26,7 +26,9 @@ class AskScreen(ModalScreen[str | None]):
     """A question answered by one of several buttons; each answer has a key (its first letter)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="AskScreen")
-    BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
+    BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False),
+                Binding("left", "app.focus_previous", "previous answer", show=False),
+                Binding("right", "app.focus_next", "next answer", show=False)]
 
     def __init__(self, title: str, message: str, answers: list[tuple[str, str]], default: str | None = None) -> None:
         """``answers`` are (value, label) pairs; the label's first letter is its key."""
@@ -42,8 +44,9 @@ class AskScreen(ModalScreen[str | None]):
                     yield Button(label, id=f"answer-{value}", variant="primary" if value == self.default else "default")
 
     def on_mount(self) -> None:
-        if self.default:
-            self.query_one(f"#answer-{self.default}", Button).focus()
+        """Focus the answer the dialog is about (the default), else the first: enter gives it."""
+        value = self.default or self.answers[0][0]
+        self.query_one(f"#answer-{value}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id.removeprefix("answer-"))
@@ -91,15 +94,19 @@ class ChoicePrompt(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoicePrompt")
     BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
 
-    def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "") -> None:
-        """``choices`` are (value, label) pairs."""
+    def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "", current: str | None = None) -> None:
+        """``choices`` are (value, label) pairs; the list opens on ``current`` when given."""
         super().__init__()
-        self.title_text, self.choices, self.hint = title, choices, hint
+        self.title_text, self.choices, self.hint, self.current = title, choices, hint, current
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield OptionList(*[Option(label, id=value) for value, label in self.choices])
+            options = OptionList(*[Option(label, id=value) for value, label in self.choices])
+            values = [value for value, _ in self.choices]
+            if self.current in values:
+                options.highlighted = values.index(self.current)
+            yield options
             if self.hint:
                 yield Label(self.hint, classes="hint")
 

@@ -28,7 +28,7 @@ class SplitScreen(ModalScreen[SetField | None]):
     SplitScreen Label.field { width: 14; }
     SplitScreen Input { width: 14; }
     SplitScreen Select { width: 1fr; }
-    SplitScreen #preview { margin: 1 0; color: $text-muted; }
+    SplitScreen #preview { margin: 1 0; color: $text-muted; width: 1fr; height: auto; }
     SplitScreen #buttons { align-horizontal: right; }
     SplitScreen Button { margin-left: 1; }
     """

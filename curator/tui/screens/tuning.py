@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,7 +25,7 @@ from curator.core.errors import CuratorError
 from curator.core.models import ModelRef
 from curator.core.session import Session
 from curator.core.settings import Settings
-from curator.core.tuning import Jobs
+from curator.core.tuning import JobRecord, Jobs
 from curator.tui.actions import TUNING, bindings
 from curator.tui.messages import OpenPlayground
 from curator.tui.screens.prompts import AskScreen
@@ -48,7 +49,7 @@ class TuningScreen(Screen[None]):
     TuningScreen #form Input, TuningScreen #form Select { width: 1fr; }
     TuningScreen #form .problem { color: $error; height: auto; }
     TuningScreen #guidance { height: auto; color: $text-muted; margin-top: 1; }
-    TuningScreen #launch-button { margin-top: 1; width: 1fr; }
+    TuningScreen #launch-button { dock: bottom; width: 1fr; }  /* stays in view however small the screen */
     TuningScreen #right { width: 1fr; }
     TuningScreen #jobs { height: 8; border: round $panel-lighten-2; }
     TuningScreen #jobs:focus { border: round $accent; }
@@ -82,6 +83,7 @@ class TuningScreen(Screen[None]):
         super().__init__()
         self.session, self.settings, self.jobs = session, settings, jobs
         self.statuses: dict[str, JobStatus] = {}
+        self.records: dict[str, JobRecord] = {}
         self.order: list[str] = []
         self._last_poll: dict[str, float] = {}
         self.honours: dict[str, frozenset[str]] = {}  # backend -> the hyperparameters it uses
@@ -287,7 +289,7 @@ class TuningScreen(Screen[None]):
                 problems.update("not launched")
 
         self.app.push_screen(AskScreen("Launch tuning", question, [("launch", "Launch"), ("cancel", "Cancel")],
-                                       "launch" if not prepared.warnings else "cancel"), answer)
+                                       "launch"), answer)
 
     @work(thread=True, exclusive=True, group="start")
     def start(self, backend: str, prepared: Preparation, base: str, hp: Hyperparameters, cloud: str = "") -> None:
@@ -316,6 +318,7 @@ class TuningScreen(Screen[None]):
 
     def reload_jobs(self, select: str | None = None) -> None:
         records = self.jobs.list()
+        self.records = {r.id: r for r in records}
         self.statuses = {r.id: r.status for r in records}
         self.order = [r.id for r in records]
         self._fill_jobs(select)
@@ -325,9 +328,10 @@ class TuningScreen(Screen[None]):
         keep = select or self.current_job
         listing.clear_options()
         for job_id in self.order:
-            s = self.statuses[job_id]
+            s, record = self.statuses[job_id], self.records.get(job_id)
+            how = f" · {escape(record.settings_line(s))}" if record else ""
             line = (f"[{STATE_STYLE[s.state]}]{s.state.value:<10}[/] {s.progress:4.0%}  "
-                    f"{s.display_name or job_id}  [dim]{s.backend} · {s.base_model or ''}[/dim]")
+                    f"{escape(s.display_name or job_id)}  [dim]{s.backend} · {escape(s.base_model or '')}{how}[/dim]")
             listing.add_option(Option(line, id=job_id))
         listing.border_title = f"jobs ({len(self.order)})"
         if self.order:
@@ -393,7 +397,7 @@ class TuningScreen(Screen[None]):
             "Cancel tuning job",
             f"Cancel {status.display_name or job_id}? A cancelled job may leave a partly tuned model whose quality "
             "is unpredictable: it stopped wherever training was, not at a point anyone checked.",
-            [("cancel", "Cancel the job"), ("keep", "Keep it running")], "keep"), answer)
+            [("cancel", "Cancel the job"), ("keep", "Keep it running")], "cancel"), answer)
 
     @work(thread=True, group="cancel")
     def _cancel_worker(self, job_id: str) -> None:

@@ -1,0 +1,172 @@
+"""Pilot tests of keys that do what they say: dialogs focus their action and move with arrows, the editor
+asks before discarding, the sort menu opens on the current sort, toasts speak the user's words, a bad
+search's error goes away with its cause, and the review's key hints do not read as counts."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, OptionList, TextArea
+
+from curator.tui.actions import REVIEW
+from curator.tui.screens.editor import EditorScreen
+from curator.tui.screens.main import MainScreen
+from curator.tui.screens.prompts import AskScreen, ChoicePrompt
+from tests.tui.helpers import copy_fixture, make_app, until_main
+
+SIZE = (120, 40)
+
+
+def toasts(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_dialog_focuses_its_action_and_arrows_move_between_buttons(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        answers = []
+        app.push_screen(AskScreen("Launch tuning", "Launch?", [("launch", "Launch"), ("cancel", "Cancel")], "launch"),
+                        answers.append)
+        await pilot.pause()
+        assert app.focused.id == "answer-launch"
+        await pilot.press("right")
+        assert app.focused.id == "answer-cancel"
+        await pilot.press("left")
+        assert app.focused.id == "answer-launch"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert answers == ["launch"]
+        app.push_screen(AskScreen("Question", "No default", [("a", "Alpha"), ("b", "Beta")]), answers.append)
+        await pilot.pause()
+        assert isinstance(app.focused, Button) and app.focused.id == "answer-a"  # enter always answers something
+
+
+async def test_editor_escape_with_changes_asks_before_discarding(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        original = app.session.dataset.get(0)["output"]
+        await pilot.press("e")
+        app.screen.query_one("#output-area", TextArea).text = "changed"
+        await pilot.press("escape")
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press("escape")  # escape in the question goes back to the editor, edits kept
+        assert isinstance(app.screen, EditorScreen)
+        assert app.screen.query_one("#output-area", TextArea).text == "changed"
+        await pilot.press("escape")
+        await pilot.press("enter")  # the focused answer: discard
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.session.dataset.get(0)["output"] == original and not app.session.history.labels()
+        await pilot.press("e", "escape")  # nothing changed: no question
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_sort_menu_opens_on_the_current_sort(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("o")
+        menu = app.screen
+        assert isinstance(menu, ChoicePrompt)
+        options = menu.query_one(OptionList)
+        assert options.get_option_at_index(options.highlighted).id == "id"
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        chosen = main.state.spec.sort
+        assert chosen != "id"
+        await pilot.press("o")
+        options = app.screen.query_one(OptionList)
+        assert options.get_option_at_index(options.highlighted).id == chosen
+
+
+async def test_toasts_speak_the_users_words(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("s", "s", "s", "m", "down", "down", "enter")  # three examples to test
+        await pilot.pause()
+        assert "moved 3 examples to test" in toasts(app)
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert "undid: moved 3 examples to test" in toasts(app)
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert "redid: moved 3 examples to test" in toasts(app)
+        assert not [t for t in toasts(app) if "move-split" in t]
+
+
+async def test_bad_regex_error_goes_with_its_cause_and_the_header_shows_it_as_typed(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("slash", *"re:([", "enter")
+        await pilot.pause()
+        assert any("search" == n.title and n.severity == "error" for n in app._notifications)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not any(n.severity == "error" for n in app._notifications)
+        await pilot.press("slash", *r"re:\w+ \d", "enter")
+        await pilot.pause()
+        header = str(main.query_one("#title-bar").render())
+        assert r"re:\w+ \d" in header and r"\\w" not in header
+
+
+def test_review_key_hints_do_not_read_as_counts():
+    shown = [a for a in REVIEW if a.footer]
+    filters = [a for a in REVIEW if a.name.startswith("show-")]
+    assert not any(a.footer for a in filters[1:])  # no "2 regressions" in the footer
+    hint = next(a for a in filters if a.footer)
+    assert hint.binding().key_display == "1…7" and hint.footer == "filters"
+    assert all(not a.footer[:1].isdigit() for a in shown)
+
+
+async def test_a_form_error_focuses_the_field_in_error(tmp_path):
+    from textual.widgets import Input
+
+    from curator.tui.screens.eval_setup import EvalSetupScreen
+
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("E")
+        form = app.screen
+        assert isinstance(form, EvalSetupScreen)
+        form.query_one("#eval-b", Input).value = ""
+        form.query_one("#eval-a", Input).focus()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "name model B" in str(form.query_one("#setup-error").render())
+        assert app.focused.id == "eval-b"
+        form.query_one("#eval-b", Input).value = "local:local-echo"
+        form.query_one("#eval-seed", Input).value = "forty"
+        form.query_one("#eval-a", Input).focus()
+        await pilot.press("enter")  # enter in a field runs the form too
+        await pilot.pause()
+        assert "seed must be a whole number, not 'forty'" in str(form.query_one("#setup-error").render())
+        assert app.focused.id == "eval-seed"
+
+
+async def test_tuning_launch_button_stays_in_view_at_80x24(tmp_path):
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until_main(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        button = app.screen.query_one("#launch-button")
+        assert button.region.height >= 1 and 0 < button.region.y and button.region.bottom <= 23  # above the footer
+        screen_region = app.screen.region
+        assert screen_region.contains_region(button.region)
+
+
+async def test_split_preview_is_not_cut(tmp_path):
+    app = make_app(copy_fixture(tmp_path, "tickets.jsonl"))  # stratified: the longest preview
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until_main(pilot)
+        await pilot.press("P")
+        await pilot.pause()
+        preview = app.screen.query_one("#preview")
+        text = str(preview.render())
+        assert "test" in text
+        assert preview.region.width * preview.region.height >= len(text)
+        assert preview.parent.content_region.contains_region(preview.region)  # nothing hangs over the dialog's edge
