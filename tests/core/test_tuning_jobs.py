@@ -244,3 +244,16 @@ def test_cli_tune_stops_on_check_errors_and_unconfirmed_warnings(tmp_path, capsy
     assert main(["tune", str(data), "--fast"]) == 2
     assert "add --yes" in capsys.readouterr().err
     assert Jobs(Workspace.for_dataset(data)).list() == []
+
+
+def test_a_jobs_settings_line_tells_it_from_its_siblings():
+    from curator.core.tuning import JobRecord
+
+    status = JobStatus("j1", "vertex", JobState.RUNNING,
+                       loss=[LossPoint(1, 0.9, 0.7), LossPoint(2, 0.5, 0.41234), LossPoint(3, 0.3, 0.6)])
+    hp = Hyperparameters(epochs=3, learning_rate_multiplier=2.0, adapter_size=4)
+    record = JobRecord("j1", "vertex", None, "gemini-2.5-flash", None, None, hp, 0.0, 0.0, status)
+    assert record.settings_line() == "3 ep · lr×2 · adapter 4 · best val 0.412"
+    plain = JobRecord("j2", "local", None, BASE_MODEL, None, None, Hyperparameters(batch_size=16), 0.0, 0.0,
+                      JobStatus("j2", "local", JobState.PENDING))
+    assert plain.settings_line() == "5 ep · batch 16"
