@@ -203,9 +203,10 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
     def action_run_eval(self) -> None:
         try:
             choice = self.choice()
-        except FieldError as exc:
+        except CuratorError as exc:
             self.query_one("#setup-error", Static).update(exc.reason)
-            self.query_one(f"#eval-{exc.field}").focus()
+            if isinstance(exc, FieldError):
+                self.query_one(f"#eval-{exc.field}").focus()
             return
         self.dismiss(choice)
 
