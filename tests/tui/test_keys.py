@@ -170,3 +170,30 @@ async def test_split_preview_is_not_cut(tmp_path):
         assert "test" in text
         assert preview.region.width * preview.region.height >= len(text)
         assert preview.parent.content_region.contains_region(preview.region)  # nothing hangs over the dialog's edge
+
+
+async def test_the_editor_edits_split_tags_and_note_and_the_detail_shows_the_note(tmp_path):
+    from textual.widgets import Input, Select
+
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        await pilot.press("e")
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        editor.query_one("#split", Select).value = "test"
+        editor.query_one("#tags", Input).value = "hard, sarcasm hard"
+        editor.query_one("#note", Input).value = "label checked by Ana"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        row = app.session.dataset.get(0)
+        assert (row["split"], list(row["tags"]), row["note"]) == ("test", ["hard", "sarcasm"], "label checked by Ana")
+        assert app.session.history.labels() == ["edit"]  # one undo step for the whole edit
+        assert "label checked by Ana" in str(main.query_one("#findings").render())
+        await pilot.press("ctrl+z")
+        row = app.session.dataset.get(0)
+        assert (row["split"], list(row["tags"] or []), row["note"]) == ("train", [], None)
+        await pilot.press("e")
+        app.screen.query_one("#note", Input).value = "x"
+        await pilot.press("escape")
+        assert isinstance(app.screen, AskScreen)  # a changed note counts as a change too

@@ -54,17 +54,19 @@ class EditingActions:
         if row is None or not self._writable():
             return
         data = self.session.dataset.get(row.id)
+        meta = {"split": data["split"], "tags": list(data["tags"] or []), "note": data["note"]}
+        before = {"text_input": data["text_input"] or "", "output": data["output"] or "", **meta}
 
-        def apply(result: tuple[str, str] | None) -> None:
+        def apply(result: dict | None) -> None:
             if result is None:
                 return
-            ops = [SetField("edit", (row.id,), field, (value,))
-                   for field, value in zip(("text_input", "output"), result) if value != (data[field] or "")]
+            ops = [SetField("edit", (row.id,), field, (value,)) for field, value in result.items()
+                   if value != before[field]]
             if ops:
                 self.do(ops[0] if len(ops) == 1 else Batch("edit", tuple(ops)), row.id)
 
-        self.app.push_screen(EditorScreen(f"edit example #{row.id}", data["text_input"] or "", data["output"] or "",
-                                          self.limits), apply)
+        self.app.push_screen(EditorScreen(f"edit example #{row.id}", before["text_input"], before["output"],
+                                          self.limits, meta), apply)
 
     def action_add(self) -> None:
         if not self._writable():
@@ -72,16 +74,16 @@ class EditingActions:
         splits = self.state.spec.filter.splits
         split = next(iter(splits)) if len(splits) == 1 else "train"
 
-        def apply(result: tuple[str, str] | None) -> None:
-            if result is None or not any(result):
+        def apply(result: dict | None) -> None:
+            if result is None or not (result["text_input"] or result["output"]):
                 return
             ds = self.session.dataset
             (new_id,) = ds.reserve_ids(1)
-            row = ds.new_row(new_id, text_input=result[0], output=result[1], split=split)
-            if self.do(AddRows("add", (row,)), new_id):
+            if self.do(AddRows("add", (ds.new_row(new_id, **result),)), new_id):
                 self.go_to_example(new_id)
 
-        self.app.push_screen(EditorScreen(f"new example ({split})", "", "", self.limits), apply)
+        self.app.push_screen(EditorScreen("new example", "", "", self.limits,
+                                          {"split": split, "tags": [], "note": None}), apply)
 
     def action_duplicate(self) -> None:
         ids = self.targets()

@@ -1,6 +1,8 @@
-"""The pair editor: input and output in multi-line text areas with live counts against the limits.
+"""The example editor: input and output in multi-line text areas with live counts against the limits, and
+(for an example of the dataset) its split, tags and note.
 
-ctrl+s applies the edit (one undoable op), escape cancels, ctrl+o opens the focused text in $EDITOR.
+ctrl+s applies the edit (one undoable op), escape cancels (asking when something changed), ctrl+o opens the
+focused text in $EDITOR.
 """
 
 from __future__ import annotations
@@ -13,15 +15,22 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Footer, Input, Label, Select, TextArea
 
+from curator.core.model import SPLITS
 from curator.tui.screens.prompts import AskScreen
 
 
-class EditorScreen(ModalScreen[tuple[str, str] | None]):
-    """Edit one example's input and output; dismisses with the new pair, or None when cancelled."""
+def parse_tags(text: str) -> list[str]:
+    """Tags typed as 'a, b c' -> ['a', 'b', 'c'] (commas or spaces separate; order kept, repeats dropped)."""
+    return list(dict.fromkeys(t for t in text.replace(",", " ").split() if t))
+
+
+class EditorScreen(ModalScreen[dict | None]):
+    """Edit one example; dismisses with its fields (text_input, output, and split, tags and note when they were
+    given), or None when cancelled."""
 
     DEFAULT_CSS = """
     EditorScreen { align: center middle; background: $background 60%; }
@@ -31,6 +40,11 @@ class EditorScreen(ModalScreen[tuple[str, str] | None]):
     EditorScreen #output-area { height: 2fr; }
     EditorScreen .count { width: 1fr; color: $text-muted; text-align: right; }
     EditorScreen .count.over { color: $error; text-style: bold; }
+    EditorScreen #meta { height: auto; margin-bottom: 1; }
+    EditorScreen #meta Label { padding: 0 1 0 0; }
+    EditorScreen #meta Select { width: 16; margin-right: 2; }
+    EditorScreen #tags { width: 1fr; margin-right: 2; }
+    EditorScreen #note { width: 2fr; }
     """
     BINDINGS = [
         Binding("ctrl+s", "apply", "apply"),
@@ -38,18 +52,32 @@ class EditorScreen(ModalScreen[tuple[str, str] | None]):
         Binding("ctrl+o", "external_editor", "$EDITOR"),
     ]
 
-    def __init__(self, title: str, text_input: str, output: str, limits: dict[str, int]) -> None:
+    def __init__(self, title: str, text_input: str, output: str, limits: dict[str, int],
+                 meta: dict | None = None) -> None:
+        """``meta``: the example's split, tags and note, to edit them too (None: input and output only)."""
         super().__init__()
-        self.title_text, self.original, self.limits = title, (text_input, output), limits
+        self.title_text, self.limits = title, limits
+        self.original = {"text_input": text_input, "output": output, **(meta or {})}
+        self.meta = meta
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
+            if self.meta is not None:
+                with Horizontal(id="meta"):
+                    yield Label("split")
+                    yield Select([(s, s) for s in SPLITS], value=self.meta["split"], allow_blank=False, id="split",
+                                 compact=True)
+                    yield Label("tags")
+                    yield Input(" ".join(self.meta["tags"]), id="tags", placeholder="space or comma separated",
+                                compact=True)
+                    yield Label("note")
+                    yield Input(self.meta["note"] or "", id="note", placeholder="a note for yourself", compact=True)
             yield Label("input", classes="title")
-            yield TextArea(self.original[0], id="input-area", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(self.original["text_input"], id="input-area", soft_wrap=True, show_line_numbers=False)
             yield Label("", id="input-count", classes="count")
             yield Label("output", classes="title")
-            yield TextArea(self.original[1], id="output-area", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(self.original["output"], id="output-area", soft_wrap=True, show_line_numbers=False)
             yield Label("", id="output-count", classes="count")
         yield Footer()
 
@@ -78,8 +106,16 @@ class EditorScreen(ModalScreen[tuple[str, str] | None]):
             label.set_class(over, "over")
 
     @property
-    def values(self) -> tuple[str, str]:
-        return self.query_one("#input-area", TextArea).text, self.query_one("#output-area", TextArea).text
+    def values(self) -> dict:
+        """The fields as they stand in the editor."""
+        out = {"text_input": self.query_one("#input-area", TextArea).text,
+               "output": self.query_one("#output-area", TextArea).text}
+        if self.meta is not None:
+            note = self.query_one("#note", Input).value
+            out.update(split=str(self.query_one("#split", Select).value),
+                       tags=parse_tags(self.query_one("#tags", Input).value),
+                       note=note or ("" if self.meta["note"] == "" else None))  # cleared: no note
+        return out
 
     def action_apply(self) -> None:
         self.dismiss(self.values)

@@ -311,7 +311,7 @@ class PlaygroundScreen(Screen[None]):
             elif choice == "write":
                 start = next((a.text for a in self.answers.values() if a), "")
                 self.app.push_screen(EditorScreen("new example from the playground", text, start, self.limits),
-                                     lambda pair: pair and self._save(*pair))
+                                     lambda edited: edited and self._save(edited["text_input"], edited["output"]))
 
         self.app.push_screen(AskScreen("Save as a new example", "Which output goes with this input?", choices,
                                        choices[0][0]), chosen)

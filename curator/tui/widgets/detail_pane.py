@@ -1,5 +1,5 @@
 """The detail pane: the cursor row's full input and output, their lengths against the target's limits,
-and the row's findings. A toggle shows whitespace and line breaks; search matches are highlighted."""
+the row's note and its findings. A toggle shows whitespace and line breaks; search matches are highlighted."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class DetailPane(Widget):
     DEFAULT_CSS = """
     DetailPane { height: 45%; min-height: 7; }
     DetailPane > Horizontal { height: 1fr; }
-    DetailPane > #findings { height: auto; max-height: 4; padding: 0 1; }
+    DetailPane > #findings { height: auto; max-height: 5; padding: 0 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -111,6 +111,9 @@ class DetailPane(Widget):
                                                 limits.get("example_tokens")), whitespace, pattern, regex)
         output_panel.show(output, count_line("", output, limits.get("output_chars")), whitespace, pattern, regex)
         lines = Text(no_wrap=True, overflow="ellipsis")
+        if row.get("note"):
+            lines.append("note    ", "bold")
+            lines.append(" ".join(str(row["note"]).split()))  # one line: the editor (e) shows it whole
         for f in findings[:3]:
             if lines:
                 lines.append("\n")
