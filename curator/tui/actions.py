@@ -85,6 +85,8 @@ MAIN: tuple[Action, ...] = (
     _a("recheck", ["c"], "run every check again, near-duplicates and leakage included", "Views"),
     _a("cancel-scan", ["ctrl+c"], "cancel the running near-duplicate / leakage scan", "Views"),
     _a("toggle-whitespace", ["w"], "show whitespace and line breaks in the detail", "Views"),
+    _a("toggle-inputs", ["i"], "list inputs whole, or by their template's slot values (shared start hidden)",
+       "Views"),
     _a("help", ["question_mark", "f1"], "keys and actions", "App", "help"),
     _a("quit", ["q"], "quit (asks when changes are unsaved)", "App"),
 )

@@ -12,6 +12,7 @@ import polars as pl
 
 from curator.core.model import Finding
 from curator.core.session import Session
+from curator.core.template.display import InputDisplay
 from curator.core.view import ViewSpec, compute_view, search
 from curator.tui.widgets.example_table import Row
 
@@ -36,6 +37,8 @@ class ViewState:
         self.output_width = 20
         self.suspects = None  # curator.core.suspects.SuspectLabels of the dataset, once asked for
         self.suspect_ranks: dict[int, int] = {}
+        self.input_display = InputDisplay()  # how the list shows inputs (template slots, shared start hidden)
+        self.whole_inputs = False  # the user asked to see whole inputs instead
 
     @property
     def dataset(self):
@@ -72,8 +75,9 @@ class ViewState:
             "id", "split", pl.col("text_input").fill_null(""), pl.col("output").fill_null(""), "deleted")
         edited = ds.edited_ids()
         out = []
+        shown = (lambda t: t) if self.whole_inputs else self.input_display
         for example_id, split, text_input, output, deleted in part.iter_rows():
-            out.append(Row(example_id, split, text_input, output, len(text_input), len(output),
+            out.append(Row(example_id, split, shown(text_input), output, len(text_input), len(output),
                            len(self.by_id.get(example_id, ())), example_id in self.selected,
                            example_id in edited, ds.is_added(example_id), bool(deleted)))
         return out

@@ -197,3 +197,21 @@ async def test_the_editor_edits_split_tags_and_note_and_the_detail_shows_the_not
         app.screen.query_one("#note", Input).value = "x"
         await pilot.press("escape")
         assert isinstance(app.screen, AskScreen)  # a changed note counts as a change too
+
+
+async def test_templated_rows_list_their_slot_values_and_i_shows_them_whole(tmp_path):
+    app = make_app(copy_fixture(tmp_path, "template_deviations.jsonl"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await until_main(pilot)
+        await pilot.pause()
+        first = main.table.row(0)
+        whole = app.session.dataset.get(first.id)["text_input"]
+        assert whole.startswith("Classify the ticket.\nquestion:")
+        assert not first.text_input.startswith("Classify") and "I was charged twice (#0)" in first.text_input
+        assert first.input_len == len(whole)
+        assert "(i)" in str(main.query_one("#title-bar").render())
+        await pilot.press("i")
+        assert main.table.row(0).text_input == whole
+        assert "input: whole" in str(main.query_one("#title-bar").render())
+        await pilot.press("i")
+        assert main.table.row(0).text_input != whole

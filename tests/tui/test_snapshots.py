@@ -44,6 +44,14 @@ def test_main_screen(snap_compare, app, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_main_screen_with_templated_inputs(snap_compare, tmp_path, size):
+    path = tmp_path / "template_deviations.jsonl"
+    shutil.copyfile(FIXTURES / "template_deviations.jsonl", path)
+    app = CuratorApp(path, settings=Settings(), run_slow_checks=False, theme="textual-dark")
+    assert snap_compare(app, run_before=opened("j"), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_editor(snap_compare, app, size):
     assert snap_compare(app, run_before=opened("j", "e"), terminal_size=SIZES[size])
 

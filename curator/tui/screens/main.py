@@ -30,6 +30,8 @@ from curator.core.model import Finding, Severity
 from curator.core.ops import AddRows
 from curator.core.session import Session
 from curator.core.settings import Settings, save_dataset_setting
+from curator.core.template import infer_template, parse_template
+from curator.core.template.display import InputDisplay, input_display
 from curator.core.view import SORT_NAMES, SUSPECT, Filter
 from curator.tui.actions import MAIN, bindings
 from curator.tui.screens.editing import EditingActions
@@ -132,6 +134,38 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.check_fast()
         if self.run_slow_checks:
             self.check_slow()
+        self.describe_inputs()
+
+    # -- how inputs are listed -----------------------------------------------------------------------------
+
+    class InputsDescribed(Message):
+        def __init__(self, display: InputDisplay) -> None:
+            self.display = display
+            super().__init__()
+
+    @work(thread=True, exclusive=True, group="inputs")
+    def describe_inputs(self) -> None:
+        """Find how to list the inputs so rows can be told apart: the template's slots, else shared starts."""
+        inputs = self.session.dataset.active()["text_input"].fill_null("")
+        template = None
+        try:
+            if self.settings.template:
+                template = parse_template(self.settings.template)
+            elif len(inputs):
+                template = infer_template(inputs).template
+        except CuratorError:
+            template = None
+        self.post_message(self.InputsDescribed(input_display(inputs.to_list(), template)))
+
+    def on_main_screen_inputs_described(self, message: InputsDescribed) -> None:
+        self.state.input_display = message.display
+        self.table.invalidate()
+        self.refresh_all(detail=False)
+
+    def action_toggle_inputs(self) -> None:
+        self.state.whole_inputs = not self.state.whole_inputs
+        self.table.invalidate()
+        self.refresh_all(detail=False)
 
     # -- loading -----------------------------------------------------------------------------------------
 
@@ -169,6 +203,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
             parts.append(f"filter: {spec.filter.describe()}  [dim](esc clears)[/dim]")
         if spec.sort != "id" or spec.descending:
             parts.append(f"sort: {spec.sort}{' ↓' if spec.descending else ''}")
+        if self.state.input_display.active:
+            shown = "input: whole" if self.state.whole_inputs else self.state.input_display.describe()
+            parts.append(f"{escape(shown)} [dim](i)[/dim]")
         if self.state.pattern:
             typed = escape(("re:" if self.state.regex else "") + self.state.pattern)
             parts.append(f"search: “{typed}” ({len(self.state.matches):,} matches)")
@@ -512,7 +549,6 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if not self._ready():
             return
         from curator.core.models import default_pair, known_models
-        from curator.core.template import infer_template
         from curator.tui.screens.playground import PlaygroundScreen
 
         try:
@@ -727,6 +763,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.notify("template set; checking the inputs against it" if source else
                         "template cleared; the dominant structure is inferred", timeout=3)
             self.check_fast()
+            self.describe_inputs()
 
         hint = "write line breaks as \\n; fields as {name}; empty infers it from the data"
         if inferred:
