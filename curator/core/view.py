@@ -24,6 +24,7 @@ SORT_KEYS: dict[str, pl.Expr] = {
     "output": pl.col("output"),
     "input length": pl.col("text_input").str.len_chars(),
     "output length": pl.col("output").str.len_chars(),
+    "tags": pl.col("tags").list.sort().list.join(" "),
 }
 SUSPECT = "suspect label"  # most suspect first (curator.core.suspects), then the unscored examples
 SORT_NAMES = (*SORT_KEYS, "findings", SUSPECT)

@@ -37,6 +37,7 @@ class ViewState:
         self.output_width = 20
         self.suspects = None  # curator.core.suspects.SuspectLabels of the dataset, once asked for
         self.suspect_ranks: dict[int, int] = {}
+        self.tags_width = 0  # 0: no example has a tag, so the table shows no tags column
         self.input_display = InputDisplay()  # how the list shows inputs (template slots, shared start hidden)
         self.whole_inputs = False  # the user asked to see whole inputs instead
 
@@ -52,6 +53,8 @@ class ViewState:
         self.ids = compute_view(self.dataset, self.spec, counts, self.by_rule, self.suspect_ranks)
         lengths = self.dataset.frame["output"].fill_null("").str.len_chars()
         self.output_width = int(lengths.quantile(0.9) or 0) if lengths.len() else 20
+        longest = self.dataset.frame["tags"].list.join(" ").str.len_chars().max() or 0
+        self.tags_width = min(12, max(4, int(longest))) if longest else 0
         self.rematch()
 
     def rematch(self) -> None:
@@ -72,14 +75,14 @@ class ViewState:
             return []
         ds = self.dataset
         part = ds.frame[ds.positions(chunk).tolist()].select(
-            "id", "split", pl.col("text_input").fill_null(""), pl.col("output").fill_null(""), "deleted")
+            "id", "split", pl.col("text_input").fill_null(""), pl.col("output").fill_null(""), "deleted", "tags")
         edited = ds.edited_ids()
         out = []
         shown = (lambda t: t) if self.whole_inputs else self.input_display
-        for example_id, split, text_input, output, deleted in part.iter_rows():
+        for example_id, split, text_input, output, deleted, tags in part.iter_rows():
             out.append(Row(example_id, split, shown(text_input), output, len(text_input), len(output),
                            len(self.by_id.get(example_id, ())), example_id in self.selected,
-                           example_id in edited, ds.is_added(example_id), bool(deleted)))
+                           example_id in edited, ds.is_added(example_id), bool(deleted), tuple(tags or ())))
         return out
 
     # -- findings ------------------------------------------------------------------------------------

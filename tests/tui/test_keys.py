@@ -215,3 +215,30 @@ async def test_templated_rows_list_their_slot_values_and_i_shows_them_whole(tmp_
         assert "input: whole" in str(main.query_one("#title-bar").render())
         await pilot.press("i")
         assert main.table.row(0).text_input != whole
+
+
+async def test_tags_are_a_column_that_sorts_and_filters(tmp_path):
+    from curator.core.view import Filter
+
+    app = make_app(copy_fixture(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        assert main.state.tags_width == 0  # no tags yet: no column
+        await pilot.press("G", "plus", *"zeta", "enter")
+        await pilot.pause()
+        last = main.table.current.id
+        await pilot.press("g", "plus", *"alpha", "enter")
+        await pilot.pause()
+        assert main.state.tags_width > 0 and main.table.row(0).tags == ("alpha",)
+        assert "tags" in main.table._header(120).text
+        await pilot.press("o")
+        menu = app.screen
+        options = menu.query_one(OptionList)
+        index = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == "tags")
+        options.highlighted = index
+        await pilot.press("enter", "o", "enter")  # sort by tags, then again: reversed, tagged first
+        await pilot.pause()
+        assert main.state.spec.sort == "tags" and main.state.spec.descending
+        assert [main.table.row(i).id for i in (0, 1)] == [last, 0]
+        main.apply_filter(Filter(tag="zeta"))
+        assert [main.table.row(i).id for i in range(main.table.row_count())] == [last]

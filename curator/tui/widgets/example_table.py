@@ -37,10 +37,12 @@ class Row:
     edited: bool
     added: bool
     deleted: bool
+    tags: tuple[str, ...] = ()
 
 
 class RowSource(Protocol):
-    """Where the table's rows come from; an ``output_width`` attribute, when present, sizes the output column."""
+    """Where the table's rows come from; an ``output_width`` attribute, when present, sizes the output column,
+    and a ``tags_width`` one the tags column (0 or absent: no tags column)."""
 
     def row_count(self) -> int: ...
 
@@ -149,9 +151,13 @@ class ExampleTable(CursorView):
 
     # -- rendering -------------------------------------------------------------------------------------
 
+    @property
+    def _tags_w(self) -> int:
+        return getattr(self.source, "tags_width", 0)
+
     def _widths(self, width: int) -> tuple[int, int, int]:
         id_w = max(3, len(str(self.source.row_count() + 1000)) - 1)
-        fixed = 2 + id_w + 1 + 5 + 1 + 6 + 1 + 6 + 1 + 3 + 2
+        fixed = 2 + id_w + 1 + 5 + 1 + 6 + 1 + 6 + 1 + 3 + 2 + (self._tags_w + 1 if self._tags_w else 0)
         flex = max(10, width - fixed)
         wanted = getattr(self.source, "output_width", flex // 2)
         out_w = max(8, min(flex // 2, wanted + 1))
@@ -175,7 +181,8 @@ class ExampleTable(CursorView):
     def _header(self, width: int) -> Strip:
         id_w, in_w, out_w = self._widths(width)
         style = self.get_component_rich_style("example-table--header")
-        text = (f"  {'id':>{id_w}} {'split':<5} {'input':<{in_w - 1}} {'output':<{out_w - 1}} "
+        tags = f"{'tags':<{self._tags_w}} " if self._tags_w else ""
+        text = (f"  {'id':>{id_w}} {'split':<5} {tags}{'input':<{in_w - 1}} {'output':<{out_w - 1}} "
                 f"{'in':>6} {'out':>6} {'!':>3}")
         return Strip([Segment(text[:width].ljust(width), style)], width)
 
@@ -195,6 +202,10 @@ class ExampleTable(CursorView):
         text.append(mark, self.get_component_rich_style("example-table--selected") if row.selected else state)
         text.append(f"{row.id:>{id_w}} ", state)
         text.append(f"{SPLIT_SHORT.get(row.split, row.split)[:5]:<5} ", self.get_component_rich_style("example-table--dim"))
+        if self._tags_w:
+            tags = preview(" ".join(row.tags), self._tags_w)
+            text.append(tags + " " * (self._tags_w - cell_len(tags)) + " ",
+                        self.get_component_rich_style("example-table--selected"))
         for value, w in ((row.text_input, in_w - 1), (row.output, out_w - 1)):
             cell = preview(value, w)
             start = len(text)
