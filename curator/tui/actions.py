@@ -139,6 +139,8 @@ PLAYGROUND: tuple[Action, ...] = (
     _a("send", ["ctrl+r"], "send the input to both models", "Playground", "send"),
     _a("toggle-template", ["ctrl+t"], "apply the production template or send the input as it is", "Playground",
        "template"),
+    _a("pick-model", ["f2"], "choose model A or B (the focused field, else B) from the known models", "Playground",
+       "models"),
     _a("save-example", ["ctrl+s"], "save the input with an output (A's, B's or yours) as a new example",
        "Playground", "save as example"),
     _a("history-previous", ["up"], "at the first line: the previous tried input", "Playground"),
@@ -180,6 +182,8 @@ REVIEW: tuple[Action, ...] = (
 
 EVAL_SETUP: tuple[Action, ...] = (
     _a("run-eval", ["ctrl+r"], "run the evaluation", "Evaluate", "run"),
+    _a("pick-model", ["f2"], "choose model A or B (the focused field, else B) from the known models", "Evaluate",
+       "models"),
     _a("close", ["escape"], "cancel", "Evaluate", "cancel"),
 )
 
@@ -191,7 +195,7 @@ REMAPPED: dict[str, tuple[str, ...]] = {}  # action name -> keys, from the user'
 # How key names read in the help screen.
 KEY_LABELS = {"exclamation_mark": "!", "number_sign": "#", "tab": "Tab", "slash": "/", "plus": "+", "minus": "-", "question_mark": "?", "escape": "esc",
               "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter", "down": "↓", "up": "↑", "home": "Home",
-    "end": "End", "f1": "F1", "ctrl+z": "^z", "ctrl+y": "^y", "ctrl+s": "^s"}
+    "end": "End", "f1": "F1", "f2": "F2", "ctrl+z": "^z", "ctrl+y": "^y", "ctrl+s": "^s"}
 
 
 def key_label(key: str) -> str:

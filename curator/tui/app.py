@@ -337,14 +337,14 @@ class CuratorApp(App):
             self._jobs = Jobs(self.session.workspace, self.backend_factory)
         return self._jobs
 
-    def generate_answer(self, ref, prompt: str, config):
+    def generate_answer(self, ref, prompt: str, config, system: str | None = None):
         """One answer for the playground, through the evaluations' prediction cache (called from a worker)."""
         from curator.core.evaluation.cache import PredictionCache, cached_generate
         from curator.tui.screens.playground import Answer
 
         jobs = self.jobs()
         generation, cached, seconds = cached_generate(PredictionCache(jobs.workspace), jobs.backend(ref.backend),
-                                                      ref.backend, ref.model, prompt, config)
+                                                      ref.backend, ref.model, prompt, config, system)
         return Answer(generation.text, seconds, generation.prompt_tokens, generation.output_tokens, cached,
                       generation.thinking_tokens, generation.truncated)
 

@@ -15,8 +15,17 @@ from tests.tui.helpers import copy_fixture, make_app, until_main
 SIZE = (120, 40)
 
 
-def toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+def record_toasts(app) -> list[str]:
+    """Every toast message the app shows from now on (kept, unlike toasts, which expire)."""
+    said: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        said.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording
+    return said
 
 
 async def test_dialog_focuses_its_action_and_arrows_move_between_buttons(tmp_path):
@@ -84,16 +93,12 @@ async def test_toasts_speak_the_users_words(tmp_path):
     app = make_app(copy_fixture(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
+        said = record_toasts(app)
         await pilot.press("s", "s", "s", "m", "down", "down", "enter")  # three examples to test
+        await pilot.press("ctrl+z", "ctrl+y")
         await pilot.pause()
-        assert "moved 3 examples to test" in toasts(app)
-        await pilot.press("ctrl+z")
-        await pilot.pause()
-        assert "undid: moved 3 examples to test" in toasts(app)
-        await pilot.press("ctrl+y")
-        await pilot.pause()
-        assert "redid: moved 3 examples to test" in toasts(app)
-        assert not [t for t in toasts(app) if "move-split" in t]
+        assert said == ["moved 3 examples to test", "undid: moved 3 examples to test",
+                        "redid: moved 3 examples to test"]
 
 
 async def test_bad_regex_error_goes_with_its_cause_and_the_header_shows_it_as_typed(tmp_path):
@@ -242,3 +247,47 @@ async def test_tags_are_a_column_that_sorts_and_filters(tmp_path):
         assert [main.table.row(i).id for i in (0, 1)] == [last, 0]
         main.apply_filter(Filter(tag="zeta"))
         assert [main.table.row(i).id for i in range(main.table.row_count())] == [last]
+
+
+async def test_model_fields_offer_the_known_models_and_the_playground_sends_a_system_instruction(tmp_path):
+    from textual.widgets import Input
+
+    from curator.tui.screens.eval_setup import EvalSetupScreen
+    from curator.tui.screens.playground import Answer, PlaygroundScreen
+
+    app = make_app(copy_fixture(tmp_path))
+    asked = []
+
+    def generate(ref, prompt, config, system=None):
+        asked.append((str(ref), system))
+        return Answer("positive", 0.01, 3, 1)
+
+    app.generate_answer = generate
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("E")
+        form = app.screen
+        assert isinstance(form, EvalSetupScreen) and form.known_models
+        form.query_one("#eval-a", Input).focus()
+        await pilot.press("f2")
+        menu = app.screen
+        assert isinstance(menu, ChoicePrompt)
+        options = menu.query_one(OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == form.known_models
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#eval-a", Input).value == form.known_models[-1]
+        assert app.focused.id == "eval-a"
+        await pilot.press("escape")
+        await pilot.press("p")
+        await pilot.pause()
+        playground = app.screen
+        assert isinstance(playground, PlaygroundScreen)
+        await pilot.press("f2", "home", "enter")  # no model field focused: the choice goes to B
+        await pilot.pause()
+        assert playground.query_one("#model-b", Input).value == playground.known_models[0]
+        playground.query_one("#system", Input).value = "Answer with one word."
+        await pilot.press("ctrl+r")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert {system for _, system in asked} == {"Answer with one word."} and len(asked) == 2

@@ -52,6 +52,11 @@ def test_main_screen_with_templated_inputs(snap_compare, tmp_path, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_eval_form_with_its_model_list(snap_compare, app, size):
+    assert snap_compare(app, run_before=opened("E", "f2"), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_editor(snap_compare, app, size):
     assert snap_compare(app, run_before=opened("j", "e"), terminal_size=SIZES[size])
 
@@ -147,7 +152,7 @@ def test_tuning_screen_with_a_running_job(snap_compare, tmp_path, size):
 def test_playground_screen(snap_compare, app, size):
     from curator.tui.screens.playground import Answer
 
-    def generate(ref, prompt, config):  # local-echo's answer, with a fixed latency for a stable picture
+    def generate(ref, prompt, config, system=None):  # local-echo's answer, with a fixed latency for a stable picture
         return Answer(prompt if ref.model == "local-echo" else "positive", 0.042, 12, 3)
 
     app.generate_answer = generate

@@ -21,6 +21,7 @@ from curator.core.evaluation.runner import DEFAULT_CONCURRENCY
 from curator.core.models import ModelRef
 from curator.core.template import parse_template
 from curator.tui.actions import EVAL_SETUP, bindings
+from curator.tui.screens.model_choice import pick_model
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,9 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
 
     def on_input_submitted(self) -> None:
         self.action_run_eval()
+
+    def action_pick_model(self) -> None:
+        pick_model(self, self.known_models, ("eval-a", "eval-b"))
 
     def action_close(self) -> None:
         self.dismiss(None)

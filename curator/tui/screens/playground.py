@@ -26,10 +26,11 @@ from curator.core.playground import input_history, remember_input
 from curator.core.template import parse_template
 from curator.tui.actions import PLAYGROUND, bindings
 from curator.tui.screens.editor import EditorScreen
+from curator.tui.screens.model_choice import pick_model
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.widgets.detail_pane import TextPanel
 
-Generate = Callable[[ModelRef, str, GenerationConfig], "Answer"]
+Generate = Callable[..., "Answer"]  # (model, prompt, config, *, system) -> the answer
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class PlaygroundScreen(Screen[None]):
     PlaygroundScreen .row Input { width: 1fr; margin-right: 1; }
     PlaygroundScreen .row .small { width: 7; }
     PlaygroundScreen Checkbox { border: none; padding: 0; height: 1; }
-    PlaygroundScreen #template { margin: 0 1; }
+    PlaygroundScreen #template, PlaygroundScreen #system { margin: 0 1; }
     PlaygroundScreen #input { height: 6; margin: 0 1; }
     PlaygroundScreen #prompt { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     PlaygroundScreen #answers { height: 1fr; }
@@ -124,6 +125,8 @@ class PlaygroundScreen(Screen[None]):
             yield Input("least", id="thinking", classes="small", compact=True,
                         tooltip="least (off where the model allows it), off, dynamic or a number of tokens")
             yield Checkbox("template", bool(self.template_source), id="use-template", compact=True)
+        yield Input("", placeholder="system instruction (optional; sent to A and B alike)", id="system",
+                    compact=True)
         yield Input(self.template_source.replace("\n", "\\n"), placeholder="production template, e.g. "
                     "Classify the ticket.\\nquestion: {question}", id="template", compact=True)
         yield HistoryArea(self.initial_text, id="input", soft_wrap=True)
@@ -177,6 +180,9 @@ class PlaygroundScreen(Screen[None]):
     def on_checkbox_changed(self) -> None:
         self.query_one("#template", Input).display = self.query_one("#use-template", Checkbox).value
         self.update_prompt()
+
+    def action_pick_model(self) -> None:
+        pick_model(self, self.known_models, ("model-a", "model-b"))
 
     def action_toggle_template(self) -> None:
         box = self.query_one("#use-template", Checkbox)
@@ -256,12 +262,14 @@ class PlaygroundScreen(Screen[None]):
         panel.border_subtitle = subtitle
 
     def _ask(self, slot: str, ref: ModelRef, prompt: str, config: GenerationConfig) -> None:
-        self.run_worker(lambda: self._generate(slot, ref, prompt, config), thread=True, exclusive=True,
+        system = self.query_one("#system", Input).value.strip() or None
+        self.run_worker(lambda: self._generate(slot, ref, prompt, config, system), thread=True, exclusive=True,
                         group=f"answer-{slot}")
 
-    def _generate(self, slot: str, ref: ModelRef, prompt: str, config: GenerationConfig) -> None:
+    def _generate(self, slot: str, ref: ModelRef, prompt: str, config: GenerationConfig,
+                  system: str | None = None) -> None:
         try:
-            answer = self.generate(ref, prompt, config)
+            answer = self.generate(ref, prompt, config, system=system)
         except CuratorError as exc:
             self.post_message(self.Answered(slot, prompt, None, str(exc)))
             return
