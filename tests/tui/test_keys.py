@@ -291,3 +291,16 @@ async def test_model_fields_offer_the_known_models_and_the_playground_sends_a_sy
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert {system for _, system in asked} == {"Answer with one word."} and len(asked) == 2
+
+
+def test_the_review_list_hides_the_preamble_inputs_share():
+    import numpy as np
+
+    from curator.core.evaluation.runs import RunRow
+    from curator.tui.widgets.verdict_table import VerdictTable
+
+    inputs = [f"Answer from the context.\nquestion: q{i}\ncontext: c{i}" for i in range(10)]
+    rows = [RunRow(i, i, "test", t, t, None, "x") for i, t in enumerate(inputs)]
+    table = VerdictTable()
+    table.show(rows, None, np.arange(len(rows)))
+    assert table.input_display(inputs[2]) == "…question: q2\ncontext: c2"

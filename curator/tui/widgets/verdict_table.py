@@ -20,6 +20,7 @@ from textual.strip import Strip
 from curator.core.evaluation.runs import RunRow
 from curator.core.evaluation.scorecard import Scorecard
 from curator.core.evaluation.scoring import OTHER
+from curator.core.template.display import InputDisplay, input_display
 from curator.tui.widgets.cursor_view import CursorView
 from curator.tui.widgets.example_table import SPLIT_SHORT, preview
 
@@ -55,9 +56,12 @@ class VerdictTable(CursorView):
         self.card: Scorecard | None = None
         self.positions = np.zeros(0, dtype=np.int64)
         self._id_width = 3
+        self.input_display = InputDisplay()
 
     def show(self, rows: list[RunRow], card: Scorecard, positions: np.ndarray, keep: int | None = None) -> None:
         """Show ``positions`` of the run; the cursor stays on example ``keep`` when it is still listed."""
+        if rows is not self.rows:  # a first line many inputs share is hidden, so rows can be told apart
+            self.input_display = input_display([r.text_input or "" for r in rows], None)
         self.rows, self.card, self.positions = rows, card, positions
         self._id_width = max(3, len(str(max((r.example_id or 0 for r in rows), default=0))))
         self._cache.clear()
@@ -155,7 +159,7 @@ class VerdictTable(CursorView):
             _, in_w, lab_w, _ = self._label_widths(width)
             names = card.a.labels + [OTHER]
             truth = names[int(card.a.truth_codes[position])]
-            self._cell(text, row.text_input, in_w)
+            self._cell(text, self.input_display(row.text_input or ""), in_w)
             self._cell(text, truth, lab_w, dim)
             for scores in (card.a, card.b):
                 said = names[int(scores.codes[position])]
@@ -164,7 +168,7 @@ class VerdictTable(CursorView):
                     "verdict-table--good" if good else "verdict-table--bad"))
         else:
             text.append(f"{card.a.similarity[position]:4.0f}{card.b.similarity[position]:4.0f}  ", dim)
-            cell = preview(row.text_input, in_w - 1)
+            cell = preview(self.input_display(row.text_input or ""), in_w - 1)
             text.append(cell + " " * (in_w - cell_len(cell)))
             text.append(preview(row.expected, exp_w), dim)
         if index == self.cursor:
