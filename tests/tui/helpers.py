@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from textual.worker import WorkerState
+
 from curator.core.settings import Settings
 from curator.tui.app import CuratorApp
 from curator.tui.screens.main import MainScreen
@@ -25,9 +27,12 @@ def make_app(path: Path, **kwargs) -> CuratorApp:
 
 
 async def settle(pilot) -> None:
-    """Wait for every worker and the messages they posted."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait for every worker and the messages they posted, including workers those messages started."""
+    for _ in range(50):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
+            return
 
 
 async def until_main(pilot) -> MainScreen:
