@@ -155,7 +155,7 @@ REVIEW: tuple[Action, ...] = (
     _a("page-up", ["pageup"], "one page up", "Review"),
     _a("go-top", ["g", "home"], "first example", "Review"),
     _a("go-bottom", ["G", "end"], "last example", "Review"),
-    _a("show-all", ["1"], "list every example", "Review", "filters", "1…9"),  # a key hint, not a count
+    _a("show-all", ["1"], "list every example", "Review", "filters", "0…9"),  # a key hint, not a count
     _a("show-regressions", ["2"], "list regressions: A right, B wrong", "Review"),
     _a("show-improvements", ["3"], "list improvements: A wrong, B right", "Review"),
     _a("show-both-wrong", ["4"], "list examples both models got wrong", "Review"),
