@@ -31,3 +31,10 @@ def test_rare_or_short_first_lines_are_not_preambles():
     unique = [f"A long and unique first line number {i}\nbody" for i in range(200)]
     assert shared_preambles(unique) == ()
     assert not InputDisplay().active and InputDisplay()("x") == "x"
+
+
+def test_an_absent_optional_part_is_left_out():
+    template = parse_template("{instruction}\n\n{input?}")
+    shown = input_display([], template)
+    assert shown("Name three colours.") == "Name three colours."
+    assert shown("Translate.\n\nbonjour") == "Translate. · bonjour"

@@ -29,8 +29,8 @@ class InputDisplay:
         if self.template is not None and self.template.fields:
             m = exact_pattern(self.template).fullmatch(text)
             if m:
-                return SLOT_SEPARATOR.join(" ".join(m.group(f"f{k}").split())
-                                           for k in range(len(self.template.fields)))
+                values = (m.group(f"f{k}") for k in range(len(self.template.fields)))
+                return SLOT_SEPARATOR.join(" ".join(v.split()) for v in values if v)  # an optional part may be absent
         for preamble in self.preambles:
             if text.startswith(preamble) and len(text) > len(preamble):
                 return ELIDED + text[len(preamble):].lstrip(" ")
