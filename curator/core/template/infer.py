@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from curator.core.checks.outputs import is_label_set
 from curator.core.template.model import Template, parse_template
 
 MARKER = re.compile(r"(?m)^([A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_]+){0,2})[ \t]*:[ \t]?")
@@ -110,8 +111,6 @@ def describe_outputs(outputs: pl.Series, label_max_distinct: int = 100) -> str:
     if parsed / len(values) >= 0.8 and keys:
         return f"JSON objects with keys {', '.join(keys.most_common(1)[0][0])}"
     series = pl.Series(values)
-    from curator.core.checks.outputs import is_label_set  # here: the checks import this package (a cycle)
-
     if is_label_set(series, label_max_distinct):
         labels = series.value_counts(sort=True)[:, 0].to_list()
         head = ", ".join(repr(x) for x in labels[:6]) + (" …" if len(labels) > 6 else "")
