@@ -29,7 +29,8 @@ async def test_a_file_without_known_fields_opens_the_column_picker(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(200):
             await pilot.pause(0.02)
-            if isinstance(app.screen, ColumnPickerScreen):
+            if isinstance(app.screen, ColumnPickerScreen) and app.screen.query(DataTable) and \
+                    app.screen.query_one(DataTable).columns:  # mounted, with its sample rows
                 break
         picker = app.screen
         assert isinstance(picker, ColumnPickerScreen)
