@@ -305,3 +305,6 @@ def test_the_review_list_hides_the_preamble_inputs_share():
     table = VerdictTable()
     table.show(rows, None, np.arange(len(rows)))
     assert table.input_display(inputs[2]) == "…question: q2\ncontext: c2"
+    again = VerdictTable()  # with the run's template: its slot values
+    again.show(rows, None, np.arange(len(rows)), template="Answer from the context.\nquestion: {q}\ncontext: {c}")
+    assert again.input_display(inputs[2]) == "q2 · c2"

@@ -64,11 +64,14 @@ async def test_invalid_hyperparameters_are_refused_in_place(tmp_path):
         screen = await open_tuning(pilot)
         screen.query_one("#epochs", Input).value = "0"
         screen.query_one("#learning_rate", Input).value = "fast"
+        screen.query_one("#seed", Input).focus()
         await pilot.press("ctrl+l")
         assert "not a number: learning rate" in str(screen.query_one("#problems").render())
+        assert app.focused.id == "learning_rate"  # the field in error, not the next control
         screen.query_one("#learning_rate", Input).value = "0.001"
         await pilot.press("ctrl+l")
         assert "epochs must be between 1 and 100" in str(screen.query_one("#problems").render())
+        assert app.focused.id == "epochs"
         assert screen.statuses == {}
 
 

@@ -277,7 +277,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         if self._masks[0] is not card or self._masks[2] is not since:  # the filters' masks, once per scorecard
             self._masks = (card, masks(card, rows, since), since)
         positions = order(card, rows, self.filter_name, self.sort, self._masks[1])
-        self.table.show(rows, card, positions, keep)
+        self.table.show(rows, card, positions, keep, template=self.run_template)
         tally = counts(card, rows, self._masks[1])
         view = Text()
         for key, name in enumerate(FILTERS, start=1):
@@ -511,14 +511,18 @@ class ReviewScreen(CursorActions, Screen[int | None]):
             return
         self.dismiss(self.result.rows[position].example_id)
 
+    @property
+    def run_template(self) -> str | None:
+        """The production template of the run on screen (the one being launched, else the kept run's)."""
+        return self.result.run.spec.get("template") if self.result is not None else self._template
+
     def action_playground(self) -> None:
         position, shown = self.table.current, self.shown
         if position is None or shown is None or self.open_playground is None:
             return
-        template = self.result.run.spec.get("template") if self.result is not None else self._template
         model_a, model_b = self.models
         self.open_playground(shown[0][position].text_input, ModelRef.parse(model_a), ModelRef.parse(model_b),
-                             template)
+                             self.run_template)
 
     def action_summary(self) -> None:
         switcher = self.query_one(ContentSwitcher)

@@ -184,9 +184,10 @@ class TuningScreen(Screen[None]):
             try:
                 values[name] = int(raw) if name in ("epochs", "batch_size", "seed") else float(raw)
             except ValueError:
-                bad.append(HYPERPARAMETER_HELP[name][0].lower())
+                bad.append(name)
         if bad:
-            raise CuratorError(f"not a number: {', '.join(bad)}")
+            self.query_one(f"#{bad[0]}").focus()  # the first field in error, not the next control
+            raise CuratorError(f"not a number: {', '.join(HYPERPARAMETER_HELP[n][0].lower() for n in bad)}")
         adapter = self.query_one("#adapter_size", Select).value
         values["adapter_size"] = None if adapter is Select.NULL else int(adapter)
         values["display_name"] = self.query_one("#display_name", Input).value.strip() or None
@@ -236,6 +237,7 @@ class TuningScreen(Screen[None]):
         found = hp.problems()
         if found:
             problems.update("[red]" + "\n".join(found.values()) + "[/red]")
+            self.query_one(f"#{next(iter(found))}").focus()
             return
         base = self.query_one("#base", Select).value
         backend = str(self.query_one("#backend", Select).value)

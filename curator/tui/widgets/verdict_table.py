@@ -17,9 +17,11 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from curator.core.errors import CuratorError
 from curator.core.evaluation.runs import RunRow
 from curator.core.evaluation.scorecard import Scorecard
 from curator.core.evaluation.scoring import OTHER
+from curator.core.template import parse_template
 from curator.core.template.display import InputDisplay, input_display
 from curator.tui.widgets.cursor_view import CursorView
 from curator.tui.widgets.example_table import SPLIT_SHORT, preview
@@ -58,10 +60,16 @@ class VerdictTable(CursorView):
         self._id_width = 3
         self.input_display = InputDisplay()
 
-    def show(self, rows: list[RunRow], card: Scorecard, positions: np.ndarray, keep: int | None = None) -> None:
-        """Show ``positions`` of the run; the cursor stays on example ``keep`` when it is still listed."""
-        if rows is not self.rows:  # a first line many inputs share is hidden, so rows can be told apart
-            self.input_display = input_display([r.text_input or "" for r in rows], None)
+    def show(self, rows: list[RunRow], card: Scorecard, positions: np.ndarray, keep: int | None = None,
+             template: str | None = None) -> None:
+        """Show ``positions`` of the run; the cursor stays on example ``keep`` when it is still listed. Inputs
+        are listed by ``template``'s slot values, else with a first line many of them share hidden."""
+        if rows is not self.rows:
+            try:
+                parsed = parse_template(template) if template else None
+            except CuratorError:
+                parsed = None
+            self.input_display = input_display([r.text_input or "" for r in rows], parsed)
         self.rows, self.card, self.positions = rows, card, positions
         self._id_width = max(3, len(str(max((r.example_id or 0 for r in rows), default=0))))
         self._cache.clear()
