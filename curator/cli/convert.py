@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from curator.cli.common import add_format_arguments, format_options, report_error, say_mapping
 from curator.core.errors import CuratorError
@@ -33,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from curator.core.formats.registry import format_for_extension, read_file, write_file
+    from curator.core.paths import real_path
     from curator.core.settings import read_options
     from curator.core.storage.lock import write_dataset
     from curator.core.storage.stamp import ChangedOnDisk, FileStamp
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         result = read_file(args.input, args.format, read_options(args.input, format_options(args)))
         say_mapping(args.input, result.mapping)
         target = args.to or format_for_extension(args.output)
-        if Path(args.output).resolve() == Path(args.input).resolve():
+        if real_path(args.output) == real_path(args.input):
             raise CuratorError("IN and OUT are the same file; convert to a new file", args.output)
         check = None if stamp is None else lambda: stamp.check_unchanged(args.output)
         with write_dataset(args.output, before_replace=check) as out:

@@ -20,6 +20,7 @@ from curator.core.formats.source import Source
 from curator.core.history import History
 from curator.core.settings import copy_dataset_settings, read_options
 from curator.core.ops import Op
+from curator.core.paths import real_path
 from curator.core.storage.atomic import atomic_write, make_private_folder, remove_interrupted_saves
 from curator.core.storage.journal import Journal, Pending
 from curator.core.storage.lock import DatasetLock
@@ -74,10 +75,7 @@ class Session:
         A writable session locks the file itself (whatever name, hard link or symlink it is opened by) and
         removes what saves of it killed half-way left beside it.
         """
-        try:
-            path = Path(path).resolve()
-        except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a symbolic link loop
-            raise CuratorError("symbolic link loop: the link leads back to itself", path) from None
+        path = real_path(path)
         lock = workspace = journal = None
         if not read_only:
             lock = DatasetLock(path)
@@ -186,7 +184,7 @@ class Session:
         it takes the file's place), unless ``force``.
         """
         self._require_writable()
-        target = Path(path).resolve() if path is not None else self.path
+        target = real_path(path) if path is not None else self.path
         if target == self.path and self.skipped:
             raise CuratorError(
                 f"{len(self.skipped)} lines of this file could not be loaded (e.g. line {self.skipped[0].line}: "
@@ -198,14 +196,24 @@ class Session:
         options = self.options if fmt == self.format else FormatOptions()
         records, ids = self._records_with_provenance()
         check = None if force or target != self.path else lambda: self._stamp.check_unchanged(target)
-        if target != self.path:
-            copy_dataset_settings(self.path, target, columns=fmt == self.format)
-            self._move_to(target)
+        # Saving as another file locks it first; the session moves to it only once it is written.
+        lock = self._lock if target == self.path else DatasetLock(target)
         try:
-            with atomic_write(target, lock=self._lock, before_replace=check) as out:
+            if lock is not self._lock:
+                lock.acquire()
+            with atomic_write(target, lock=lock, before_replace=check) as out:
                 source = write_file(records, out, fmt, options, allow_lossy=allow_lossy, source=self._source)
+            if target != self.path:
+                copy_dataset_settings(self.path, target, columns=fmt == self.format)
+                self._move_to(target, lock)
         except OSError as e:  # a read-only folder, a full disk: the file on disk is the one before the save
+            if lock is not self._lock:
+                lock.release()
             raise CuratorError(f"cannot save: {e.strerror or e}; the file on disk is unchanged", target) from None
+        except BaseException:
+            if lock is not self._lock:
+                lock.release()
+            raise
         self._source = source
         self._source_ids = ids
         self.format, self.options = fmt, options
@@ -231,18 +239,17 @@ class Session:
         )
         return records, ids
 
-    def _move_to(self, target: Path) -> None:
-        """Take the lock and journal of a new file before saving as it."""
+    def _move_to(self, target: Path, lock: DatasetLock) -> None:
+        """Continue on the file just saved as ``target`` (its ``lock`` held): its workspace and journal."""
         folder = workspace_dir(target)
         make_private_folder(folder)
-        new_lock = DatasetLock(target)
-        new_lock.acquire()
+        workspace = Workspace(folder) if folder != (self.workspace.folder if self.workspace else None) else self.workspace
         if self._lock:
             self._lock.release()
         if self._journal:
             self._journal.reset()
-        self._lock = new_lock
-        self.workspace = Workspace(folder) if folder != (self.workspace.folder if self.workspace else None) else self.workspace
+        self._lock = lock
+        self.workspace = workspace
         self._journal = Journal(self.workspace, target, "")
         self.history.listener = self._journal
         self.path = target

@@ -158,3 +158,36 @@ def test_a_full_disk_during_save_is_an_error_and_the_original_stays(tmp_path, mo
         assert s.dirty
     assert path.read_text() == ROW + "\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_save_as_into_a_folder_that_cannot_be_written_stays_on_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "d.jsonl"
+    path.write_text(ROW + "\n")
+    elsewhere = tmp_path / "shared"
+    elsewhere.mkdir()
+    with Session.open(path) as s:
+        s.apply(SetField.broadcast("edit", [0], "output", "b"))
+
+        def read_only(*args, **kwargs):  # what a folder without write permission does (root ignores chmod)
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", read_only)
+        with pytest.raises(CuratorError, match="cannot save: Permission denied; the file on disk is unchanged"):
+            s.save(elsewhere / "d.jsonl")
+        monkeypatch.undo()
+        assert s.path == path and s.dirty  # still the old file, edits kept
+        assert list(elsewhere.iterdir()) == []  # no workspace, no settings, no file made there
+        with pytest.raises(CuratorError, match="in use"):
+            Session.open(path)  # the old file's lock is still held
+        s.save()
+    assert path.read_text() == '{"text_input": "q", "output": "b"}\n'
+
+
+def test_converting_to_a_symbolic_link_loop_says_so(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(ROW + "\n")
+    out = _loop(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "curator", "convert", str(source), str(out)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"{out}: symbolic link loop: the link leads back to itself\n"
