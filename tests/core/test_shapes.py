@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from curator.cli import main
@@ -39,6 +40,7 @@ SHAPES = Path(__file__).parents[2] / "fixtures" / "shapes"
         ("dialogue_summary.jsonl", "jsonl", "recognised dialogue/summary: input ← dialogue, output ← summary",
          "Amy: Are you coming tonight?\nBen: Yes, at 8.\nAmy: Great, see you.", "Ben will come at 8 tonight."),
         ("chat_messages.jsonl", "openai-jsonl", None, "My card was declined.", "billing"),
+        ("chat_messages.json", "openai-json", None, "My card was declined.", "billing"),
         ("sharegpt.json", "sharegpt-json", None, "What is a haiku?",
          "A three-line Japanese poem of 5, 7 and 5 syllables."),
     ],
@@ -65,6 +67,36 @@ def test_a_shape_is_written_back_in_its_own_keys(name):
     original = [json.loads(line) for line in (SHAPES / name).read_text().splitlines()]
     assert [list(o) for o in written] == [list(o) for o in original]
     assert written != original
+
+
+@pytest.mark.parametrize("name", ["chat_messages.jsonl", "chat_messages.json", "sharegpt.json"])
+def test_chats_keep_their_system_messages_through_edits(name):
+    """A chat's system message is the example's system instruction; edited or not, it is written back as the
+    chat's first message, in the file's own role names, and a system added to a chat without one goes first."""
+    result = read_file(SHAPES / name)
+    records = result.records
+    had = records["system"].to_list()
+    assert any(had) and None in had
+    untouched = io.BytesIO()
+    write_file(records, untouched, result.format, source=result.source)
+    assert untouched.getvalue() == (SHAPES / name).read_bytes()
+    edited = records.with_columns(output=records["output"] + "!", system=pl.Series([s or "Be brief." for s in had]),
+                                  changed=True)
+    out = io.BytesIO()
+    write_file(edited, out, result.format, source=result.source)
+    again = read_file_bytes(out.getvalue(), name, result.format)
+    assert again["system"].to_list() == [s or "Be brief." for s in had]
+    assert again["output"].to_list() == (records["output"] + "!").to_list()
+    assert again["text_input"].to_list() == records["text_input"].to_list()
+    original = (SHAPES / name).read_text()
+    role = "human" if "sharegpt" in name else "user"
+    assert out.getvalue().decode().count(f'"{role}"') == original.count(f'"{role}"')
+
+
+def read_file_bytes(data: bytes, name: str, fmt: str):
+    from curator.core.formats.registry import read_data
+
+    return read_data(data, name, fmt, FormatOptions()).records
 
 
 def test_edited_examples_go_back_to_their_fields(tmp_path):

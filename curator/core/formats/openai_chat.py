@@ -1,6 +1,6 @@
 """Chats with one exchange: OpenAI's ``{"messages": [system?, user, assistant]}`` (role / content) and
-ShareGPT's ``{"conversations": [system?, human, gpt]}`` (from / value). Conversations with more than one
-user/assistant exchange are reported as unsupported; ``developer`` counts as a system message. Writing
+ShareGPT's ``{"conversations": [system?, human, gpt]}`` (from / value), one per line (JSONL) or in a JSON
+list. Conversations with more than one user/assistant exchange are reported as unsupported; ``developer`` counts as a system message. Writing
 back uses the file's own keys and role names."""
 
 from __future__ import annotations
@@ -73,5 +73,6 @@ class Chat(ObjectFormat):
 _OPENAI_ROLES = {"system": "system", "user": "user", "assistant": "assistant"}
 _SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 OPENAI_JSONL = Chat("openai-jsonl", "lines", (".jsonl",), "messages", "role", "content", _OPENAI_ROLES)
+OPENAI_JSON = Chat("openai-json", "list", (".json",), "messages", "role", "content", _OPENAI_ROLES)
 SHAREGPT_JSONL = Chat("sharegpt-jsonl", "lines", (".jsonl",), "conversations", "from", "value", _SHAREGPT_ROLES)
 SHAREGPT_JSON = Chat("sharegpt-json", "list", (".json",), "conversations", "from", "value", _SHAREGPT_ROLES)

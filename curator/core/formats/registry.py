@@ -17,7 +17,7 @@ from curator.core.formats.fast import read_fast
 from curator.core.formats.gemini import GEMINI_JSON, GEMINI_JSONL
 from curator.core.formats.mapped import MAPPED_JSON, MAPPED_JSONL
 from curator.core.formats.objects import ObjectFormat
-from curator.core.formats.openai_chat import OPENAI_JSONL, SHAREGPT_JSON, SHAREGPT_JSONL
+from curator.core.formats.openai_chat import OPENAI_JSON, OPENAI_JSONL, SHAREGPT_JSON, SHAREGPT_JSONL
 from curator.core.formats.pairs import PAIRS_JSON
 from curator.core.formats.source import BOM, Source
 from curator.core.formats.tabular import CSV, PARQUET, TSV
@@ -35,6 +35,7 @@ FORMATS = {
         MAPPED_JSONL,
         GEMINI_JSON,
         PAIRS_JSON,
+        OPENAI_JSON,
         SHAREGPT_JSON,
         ALPACA_JSON,
         MAPPED_JSON,
