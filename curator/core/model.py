@@ -60,6 +60,10 @@ RECORD_FIELDS = ("text_input", "output", "system", "split", "tags", "note", "ext
 
 SPLITS = tuple(s.value for s in Split)
 
+# Split names files use, each with the split it means (a file keeps its own spelling when saved back).
+SPLIT_NAMES = {**{s: s for s in SPLITS}, "val": "validation", "valid": "validation", "dev": "validation",
+               "eval": "validation"}
+
 
 def empty_records() -> pl.DataFrame:
     """A frame with the reader columns and no rows."""

@@ -160,7 +160,7 @@ def test_every_bad_jsonl_line_is_reported_with_line_and_column(tmp_path):
         "d.jsonl:3:19: malformed JSON: Expecting ',' delimiter",
         "d.jsonl:4:17: field 'text_input' must be a string, not null",
         "d.jsonl:5:1: expected a JSON object for an example, found a list",
-        "d.jsonl:6:36: field 'split' must be one of train, validation, test, not 'holdout'",
+        "d.jsonl:6:36: field 'split' must be one of train, validation, test (or for validation: val, valid, dev, eval), not 'holdout'",
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import polars as pl
@@ -19,7 +19,8 @@ class FormatOptions:
 
     ``input_col`` / ``output_col`` name a column or field (nested JSON fields as ``a.b``), or give a 1-based
     column number for a table without a header; several input fields are separated by commas and composed
-    through ``template``. ``system_col`` names a field holding the system instruction.
+    through ``template``. ``system_col`` names a field holding the system instruction. ``split_names`` says
+    how the file spells a split it names otherwise (``dev`` for validation): records hold the split itself.
     """
 
     input_col: str | None = None
@@ -27,11 +28,16 @@ class FormatOptions:
     header: bool = True
     system_col: str | None = None
     template: str | None = None
+    split_names: tuple[tuple[str, str], ...] = ()  # (split, the file's name for it): ("validation", "dev")
 
     @property
     def maps(self) -> bool:
         """Whether the fields are named (by flags or settings) rather than left to the format."""
         return bool(self.input_col or self.output_col)
+
+    def with_split_names(self, names: dict[str, str]) -> FormatOptions:
+        """These options with the file's own names of the splits (``{"validation": "dev"}``), for writing back."""
+        return replace(self, split_names=tuple(sorted(names.items()))) if names else self
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from curator.core.model import RECORD_FIELDS, SCHEMA, SPLITS
+from curator.core.model import RECORD_FIELDS, SCHEMA, SPLIT_NAMES
 
 _ALPACA_INPUT = "__alpaca_input__"
 
@@ -89,9 +89,20 @@ def _split(raw: pl.DataFrame, fields: Fields) -> pl.Expr | None:
     if "split" not in raw.columns:
         return pl.lit("train").alias("split")
     column = raw["split"]
-    if column.dtype != pl.String or column.null_count() or not column.is_in(SPLITS).all():
+    if column.dtype != pl.String or column.null_count() or not column.is_in(list(SPLIT_NAMES)).all():
         return None
-    return pl.col("split")
+    return pl.col("split").replace(SPLIT_NAMES)
+
+
+def split_names(raw: pl.DataFrame) -> dict[str, str]:
+    """The splits a file's ``split`` column names otherwise (``{"validation": "dev"}``), by their first name."""
+    if raw.schema.get("split") != pl.String:
+        return {}
+    names: dict[str, str] = {}
+    for value in raw["split"].drop_nulls().unique(maintain_order=True).to_list():
+        if SPLIT_NAMES.get(value, value) != value:
+            names.setdefault(SPLIT_NAMES[value], value)
+    return names
 
 
 def _tags(raw: pl.DataFrame, fields: Fields) -> pl.Expr | None:

@@ -13,11 +13,12 @@ from typing import Any
 import polars as pl
 
 from curator.core.errors import CuratorError, Problem
-from curator.core.model import SPLITS, records_frame
+from curator.core.model import SPLIT_NAMES, records_frame
 
 # Keys curator stores in object formats beside the format's own keys, with their default values.
 CURATOR_DEFAULTS: dict[str, Any] = {"split": "train", "tags": [], "note": None}
 MAX_PROBLEMS = 200
+SPLIT_CHOICES = "train, validation, test (or for validation: val, valid, dev, eval)"
 
 
 class RecordError(Exception):
@@ -285,6 +286,7 @@ class RecordBuilder:
         self.columns: dict[str, list] = {
             k: [] for k in ("text_input", "output", "system", "split", "tags", "note", "extra", "src_line")
         }
+        self.split_names: dict[str, str] = {}  # a split the file names otherwise ("dev"), with its first name
 
     def add(self, line: int, text_input: str, output: str, system: str | None, rest: dict[str, Any]) -> None:
         """Add one record; raises RecordError for a bad curator field (nothing is added then)."""
@@ -292,9 +294,11 @@ class RecordBuilder:
         extra: dict[str, Any] = {}
         for key, value in rest.items():
             if key == "split":
-                if value not in SPLITS:
-                    raise RecordError(f"field 'split' must be one of {', '.join(SPLITS)}, not {value!r}", key)
-                split = value
+                split = SPLIT_NAMES.get(value) if isinstance(value, str) else None
+                if split is None:
+                    raise RecordError(f"field 'split' must be one of {SPLIT_CHOICES}, not {value!r}", key)
+                if value != split:
+                    self.split_names.setdefault(split, value)
             elif key == "tags":
                 if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
                     raise RecordError("field 'tags' must be a list of strings", key)
@@ -359,8 +363,11 @@ def source_object(original: bytes | None) -> Any:
 
 def patched(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """``new`` laid over the record it was read from: the source's key order, and its explicit curator fields
-    kept even at their default value ("split": "train" stays), then any new keys."""
+    kept even at their default value ("split": "train" stays) and in their own spelling, then any new keys."""
     out = {k: new[k] if k in new else CURATOR_DEFAULTS[k] for k in base if k in new or k in CURATOR_DEFAULTS}
+    was = base.get("split")
+    if isinstance(was, str) and "split" in out and SPLIT_NAMES.get(was) == SPLIT_NAMES.get(out["split"]):
+        out["split"] = was  # the same split as the record's own name for it ("dev", "val")
     for key, value in new.items():
         out.setdefault(key, value)
     return out

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from curator.core.formats.base import FormatOptions, ReadResult
-from curator.core.formats.columns import Fields, to_records
+from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import encoding_problem
 from curator.core.formats.source import BOM, Source, filled_lines, line_spans, list_spans
 
@@ -85,6 +85,7 @@ def _objects(data: bytes, fmt: str, options: FormatOptions) -> ReadResult | None
         records = to_records(raw, _OBJECT_FIELDS[fmt], lines)
     if records is None:
         return None
+    options = options.with_split_names(split_names(raw))
     return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
 
 
@@ -156,6 +157,7 @@ def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> Read
     if records is None:
         return None
     resolved = replace(options, input_col=names[i], output_col=names[o]) if options.header else options
+    resolved = resolved.with_split_names(split_names(raw))
     source = Source(fmt, resolved, data, (spans[0][body], spans[1][body]), names=names)
     return ReadResult(records, fmt, resolved, source=source, mapping=said(names[i], names[o], options))
 

@@ -92,6 +92,7 @@ class ObjectFormat:
         problems.raise_if_any()
         frame = builder.frame()
         options, mapping = fmt.resolved(options)
+        options = options.with_split_names(builder.split_names)
         if self.container == "lines":
             source = lines_source(self.name, options, data, frame["src_line"])
         else:

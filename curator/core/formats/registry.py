@@ -223,4 +223,6 @@ def write_file(
         options = source.options if source is not None and source.format == fmt else FormatOptions()
     if source is not None and not source.fits(fmt, options):
         source = None
+    if options.split_names:  # the file's own names of its splits
+        records = records.with_columns(pl.col("split").replace(dict(options.split_names)))
     return FORMATS[fmt].write(records, out, options, source)

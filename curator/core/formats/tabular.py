@@ -19,7 +19,7 @@ import polars as pl
 
 from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions, ReadResult
-from curator.core.formats.columns import Fields, to_records
+from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import Problems, RecordBuilder, RecordError, decode_utf8, extras
 from curator.core.formats.source import Layout, Source, line_spans, provenance, write_spliced
 
@@ -135,6 +135,7 @@ class Delimited:
             raise CuratorError("no rows", path)
         problems.raise_if_any()
         resolved = replace(options, input_col=names[i], output_col=names[o]) if options.header else options
+        resolved = resolved.with_split_names(builder.split_names)
         frame = builder.frame()
         source = None
         if text.count("\r") == text.count("\r\n"):  # lines as the bytes have them (no lone CR inside values)
@@ -265,14 +266,15 @@ class Parquet:
                 problems.add(None, k + 1, f"{role} column {names[k]!r} must hold text, not {frame.schema[names[k]]}")
         problems.raise_if_any()
         resolved = replace(options, input_col=names[i], output_col=names[o], header=True)
-        source = Source(self.name, resolved, table=frame)
         mapping = said(names[i], names[o], options)
         tags_text = frame.schema.get("tags") == pl.String
         fields = Fields(names[i], names[o], tags_separator=";" if tags_text else None, empty_note_is_none=True,
                         nulls_are_values=True)
         records = to_records(frame, fields, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64))
         if records is not None:
-            return ReadResult(records, self.name, resolved, source=source, mapping=mapping)
+            resolved = resolved.with_split_names(split_names(frame))
+            return ReadResult(records, self.name, resolved, source=Source(self.name, resolved, table=frame),
+                              mapping=mapping)
         builder = RecordBuilder()
         for row_number, values in enumerate(frame.iter_rows(), start=1):
             if values[i] is None or values[o] is None:
@@ -283,7 +285,9 @@ class Parquet:
             except RecordError as e:
                 problems.add(row_number, 1, e.reason)
         problems.raise_if_any()
-        return ReadResult(builder.frame(), self.name, resolved, source=source, mapping=mapping)
+        resolved = resolved.with_split_names(builder.split_names)
+        return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=frame),
+                          mapping=mapping)
 
     def write(
         self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
