@@ -8,7 +8,7 @@ import sys
 
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
 from curator.cli.progress import StderrProgress
-from curator.core.errors import CuratorError
+from curator.core.errors import Cancelled, CuratorError
 from curator.core.settings import load_settings
 
 DESCRIPTION = (
@@ -63,7 +63,7 @@ def _confirm(seconds: float, plan, args) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from curator.core.checks.near_dups import dedupe_params
-    from curator.core.dedupe import Cancelled, get_scorer, scan_leakage
+    from curator.core.dedupe import get_scorer, scan_leakage
     from curator.core.dedupe.scan import plan_scan, scan_dataset
 
     progress = StderrProgress("near-duplicates")

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from curator.cli.common import add_input_arguments, add_thinking_argument, command_of, format_options, open_read_only
 from curator.cli.models import add_backend_arguments, backend_from_args, fail
+from curator.cli.progress import StderrProgress
 from curator.core.backends import GenerationConfig
 from curator.core.errors import CuratorError
-from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, RunProgress
+from curator.core.evaluation.runner import DEFAULT_CONCURRENCY
 from curator.core.evaluation.runs import Runs
 from curator.core.models import ModelRef, default_pair
 from curator.core.settings import load_settings
@@ -156,13 +157,14 @@ def _eval(args: argparse.Namespace) -> int:
     if plan.trained:
         print(f"note: {plan.trained:,} of them are train examples, which a tuned model learned from", file=sys.stderr)
     cancel = threading.Event()
+    progress = StderrProgress("answers")
     outcome: dict = {}
 
     def work() -> None:
         try:
             outcome["result"] = plan.run(
                 lambda name: backend_from_args(name, args, workspace), concurrency=args.concurrency, rpm=args.rpm,
-                progress=_progress_printer(), cancel=cancel, batch=args.batch, poll=args.poll)
+                progress=progress, cancel=cancel, batch=args.batch, poll=args.poll)
         except CuratorError as e:
             outcome["error"] = e
 
@@ -175,6 +177,7 @@ def _eval(args: argparse.Namespace) -> int:
         cancel.set()
         print("\ncancelling: answers received so far are kept", file=sys.stderr)
         thread.join()
+    progress.close()
     if "error" in outcome:
         return fail(outcome["error"])
     result: EvalResult = outcome["result"]
@@ -245,21 +248,6 @@ def _write_report(result: EvalResult, args: argparse.Namespace) -> list:
         return write_report(result, args.report, force=args.force)
     except OSError as e:  # a read-only folder, a full disk: a message, not a traceback
         raise CuratorError(f"cannot write the report: {e.strerror}", e.filename or args.report) from None
-
-
-def _progress_printer():
-    if not sys.stderr.isatty():
-        return None
-
-    def show(p: RunProgress) -> None:
-        width = 30
-        filled = int(width * p.fraction)
-        eta = "" if p.eta is None else f" · ETA {p.eta:,.0f} s"
-        stage = f" · {p.stage}" if p.stage and p.done < p.total else ""
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done:,}/{p.total:,} · {p.cached:,} cached · "
-              f"{p.failed:,} failed{eta}{stage}   ", end="" if p.done < p.total else "\n", file=sys.stderr, flush=True)
-
-    return show
 
 
 def _print_metrics(result: EvalResult) -> None:

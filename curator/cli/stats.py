@@ -71,10 +71,12 @@ def batch_stats(batches: Iterable[pl.DataFrame], label_max_distinct: int, top: i
 
 def _streamed(args: argparse.Namespace, label_max_distinct: int) -> dict:
     """Stats of a file too large to hold, read in batches with progress on stderr."""
+    from curator.core.progress import Progress
     from curator.core.stream import record_batches
 
-    def progress(share: float) -> None:
-        print(f"\rreading {args.file}: {share:4.0%}", end="" if share < 1 else "\n", file=sys.stderr, flush=True)
+    def progress(p: Progress) -> None:
+        print(f"\rreading {args.file}: {p.fraction:4.0%}", end="" if p.fraction < 1 else "\n", file=sys.stderr,
+              flush=True)
 
     return batch_stats(record_batches(args.file, args.format, format_options(args), progress), label_max_distinct,
                        args.top)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from curator.cli.common import add_input_arguments, open_read_only
 from curator.cli.models import add_backend_arguments, fail, open_jobs
+from curator.cli.progress import StderrProgress
 from curator.core.backends.base import Hyperparameters, JobState, JobStatus
 from curator.core.backends.registry import BACKENDS, canonical_name
 from curator.core.errors import BackendError, BackendErrorKind, CuratorError
@@ -142,8 +143,10 @@ def run(args: argparse.Namespace) -> int:
         jobs = open_jobs(args, Workspace.for_dataset(session.path))
         backend = jobs.backend(args.backend)
         base = args.base_model or BACKENDS[backend.name].default_base_model or ""
+        progress = StderrProgress("pre-flight")
         prepared = backend.prepare(session.dataset, hp, settings.with_overrides(base_model=base or None),
-                                   skip_slow_checks=args.fast, dataset_path=session.path)
+                                   skip_slow_checks=args.fast, dataset_path=session.path, progress=progress)
+        progress.close()
     except CuratorError as e:
         return fail(e)
     report_preparation(prepared)

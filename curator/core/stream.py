@@ -7,7 +7,7 @@ reader, its line numbers shifted to the file's, so a bad line deep in the file s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +15,7 @@ import polars as pl
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions
 from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format
+from curator.core.progress import Progress, ProgressFn
 
 BATCH_BYTES = 64 * 1024 * 1024
 
@@ -26,7 +27,7 @@ def _shifted(error: CuratorError, lines: int) -> CuratorError:
 
 
 def record_batches(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None,
-                   progress: Callable[[float], None] | None = None) -> Iterator[pl.DataFrame]:
+                   progress: ProgressFn | None = None) -> Iterator[pl.DataFrame]:
     """The records of a JSONL file, a batch at a time (``src_line`` counted from the file's start);
     ``progress`` gets the share of the file read so far."""
     path = Path(path)
@@ -58,6 +59,6 @@ def record_batches(path: str | Path, fmt: str | None = None, options: FormatOpti
             lines += part.count(b"\n")
             done += len(part)
             if progress:
-                progress(done / size if size else 1.0)
+                progress(Progress(done / size if size else 1.0, "reading"))
             if not chunk:
                 return

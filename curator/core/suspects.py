@@ -13,14 +13,13 @@ suspect) first; the suggested label is the most probable label among those above
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from curator.core.errors import CuratorError
+from curator.core.progress import Cancel, ProgressFn, Work
 
 FOLDS = 5
 EPOCHS = 2  # at least; small sets get more, so that every fold's model takes MIN_STEPS steps
@@ -61,13 +60,13 @@ class SuspectLabels:
 
 
 def find_suspect_labels(frame: pl.DataFrame, *, folds: int = FOLDS, seed: int = 0,
-                        progress: Callable[[float], None] | None = None,
-                        cancel: threading.Event | None = None) -> SuspectLabels:
+                        progress: ProgressFn | None = None, cancel: Cancel | None = None) -> SuspectLabels:
     """Score the labels of ``frame`` (columns id, text_input, system, output). Labels carried by fewer than
-    two examples cannot be checked out of fold and are left out. A CuratorError when there is nothing to learn."""
+    two examples cannot be checked out of fold and are left out. A CuratorError when there is nothing to learn;
+    ``Cancelled`` when ``cancel`` is set."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from curator.core.backends.local_model import Cancelled, fit_softmax, prompts
+    from curator.core.backends.local_model import fit_softmax, prompts
 
     counts = frame.group_by("output").len()
     kept = frame.filter(pl.col("output").is_in(counts.filter(pl.col("len") >= 2)["output"].implode()))
@@ -82,22 +81,19 @@ def find_suspect_labels(frame: pl.DataFrame, *, folds: int = FOLDS, seed: int = 
     fold = _stratified_folds(y, min(folds, int(np.bincount(y).max())), seed)
     p = np.zeros((n, k), dtype=np.float64)
     parts = sorted(set(fold.tolist()))
+    work = Work(progress, cancel, _stage="suspect labels")
     for done, f in enumerate(parts):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         weights = np.zeros((x.shape[1], k), dtype=np.float32)
         bias = np.zeros(k, dtype=np.float32)
         epochs = max(EPOCHS, -(-MIN_STEPS // -(-len(train) // BATCH)))
-        try:
-            fit_softmax(x[train], y[train], weights, bias, epochs=epochs, batch_size=BATCH,
-                        learning_rate=LEARNING_RATE, seed=seed + f, cancel=cancel)
-        except Cancelled:
-            raise CuratorError("cancelled") from None
+        fit_softmax(x[train], y[train], weights, bias, epochs=epochs, batch_size=BATCH,
+                    learning_rate=LEARNING_RATE, seed=seed + f, cancel=cancel)
         z = np.asarray(x[test] @ weights, dtype=np.float64) + bias
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         p[test] = e / e.sum(axis=1, keepdims=True)
-        if progress is not None:
-            progress((done + 1) / len(parts))
+        work.report((done + 1) / len(parts))
     rows = np.arange(n)
     given = p[rows, y]
     thresholds = np.array([p[y == j, j].mean() for j in range(k)])

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from curator.core.backends.base import Backend, Hyperparameters, JobState, JobStatus, UnknownJob
 from curator.core.errors import CuratorError
+from curator.core.progress import Cancel
 from curator.core.storage.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ class Jobs:
         *,
         interval: float = 5.0,
         on_status: Callable[[JobStatus], None] | None = None,
-        cancel=None,
+        cancel: Cancel | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> JobStatus:
         """Poll until the job ends (or ``cancel`` is set: the job keeps running); returns the last status."""

@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from curator.core.dataset import Dataset
-from curator.core.dedupe import Cancelled, Leak, LeakageScan, find_leakage, scan_leakage
+from curator.core.dedupe import Leak, LeakageScan, find_leakage, scan_leakage
+from curator.core.errors import Cancelled
 from curator.core.model import records_frame
 from curator.core.ops import SetField
 from tests.core.dedupe_corpus import bipartite_oracle, corpus

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from curator.core.dedupe import Cancelled, NearDuplicates, find_near_duplicates, get_scorer, normalise
-from curator.core.errors import CuratorError
+from curator.core.dedupe import NearDuplicates, find_near_duplicates, get_scorer, normalise
+from curator.core.errors import Cancelled, CuratorError
+from curator.core.progress import Progress
 from tests.core.dedupe_corpus import corpus, oracle, sentence, typo
 
 TEXTS = corpus(seed=7)
@@ -185,7 +186,7 @@ def test_bad_ids():
 
 def test_progress_rises_to_one():
     seen: list[tuple[float, str]] = []
-    find_near_duplicates(TEXTS, IDS, progress=lambda f, s: seen.append((f, s)))
+    find_near_duplicates(TEXTS, IDS, progress=lambda p: seen.append((p.fraction, p.stage)))
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0
@@ -207,9 +208,9 @@ def test_cancel_midway(scorer, stage):
     stop = threading.Event()
     seen: list[str] = []
 
-    def progress(fraction: float, label: str) -> None:
-        seen.append(label)
-        if label == stage:
+    def progress(p: Progress) -> None:
+        seen.append(p.stage)
+        if p.stage == stage:
             stop.set()
 
     with pytest.raises(Cancelled):

@@ -11,7 +11,8 @@ import time
 from textual.widgets import TextArea
 
 from curator.core.formats.registry import read_file
-from curator.core.dedupe.progress import Cancelled
+from curator.core.errors import Cancelled
+from curator.core.progress import Progress
 from curator.core.demo import demo_source
 from curator.core.recent import remember
 from curator.core.settings import Settings
@@ -113,8 +114,8 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
             if skip_slow:
                 return []
             started.set()
-            while not cancel():
-                progress(0.5, "near-duplicates")
+            while not cancel.is_set():
+                progress(Progress(0.5, "near-duplicates"))
                 time.sleep(0.01)
             raise Cancelled()
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curator.core.errors import BackendError, BackendErrorKind, CuratorError
+from curator.core.progress import Cancel, ProgressFn
 
 if TYPE_CHECKING:
     from curator.core.backends.prepare import Preparation
@@ -300,13 +301,13 @@ class Backend(abc.ABC):
         settings: Settings | None = None,
         *,
         skip_slow_checks: bool = False,
-        progress=None,
-        cancel=None,
+        progress: ProgressFn | None = None,
+        cancel: Cancel | None = None,
         dataset_path: str | None = None,
     ) -> Preparation:
         """Pre-flight: run the checks, split train/validation, export in the backend's format, note limits.
 
-        ``progress(fraction, stage)`` and ``cancel`` (an Event) are passed to the checks.
+        ``progress`` (a ``ProgressFn``) and ``cancel`` (the cancel token) are passed to the checks.
         """
 
     @abc.abstractmethod

@@ -36,7 +36,6 @@ from curator.core.backends.base import (
 )
 from curator.core.backends.local_model import (
     LABEL_MAX_DISTINCT,
-    Progress,
     is_label_task,
     prompt_text,
     train_labels,
@@ -47,6 +46,7 @@ from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.backends.registry import BACKENDS
 from curator.core.model import Severity
 from curator.core.errors import BackendError, BackendErrorKind, Cancelled
+from curator.core.progress import Progress
 from curator.core.settings import Settings
 from curator.core.storage.atomic import atomic_write, make_private_folder
 from curator.core.storage.workspace import Workspace
@@ -72,10 +72,14 @@ class _Run:
     def __init__(self, status: JobStatus, hp: Hyperparameters) -> None:
         self.status = status
         self.hp = hp
-        self.progress = Progress()
+        self.progress = Progress(0.0, "features")  # the trainer's latest report
+        self.epoch = 0
         self.cancel = threading.Event()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+
+    def report(self, progress: Progress) -> None:
+        self.progress = progress
 
 
 class LocalBackend(Backend):
@@ -169,16 +173,17 @@ class LocalBackend(Backend):
                 def on_loss(epoch: float, train_loss: float, val_loss: float | None) -> None:
                     with run.lock:
                         run.status.loss.append(LossPoint(epoch, train_loss, val_loss))
+                        run.epoch = int(epoch)
 
                 model, stats = train_labels(
                     prepared.train, prepared.validation, epochs=hp.epochs, batch_size=hp.batch_size,
                     learning_rate=hp.learning_rate * hp.learning_rate_multiplier, seed=hp.seed,
-                    progress=run.progress, on_loss=on_loss, cancel=run.cancel,
+                    progress=run.report, on_loss=on_loss, cancel=run.cancel,
                 )
             else:
                 with run.lock:
                     run.status.total_epochs = None  # nearest-neighbour answers are not trained in epochs
-                model, stats = train_nearest(prepared.train, prepared.validation, progress=run.progress,
+                model, stats = train_nearest(prepared.train, prepared.validation, progress=run.report,
                                              cancel=run.cancel)
             if run.cancel.is_set():
                 raise Cancelled
@@ -213,7 +218,7 @@ class LocalBackend(Backend):
             final = JobStatus.from_dict(run.status.to_dict())
         p = run.progress
         final.state, final.error, final.updated = state, error, time.time()
-        final.epoch, final.step, final.total_steps = p.epoch, p.step, p.total_steps or None
+        final.epoch, final.step, final.total_steps = run.epoch, p.done or 0, p.total or None
         if state is JobState.SUCCEEDED:
             final.progress = 1.0
         return final
@@ -234,7 +239,7 @@ class LocalBackend(Backend):
         if not status.state.terminal:
             p = run.progress
             status.progress = p.fraction
-            status.epoch, status.step, status.total_steps = p.epoch, p.step, p.total_steps or None
+            status.epoch, status.step, status.total_steps = run.epoch, p.done or 0, p.total or None
             status.sub_state = p.stage
             if run.cancel.is_set():
                 status.state = JobState.CANCELLING

@@ -18,7 +18,6 @@ backends send them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -28,7 +27,7 @@ from sklearn.metrics import log_loss
 from sklearn.neighbors import NearestNeighbors
 
 from curator.core.checks.outputs import is_label_set
-from curator.core.errors import Cancelled
+from curator.core.progress import Cancel, ProgressFn, Work
 
 LABEL_MAX_DISTINCT = 100
 MAX_FEATURES = 1 << 15
@@ -71,17 +70,6 @@ def _tempered_choice(weights: np.ndarray, temperature: float, rng: np.random.Gen
     logits = np.log(np.clip(weights, 1e-12, None)) / temperature
     p = np.exp(logits - logits.max())
     return int(rng.choice(weights.size, p=p / p.sum()))
-
-
-@dataclass
-class Progress:
-    """What the trainer reports while it runs (read by the backend's status)."""
-
-    fraction: float = 0.0
-    epoch: int = 0
-    step: int = 0
-    total_steps: int = 0
-    stage: str = "features"
 
 
 class LabelModel:
@@ -136,11 +124,13 @@ def train_labels(
     batch_size: int,
     learning_rate: float,
     seed: int,
-    progress: Progress,
+    progress: ProgressFn | None,
     on_loss: LossCallback,
-    cancel=None,
+    cancel: Cancel | None = None,
 ) -> tuple[LabelModel, dict]:
-    """Fit TF-IDF on the training prompts, then minibatch Adam on the softmax loss; returns (model, stats)."""
+    """Fit TF-IDF on the training prompts, then minibatch Adam on the softmax loss; returns (model, stats).
+    ``on_loss(epoch, train loss, validation loss)`` before training and after each epoch."""
+    Work(progress, cancel).report(0.0, "features")
     outputs = train["output"].to_list()
     classes, y = np.unique(np.array(outputs, dtype=object), return_inverse=True)
     vectorizer = _vectorizer()
@@ -162,8 +152,6 @@ def train_labels(
         on_loss(epoch, float(train_loss), None if val_loss is None else float(val_loss))
 
     steps_per_epoch = -(-x.shape[0] // batch_size)
-    progress.total_steps = steps_per_epoch * epochs
-    progress.stage = "training"
     measure(0.0)
     fit_softmax(x, y, weights, bias, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                 progress=progress, cancel=cancel, on_epoch=lambda epoch: measure(float(epoch)))
@@ -181,10 +169,11 @@ def train_labels(
 
 
 def fit_softmax(x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, bias: np.ndarray, *, epochs: int,
-                batch_size: int, learning_rate: float, seed: int, progress: Progress | None = None, cancel=None,
+                batch_size: int, learning_rate: float, seed: int, progress: ProgressFn | None = None,
+                cancel: Cancel | None = None,
                 on_epoch: Callable[[int], None] | None = None) -> None:
     """Minibatch Adam on the softmax loss of ``x`` (rows) and label indices ``y``, updating ``weights``
-    (features x labels) and ``bias`` in place; ``on_epoch(n)`` after each epoch."""
+    (features x labels) and ``bias`` in place; ``on_epoch(n)`` after each epoch; progress counts steps."""
     k = weights.shape[1]
     n = x.shape[0]
     total_steps = -(-n // batch_size) * epochs
@@ -194,15 +183,12 @@ def fit_softmax(x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, bias: np.n
     one_hot = np.eye(k, dtype=np.float32)
     rng = np.random.default_rng(seed)
     step = 0
+    work = Work(progress, cancel, _stage="training")
     for epoch in range(epochs):
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             if step % 64 == 0:
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled
-                if progress is not None:
-                    progress.step = step
-                    progress.fraction = step / total_steps
+                work.report(step / total_steps, done=step, total=total_steps)
             rows = order[start : start + batch_size]
             batch = x[rows]
             cols, inverse = np.unique(batch.indices, return_inverse=True)
@@ -224,27 +210,26 @@ def fit_softmax(x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, bias: np.n
             m_b = beta1 * m_b + (1 - beta1) * grad_b
             v_b = beta2 * v_b + (1 - beta2) * grad_b * grad_b
             bias -= learning_rate * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
-        if progress is not None:
-            progress.epoch, progress.step = epoch + 1, step
-            progress.fraction = step / total_steps
+        work.report(step / total_steps, done=step, total=total_steps)
         if on_epoch is not None:
             on_epoch(epoch + 1)
 
 
-def train_nearest(train: pl.DataFrame, validation: pl.DataFrame, *, progress: Progress, cancel=None):
+def train_nearest(train: pl.DataFrame, validation: pl.DataFrame, *, progress: ProgressFn | None,
+                  cancel: Cancel | None = None):
     """Index the training prompts for nearest-neighbour answers; returns (model, stats)."""
     from rapidfuzz import fuzz
 
     vectorizer = _vectorizer()
+    work = Work(progress, cancel)
+    work.report(0.0, "features")
     x = vectorizer.fit_transform(prompts(train))
-    if cancel is not None and cancel.is_set():
-        raise Cancelled
-    progress.stage, progress.fraction = "indexing", 0.5
+    work.report(0.5, "indexing")
     model = NearestModel(vectorizer, x.tocsr(), train["output"].to_list())
     index = model.index
     stats: dict = {"mode": "nearest neighbour (TF-IDF, cosine)", "features": int(x.shape[1])}
     if validation.height:
-        progress.stage, progress.fraction = "scoring validation", 0.75
+        work.report(0.75, "scoring validation")
         _, idx = index.kneighbors(vectorizer.transform(prompts(validation)), n_neighbors=1)
         predicted = [model.outputs[int(i)] for i in idx[:, 0]]
         expected = validation["output"].to_list()
@@ -252,5 +237,5 @@ def train_nearest(train: pl.DataFrame, validation: pl.DataFrame, *, progress: Pr
         stats["validation similarity"] = round(
             sum(fuzz.ratio(p, e) for p, e in zip(predicted, expected)) / (100 * len(expected)), 4
         )
-    progress.fraction = 1.0
+    work.report(1.0, "saving")
     return model, stats

@@ -13,6 +13,7 @@ from curator.core.checks import run_checks
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.model import Finding, Severity, Split
+from curator.core.progress import Cancel, ProgressFn
 from curator.core.settings import Settings
 
 COLUMNS = ("text_input", "output", "system")
@@ -95,8 +96,8 @@ def prepare_data(
     *,
     skip_slow_checks: bool = False,
     max_validation: int | None = None,
-    progress=None,
-    cancel=None,
+    progress: ProgressFn | None = None,
+    cancel: Cancel | None = None,
 ) -> Preparation:
     """Checks plus split, shared by every backend (a backend adds its export and its own notes)."""
     hp.validated()

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from curator.core.checks.base import RULES, CheckContext, Rule
 from curator.core.checks.basics import check_conflicts, check_duplicates, check_empty, check_whitespace
 from curator.core.checks.limits import check_limits
@@ -17,6 +15,7 @@ from curator.core.checks.size import check_size
 from curator.core.checks.template import check_template
 from curator.core.dataset import Dataset
 from curator.core.model import Finding, Severity
+from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.settings import Settings
 
 FAST = (check_limits, check_size, check_empty, check_whitespace, check_duplicates, check_conflicts,
@@ -31,33 +30,28 @@ def run_checks(
     settings: Settings | None = None,
     *,
     skip_slow: bool = False,
-    progress: Callable[[float, str], None] | None = None,
-    cancel=None,
+    progress: ProgressFn | None = None,
+    cancel: Cancel | None = None,
     store=None,
 ) -> list[Finding]:
     """Every finding for the active examples, errors first, then by rule and first example id.
 
     ``store`` (a ``curator.core.dedupe.store.DedupeStore``) caches the slow scans per dataset version and
-    leaves out pairs marked "not a duplicate".
+    leaves out pairs marked "not a duplicate". Raises ``Cancelled`` when ``cancel`` is set.
     """
     ctx = CheckContext(dataset.active(), settings or Settings())
     findings: list[Finding] = []
+    work = Work(progress, cancel)
     families = len(FAST) + (0 if skip_slow else len(SLOW))
     for done, check in enumerate(FAST):
-        if progress:
-            progress(done / families, check.__name__.removeprefix("check_").replace("_", " "))
+        work.report(done / families, check.__name__.removeprefix("check_").replace("_", " "))
         findings.extend(check(ctx))
     if not skip_slow:
         for k, check in enumerate(SLOW):
             start = (len(FAST) + k) / families
-
-            def sub(fraction: float, stage: str, start: float = start) -> None:
-                if progress:
-                    progress(start + fraction / families, stage)
-
-            findings.extend(check(ctx, dataset, progress=sub, cancel=cancel, store=store))
-    if progress:
-        progress(1.0, "done")
+            span = work.span(start, start + 1 / families, check.__name__.removeprefix("check_").replace("_", " "))
+            findings.extend(check(ctx, dataset, progress=span, cancel=cancel, store=store))
+    work.report(1.0, "done")
     findings.sort(key=lambda f: (_ORDER[f.severity], f.rule, f.ids[:1]))
     return findings
 

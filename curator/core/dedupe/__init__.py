@@ -11,7 +11,6 @@ from curator.core.dedupe.clusters import Cluster, Member, cluster_pairs
 from curator.core.dedupe.leakage import Leak, Twin, find_leakage
 from curator.core.dedupe.matches import NearDuplicates, Pair
 from curator.core.dedupe.normalise import normalise, normalise_all
-from curator.core.dedupe.progress import CancelFlag, Cancelled, ProgressFn
 from curator.core.dedupe.scan import (
     FIELDS,
     DedupeScan,
@@ -27,8 +26,6 @@ from curator.core.dedupe.verify import SCORERS, Scorer, get_scorer
 __all__ = [
     "FIELDS",
     "SCORERS",
-    "CancelFlag",
-    "Cancelled",
     "Cluster",
     "DedupeScan",
     "Leak",
@@ -36,7 +33,6 @@ __all__ = [
     "Member",
     "NearDuplicates",
     "Pair",
-    "ProgressFn",
     "Scorer",
     "Twin",
     "cache_key",

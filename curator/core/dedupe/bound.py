@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from curator.core.dedupe.candidates import max_partner_length, min_partner_length
-from curator.core.dedupe.progress import Work
+from curator.core.progress import Work
 
 BUCKETS = 64  # the most frequent characters get a bucket each; the rest share the last few
 SHARED = 8

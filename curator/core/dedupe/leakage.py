@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
+from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.search import match_groups, prepare, self_scores
 from curator.core.dedupe.verify import check_threshold, get_scorer
 
@@ -60,7 +60,7 @@ def find_leakage(
     train_also: Sequence[str | None] | None = None,
     eval_also: Sequence[str | None] | None = None,
     progress: ProgressFn | None = None,
-    cancel: CancelFlag | None = None,
+    cancel: Cancel | None = None,
 ) -> list[Leak]:
     """Every evaluation example whose normalised text reaches ``threshold`` with some train example.
 

@@ -27,7 +27,7 @@ from curator.core.dataset import Dataset
 from curator.core.dedupe.clusters import Cluster, cluster_pairs
 from curator.core.dedupe.leakage import Leak, find_leakage
 from curator.core.dedupe.matches import NearDuplicates
-from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
+from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.search import estimate_seconds, find_near_duplicates
 from curator.core.dedupe.slots import check_compare, compared_inputs, slot_templates
@@ -182,7 +182,7 @@ def scan_dataset(
     template: str | None = None,
     splits: Sequence[str] | None = None,
     progress: ProgressFn | None = None,
-    cancel: CancelFlag | None = None,
+    cancel: Cancel | None = None,
     plan: ScanPlan | None = None,
 ) -> DedupeScan:
     """Near-duplicates among the active examples (of ``splits`` when given), clustered with keepers.
@@ -196,7 +196,7 @@ def scan_dataset(
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
         texts, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
-        progress=work.span(0, 0.95, "searching").report, cancel=cancel,
+        progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
     by_id = dict(zip(ids, texts))
     also_by_id = dict(zip(ids, also)) if also is not None else None
@@ -216,7 +216,7 @@ def scan_leakage(
     threshold: float = 90,
     scorer: str = "ratio",
     progress: ProgressFn | None = None,
-    cancel: CancelFlag | None = None,
+    cancel: Cancel | None = None,
 ) -> LeakageScan:
     """Validation and test examples (active) with an exact or near duplicate among the train examples."""
     _check_field(field)

@@ -24,7 +24,7 @@ from curator.core.dedupe.candidates import compatible_pairs, sorted_unique
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.numbers import numbers_only
-from curator.core.dedupe.progress import CancelFlag, ProgressFn, Work
+from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
 from curator.core.dedupe.verify import Scorer, check_threshold, exhaustive, get_scorer, verify
 
@@ -244,7 +244,7 @@ def find_near_duplicates(
     also: Sequence[str | None] | None = None,
     field: str = "text",
     progress: ProgressFn | None = None,
-    cancel: CancelFlag | None = None,
+    cancel: Cancel | None = None,
 ) -> NearDuplicates:
     """Every pair of examples whose normalised texts reach ``threshold`` under the rapidfuzz ``scorer``.
 

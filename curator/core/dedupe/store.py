@@ -14,7 +14,7 @@ import time
 from curator.core.dataset import Dataset
 from curator.core.dedupe.clusters import Cluster
 from curator.core.dedupe.normalise import normalise
-from curator.core.dedupe.progress import CancelFlag, ProgressFn
+from curator.core.progress import Cancel, ProgressFn
 from curator.core.dedupe.leakage import Leak
 from curator.core.dedupe.scan import DedupeScan, LeakageScan, ScanPlan, cache_key, scan_dataset, scan_leakage
 from curator.core.storage.workspace import Workspace
@@ -68,7 +68,7 @@ class DedupeStore:
 
     def dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
                compare: str = "slots", template: str | None = None, progress: ProgressFn | None = None,
-               cancel: CancelFlag | None = None, plan: ScanPlan | None = None) -> tuple[DedupeScan, bool]:
+               cancel: Cancel | None = None, plan: ScanPlan | None = None) -> tuple[DedupeScan, bool]:
         """The scan of this dataset version (from the cache when there) and whether it came from the cache."""
         params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
                       progress=progress, cancel=cancel, plan=plan)
@@ -83,7 +83,7 @@ class DedupeStore:
         return DedupeScan.from_dict(data) if data is not None else None
 
     def leakage(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
-                progress: ProgressFn | None = None, cancel: CancelFlag | None = None) -> tuple[LeakageScan, bool]:
+                progress: ProgressFn | None = None, cancel: Cancel | None = None) -> tuple[LeakageScan, bool]:
         """The leakage scan of this dataset version (from the cache when there) and whether it was cached."""
         params = dict(field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
         return self._scan("leakage", scan_leakage, LeakageScan, dataset, params)

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from curator.core.dedupe.candidates import sorted_unique
-from curator.core.dedupe.progress import Work
+from curator.core.progress import Work
 
 
 def sorted_words(texts: Sequence[str]) -> list[str]:

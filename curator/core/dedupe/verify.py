@@ -13,7 +13,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from curator.core.dedupe.candidates import max_partner_length, min_partner_length
-from curator.core.dedupe.progress import Work
+from curator.core.progress import Work
 from curator.core.errors import CuratorError
 
 _VERIFY_CHUNK = 250_000  # pairs per cpdist call (about 0.1 s)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Callable
 
 from curator.core.backends.base import Backend, BatchState, Generation, GenerationConfig
+from curator.core.progress import Cancel
 from curator.core.storage.workspace import Workspace
 
 MAX_INLINE_BYTES = 19_000_000  # the Gemini API takes up to 20 MB of inline requests per batch
@@ -73,7 +73,7 @@ async def run_batch(
     store: BatchStore,
     *,
     poll: float,
-    cancel: threading.Event,
+    cancel: Cancel,
     stage: Callable[[str], None],
 ) -> BatchState | None:
     """Submit (or find again) the job for (prompt, system, key) requests and wait for it; None when the run

@@ -7,7 +7,6 @@ unfinished run instead of starting another; the cache makes every answer already
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -20,12 +19,13 @@ from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.evaluation.cache import PredictionCache
 from curator.core.evaluation.rules import ScoringRule
-from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, Outcome, Predictions, Request, RunProgress, predict
+from curator.core.evaluation.runner import DEFAULT_CONCURRENCY, Outcome, Predictions, Request, predict
 from curator.core.evaluation.runs import CANCELLED, DONE, SIDES, EvalRun, RunRow, Runs
 from curator.core.evaluation.scorecard import Scorecard, build_scorecard
 from curator.core.evaluation.scoring import task_for
 from curator.core.model import Split
 from curator.core.models import ModelRef
+from curator.core.progress import Cancel, ProgressFn
 from curator.core.settings import Settings
 from curator.core.storage.workspace import Workspace
 from curator.core.template.model import parse_template
@@ -153,8 +153,8 @@ def evaluate(
     max_distinct: int = 100,
     concurrency: int = DEFAULT_CONCURRENCY,
     rpm: float | None = None,
-    progress: Callable[[RunProgress], None] | None = None,
-    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    cancel: Cancel | None = None,
     batch: bool = False,
     poll: float = 30.0,
     partial: Callable[[list[RunRow], str], None] | None = None,

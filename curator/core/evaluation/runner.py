@@ -21,6 +21,7 @@ from curator.core.backends.base import Backend, Generation, GenerationConfig
 from curator.core.errors import BackendError, BackendErrorKind, CuratorError
 from curator.core.evaluation.cache import PredictionCache, prediction_key
 from curator.core.models import ModelRef
+from curator.core.progress import Cancel, Progress, ProgressFn
 
 DEFAULT_CONCURRENCY = 8
 ABORT_AFTER = 20  # consecutive failures of a model that never answered before its requests stop
@@ -50,32 +51,6 @@ class Outcome:
     @property
     def text(self) -> str | None:
         return self.generation.text if self.generation else None
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    """How far a run is. ``requests`` counts answers fetched now (not from the cache)."""
-
-    done: int
-    total: int
-    cached: int
-    failed: int
-    requests: int
-    elapsed: float
-    stage: str = ""  # what a batch job is doing, when the run uses one
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 1.0
-
-    @property
-    def eta(self) -> float | None:
-        """Seconds left at the pace of this run's requests (None before the first answer)."""
-        if self.done >= self.total:
-            return 0.0
-        if not self.requests:
-            return None
-        return self.elapsed / self.requests * (self.total - self.done)
 
 
 @dataclass
@@ -114,8 +89,8 @@ def predict(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     rpm: float | None = None,
-    progress: Callable[[RunProgress], None] | None = None,
-    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    cancel: Cancel | None = None,
     batch: bool = False,
     poll: float = 30.0,
     answered: Callable[[list[int], Outcome], None] | None = None,
@@ -310,5 +285,7 @@ class _Run:
         done_keys = self.by_key
         done = sum(1 for key in self.keys if key in done_keys)
         cached = sum(1 for o in done_keys.values() if o.cached)
-        self.progress(RunProgress(done, len(self.keys), cached, self.failed, self.fetched, now - self.start,
-                                  self.stage))
+        total, elapsed = len(self.keys), now - self.start
+        eta = 0.0 if done >= total else elapsed / self.fetched * (total - done) if self.fetched else None
+        self.progress(Progress(done / total if total else 1.0, self.stage, done, total,
+                               f"{cached:,} from the cache · {self.failed:,} failed", eta))

@@ -27,8 +27,9 @@ from textual.worker import get_current_worker
 from curator.core.dataset import Dataset
 from curator.core.dedupe.clusters import Cluster
 from curator.core.diff import char_diff
-from curator.core.errors import CuratorError
+from curator.core.errors import Cancelled, CuratorError
 from curator.core.ops import Op, SetField
+from curator.core.progress import Progress as JobProgress
 from curator.core.settings import Settings
 from curator.tui.actions import DUPLICATES, bindings
 from curator.tui.screens.prompts import AskScreen
@@ -76,8 +77,8 @@ class DuplicatesScreen(Screen[int | None]):
             super().__init__()
 
     class Progress(Message):
-        def __init__(self, fraction: float, stage: str) -> None:
-            self.fraction, self.stage = fraction, stage
+        def __init__(self, progress: JobProgress) -> None:
+            self.progress = progress
             super().__init__()
 
     def __init__(self, dataset: Dataset, settings: Settings, scan: ScanFn, apply: Callable[[Op, str], bool],
@@ -117,20 +118,20 @@ class DuplicatesScreen(Screen[int | None]):
     @work(thread=True, exclusive=True, group="dup-scan")
     def run_scan(self) -> None:
         worker = get_current_worker()
-
-        def progress(fraction: float, stage: str) -> None:
-            self.post_message(self.Progress(fraction, stage))
-
         try:
-            found = self.scan(self.settings, progress=progress, cancel=lambda: worker.is_cancelled)
-        except Exception as exc:  # Cancelled, or a failure shown in place
-            self.post_message(self.Scanned(None, "scan cancelled" if worker.is_cancelled else str(exc)))
+            found = self.scan(self.settings, progress=lambda p: self.post_message(self.Progress(p)),
+                              cancel=worker.cancelled_event)
+        except Cancelled:
+            self.post_message(self.Scanned(None, "scan cancelled"))
+            return
+        except Exception as exc:  # a failure shown in place
+            self.post_message(self.Scanned(None, str(exc)))
             return
         self.post_message(self.Scanned(found))
 
     def on_duplicates_screen_progress(self, message: Progress) -> None:
-        self.query_one(ProgressBar).update(progress=message.fraction)
-        self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.stage}…")
+        self.query_one(ProgressBar).update(progress=message.progress.fraction)
+        self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.progress.stage}…")
 
     def on_duplicates_screen_scanned(self, message: Scanned) -> None:
         self.query_one(ProgressBar).display = False

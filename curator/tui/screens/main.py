@@ -25,9 +25,10 @@ from curator.core.checks.limits import limits_for
 from curator.core.checks.near_dups import dedupe_params
 from curator.core.dedupe import scan_dataset
 from curator.core.dedupe.store import DedupeStore
-from curator.core.errors import CuratorError
+from curator.core.errors import Cancelled, CuratorError
 from curator.core.model import Finding, Severity
 from curator.core.ops import AddRows
+from curator.core.progress import Progress as JobProgress
 from curator.core.session import Session
 from curator.core.settings import Settings, save_dataset_setting
 from curator.core.template import infer_template, parse_template
@@ -272,18 +273,19 @@ class MainScreen(EditingActions, CursorActions, Screen):
         run = self._slow_run
         last = [0.0]
 
-        def progress(fraction: float, stage: str) -> None:
+        def progress(p: JobProgress) -> None:
             now = time.monotonic()
             if now - last[0] > 0.2:
                 last[0] = now
-                self.post_message(self.Progress(f"checking {stage} {fraction:4.0%}", run))
+                self.post_message(self.Progress(f"checking {p.stage} {p.fraction:4.0%}", run))
 
         try:
             findings = run_checks(self.session.dataset, self.settings, progress=progress,
-                                  cancel=lambda: worker.is_cancelled, store=self.store)
-        except Exception as exc:  # Cancelled, or a failure to show rather than crash the app
-            if not worker.is_cancelled:
-                self.post_message(self.Progress(f"checks failed: {exc}"))
+                                  cancel=worker.cancelled_event, store=self.store)
+        except Cancelled:
+            return
+        except Exception as exc:  # a failure to show rather than crash the app
+            self.post_message(self.Progress(f"checks failed: {exc}"))
             return
         self.post_message(self.ChecksDone(findings, True, generation))
 

@@ -28,11 +28,11 @@ from curator.core.errors import CuratorError
 from curator.core.evaluation.evaluate import EvalResult, record_verdict, score_rows
 from curator.core.evaluation.report import ReportExists, scorecard_summary, write_report
 from curator.core.evaluation.review import FILTERS, SORTS, counts, masks, order
-from curator.core.evaluation.runner import RunProgress
 from curator.core.evaluation.runs import RunRow
 from curator.core.evaluation.rules import ScoringRule
 from curator.core.evaluation.scorecard import Scorecard
 from curator.core.models import ModelRef
+from curator.core.progress import Progress as JobProgress
 from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
 from curator.tui.screens.prompts import AskScreen, TextPrompt
@@ -70,7 +70,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
     ACTIONS = REVIEW
 
     class Progress(Message):
-        def __init__(self, progress: RunProgress) -> None:
+        def __init__(self, progress: JobProgress) -> None:
             self.progress = progress
             super().__init__()
 
@@ -184,9 +184,8 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         p = message.progress
         self.query_one(ProgressBar).update(progress=p.fraction)
         eta = "" if p.eta is None else f" · ETA {_duration(p.eta)}"
-        stage = f" · {p.stage}" if p.stage and p.done < p.total else ""
-        self.query_one("#rv-status", Static).update(
-            f"{p.done:,}/{p.total:,} answers · {p.cached:,} from the cache · {p.failed:,} failed{eta}{stage}")
+        stage = f" · {p.stage}" if p.stage and p.fraction < 1 else ""
+        self.query_one("#rv-status", Static).update(f"{p.done:,}/{p.total:,} answers · {p.detail}{eta}{stage}")
         if self._partial is None:  # once answers are listed, the title counts them
             self.query_one("#rv-title", Static).update(f"evaluation · {self.title_text} · running (ctrl+c cancels)")
 

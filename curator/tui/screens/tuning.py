@@ -16,13 +16,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from curator.core.backends import HYPERPARAMETER_HELP, Hyperparameters, JobStatus
 from curator.core.backends.base import ADAPTER_SIZES
 from curator.core.backends.prepare import Preparation
 from curator.core.backends.registry import BACKENDS, DEFAULT_BACKEND
-from curator.core.errors import CuratorError
+from curator.core.errors import Cancelled, CuratorError
 from curator.core.models import ModelRef
+from curator.core.progress import Progress as JobProgress
 from curator.core.session import Session
 from curator.core.settings import Settings
 from curator.core.tuning import JobRecord, Jobs
@@ -61,6 +63,11 @@ class TuningScreen(Screen[None]):
         def __init__(self, backend: str, models: list | None, error: str | None,
                      honours: frozenset[str] = frozenset()) -> None:
             self.backend, self.models, self.error, self.honours = backend, models, error, honours
+            super().__init__()
+
+    class Checking(Message):
+        def __init__(self, progress: JobProgress) -> None:
+            self.progress = progress
             super().__init__()
 
     class Prepared(Message):
@@ -253,11 +260,20 @@ class TuningScreen(Screen[None]):
         try:
             prepared = self.jobs.backend(backend).prepare(self.session.dataset, hp,
                                                           self.settings.with_overrides(base_model=base or None),
-                                                          dataset_path=str(self.session.path))
+                                                          dataset_path=str(self.session.path),
+                                                          progress=lambda p: self.post_message(self.Checking(p)),
+                                                          cancel=get_current_worker().cancelled_event)
+        except Cancelled:
+            return
         except CuratorError as exc:
             self.post_message(self.Prepared(backend, base, hp, None, str(exc)))
             return
         self.post_message(self.Prepared(backend, base, hp, prepared, None))
+
+    def on_tuning_screen_checking(self, message: Checking) -> None:
+        if self.busy:
+            p = message.progress
+            self.query_one("#problems", Static).update(f"checking the data (pre-flight): {p.stage} {p.fraction:.0%}…")
 
     def on_tuning_screen_prepared(self, message: Prepared) -> None:
         problems = self.query_one("#problems", Static)
