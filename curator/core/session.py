@@ -50,6 +50,7 @@ class Session:
         self.options = options
         self.skipped = skipped
         self.mapping: str | None = None  # which fields were mapped, said for people (None: the format's own)
+        self.notices: list[str] = []  # what opening it did that people should know (settings moved, ...)
         self.workspace = workspace
         self._lock = lock
         self._journal = journal
@@ -97,6 +98,7 @@ class Session:
         session = cls(path, dataset, result.format, result.options, result.skipped, workspace, lock, journal, stamp,
                       result.source)
         session.mapping = result.mapping
+        session.notices = workspace.moved_settings if workspace is not None else []
         return session
 
     @property

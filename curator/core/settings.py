@@ -284,24 +284,33 @@ _HEADER = """\
 def save_dataset_setting(dataset_path: str | Path, key: str, value: Any) -> Path:
     """Write one setting into the dataset's settings file (None removes it, so the project's value applies
     again), keeping the rest of the file, comments included. Returns the file's path."""
+    return save_dataset_settings(dataset_path, {key: value})
+
+
+def save_dataset_settings(dataset_path: str | Path, values: dict[str, Any], comment: str | None = None) -> Path:
+    """``save_dataset_setting`` for several settings at once (one write), with an optional comment above them."""
     import tomlkit
 
     from curator.core.storage.atomic import atomic_write
 
-    if key not in _KEYS and key != "columns":
-        raise CuratorError(f"unknown setting {key!r}")
+    for key in values:
+        if key not in _KEYS and key != "columns":
+            raise CuratorError(f"unknown setting {key!r}")
     path = dataset_settings_path(_resolved(dataset_path))
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else _HEADER.format(name=Path(dataset_path).name)
         document = tomlkit.parse(text)
     except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as e:
         raise CuratorError(f"cannot update the settings: {e}", path) from None
-    if isinstance(value, Columns):
-        value = value.to_table()
-    if value is None:
-        document.pop(key, None)
-    else:
-        document[key] = value
+    if comment:
+        document.add(tomlkit.comment(comment))
+    for key, value in values.items():
+        if isinstance(value, Columns):
+            value = value.to_table()
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
     settings_from_table(tomllib.loads(tomlkit.dumps(document)), str(path))  # never write what cannot be read
     try:
         with atomic_write(path) as out:
@@ -309,3 +318,51 @@ def save_dataset_setting(dataset_path: str | Path, key: str, value: Any) -> Path
     except OSError as e:
         raise CuratorError(f"cannot write the settings: {e.strerror or e}", path) from None
     return path
+
+
+def move_old_settings(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Move settings an earlier curator kept in the workspace database, rows of (dataset file, key, JSON value),
+    into each dataset's settings file. A key the file sets already keeps the file's value; an unknown key or a
+    value that does not validate is left out. Returns what was done (for people) and the (file, key) rows dealt
+    with; rows of a file whose settings cannot be written stay for another try."""
+    import json
+    from itertools import groupby
+
+    notes: list[str] = []
+    done: list[tuple[str, str]] = []
+    for file, group in groupby(rows, key=lambda row: row[0]):
+        items = [(key, value) for _, key, value in group]
+        name, target = Path(file).name, dataset_settings_path(file)
+        if not Path(file).exists():
+            done += [(file, key) for key, _ in items]
+            notes.append(f"{name}: no longer there; the settings the workspace kept for it are left out")
+            continue
+        try:
+            own = _load(target) if target.is_file() else {}
+        except CuratorError as exc:
+            notes.append(f"{name}: the settings kept in the workspace were not moved ({exc}); kept for the next open")
+            continue
+        moving: dict[str, Any] = {}
+        dropped: list[str] = []
+        for key, text in items:
+            try:
+                value = json.loads(text)
+                if key not in own:
+                    settings_from_table({key: value}, "the workspace")
+                    moving[key] = value
+            except (ValueError, CuratorError):
+                dropped.append(key)
+        if moving:
+            try:
+                save_dataset_settings(file, moving, "moved from the workspace, where an earlier curator kept them")
+            except CuratorError as exc:
+                notes.append(f"{name}: the settings kept in the workspace were not moved ({exc.reason}); kept for "
+                             "the next open")
+                continue
+        done += [(file, key) for key, _ in items]
+        kept = [key for key, _ in items if key in own]
+        said = [f"moved {', '.join(moving)} from the workspace into {target.name}"] if moving else []
+        said += [f"{target.name} already sets {', '.join(kept)}: its value stays"] if kept else []
+        said += [f"left out {', '.join(dropped)} (not a valid setting)"] if dropped else []
+        notes.append(f"{name}: " + "; ".join(said))
+    return notes, done

@@ -3,6 +3,7 @@ main screen, and asks before quitting with unsaved changes. Every action is in t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,10 @@ from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.start import StartScreen
+
+
+# What the core logs for people (e.g. settings moved) is shown in the app as notices, never written to the screen.
+logging.getLogger("curator").addHandler(logging.NullHandler())
 
 
 class ActionCommands(Provider):
@@ -263,6 +268,8 @@ class CuratorApp(App):
             self.pop_screen()
         self.session = session
         self.settings = self._settings_for(session)
+        for notice in session.notices:
+            self.notify(notice, title="settings", timeout=10)
         if session.mapping:
             self._remember_mapping(session)
         if not session.read_only:

@@ -64,3 +64,75 @@ def test_a_bad_value_is_never_written(tmp_path):
         save_dataset_setting(tmp_path / "d.jsonl", "target", "openai")
     with pytest.raises(CuratorError, match="unknown setting"):
         save_dataset_setting(tmp_path / "d.jsonl", "colour", "blue")
+
+
+def old_workspace(folder, rows) -> None:
+    """A workspace database as an earlier curator left it: settings kept in its dataset_settings table."""
+    import json
+    import sqlite3
+
+    from curator.core.storage.workspace import MIGRATIONS
+
+    folder.mkdir(exist_ok=True)
+    version = MIGRATIONS.index("")  # the step that once dropped the table
+    db = sqlite3.connect(folder / "curator.db", isolation_level=None)
+    for script in MIGRATIONS[:version]:
+        db.executescript(script)
+    db.execute(f"PRAGMA user_version={version}")
+    db.executemany("INSERT INTO dataset_settings (file, key, value) VALUES (?, ?, ?)",
+                   [(str(file), key, json.dumps(value)) for file, key, value in rows])
+    db.close()
+
+
+def test_settings_an_earlier_curator_kept_in_the_workspace_move_to_the_settings_file_once(tmp_path, caplog):
+    from curator.core.storage.workspace import Workspace
+
+    data, other, gone = tmp_path / "d.jsonl", tmp_path / "e.jsonl", tmp_path / "gone.jsonl"
+    data.write_text("")
+    other.write_text("")
+    dataset_settings_path(other).write_text("near_dup_threshold = 70\n")
+    old_workspace(tmp_path / ".curator", [
+        (data, "template", "Q: {question}"), (data, "near_dup_threshold", 80), (data, "near_dup_field", "nope"),
+        (other, "near_dup_threshold", 95), (other, "near_dup_field", "output"), (gone, "template", "x {y}"),
+    ])
+    workspace = Workspace(tmp_path / ".curator")
+    assert workspace.moved_settings == [
+        "d.jsonl: moved near_dup_threshold, template from the workspace into d.jsonl.curator.toml; "
+        "left out near_dup_field (not a valid setting)",
+        "e.jsonl: moved near_dup_field from the workspace into e.jsonl.curator.toml; e.jsonl.curator.toml already "
+        "sets near_dup_threshold: its value stays",
+        "gone.jsonl: no longer there; the settings the workspace kept for it are left out",
+    ]
+    assert caplog.messages == workspace.moved_settings  # the command line prints them on stderr
+    s, t = load_settings(data), load_settings(other)
+    assert (s.template, s.near_dup_threshold, s.near_dup_field) == ("Q: {question}", 80, "text_input")
+    assert (t.near_dup_threshold, t.near_dup_field) == (70, "output")
+    assert "# moved from the workspace" in dataset_settings_path(data).read_text()
+    assert workspace.query("SELECT name FROM sqlite_master WHERE name = 'dataset_settings'") == []
+    workspace.close()
+    again = Workspace(tmp_path / ".curator")  # once: nothing more to move
+    assert again.moved_settings == [] and load_settings(data).template == "Q: {question}"
+    again.close()
+
+
+def test_settings_that_cannot_be_written_yet_stay_in_the_workspace(tmp_path, monkeypatch):
+    import curator.core.settings as settings
+    from curator.core.storage.workspace import Workspace
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("")
+    old_workspace(tmp_path / ".curator", [(data, "template", "Q: {question}")])
+
+    def refuse(*args, **kwargs):
+        raise CuratorError("cannot write the settings: Permission denied", dataset_settings_path(data))
+
+    monkeypatch.setattr(settings, "save_dataset_settings", refuse)
+    workspace = Workspace(tmp_path / ".curator")
+    assert workspace.moved_settings == ["d.jsonl: the settings kept in the workspace were not moved (cannot write "
+                                        "the settings: Permission denied); kept for the next open"]
+    workspace.close()
+    monkeypatch.undo()
+    workspace = Workspace(tmp_path / ".curator")
+    assert workspace.moved_settings == ["d.jsonl: moved template from the workspace into d.jsonl.curator.toml"]
+    assert load_settings(data).template == "Q: {question}"
+    workspace.close()

@@ -9,6 +9,7 @@ add their tables by appending a migration to MIGRATIONS. When the dataset's fold
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -159,10 +160,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE eval_rows ADD COLUMN finish_a TEXT;
     ALTER TABLE eval_rows ADD COLUMN finish_b TEXT
     """,
-    # settings live in the dataset's settings file (curator.core.settings), not in the workspace
-    """
-    DROP TABLE dataset_settings;
-    """,
+    # settings live in the dataset's settings file (curator.core.settings), not in the workspace: the old
+    # table's rows are moved there by Workspace._move_old_settings, which then drops it (this step once dropped it
+    # at once, losing them)
+    "",
 ]
 
 
@@ -193,6 +194,7 @@ class Workspace:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._migrate()
+        self.moved_settings = self._move_old_settings()
 
     @classmethod
     def for_dataset(cls, dataset_path: str | Path) -> Workspace:
@@ -206,6 +208,26 @@ class Workspace:
                     if statement.strip():
                         self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version={number}")
+
+    def _move_old_settings(self) -> list[str]:
+        """Move the settings an earlier curator kept here (``dataset_settings``) into each dataset's settings file,
+        once; rows that cannot be moved yet (a folder that cannot be written) stay for the next open. Returns
+        what was done, for people (also logged as warnings, which the command line prints on stderr)."""
+        with self._lock:
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dataset_settings'"
+                                    ).fetchone():
+                return []
+            rows = self._db.execute("SELECT file, key, value FROM dataset_settings ORDER BY file, key").fetchall()
+        from curator.core.settings import move_old_settings
+
+        notes, done = move_old_settings(rows)
+        with self.transaction() as db:
+            db.executemany("DELETE FROM dataset_settings WHERE file = ? AND key = ?", done)
+            if not db.execute("SELECT 1 FROM dataset_settings LIMIT 1").fetchone():
+                db.execute("DROP TABLE dataset_settings")
+        for note in notes:
+            logging.getLogger("curator").warning(note)
+        return notes
 
     @property
     def schema_version(self) -> int:
