@@ -24,7 +24,7 @@ from curator.core.paths import real_path
 from curator.core.storage.atomic import atomic_write, make_private_folder, remove_interrupted_saves
 from curator.core.storage.journal import Journal, Pending
 from curator.core.storage.lock import DatasetLock
-from curator.core.storage.stamp import FileStamp
+from curator.core.storage.stamp import DiskWatch, FileStamp
 from curator.core.storage.workspace import Workspace, workspace_dir
 
 
@@ -54,7 +54,9 @@ class Session:
         self.workspace = workspace
         self._lock = lock
         self._journal = journal
-        self._stamp = stamp  # the file as read (or last saved), to notice a change made by anything else (writable)
+        self._stamp = stamp  # the file as read (or last saved), to notice a change made by anything else
+        self._watch = DiskWatch(stamp) if stamp is not None else None
+        self._saving = False
         self.history = History(dataset, journal)
         self._pending = journal.pending() if journal else None
         # The bytes the file was read from (or last saved as), and the id of the example each record became.
@@ -198,6 +200,14 @@ class Session:
         options = self.options if fmt == self.format else FormatOptions()
         records, ids = self._records_with_provenance()
         check = None if force or target != self.path else lambda: self._stamp.check_unchanged(target)
+        self._saving = True
+        try:
+            return self._write(target, fmt, options, records, ids, check, allow_lossy)
+        finally:
+            self._saving = False
+
+    def _write(self, target: Path, fmt: str, options: FormatOptions, records: pl.DataFrame, ids: np.ndarray,
+               check, allow_lossy: bool) -> Path:
         # Saving as another file locks it first; the session moves to it only once it is written.
         lock = self._lock if target == self.path else DatasetLock(target)
         try:
@@ -222,9 +232,20 @@ class Session:
         self.dataset.mark_saved()
         self.history.mark_clean()
         self._stamp = FileStamp.of(target)
+        self._watch = DiskWatch(self._stamp)
         assert self._journal is not None
         self._journal.reset(self._stamp.digest)
         return target
+
+    def disk_change(self) -> str | None:
+        """What changed the file on disk since it was read or saved (``modified …`` or ``deleted or moved away``),
+        said once per change; None when nothing new. Cheap enough to poll every few seconds (one stat; a hash
+        only when the stat moved but not the size); our own saves are not changes."""
+        watch = self._watch
+        if watch is None or self._saving:
+            return None
+        detail = watch.poll(self.path)
+        return None if self._saving or watch is not self._watch else detail
 
     def _records_with_provenance(self) -> tuple[pl.DataFrame, np.ndarray]:
         """What a writer writes, each record with its index in the source (``src``) and whether it was edited
@@ -270,8 +291,12 @@ class Session:
 def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skipped: bool, *, stamp: bool):
     """Read the file and (with ``stamp``) stamp the bytes read: read again if it changed meanwhile (a writer was
     at work). Without ``stamp`` (read-only sessions, which never save) the file is read once."""
-    if not stamp:
-        return read_file(path, fmt, options, allow_skipped=allow_skipped), None
+    if not stamp:  # known by its stat as it was before the read: a change during the read shows as a change
+        try:
+            taken = FileStamp.of(path, digest=False)
+        except OSError:
+            taken = None  # read_file says what is wrong
+        return read_file(path, fmt, options, allow_skipped=allow_skipped), taken
     for _ in range(3):
         try:
             before = os.stat(path)

@@ -71,6 +71,7 @@ MAIN: tuple[Action, ...] = (
     _a("redo", ["ctrl+y"], "redo", "Edit"),
     _a("save", ["ctrl+s"], "save the file (atomic)", "File", "save"),
     _a("save-as", ["W"], "save as another file; the extension picks the format", "File"),
+    _a("reload", ["ctrl+r"], "reload the file from disk (asks first when changes are unsaved)", "File"),
     _a("split-dataset", ["P"], "split into train / validation / test", "Views"),
     _a("frequencies", ["F"], "label, split, tag and length frequencies", "Views"),
     _a("playground", ["p"], "try the example's input on two models side by side", "Views"),

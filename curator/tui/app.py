@@ -115,9 +115,12 @@ class CuratorApp(App):
     def __init__(self, path: str | Path | None = None, *, fmt: str | None = None,
                  options: FormatOptions | None = None, settings: Settings | None = None,
                  session: Session | None = None, theme: str = "textual-dark", run_slow_checks: bool = True,
-                 read_only: bool = False, backend_factory=None, keymap_path: Path = KEYMAP_FILE) -> None:
-        """``backend_factory(name) -> Backend`` replaces the registry (tests, other installations)."""
+                 read_only: bool = False, backend_factory=None, keymap_path: Path = KEYMAP_FILE,
+                 watch_interval: float = 2.0) -> None:
+        """``backend_factory(name) -> Backend`` replaces the registry (tests, other installations);
+        ``watch_interval``: seconds between two looks at whether the file changed on disk."""
         super().__init__()
+        self.watch_interval = watch_interval
         self.keymap_path = keymap_path
         self.path = Path(path) if path is not None else None
         self.fmt, self.options, self.read_only = fmt, options, read_only

@@ -13,7 +13,8 @@ from textual.widgets import TextArea
 
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen, TextPrompt
-from tests.tui.helpers import copy_fixture, make_app, settle, until_main
+from curator.tui.widgets.status_bar import StatusBar
+from tests.tui.helpers import copy_fixture, make_app, settle, until_main, wait_for
 
 SIZE = (120, 40)
 ROOT = Path(__file__).parents[2]
@@ -116,3 +117,57 @@ async def test_curator_convert_cannot_replace_a_file_open_in_the_app(tmp_path):
         assert convert.stderr == f"{path}: in use by another curator (pid {os.getpid()} on {socket.gethostname()}); " \
                                  "close it there first\n"
         assert path.read_bytes() == before
+
+
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications if n.title == "changed on disk"]
+
+
+async def test_a_change_made_while_idle_is_noticed_and_reload_takes_it(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path, watch_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        change_outside(path, "theirs")
+        await wait_for(pilot, lambda: notices(app))
+        assert notices(app)[0].startswith("classification.jsonl changed on disk (modified ")
+        assert notices(app)[0].endswith("). ctrl+r reloads it.")
+        assert isinstance(app.screen, MainScreen)  # a notice: nothing stops
+        assert "changed on disk" in str(main.query_one(StatusBar).render())
+        await pilot.press("ctrl+r")  # nothing unsaved: reloads at once
+        await until_main(pilot)
+        assert app.session.dataset.get(0)["output"] == "theirs"
+        assert "changed on disk" not in str(app.screen.query_one(StatusBar).render())
+
+
+async def test_with_unsaved_edits_the_notice_says_saving_will_ask(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path, watch_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await edit_first_output(pilot, "mine")
+        change_outside(path, "theirs")
+        await wait_for(pilot, lambda: notices(app))
+        assert "you have 1 unsaved change(s): saving will ask whether to overwrite it" in notices(app)[0]
+        await pilot.press("ctrl+r")  # reload asks first: the edits would be lost
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and app.screen.title_text == "Reload from disk"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.session.dirty
+        ask = await save_and_get_asked(pilot)  # and saving asks, as it said
+        assert "lose your 1 unsaved change(s)" in ask.message
+
+
+async def test_our_own_save_is_not_a_change_on_disk(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path, watch_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await edit_first_output(pilot, "mine")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert outputs(path)[0] == "mine"
+        for _ in range(10):  # several looks at the file after our own save
+            await pilot.pause(0.06)
+        assert notices(app) == []

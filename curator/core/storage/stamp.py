@@ -20,6 +20,13 @@ def file_digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _detail(st: os.stat_result, size_before: int) -> str:
+    """When a file was modified and its size (before → now when it changed), for people."""
+    when = dt.datetime.fromtimestamp(st.st_mtime_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+    size = f"{size_before:,} → {st.st_size:,} bytes" if st.st_size != size_before else f"{st.st_size:,} bytes"
+    return f"modified {when}, {size}"
+
+
 class ChangedOnDisk(CuratorError):
     """The file changed on disk since it was read; saving would overwrite that change."""
 
@@ -36,12 +43,12 @@ class FileStamp:
     inode: int
     size: int
     mtime_ns: int
-    digest: str
+    digest: str | None  # None: known by its stat only (a read-only session, which never saves)
 
     @classmethod
-    def of(cls, path: str | Path) -> FileStamp:
+    def of(cls, path: str | Path, *, digest: bool = True) -> FileStamp:
         st = os.stat(path)
-        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, file_digest(path))
+        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, file_digest(path) if digest else None)
 
     def same_stat(self, st: os.stat_result) -> bool:
         return (self.device, self.inode, self.size, self.mtime_ns) == (st.st_dev, st.st_ino, st.st_size,
@@ -59,6 +66,32 @@ class FileStamp:
             return
         if self.same_stat(st) or (st.st_size == self.size and file_digest(path) == self.digest):
             return
-        when = dt.datetime.fromtimestamp(st.st_mtime_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
-        size = f"{self.size:,} → {st.st_size:,} bytes" if st.st_size != self.size else f"{st.st_size:,} bytes"
-        raise ChangedOnDisk(path, f"modified {when}, {size}")
+        raise ChangedOnDisk(path, _detail(st, self.size))
+
+
+class DiskWatch:
+    """Polled on a timer: whether the file changed on disk since ``stamp``, said once per change. A poll is one
+    ``stat``; the bytes are hashed only when the stat moved but not the size (a touch is no change)."""
+
+    def __init__(self, stamp: FileStamp) -> None:
+        self.stamp = stamp
+        self._seen: tuple = (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns)
+
+    def poll(self, path: str | Path) -> str | None:
+        """What changed since the last poll (``modified …, sizes`` or ``deleted or moved away``), else None."""
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            seen, self._seen = self._seen, ("gone",)
+            return None if seen == ("gone",) else "deleted or moved away"
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if key == self._seen:
+            return None
+        self._seen = key
+        if self.stamp.digest is None:  # known by its stat only: any move is a change
+            return None if self.stamp.same_stat(st) else _detail(st, self.stamp.size)
+        try:
+            self.stamp.check_unchanged(path)
+        except ChangedOnDisk as e:
+            return e.detail
+        return None

@@ -262,6 +262,7 @@ class EditingActions:
         if error:
             self.notify(error, title="not saved", severity="error", timeout=8)
         elif written is not None:
+            self.changed_on_disk = None
             if self.state.selected:  # deleted examples are gone for good (a set of 1M ids costs ~0.1 s)
                 self.state.selected &= set(self.session.dataset.frame["id"].to_list())
             self.data_changed()

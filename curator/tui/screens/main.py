@@ -38,7 +38,7 @@ from curator.tui.actions import MAIN, bindings
 from curator.tui.screens.editing import EditingActions
 from curator.tui.screens.filter import FilterScreen
 from curator.tui.screens.help import HelpScreen
-from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
+from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
 from curator.tui.view_state import ViewState
 from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import DetailPane
@@ -103,6 +103,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self._recheck_timer = None
         self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
         self._search_error: Notification | None = None
+        self.changed_on_disk: str | None = None  # what changed the file on disk since it was read or saved
 
     # -- layout ------------------------------------------------------------------------------------------
 
@@ -130,12 +131,58 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self._loading_timer = self.set_interval(0.1, lambda: self.refresh_all(detail=False))
         else:
             self.start_checks()
+            self._start_watching()
 
     def start_checks(self) -> None:
         self.check_fast()
         if self.run_slow_checks:
             self.check_slow()
         self.describe_inputs()
+
+    # -- the file on disk ------------------------------------------------------------------------------------
+
+    def _start_watching(self) -> None:
+        self.set_interval(getattr(self.app, "watch_interval", 2.0), self.watch_disk)
+
+    class DiskChanged(Message):
+        def __init__(self, detail: str) -> None:
+            self.detail = detail
+            super().__init__()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_disk(self) -> None:
+        """Look whether something else changed the file (a stat; a hash only when needed), off the UI thread."""
+        detail = self.session.disk_change()
+        if detail is not None:
+            self.post_message(self.DiskChanged(detail))
+
+    def on_main_screen_disk_changed(self, message: DiskChanged) -> None:
+        """Say it without stopping anyone: reload when nothing is unsaved, else saving will ask."""
+        self.changed_on_disk = message.detail
+        name, changes = self.session.path.name, len(self.session.history.labels())
+        if self.session.read_only or not changes:
+            text = f"{name} changed on disk ({message.detail}). ctrl+r reloads it."
+        else:
+            text = (f"{name} changed on disk ({message.detail}) and you have {changes} unsaved change(s): saving "
+                    "will ask whether to overwrite it; ctrl+r reloads it and drops them.")
+        self.notify(text, title="changed on disk", severity="warning", timeout=12)
+        self.refresh_all(detail=False)
+
+    def action_reload(self) -> None:
+        if not self._ready():
+            return
+        changes = 0 if self.session.read_only else len(self.session.history.labels())
+        if not changes:
+            self.app.reload_from_disk()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "reload":
+                self.app.reload_from_disk()
+
+        self.app.push_screen(AskScreen("Reload from disk", f"Reload {self.session.path.name} as it is on disk now "
+                                       f"and lose your {changes} unsaved change(s)?",
+                                       [("reload", "Reload, losing them"), ("cancel", "Cancel")], "cancel"), answer)
 
     # -- how inputs are listed -----------------------------------------------------------------------------
 
@@ -180,6 +227,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.partial = False
         self.reload_view()
         self.start_checks()
+        self._start_watching()
 
     def _ready(self) -> bool:
         """Whether every example is in; if not, says that the action waits for the whole file."""
@@ -218,7 +266,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
             shown=len(self.state.ids) if spec.filter.active else None,
             selected=len(self.state.selected), changes=len(self.session.history.labels()),
             target=self.settings.target, read_only=self.session.read_only and not self.partial,
-            progress=self._loading_text() if self.partial else self.progress_text, partial=self.partial)
+            progress=self._loading_text() if self.partial else self.progress_text, partial=self.partial,
+            changed_on_disk=self.changed_on_disk is not None)
         if detail:
             self.refresh_detail()
 

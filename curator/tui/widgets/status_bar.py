@@ -14,9 +14,11 @@ class StatusBar(Static):
     """
 
     def update_state(self, *, file: str, total: int, shown: int | None, selected: int, changes: int, target: str,
-                     deleted: int = 0, read_only: bool = False, progress: str = "", partial: bool = False) -> None:
+                     deleted: int = 0, read_only: bool = False, progress: str = "", partial: bool = False,
+                     changed_on_disk: bool = False) -> None:
         """``total`` counts the examples kept; ``shown`` (None when no filter) those the filter shows;
-        ``partial``: the file is still loading and ``total`` counts the first examples only."""
+        ``partial``: the file is still loading and ``total`` counts the first examples only;
+        ``changed_on_disk``: something else changed the file since it was read or saved."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(file, "bold")
         text.append(f"  {'first ' if partial else ''}{total:,} examples")
@@ -32,6 +34,8 @@ class StatusBar(Static):
             text.append(f"  ● {changes} unsaved", "bold yellow")
         elif not partial:
             text.append("  saved", "dim")
+        if changed_on_disk:
+            text.append("  changed on disk (ctrl+r reloads)", "bold red")
         text.append(f"  target {target}", "dim")
         if progress:
             text.append(f"  {progress}", "italic")
