@@ -10,6 +10,7 @@ Point the real google-genai client at it with ``HttpOptions(base_url=fake.url)``
 | Gemini API Batch API (inline) | POST models/{m}:batchGenerateContent, GET batches/{id}, POST batches/{id}:cancel |
 | Vertex tuning | POST/GET projects/{p}/locations/{l}/tuningJobs, GET …/tuningJobs/{id}, POST …/tuningJobs/{id}:cancel |
 | Vertex generate | POST …/publishers/google/models/{m}:generateContent, POST …/endpoints/{id}:generateContent |
+| Cloud Storage (``fake.gcs``) | /storage/v1/…, /upload/storage/v1/… (JSON and upload API; see fake_gcs) |
 
 Jobs go PENDING → RUNNING → SUCCEEDED with elapsed time (``Timing``; a base model named ``*fail-tuning*``
 fails half-way). Answers are deterministic: ``"{model}: {prompt}"``, cut at ``maxOutputTokens`` words less
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from curator.testing.fake_gcs import PREFIXES as GCS_PREFIXES
+from curator.testing.fake_gcs import FakeStorage
 from curator.testing.fake_google_batches import FakeBatch
 from curator.testing.fake_google_jobs import (ADAPTER_ORDER, ADAPTERS, TUNING_ADAPTERS, FakeTuningJob, Timing,
                                               legacy_tuned_models)
@@ -90,6 +93,7 @@ class FakeGoogle:
         self.jobs: dict[str, FakeTuningJob] = {}
         self.batches: dict[str, FakeBatch] = {}
         self.tuned_models = legacy_tuned_models(time.time())
+        self.gcs = FakeStorage()  # Cloud Storage, on the same port (see fake_gcs)
         self._failures: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -387,6 +391,9 @@ def _handler_for(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if self.path.startswith(GCS_PREFIXES):
+                self._send(*fake.gcs.handle(method, self.path, headers, raw, fake.url))
+                return
             if length > fake.max_request_bytes:  # Google refuses a request (e.g. a batch) over 20 MB
                 self._reply(*fake.oversize(method, self.path, headers))
                 return
@@ -399,10 +406,14 @@ def _handler_for(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             self._reply(code, reply)
 
         def _reply(self, code: int, reply: dict) -> None:
-            data = json.dumps(reply).encode()
+            self._send(code, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(reply).encode())
+
+        def _send(self, code: int, headers: dict, data: bytes) -> None:
             try:
                 self.send_response(code)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                for name, value in headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -414,6 +425,9 @@ def _handler_for(fake: FakeGoogle) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802
             self._serve("POST")
+
+        def do_PUT(self) -> None:  # noqa: N802 - Cloud Storage's resumable uploads
+            self._serve("PUT")
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             if fake.verbose:  # the request line only: no headers, so no key
@@ -440,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fake Google server on {fake.url}  (Ctrl+C stops it)\n"
               f"  Gemini API:  export GEMINI_API_KEY=fake GOOGLE_GEMINI_BASE_URL={fake.url}\n"
               f"  Vertex AI:   export GOOGLE_CLOUD_PROJECT=demo GOOGLE_CLOUD_LOCATION=us-central1 "
-              f"GOOGLE_VERTEX_BASE_URL={fake.url} CURATOR_VERTEX_ACCESS_TOKEN=fake\n"
+              f"GOOGLE_VERTEX_BASE_URL={fake.url} CURATOR_VERTEX_ACCESS_TOKEN=fake CURATOR_GCS_ENDPOINT={fake.url}\n"
               f"  models: {', '.join(BASE_MODELS)}; errors by name: err-429, err-403, err-400-key, err-500, "
               "err-timeout, flaky-2-429; a base model named *fail-tuning* fails", flush=True)
         try:

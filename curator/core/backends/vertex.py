@@ -2,8 +2,9 @@
 job, and generation with base models and tuned endpoints.
 
 Vertex reads training data from Cloud Storage. ``prepare`` exports Vertex supervised-tuning JSONL files;
-``start_job`` uploads them to ``staging_uri`` (needs the optional google-cloud-storage package) unless the
-preparation already names ``gs://`` URIs (data uploaded by the user).
+``start_job`` uploads them to ``staging_uri`` (needs the optional google-cloud-storage package; same credentials
+and project as google-genai, see ``gcs``) unless the preparation already names ``gs://`` URIs (data uploaded by
+the user).
 
 Hyperparameters: Vertex takes epochs, the learning-rate multiplier and the adapter size for Gemini models.
 Batch size and learning rate apply to open models only there, so they are not sent (``prepare`` says so).
@@ -73,20 +74,6 @@ def check_hyperparameters(base_model: str, hp: Hyperparameters) -> None:
         raise BackendError(BackendErrorKind.INVALID, "; ".join(problems) + f" ({VERTEX_SOURCE})")
 
 
-def upload_to_gcs(local: Path, uri: str) -> None:
-    """Copy a file to ``gs://bucket/path`` with google-cloud-storage (an optional extra)."""
-    try:
-        from google.cloud import storage
-    except ImportError:
-        raise BackendError(
-            BackendErrorKind.UNSUPPORTED,
-            "uploading to Cloud Storage needs google-cloud-storage: pip install 'curator[gcs]', or upload "
-            f"{local} yourself and give its gs:// URI",
-        ) from None
-    bucket, _, blob = uri.removeprefix("gs://").partition("/")
-    storage.Client().bucket(bucket).blob(blob).upload_from_filename(str(local))
-
-
 class VertexBackend(GoogleBackend):
     info = BACKENDS["vertex"]
     description = (
@@ -98,8 +85,8 @@ class VertexBackend(GoogleBackend):
     def __init__(self, project: str | None = None, location: str | None = None, *, base_url: str | None = None,
                  credentials=None, access_token: str | None = None, staging_uri: str | None = None,
                  base_models: tuple[str, ...] | None = None, export_dir: Path | None = None,
-                 timeout: float | None = 60.0, retry: RetryPolicy | None = None, uploader=upload_to_gcs,
-                 env: Mapping[str, str] = os.environ) -> None:
+                 timeout: float | None = 60.0, retry: RetryPolicy | None = None, uploader=None,
+                 storage_url: str | None = None, env: Mapping[str, str] = os.environ) -> None:
         from google import genai
 
         project = project or env.get("GOOGLE_CLOUD_PROJECT")
@@ -116,12 +103,23 @@ class VertexBackend(GoogleBackend):
                               http_options=http_options(base_url, timeout))
         super().__init__(client, retry=retry, secrets=(token,), timeout=timeout)
         self.project, self.location = project, location
+        self.credentials = credentials  # None: application default credentials, for google-genai and storage alike
+        self.storage_url = storage_url or env.get("CURATOR_GCS_ENDPOINT") or None
+        self._storage = None  # google-cloud-storage Client, built on the first upload
         self.staging_uri = staging_uri
         listed = env.get("CURATOR_VERTEX_BASE_MODELS", "")
         self.base_models = base_models or tuple(m.strip() for m in listed.split(",") if m.strip()) or DEFAULT_BASE_MODELS
         self.export_dir = Path(export_dir) if export_dir else None
-        self._upload = uploader
+        self._upload = uploader or self._upload_to_gcs
         self._bases: dict[str, str] | None = None  # tuned endpoint -> its base model, read once from the jobs
+
+    def _upload_to_gcs(self, local: Path, uri: str) -> None:
+        """Copy ``local`` to ``uri`` with the credentials and project google-genai uses."""
+        from curator.core.backends import gcs
+
+        if self._storage is None:
+            self._storage = gcs.storage_client(self.project, self.credentials, self.storage_url)
+        gcs.upload(self._storage, local, uri, location=self.location, secrets=self._secrets)
 
     def thinking_model(self, model: str) -> str:
         """A tuned endpoint thinks as its base model does: its base, from the tuning jobs (read once)."""
