@@ -7,7 +7,8 @@ restart. This is what the TUI's tuning screen and ``curator tune/jobs/job/cancel
     status = jobs.status(job_id)          # polls the backend unless the job has ended; stored every time
     jobs.cancel(job_id); jobs.list(); jobs.wait(job_id, on_status=print)
 
-A job of an in-process backend (local) that was still running when its process ended is marked failed
+Each job keeps the project and region it was started in and is followed there, whatever the environment says
+later. A job of an in-process backend (local) that was still running when its process ended is marked failed
 ("interrupted") the next time it is polled. Finished jobs are never polled again.
 """
 
@@ -46,6 +47,8 @@ class JobRecord:
     created: float
     updated: float
     status: JobStatus
+    project: str | None = None  # where the job runs (cloud backends), as it was started
+    location: str | None = None
 
     @property
     def short_name(self) -> str:
@@ -72,13 +75,13 @@ class JobRecord:
 
 
 def _record(row: tuple) -> JobRecord:
-    job_id, backend, display, base, dataset, version, hp, created, updated, _state, status = row
+    job_id, backend, display, base, dataset, version, hp, created, updated, _state, status, project, location = row
     return JobRecord(job_id, backend, display, base, dataset, version, Hyperparameters.from_dict(json.loads(hp)),
-                     created, updated, JobStatus.from_dict(json.loads(status)))
+                     created, updated, JobStatus.from_dict(json.loads(status)), project, location)
 
 
 _COLUMNS = ("id, backend, display_name, base_model, dataset, dataset_version, hyperparameters, created, updated, "
-            "state, status")
+            "state, status, project, location")
 
 
 def _this_process() -> str:
@@ -140,10 +143,12 @@ class Jobs:
         status = JobStatus(job_id, chosen.name, JobState.PENDING, total_epochs=hp.epochs,
                            display_name=hp.display_name, base_model=base_model, created=now, updated=now)
         runner = _this_process() if chosen.jobs_live_in_process else None
+        project, location = chosen.place
         self.workspace.execute(
-            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}, runner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO jobs ({_COLUMNS}, runner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job_id, chosen.name, hp.display_name, base_model, prepared.dataset_path, prepared.dataset_version,
-             json.dumps(hp.to_dict()), now, now, status.state.value, json.dumps(status.to_dict()), runner),
+             json.dumps(hp.to_dict()), now, now, status.state.value, json.dumps(status.to_dict()), project, location,
+             runner),
         )
         return job_id
 
@@ -169,6 +174,10 @@ class Jobs:
                 raise CuratorError(f"{name!r} names {len(found)} jobs; use the full id")
         raise CuratorError(f"no tuning job {name!r} in this workspace (curator jobs lists them)")
 
+    def backend_of(self, record: JobRecord) -> Backend:
+        """The backend that follows ``record``'s job: in the project and region it was started in."""
+        return self.backend(record.backend).at(record.project, record.location)
+
     def _running_elsewhere(self, job_id: str) -> str | None:
         """The pid of another live process on this host running the (in-process) job, if any."""
         runner = self.workspace.query("SELECT runner FROM jobs WHERE id = ?", (job_id,))[0][0]
@@ -186,7 +195,7 @@ class Jobs:
         record = self.get(job_id)
         if record.status.state.terminal:
             return record.status
-        backend = self.backend(record.backend)
+        backend = self.backend_of(record)
         try:
             status = backend.status(job_id)
         except UnknownJob:
@@ -208,7 +217,7 @@ class Jobs:
         record = self.get(job_id)
         if record.status.state.terminal:
             raise CuratorError(f"job {record.short_name} has already ended ({record.status.state.value})")
-        backend = self.backend(record.backend)
+        backend = self.backend_of(record)
         try:
             backend.cancel(job_id)
         except UnknownJob:

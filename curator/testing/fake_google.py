@@ -28,6 +28,10 @@ Errors are injected by model name (for generation; for tuning, by base model):
 | flaky-N-CODE | CODE (429, 500, 503 or timeout) for the first N requests naming that model, then success |
 | blocked | 200 without candidates, promptFeedback.blockReason SAFETY |
 
+Vertex is regional: under ``{url}/{region}`` (e.g. ``/europe-west4/v1beta1/…``) the fake plays that region's
+endpoint and refuses resources of another location with 400 (the real regional endpoints reject them; the
+wording is the fake's); ``VertexBackend`` takes ``base_url=fake.url + "/{location}"`` for that.
+
 Run by hand: ``python -m curator.testing.fake_google --port 8765`` prints the settings to use.
 """
 
@@ -51,7 +55,9 @@ from curator.testing.fake_google_jobs import (ADAPTER_ORDER, ADAPTERS, TUNING_AD
 from curator.testing.fake_google_replies import ApiError, default_answer, error_for, field, generate_reply
 
 BASE_MODELS = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
-_VERSION = re.compile(r"^/(v1|v1beta|v1alpha|v1beta1)/")
+# an optional first segment names the region this "host" serves (http://127.0.0.1:PORT/europe-west4 stands for
+# https://europe-west4-aiplatform.googleapis.com); without it the fake serves every region
+_VERSION = re.compile(r"^/(?:([a-z]+(?:-[a-z]+\d+)?)/)?(v1|v1beta|v1alpha|v1beta1)/")
 _VERTEX = re.compile(r"^projects/([^/]+)/locations/([^/]+)/(.+)$")
 _FLAKY = re.compile(r"flaky-(\d+)-(429|500|503|timeout)")
 
@@ -147,6 +153,7 @@ class FakeGoogle:
             vertex = _VERTEX.match(path)
             if vertex:
                 self._check_bearer(headers)
+                self._check_region(match.group(1), vertex.group(2))
                 return 200, self._vertex(method, vertex.group(1), vertex.group(2), vertex.group(3), query, body)
             self._check_key(headers, query)
             return 200, self._gemini(method, path, query, body)
@@ -171,6 +178,14 @@ class FakeGoogle:
         if not headers.get("authorization", "").startswith("Bearer "):
             raise ApiError(401, "Request is missing required authentication credential. Expected OAuth 2 access "
                                 "token, login cookie or other valid authentication credential.")
+
+    @staticmethod
+    def _check_region(served: str | None, location: str) -> None:
+        """Vertex is regional: a resource of ``location`` asked of another region's endpoint is refused (400)."""
+        if served is not None and served != location:
+            raise ApiError(400, f"Location {location} does not match the location {served} of the endpoint "
+                                f"{served}-aiplatform.googleapis.com; send the request to "
+                                f"{location}-aiplatform.googleapis.com.")
 
     def _inject(self, model: str) -> None:
         """Apply the error a model's name asks for (see the module table)."""

@@ -95,3 +95,21 @@ def test_curator_try_shows_thinking_beside_output_and_the_cut(fake, tmp_path, mo
     assert "(+128 thinking)" in capsys.readouterr().out
     assert main(["try", "gemini-api:gemini-2.5-flash", "hello", "--thinking", "dynamic", *url]) == 0
     assert "cut at 256 output tokens (thinking included)" in capsys.readouterr().out
+
+
+async def test_concurrent_generations_with_a_tuned_endpoint_list_the_jobs_once_off_the_event_loop(vertex, fake,
+                                                                                                   clock):
+    import asyncio
+    import threading
+
+    job = vertex.start_job(prepared_with_uris(vertex, Hyperparameters()), "gemini-2.5-pro", Hyperparameters())
+    clock.now = 100
+    endpoint = vertex.status(job).tuned_model
+    listed_on = []
+    real_list = vertex.list_jobs
+    vertex.list_jobs = lambda: listed_on.append(threading.current_thread()) or real_list()
+    answers = await asyncio.gather(*(vertex.agenerate(endpoint, f"q{i}") for i in range(8)))
+    assert len(listed_on) == 1 and listed_on[0] is not threading.current_thread()  # once, in a worker thread
+    assert len([r for r in fake.calls("GET") if r.path.endswith("/tuningJobs")]) == 1
+    assert thinking_sent(fake) == [128] * 8 and all(a.thinking_tokens == 128 for a in answers)
+    await vertex.aclose()

@@ -316,3 +316,32 @@ def test_journal_keeps_bulk_ops_adds_and_batches(tmp_path):
         old = again.dataset.frame.filter(pl.col("id") != nid)
         assert old.height == 20_000 and set(old["split"].to_list()) == {"validation"}
         assert again.dataset.get(nid)["text_input"] == "q"
+
+
+def test_an_old_workspace_is_upgraded_and_its_vertex_jobs_learn_where_they_run(tmp_path):
+    import sqlite3
+
+    from curator.core.tuning import Jobs
+
+    before = next(i for i, script in enumerate(MIGRATIONS) if "ADD COLUMN location" in script)
+    folder = tmp_path / ".curator"
+    folder.mkdir()
+    db = sqlite3.connect(folder / "curator.db", isolation_level=None)
+    for number, script in enumerate(MIGRATIONS[:before], start=1):
+        for statement in script.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version={number}")
+    status = '{"job_id": "%s", "backend": "%s", "state": "running"}'
+    for job_id, backend in (("projects/acme-ml/locations/europe-west4/tuningJobs/4242", "vertex"),
+                            ("local-job-1", "local")):
+        db.execute("INSERT INTO jobs (id, backend, base_model, hyperparameters, created, updated, state, status) "
+                   "VALUES (?, ?, 'm', '{}', 1, 1, 'running', ?)", (job_id, backend, status % (job_id, backend)))
+    db.close()
+
+    ws = Workspace(folder)
+    assert ws.schema_version == len(MIGRATIONS)
+    records = {r.backend: r for r in Jobs(ws, lambda name: None).list()}
+    assert (records["vertex"].project, records["vertex"].location) == ("acme-ml", "europe-west4")
+    assert (records["local"].project, records["local"].location) == (None, None)
+    assert records["vertex"].status.state.value == "running"  # the rest of the row is untouched

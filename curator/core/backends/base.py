@@ -281,6 +281,15 @@ class Backend(abc.ABC):
     def jobs_live_in_process(self) -> bool:
         return self.info.jobs_live_in_process
 
+    @property
+    def place(self) -> tuple[str | None, str | None]:
+        """(project, location) where this backend's jobs run; kept with each job (None, None: not a cloud)."""
+        return None, None
+
+    def at(self, project: str | None, location: str | None) -> Backend:
+        """This backend's twin for jobs that run in ``project``/``location`` (itself when they are its own)."""
+        return self
+
     def ignored_hyperparameters(self, hp: Hyperparameters) -> list[str]:
         """Fields of ``hp`` set away from their default that this backend does not use."""
         default = Hyperparameters()

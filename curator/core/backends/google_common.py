@@ -94,8 +94,14 @@ class GoogleBackend(Backend):
         """The model whose thinking rules apply to ``model`` (Vertex: a tuned endpoint's base model)."""
         return model
 
-    def _content_config(self, model: str, config: GenerationConfig | None, system: str | None):
-        return content_config(self._checked(config), system, self.timeout, self.thinking_model(model))
+    async def athinking_model(self, model: str) -> str:
+        """``thinking_model`` for asyncio callers (never blocks the event loop on a request)."""
+        return self.thinking_model(model)
+
+    def _content_config(self, model: str, config: GenerationConfig | None, system: str | None,
+                        thinking_model: str | None = None):
+        return content_config(self._checked(config), system, self.timeout,
+                              thinking_model or self.thinking_model(model))
 
     def generate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
                  system: str | None = None) -> Generation:
@@ -108,7 +114,7 @@ class GoogleBackend(Backend):
 
     async def agenerate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
                         system: str | None = None) -> Generation:
-        settings = self._content_config(model, config, system)
+        settings = self._content_config(model, config, system, await self.athinking_model(model))
         response = await self._acall(
             f"generate with {model}",
             lambda: self.client.aio.models.generate_content(model=model, contents=prompt, config=settings),

@@ -14,8 +14,10 @@ reports progress from completed epochs/steps, the sub-state, data statistics and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Mapping
@@ -99,9 +101,13 @@ class VertexBackend(GoogleBackend):
             from google.oauth2.credentials import Credentials
 
             credentials = Credentials(token=token)
+        self._base_url = base_url  # may name "{location}": a regional endpoint (the fake server's, in tests)
+        regional = base_url.format(location=location) if base_url else None
         client = genai.Client(vertexai=True, project=project, location=location, credentials=credentials,
-                              http_options=http_options(base_url, timeout))
+                              http_options=http_options(regional, timeout))
         super().__init__(client, retry=retry, secrets=(token,), timeout=timeout)
+        self._token = token
+        self._twins: dict[tuple[str, str], VertexBackend] = {}  # (project, location) -> backend there
         self.project, self.location = project, location
         self.credentials = credentials  # None: application default credentials, for google-genai and storage alike
         self.storage_url = storage_url or env.get("CURATOR_GCS_ENDPOINT") or None
@@ -112,6 +118,29 @@ class VertexBackend(GoogleBackend):
         self.export_dir = Path(export_dir) if export_dir else None
         self._upload = uploader or self._upload_to_gcs
         self._bases: dict[str, str] | None = None  # tuned endpoint -> its base model, read once from the jobs
+        self._bases_lock = threading.Lock()
+
+    @property
+    def place(self) -> tuple[str, str]:
+        return self.project, self.location
+
+    def at(self, project: str | None, location: str | None) -> VertexBackend:
+        """A backend in ``project``/``location`` with these credentials: Vertex is regional, so a job is followed
+        and cancelled where it was started, whatever GOOGLE_CLOUD_LOCATION says now."""
+        project, location = project or self.project, location or self.location
+        if (project, location) == (self.project, self.location):
+            return self
+        if (project, location) not in self._twins:
+            self._twins[project, location] = VertexBackend(
+                project, location, base_url=self._base_url, credentials=self.credentials, access_token=self._token,
+                timeout=self.timeout, retry=self.retry, staging_uri=self.staging_uri, base_models=self.base_models,
+                export_dir=self.export_dir, uploader=self._upload, storage_url=self.storage_url, env={})
+        return self._twins[project, location]
+
+    def close(self) -> None:
+        for twin in self._twins.values():
+            twin.close()
+        super().close()
 
     def _upload_to_gcs(self, local: Path, uri: str) -> None:
         """Copy ``local`` to ``uri`` with the credentials and project google-genai uses."""
@@ -121,17 +150,28 @@ class VertexBackend(GoogleBackend):
             self._storage = gcs.storage_client(self.project, self.credentials, self.storage_url)
         gcs.upload(self._storage, local, uri, location=self.location, secrets=self._secrets)
 
+    def _read_bases(self) -> dict[str, str]:
+        try:
+            jobs = self.list_jobs()
+        except BackendError:
+            jobs = []
+        return {j.tuned_model: j.base_model for j in jobs if j.tuned_model and j.base_model}
+
     def thinking_model(self, model: str) -> str:
         """A tuned endpoint thinks as its base model does: its base, from the tuning jobs (read once)."""
         if "/endpoints/" not in model:
             return model
-        if self._bases is None:
-            try:
-                jobs = self.list_jobs()
-            except BackendError:
-                jobs = []
-            self._bases = {j.tuned_model: j.base_model for j in jobs if j.tuned_model and j.base_model}
+        with self._bases_lock:
+            if self._bases is None:
+                self._bases = self._read_bases()
         return self._bases.get(model, model)
+
+    async def athinking_model(self, model: str) -> str:
+        """``thinking_model`` off the event loop: the jobs are listed once, in a worker thread, however many
+        generations ask at the same time."""
+        if "/endpoints/" not in model or self._bases is not None:
+            return self.thinking_model(model)
+        return await asyncio.to_thread(self.thinking_model, model)
 
     # -- models and data -----------------------------------------------------------------------------
 

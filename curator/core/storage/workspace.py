@@ -164,6 +164,17 @@ MIGRATIONS: list[str] = [
     # table's rows are moved there by Workspace._move_old_settings, which then drops it (this step once dropped it
     # at once, losing them)
     "",
+    # where each job runs (Vertex is regional: a job is followed where it was started); Vertex job ids are
+    # projects/{project}/locations/{location}/tuningJobs/{id}, so jobs recorded before are filled from their id
+    """
+    ALTER TABLE jobs ADD COLUMN project TEXT;   -- Google Cloud project (NULL: a backend with no such notion)
+    ALTER TABLE jobs ADD COLUMN location TEXT;  -- region, e.g. us-central1
+    UPDATE jobs SET
+        project = substr(id, 10, instr(id, '/locations/') - 10),
+        location = substr(id, instr(id, '/locations/') + 11,
+                          instr(id, '/tuningJobs/') - instr(id, '/locations/') - 11)
+    WHERE id LIKE 'projects/%/locations/%/tuningJobs/%'
+    """,
 ]
 
 
