@@ -45,6 +45,19 @@ exit codes:
 CANCEL_WARNING = ("A cancelled job stops where it is: on Vertex, the checkpoints saved so far remain, but the "
                   "quality of a model cut short is unpredictable (the local backend keeps no model).")
 
+LOSS_ROWS = 20  # rows of the loss table `curator job` prints
+
+
+def loss_rows(points: list) -> list:
+    """At most LOSS_ROWS (+1) points of a loss curve for a table: the validated ones when they fit (a Vertex job
+    logs training loss every step, validation loss at intervals), else evenly spaced ones; the last always."""
+    if len(points) <= LOSS_ROWS:
+        return points
+    validated = [p for p in points if p.val_loss is not None]
+    chosen = validated if 0 < len(validated) <= LOSS_ROWS else [points[i * len(points) // LOSS_ROWS]
+                                                                for i in range(LOSS_ROWS)]
+    return chosen if chosen[-1] is points[-1] else [*chosen, points[-1]]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     command = command_of(parser)
@@ -115,9 +128,10 @@ def _show(status: JobStatus, record: JobRecord) -> None:
         print(f"  {key}: {value}")
     if status.loss:
         print("  epoch  train loss  validation loss")
-        for point in status.loss:
+        for point in loss_rows(status.loss):
+            train = f"{point.train_loss:.4f}" if point.train_loss is not None else "-"
             val = f"{point.val_loss:.4f}" if point.val_loss is not None else "-"
-            print(f"  {point.epoch:5g}  {point.train_loss:10.4f}  {val:>15}")
+            print(f"  {point.epoch:5.2f}  {train:>10}  {val:>15}")
     for c in status.checkpoints:
         print(f"  checkpoint {c.checkpoint_id}: epoch {c.epoch}, step {c.step}  {c.endpoint or ''}".rstrip())
 

@@ -10,6 +10,7 @@ Point the real google-genai client at it with ``HttpOptions(base_url=fake.url)``
 | Gemini API Batch API (inline) | POST models/{m}:batchGenerateContent, GET batches/{id}, POST batches/{id}:cancel |
 | Vertex tuning | POST/GET projects/{p}/locations/{l}/tuningJobs, GET …/tuningJobs/{id}, POST …/tuningJobs/{id}:cancel |
 | Vertex generate | POST …/publishers/google/models/{m}:generateContent, POST …/endpoints/{id}:generateContent |
+| Vertex experiment of a job (loss curves) | GET …/metadataStores/default/contexts…, …/tensorboards/… (fake_google_metrics) |
 | Cloud Storage (``fake.gcs``) | /storage/v1/…, /upload/storage/v1/… (JSON and upload API; see fake_gcs) |
 
 Jobs go PENDING → RUNNING → SUCCEEDED with elapsed time (``Timing``; a base model named ``*fail-tuning*``
@@ -49,6 +50,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from curator.testing.fake_gcs import PREFIXES as GCS_PREFIXES
 from curator.testing.fake_gcs import FakeStorage
+from curator.testing import fake_google_metrics as fake_metrics
 from curator.testing.fake_google_batches import FakeBatch
 from curator.testing.fake_google_jobs import (ADAPTER_ORDER, ADAPTERS, TUNING_ADAPTERS, FakeTuningJob, Timing,
                                               legacy_tuned_models)
@@ -142,7 +144,7 @@ class FakeGoogle:
 
     def handle(self, method: str, raw_path: str, headers: dict, body: dict | None) -> tuple[int, dict]:
         parts = urlsplit(raw_path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        query = {k: v[-1] if len(v) == 1 else v for k, v in parse_qs(parts.query).items()}  # repeated: list
         with self._lock:
             self.requests.append(Recorded(method, parts.path, query, body, headers))
         try:
@@ -315,6 +317,8 @@ class FakeGoogle:
 
     def _vertex(self, method: str, project: str, location: str, rest: str, query: dict, body: dict | None) -> dict:
         prefix = f"projects/{project}/locations/{location}"
+        if rest.startswith(("metadataStores/", "tensorboards/")):
+            return self._metrics(method, prefix, rest, query)
         if method == "POST" and rest.endswith(":generateContent"):
             target = rest.removesuffix(":generateContent")
             if target.startswith("publishers/google/models/"):
@@ -355,6 +359,18 @@ class FakeGoogle:
             if method == "GET":
                 return job.to_json(now, self.timing)
         raise ApiError(404, f"{method} {prefix}/{rest} is not a known resource")
+
+    def _metrics(self, method: str, prefix: str, rest: str, query: dict) -> dict:
+        """A job's Vertex AI Experiment and its TensorBoard loss series (see fake_google_metrics)."""
+        now = self.clock()
+        with self._lock:
+            job_for = {name: job for job in self.jobs.values() for name in fake_metrics.names(job).values()}
+
+        def completed(job: FakeTuningJob) -> int | None:
+            state, _, done = job.state(now, self.timing)
+            return None if state == "JOB_STATE_PENDING" else int(done * job.steps)
+
+        return fake_metrics.serve(job_for, completed, method, prefix, rest, query)
 
     def _create_job(self, prefix: str, body: dict) -> dict:
         base = field(body, "baseModel", default="")

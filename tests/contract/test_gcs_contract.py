@@ -46,7 +46,8 @@ def test_a_bucket_the_account_cannot_write_is_an_auth_error_naming_the_role(stag
     with pytest.raises(BackendError) as e:
         staged.start_job(_prepared(staged), "gemini-2.5-flash", Hyperparameters())
     assert e.value.kind is BackendErrorKind.AUTH
-    assert "permission denied on gs://curator-staging" in e.value.reason and "roles/storage.objectAdmin" in e.value.reason
+    assert "permission denied on gs://curator-staging" in e.value.reason
+    assert "roles/storage.objectAdmin" in e.value.reason
     assert "storage.objects.create" in e.value.reason  # what the server said is kept
     assert TOKEN not in str(e.value) and "Traceback" not in str(e.value)
     assert fake.calls("POST", "tuningJobs") == []  # nothing launched on half-uploaded data

@@ -147,5 +147,8 @@ async def test_vertex_job_through_the_fake_google_server(tmp_path, monkeypatch):
             (status,) = screen.statuses.values()
             assert status.state is JobState.SUCCEEDED and status.tuned_model
             assert status.backend == "vertex" and status.job_id.startswith("projects/")
+            assert status.loss and status.loss[-1].train_loss < status.loss[0].train_loss  # from its experiment
+            await pilot.pause(0.1)
+            assert screen.query_one("#loss-plot").display
             (created,) = fake.calls("POST", "tuningJobs")
             assert created.body["supervisedTuningSpec"]["trainingDatasetUri"] == "gs://bucket/data/train.jsonl"

@@ -8,8 +8,8 @@ the user).
 
 Hyperparameters: Vertex takes epochs, the learning-rate multiplier and the adapter size for Gemini models.
 Batch size and learning rate apply to open models only there, so they are not sent (``prepare`` says so).
-The SDK exposes no loss curve for Vertex jobs (it lives in the job's Vertex AI Experiment), so ``status``
-reports progress from completed epochs/steps, the sub-state, data statistics and checkpoints.
+The SDK exposes no loss curve for Vertex jobs: ``status`` reads it from the job's Vertex AI Experiment over REST
+(``vertex_metrics``), beside progress from completed epochs/steps, the sub-state, data statistics and checkpoints.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+from curator.core.backends import vertex_metrics
 from curator.core.backends.base import Checkpoint, Hyperparameters, JobState, JobStatus, ModelInfo, UnknownJob
 from curator.core.backends.google_common import GoogleBackend, http_options
 from curator.core.backends.prepare import Preparation, prepare_data
@@ -101,6 +102,7 @@ class VertexBackend(GoogleBackend):
             from google.oauth2.credentials import Credentials
 
             credentials = Credentials(token=token)
+        base_url = base_url or env.get("GOOGLE_VERTEX_BASE_URL") or None
         self._base_url = base_url  # may name "{location}": a regional endpoint (the fake server's, in tests)
         regional = base_url.format(location=location) if base_url else None
         client = genai.Client(vertexai=True, project=project, location=location, credentials=credentials,
@@ -119,6 +121,8 @@ class VertexBackend(GoogleBackend):
         self._upload = uploader or self._upload_to_gcs
         self._bases: dict[str, str] | None = None  # tuned endpoint -> its base model, read once from the jobs
         self._bases_lock = threading.Lock()
+        self._session = None  # google-auth AuthorizedSession for the REST calls google-genai does not make
+        self._series: dict[str, vertex_metrics.Series] = {}  # job -> where its loss curves are
 
     @property
     def place(self) -> tuple[str, str]:
@@ -140,6 +144,8 @@ class VertexBackend(GoogleBackend):
     def close(self) -> None:
         for twin in self._twins.values():
             twin.close()
+        if self._session is not None:
+            self._session.close()
         super().close()
 
     def _upload_to_gcs(self, local: Path, uri: str) -> None:
@@ -281,7 +287,57 @@ class VertexBackend(GoogleBackend):
                     raise UnknownJob(job_id) from None
                 raise
 
-        return self._to_status(self._call(f"read {job_id}", get))
+        job = self._call(f"read {job_id}", get)
+        status = self._to_status(job)
+        if job.experiment and status.state is not JobState.PENDING:
+            self._add_loss(job.name, job.experiment, status)
+        return status
+
+    def _get_json(self, path: str, params: dict) -> dict:
+        """GET {endpoint}/v1/{path} with the backend's credentials (Vertex REST calls google-genai lacks)."""
+        import requests
+        from google.auth.transport.requests import AuthorizedSession
+        from google.genai import errors
+
+        if self._session is None:
+            credentials = self.credentials
+            if credentials is None:
+                import google.auth
+
+                credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+            self._session = AuthorizedSession(credentials)
+        base = (self._base_url.format(location=self.location) if self._base_url
+                else f"https://{self.location}-aiplatform.googleapis.com")
+        try:
+            reply = self._session.get(f"{base.rstrip('/')}/v1/{path}", params=params, timeout=self.timeout)
+        except requests.RequestException as e:
+            raise BackendError(BackendErrorKind.TRANSIENT,
+                               f"GET {path}: the request failed ({type(e).__name__})") from None
+        try:
+            body = reply.json()
+        except ValueError:
+            body = {"error": {"code": reply.status_code, "message": reply.text[:200]}}
+        if reply.status_code != 200:
+            raise errors.APIError(reply.status_code, body)
+        return body
+
+    def _add_loss(self, job_name: str, experiment: str, status: JobStatus) -> None:
+        """Fill ``status.loss`` from the job's experiment; say why in ``status.stats`` when it cannot be read."""
+        try:
+            series = self._series.get(job_name)
+            if series is None:
+                series = self._call("find the loss curves",
+                                    lambda: vertex_metrics.find_series(self._get_json, experiment))
+                if series is None:
+                    status.stats["loss curve"] = "not published yet"
+                    return
+                self._series[job_name] = series
+            steps, epochs = status.total_steps, status.total_epochs
+            per_epoch = steps / epochs if steps and epochs else None
+            status.loss = self._call("read the loss curves",
+                                     lambda: vertex_metrics.read_loss(self._get_json, series, per_epoch))
+        except BackendError as e:
+            status.stats["loss curve"] = f"unavailable: {e.reason}"[:300]
 
     def _to_status(self, job) -> JobStatus:
         state = _STATES.get(_name(job.state) or "", JobState.RUNNING)
@@ -295,7 +351,7 @@ class VertexBackend(GoogleBackend):
         if data is not None and data.dropped_example_reasons:
             stats["dropped example reasons"] = "; ".join(data.dropped_example_reasons[:5])
         if job.experiment:
-            stats["experiment (loss curves)"] = job.experiment
+            stats["experiment"] = job.experiment
         epoch = meta.completed_epoch_count if meta else None
         step = meta.completed_step_count if meta else None
         total_steps = data.tuning_step_count if data else None
