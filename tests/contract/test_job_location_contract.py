@@ -59,3 +59,20 @@ def test_jobs_are_followed_and_cancelled_where_they_started_after_the_region_cha
     asked = [r.path for r in fake.requests if "tuningJobs/" in r.path]
     assert asked and all(p.startswith("/europe-west4/v1beta1/projects/proj/locations/europe-west4/") for p in asked)
     later.close()
+
+
+async def test_a_tuned_endpoint_is_asked_in_its_own_region(fake, clock, retry, tmp_path):
+    first = _jobs(tmp_path, fake, retry, "europe-west4")
+    job_id = _start(first)
+    clock.now = 30.0
+    endpoint = first.status(job_id).tuned_model
+    first.close()
+    later = _jobs(tmp_path, fake, retry, "us-central1")
+    backend = later.backend("vertex")
+    assert backend.generate(endpoint, "hi").text.endswith(": hi")
+    assert (await backend.agenerate(endpoint, "hey")).text.endswith(": hey")
+    asked = [r.path for r in fake.calls("POST", ":generateContent")]
+    assert len(asked) == 2 and all(p.startswith("/europe-west4/v1beta1/projects/proj/locations/europe-west4/endpoints/")
+                                   for p in asked)
+    await backend.aclose()
+    later.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 import threading
 import time
@@ -24,7 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from curator.core.backends import vertex_metrics
-from curator.core.backends.base import Checkpoint, Hyperparameters, JobState, JobStatus, ModelInfo, UnknownJob
+from curator.core.backends.base import (Checkpoint, Generation, GenerationConfig, Hyperparameters, JobState, JobStatus,
+                                        ModelInfo, UnknownJob)
 from curator.core.backends.google_common import GoogleBackend, http_options
 from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.backends.registry import BACKENDS
@@ -50,6 +52,7 @@ _STATES = {
     "JOB_STATE_FAILED": JobState.FAILED, "JOB_STATE_EXPIRED": JobState.FAILED,
     "JOB_STATE_CANCELLING": JobState.CANCELLING, "JOB_STATE_CANCELLED": JobState.CANCELLED,
 }
+_PLACE = re.compile(r"^projects/([^/]+)/locations/([^/]+)/")  # where a resource (job, endpoint) lives
 _STATS = {  # SupervisedTuningDataStats field -> label
     "tuning_dataset_example_count": "examples",
     "total_billable_token_count": "billable tokens",
@@ -147,6 +150,31 @@ class VertexBackend(GoogleBackend):
         if self._session is not None:
             self._session.close()
         super().close()
+
+    async def aclose(self) -> None:
+        for twin in self._twins.values():
+            await twin.client.aio.aclose()
+        await self.client.aio.aclose()
+        self.close()
+
+    def _home(self, name: str) -> VertexBackend:
+        """The backend in the region of ``name`` (a tuned endpoint of another region is served there)."""
+        place = _PLACE.match(name)
+        return self.at(place.group(1), place.group(2)) if place else self
+
+    def generate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
+                 system: str | None = None) -> Generation:
+        home = self._home(model)
+        if home is not self:
+            return home.generate(model, prompt, config, system=system)
+        return super().generate(model, prompt, config, system=system)
+
+    async def agenerate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
+                        system: str | None = None) -> Generation:
+        home = self._home(model)
+        if home is not self:
+            return await home.agenerate(model, prompt, config, system=system)
+        return await super().agenerate(model, prompt, config, system=system)
 
     def _upload_to_gcs(self, local: Path, uri: str) -> None:
         """Copy ``local`` to ``uri`` with the credentials and project google-genai uses."""
