@@ -6,6 +6,7 @@ It is the table's ``RowSource``: rows are fetched from the dataset frame only fo
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -19,6 +20,27 @@ from curator.tui.widgets.example_table import Row
 SLOW_RULE_PREFIXES = ("near-dup.", "leakage.")
 
 
+@dataclass(frozen=True)
+class FindingIndex:
+    """One family's findings (fast or slow) and the same by example id and by rule; built in the check worker,
+    so the screen only swaps it in (at 1M examples building it takes seconds of Python)."""
+
+    findings: tuple[Finding, ...] = ()
+    by_id: dict[int, tuple[Finding, ...]] = field(default_factory=dict)
+    by_rule: dict[str, set[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, findings: list[Finding], slow: bool) -> FindingIndex:
+        kept = tuple(f for f in findings if f.rule.startswith(SLOW_RULE_PREFIXES) == slow)
+        by_id: dict[int, list[Finding]] = defaultdict(list)
+        by_rule: dict[str, set[int]] = defaultdict(set)
+        for f in kept:
+            for i in f.ids:
+                by_id[i].append(f)
+            by_rule[f.rule].update(f.ids)
+        return cls(kept, {i: tuple(fs) for i, fs in by_id.items()}, dict(by_rule))
+
+
 class ViewState:
     """The visible ids (filtered and sorted), the selected ids, the search matches and findings by id."""
 
@@ -30,9 +52,8 @@ class ViewState:
         self.pattern = ""
         self.regex = False
         self.matches = np.empty(0, dtype=np.int64)
-        self.fast: list[Finding] = []
-        self.slow: list[Finding] = []
-        self.by_id: dict[int, list[Finding]] = {}
+        self.fast = FindingIndex()
+        self.slow = FindingIndex()
         self.by_rule: dict[str, set[int]] = {}
         self.output_width = 20
         self.suspects = None  # curator.core.suspects.SuspectLabels of the dataset, once asked for
@@ -49,7 +70,7 @@ class ViewState:
 
     def recompute(self) -> None:
         """Rebuild the visible ids from the spec (after a change of filter, sort or data)."""
-        counts = {i: len(fs) for i, fs in self.by_id.items()}
+        counts = self.finding_counts() if self.spec.sort == "findings" else None
         self.ids = compute_view(self.dataset, self.spec, counts, self.by_rule, self.suspect_ranks)
         lengths = self.dataset.frame["output"].fill_null("").str.len_chars()
         self.output_width = int(lengths.quantile(0.9) or 0) if lengths.len() else 20
@@ -83,29 +104,37 @@ class ViewState:
         shown = (lambda t: t) if self.whole_inputs else self.input_display
         for example_id, split, text_input, output, deleted, tags in part.iter_rows():
             out.append(Row(example_id, split, shown(text_input), output, len(text_input), len(output),
-                           len(self.by_id.get(example_id, ())), example_id in self.selected,
+                           self.finding_count(example_id), example_id in self.selected,
                            example_id in edited, ds.is_added(example_id), bool(deleted), tuple(tags or ())))
         return out
 
     # -- findings ------------------------------------------------------------------------------------
 
-    def set_findings(self, findings: list[Finding], slow: bool) -> None:
-        """Take new check results: fast ones replace the fast ones, slow ones the slow ones."""
+    def set_findings(self, findings: list[Finding] | FindingIndex, slow: bool) -> None:
+        """Take new check results: fast ones replace the fast ones, slow ones the slow ones (pass a
+        ``FindingIndex`` built off the UI thread for a large dataset)."""
+        index = findings if isinstance(findings, FindingIndex) else FindingIndex.of(findings, slow)
         if slow:
-            self.slow = [f for f in findings if f.rule.startswith(SLOW_RULE_PREFIXES)]
+            self.slow = index
         else:
-            self.fast = [f for f in findings if not f.rule.startswith(SLOW_RULE_PREFIXES)]
-        by_id: dict[int, list[Finding]] = defaultdict(list)
-        by_rule: dict[str, set[int]] = defaultdict(set)
-        for f in (*self.fast, *self.slow):
-            for i in f.ids:
-                by_id[i].append(f)
-            by_rule[f.rule].update(f.ids)
-        self.by_id, self.by_rule = dict(by_id), dict(by_rule)
+            self.fast = index
+        self.by_rule = {**self.fast.by_rule, **self.slow.by_rule}  # the two families' rules never overlap
+
+    def findings_of(self, example_id: int) -> list[Finding]:
+        return [*self.fast.by_id.get(example_id, ()), *self.slow.by_id.get(example_id, ())]
+
+    def finding_count(self, example_id: int) -> int:
+        return len(self.fast.by_id.get(example_id, ())) + len(self.slow.by_id.get(example_id, ()))
+
+    def finding_counts(self) -> dict[int, int]:
+        counts = {i: len(fs) for i, fs in self.fast.by_id.items()}
+        for i, fs in self.slow.by_id.items():
+            counts[i] = counts.get(i, 0) + len(fs)
+        return counts
 
     @property
     def findings(self) -> list[Finding]:
-        return [*self.fast, *self.slow]
+        return [*self.fast.findings, *self.slow.findings]
 
     def rule_counts(self) -> list[tuple[str, int]]:
         return sorted(((rule, len(ids)) for rule, ids in self.by_rule.items()), key=lambda x: (-x[1], x[0]))

@@ -110,7 +110,8 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
 
         started = threading.Event()
 
-        def endless_scan(dataset, settings, *, skip_slow=False, progress=None, cancel=None, store=None):
+        def endless_scan(dataset, settings, *, skip_slow=False, skip_fast=False, progress=None, cancel=None,
+                         store=None):
             if skip_slow:
                 return []
             started.set()

@@ -30,11 +30,13 @@ def run_checks(
     settings: Settings | None = None,
     *,
     skip_slow: bool = False,
+    skip_fast: bool = False,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
     store=None,
 ) -> list[Finding]:
-    """Every finding for the active examples, errors first, then by rule and first example id.
+    """Every finding for the active examples, errors first, then by rule and first example id (only the fast
+    families with ``skip_slow``, only the slow ones with ``skip_fast``).
 
     ``store`` (a ``curator.core.dedupe.store.DedupeStore``) caches the slow scans per dataset version and
     leaves out pairs marked "not a duplicate". Raises ``Cancelled`` when ``cancel`` is set.
@@ -42,13 +44,14 @@ def run_checks(
     ctx = CheckContext(dataset.active(), settings or Settings())
     findings: list[Finding] = []
     work = Work(progress, cancel)
-    families = len(FAST) + (0 if skip_slow else len(SLOW))
-    for done, check in enumerate(FAST):
+    fast = () if skip_fast else FAST
+    families = len(fast) + (0 if skip_slow else len(SLOW))
+    for done, check in enumerate(fast):
         work.report(done / families, check.__name__.removeprefix("check_").replace("_", " "))
         findings.extend(check(ctx))
     if not skip_slow:
         for k, check in enumerate(SLOW):
-            start = (len(FAST) + k) / families
+            start = (len(fast) + k) / families
             span = work.span(start, start + 1 / families, check.__name__.removeprefix("check_").replace("_", " "))
             findings.extend(check(ctx, dataset, progress=span, cancel=cancel, store=store))
     work.report(1.0, "done")

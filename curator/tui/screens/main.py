@@ -39,7 +39,7 @@ from curator.tui.screens.editing import EditingActions
 from curator.tui.screens.filter import FilterScreen
 from curator.tui.screens.help import HelpScreen
 from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
-from curator.tui.view_state import ViewState
+from curator.tui.view_state import FindingIndex, ViewState
 from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import DetailPane
 from curator.tui.widgets.example_table import ExampleTable
@@ -63,9 +63,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
     CSS_PATH = "main.tcss"
 
     class ChecksDone(Message):
-        """A check worker finished (``slow`` for near-duplicates and leakage)."""
+        """A check worker finished (``slow`` for near-duplicates and leakage), its findings indexed."""
 
-        def __init__(self, findings: list[Finding], slow: bool, generation: int) -> None:
+        def __init__(self, findings: FindingIndex, slow: bool, generation: int) -> None:
             self.findings, self.slow, self.generation = findings, slow, generation
             super().__init__()
 
@@ -274,7 +274,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def refresh_detail(self) -> None:
         row = self.table.current
         data = self.session.dataset.get(row.id) if row else None
-        findings = self.state.by_id.get(row.id, []) if row else []
+        findings = self.state.findings_of(row.id) if row else []
         unchecked = ("checks start when the whole file is read" if self.partial else
                      "" if self._checked else "checking…")
         if row is not None and self.state.suspects is not None:
@@ -312,7 +312,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def check_fast(self) -> None:
         generation = self._generation
         findings = run_checks(self.session.dataset, self.settings, skip_slow=True)
-        self.post_message(self.ChecksDone(findings, False, generation))
+        self.post_message(self.ChecksDone(FindingIndex.of(findings, slow=False), False, generation))
 
     @work(thread=True, exclusive=True, group="slow-checks")
     def check_slow(self) -> None:
@@ -329,14 +329,14 @@ class MainScreen(EditingActions, CursorActions, Screen):
                 self.post_message(self.Progress(f"checking {p.stage} {p.fraction:4.0%}", run))
 
         try:
-            findings = run_checks(self.session.dataset, self.settings, progress=progress,
+            findings = run_checks(self.session.dataset, self.settings, skip_fast=True, progress=progress,
                                   cancel=worker.cancelled_event, store=self.store)
         except Cancelled:
             return
         except Exception as exc:  # a failure to show rather than crash the app
             self.post_message(self.Progress(f"checks failed: {exc}"))
             return
-        self.post_message(self.ChecksDone(findings, True, generation))
+        self.post_message(self.ChecksDone(FindingIndex.of(findings, slow=True), True, generation))
 
     def on_main_screen_progress(self, message: Progress) -> None:
         if message.run and message.run != self._slow_run:
