@@ -36,12 +36,13 @@ def _measure(rows: list[dict]) -> dict:
     from curator.core.backends.local import LocalBackend
     from curator.core.dataset import Dataset
     from curator.core.model import records_frame
+    from curator.core.storage.models import ModelStore
     from curator.core.storage.workspace import Workspace
 
     dataset = Dataset.from_records(records_frame({"text_input": [r["text_input"] for r in rows],
                                                   "output": [r["output"] for r in rows]}))
     with tempfile.TemporaryDirectory() as tmp:
-        backend = LocalBackend(Workspace(tmp))
+        backend = LocalBackend(ModelStore(Workspace(tmp)))
         hp = Hyperparameters()
         start = time.perf_counter()
         prepared = backend.prepare(dataset, hp, skip_slow_checks=True)

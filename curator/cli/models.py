@@ -55,7 +55,9 @@ def workspace_for(file: str | None) -> Workspace:
 
 def backend_from_args(name: str, args: argparse.Namespace, workspace: Workspace | None):
     """The backend ``name`` built with the command-line settings."""
-    return create_backend(name, workspace, project=getattr(args, "project", None),
+    from curator.core.storage.models import backend_storage
+
+    return create_backend(name, **backend_storage(workspace), project=getattr(args, "project", None),
                           location=getattr(args, "location", None), base_url=getattr(args, "base_url", None),
                           staging_uri=getattr(args, "staging", None))
 

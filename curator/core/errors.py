@@ -73,6 +73,10 @@ class FieldsUnknown(CuratorError):
         self.fields, self.samples = fields, samples
 
 
+class UnsafeModelFile(CuratorError):
+    """The workspace names a kept model's file outside its models folder (a workspace may come from someone else)."""
+
+
 class Cancelled(Exception):
     """Long work (a scan, the checks, tuning, an evaluation) stopped because its cancel token was set."""
 

@@ -112,9 +112,10 @@ class Jobs:
         self.workspace = workspace
         if backend_factory is None:
             from curator.core.backends.registry import create_backend
+            from curator.core.storage.models import backend_storage
 
             def backend_factory(name: str) -> Backend:
-                return create_backend(name, workspace)
+                return create_backend(name, **backend_storage(workspace))
 
         self._factory = backend_factory
         self._backends: dict[str, Backend] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from curator.core.backends.base import Hyperparameters, JobState
 from curator.core.backends.registry import create_backend
+from curator.core.storage.models import backend_storage
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
 from tests.contract.conftest import TOKEN
@@ -14,7 +15,7 @@ def test_vertex_jobs_are_resumed_after_a_restart_and_keep_no_token(fake, clock, 
     env = {"GOOGLE_CLOUD_PROJECT": "proj", "CURATOR_VERTEX_ACCESS_TOKEN": TOKEN}
 
     def factory(workspace):
-        return lambda name: create_backend(name, workspace, base_url=fake.url, env=env, retry=retry)
+        return lambda name: create_backend(name, **backend_storage(workspace), base_url=fake.url, env=env, retry=retry)
 
     ws = Workspace(tmp_path / ".curator")
     jobs = Jobs(ws, factory(ws))

@@ -14,6 +14,7 @@ from curator.core.dataset import Dataset
 from curator.core.errors import BackendError, CuratorError
 from curator.core.model import records_frame
 from curator.core.settings import Settings
+from curator.core.storage.models import ModelStore
 from curator.core.storage.workspace import Workspace
 
 TOPICS = {
@@ -42,7 +43,7 @@ def dataset(*parts: dict[str, list]) -> Dataset:
 
 @pytest.fixture
 def backend(tmp_path):
-    b = LocalBackend(Workspace(tmp_path / ".curator"))
+    b = LocalBackend(ModelStore(Workspace(tmp_path / ".curator")))
     yield b
     b.close()
 
@@ -102,11 +103,11 @@ def test_free_text_uses_nearest_neighbour(backend):
 
 def test_models_survive_a_restart(tmp_path):
     ws = Workspace(tmp_path / ".curator")
-    first = LocalBackend(ws)
+    first = LocalBackend(ModelStore(ws))
     _, status = tune(first, dataset(tickets(120, seed=5)), Hyperparameters(epochs=2, display_name="tickets v1"))
     prompt = "my parcel tracking number does not work"
     before = first.generate(status.tuned_model, prompt).text
-    again = LocalBackend(Workspace(tmp_path / ".curator"))  # a new process would see this
+    again = LocalBackend(ModelStore(Workspace(tmp_path / ".curator")))  # a new process would see this
     names = {m.name: m for m in again.list_models()}
     assert names[status.tuned_model].tuned and names[status.tuned_model].display_name == "tickets v1"
     assert again.generate(status.tuned_model, prompt).text == before == "shipping"

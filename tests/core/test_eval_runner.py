@@ -14,6 +14,7 @@ from curator.core.errors import BackendError, BackendErrorKind, CuratorError
 from curator.core.evaluation.cache import PredictionCache, prediction_key
 from curator.core.evaluation.runner import Request, predict
 from curator.core.models import ModelRef
+from curator.core.storage.models import ModelStore
 from curator.core.storage.workspace import Workspace
 
 
@@ -21,7 +22,7 @@ class Counting(LocalBackend):
     """The local backend, slowed down, counting requests and how many run at once."""
 
     def __init__(self, workspace, delay=0.01, fail=None) -> None:
-        super().__init__(workspace)
+        super().__init__(ModelStore(workspace))
         self.delay, self.fail = delay, fail or {}
         self.calls: list[tuple[str, str]] = []
         self.in_flight = self.most_in_flight = 0

@@ -17,6 +17,7 @@ from curator.core.backends.local import LocalBackend
 from curator.core.dataset import Dataset
 from curator.core.errors import BackendError
 from curator.core.model import records_frame
+from curator.core.storage.models import ModelStore
 from curator.core.storage.workspace import Workspace
 from tests.core.test_backend_local import dataset, tickets, tune
 
@@ -44,14 +45,14 @@ def workspace(tmp_path):
 
 
 def test_tuned_models_are_stored_as_arrays_and_json_and_answer_alike_after_a_restart(workspace):
-    first = LocalBackend(workspace)
+    first = LocalBackend(ModelStore(workspace))
     _, labels = tune(first, dataset(tickets(120, seed=5)), Hyperparameters(epochs=2))
     inputs = [f"Summarise: project {n} moved to {d}" for n, d in [("apollo", "monday"), ("vega", "june"),
                                                                    ("orion", "friday"), ("lyra", "noon")]]
     texts = Dataset.from_records(records_frame({"text_input": inputs, "output": [i[-6:] for i in inputs]}))
     _, nearest = tune(first, texts, Hyperparameters(validation_fraction=0))
     prompts = ["my parcel tracking number does not work", "Summarise: project orion moved to friday!", "hello"]
-    again = LocalBackend(Workspace(workspace.folder))  # as a new process sees them
+    again = LocalBackend(ModelStore(Workspace(workspace.folder)))  # as a new process sees them
     for status in (labels, nearest):
         path = workspace.folder / "models" / f"{status.tuned_model}.npz"
         with zipfile.ZipFile(path) as z:
@@ -77,7 +78,7 @@ def test_a_model_path_leading_out_of_the_workspace_is_refused_without_reading_it
     plant(workspace, "local-model-planted", stored)
     with pytest.raises(BackendError, match=r"local model 'local-model-planted': the workspace names the file .*"
                                            r"outside its models folder .*; curator reads models only from there"):
-        LocalBackend(workspace).generate("local-model-planted", "hi")
+        LocalBackend(ModelStore(workspace)).generate("local-model-planted", "hi")
     assert not marker.exists()
 
 
@@ -89,7 +90,7 @@ def test_a_pickle_in_the_workspace_is_refused_and_never_unpickled(workspace, tmp
     (models / name).write_bytes(pickle.dumps({"format": 1, "model": Planted(marker)}))
     plant(workspace, "local-model-old", f"models/{name}")
     with pytest.raises(BackendError, match="pickle") as caught:
-        LocalBackend(workspace).generate("local-model-old", "hi")
+        LocalBackend(ModelStore(workspace)).generate("local-model-old", "hi")
     assert "can run code" in caught.value.reason
     assert not marker.exists()
 
@@ -101,7 +102,7 @@ def test_an_npz_with_pickled_object_arrays_is_refused(workspace, tmp_path):
     plant(workspace, "local-model-obj", "models/local-model-obj.npz")
     with pytest.raises(BackendError, match="pickled Python objects, which can run code when loaded; "
                                            "curator never loads them"):
-        LocalBackend(workspace).generate("local-model-obj", "hi")
+        LocalBackend(ModelStore(workspace)).generate("local-model-obj", "hi")
 
 
 def test_the_cli_says_why_a_planted_model_is_refused(tmp_path, capsys):

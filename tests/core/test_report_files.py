@@ -14,6 +14,7 @@ from curator.core.evaluation.evaluate import EvalSpec, evaluate
 from curator.core.evaluation.report import ReportExists, write_report
 from curator.core.evaluation.runs import RunRow
 from curator.core.models import ModelRef
+from curator.core.storage.models import ModelStore
 from curator.core.storage.workspace import Workspace
 
 ECHO = ["--a", "local:local-echo", "--b", "local:local-echo"]
@@ -83,7 +84,7 @@ def run_with_outputs(workspace: Workspace, texts: list[str]):
     spec = EvalSpec(ModelRef("local", "local-echo"), ModelRef("local", "local-echo"))
     from curator.core.backends.local import LocalBackend
 
-    backend = LocalBackend(workspace)
+    backend = LocalBackend(ModelStore(workspace))
     return evaluate(workspace, spec, rows, lambda name: backend)
 
 

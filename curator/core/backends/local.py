@@ -6,20 +6,19 @@ prompt itself: an untuned model that knows nothing about the task, so whatever a
 it was learned from the examples.
 
 Tuning runs in a thread of this process; ``status`` shows its progress and ``cancel`` stops it between
-minibatches. Tuned models are saved in the workspace (``.curator/models/<name>.npz``: arrays and JSON, never a
-pickle; see ``local_model_file``), indexed in the ``local_models`` table, and survive restarts; a job that was
-running when the process ended is gone. Model files are read only from the workspace's models folder.
+minibatches. Tuned models are kept by the ``ModelStore`` the core gives it (``curator.core.storage.models``:
+arrays and JSON, never a pickle; see ``local_model_file``) and survive restarts; a job that was running when the
+process ended is gone. Model files are read only from the workspace's models folder.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 import uuid
 from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,11 +44,12 @@ from curator.core.backends import local_model_file
 from curator.core.backends.prepare import Preparation, prepare_data
 from curator.core.backends.registry import BACKENDS
 from curator.core.model import Severity
-from curator.core.errors import BackendError, BackendErrorKind, Cancelled
+from curator.core.errors import BackendError, BackendErrorKind, Cancelled, UnsafeModelFile
 from curator.core.progress import Progress
 from curator.core.settings import Settings
-from curator.core.storage.atomic import atomic_write, make_private_folder
-from curator.core.storage.workspace import Workspace
+
+if TYPE_CHECKING:
+    from curator.core.storage.models import ModelStore
 
 BASE_MODEL = BACKENDS["local"].default_base_model
 BASE_DESCRIPTION = "untuned: answers with the prompt itself"
@@ -91,9 +91,8 @@ class LocalBackend(Backend):
         "baseline; it is not a language model. Its base model, local-echo, answers with the prompt itself."
     )
 
-    def __init__(self, workspace: Workspace, *, label_max_distinct: int = LABEL_MAX_DISTINCT) -> None:
-        self.workspace = workspace
-        self.models_dir = Path(workspace.folder) / "models"
+    def __init__(self, models: ModelStore, *, label_max_distinct: int = LABEL_MAX_DISTINCT) -> None:
+        self.models = models
         self.label_max_distinct = label_max_distinct
         self._runs: dict[str, _Run] = {}
         self._loaded: dict[str, object] = {}
@@ -103,12 +102,11 @@ class LocalBackend(Backend):
 
     def list_models(self) -> list[ModelInfo]:
         models = [ModelInfo(BASE_MODEL, "local-echo (untuned)", can_tune=True, description=BASE_DESCRIPTION)]
-        for name, display, kind, created in self.workspace.query(
-            "SELECT name, display_name, kind, created FROM local_models ORDER BY created DESC"
-        ):
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(created))
-            what = "label classifier" if kind == "labels" else "nearest neighbour"
-            models.append(ModelInfo(name, display or name, tuned=True, description=f"{what}, tuned {when}"))
+        for kept in self.models.models():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept.created))
+            what = "label classifier" if kept.kind == "labels" else "nearest neighbour"
+            models.append(ModelInfo(kept.name, kept.display_name or kept.name, tuned=True,
+                                    description=f"{what}, tuned {when}"))
         return models
 
     def prepare(self, dataset, hp, settings=None, *, skip_slow_checks=False, progress=None, cancel=None,
@@ -195,19 +193,12 @@ class LocalBackend(Backend):
 
     def _save(self, model_name: str, model, run: _Run, stats: dict) -> None:
         """Write the model, index it, then show the job as succeeded (so a poller can use the model at once)."""
-        make_private_folder(self.models_dir)
-        path = self.models_dir / f"{model_name}{local_model_file.SUFFIX}"
-        with atomic_write(path, mode=0o600) as out:
-            local_model_file.dump(model, out)
         final = self._ending(run, JobState.SUCCEEDED)
         final.stats.update(stats)
         final.tuned_model = model_name
-        self.workspace.execute(
-            "INSERT OR REPLACE INTO local_models (name, job_id, display_name, kind, file, created, summary) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (model_name, final.job_id, final.display_name, model.kind, str(path.relative_to(self.workspace.folder)),
-             time.time(), json.dumps(final.to_dict())),
-        )
+        self.models.save(model_name, local_model_file.SUFFIX, lambda out: local_model_file.dump(model, out),
+                         job_id=final.job_id, display_name=final.display_name, kind=model.kind,
+                         summary=final.to_dict())
         with self._lock:
             self._loaded[model_name] = model
         self._publish(run, final)
@@ -230,10 +221,10 @@ class LocalBackend(Backend):
     def status(self, job_id: str) -> JobStatus:
         run = self._runs.get(job_id)
         if run is None:
-            rows = self.workspace.query("SELECT summary FROM local_models WHERE job_id = ?", (job_id,))
-            if not rows:
+            kept = self.models.by_job(job_id)
+            if kept is None:
                 raise UnknownJob(job_id)
-            return JobStatus.from_dict(json.loads(rows[0][0]))
+            return JobStatus.from_dict(kept.summary)
         with run.lock:
             status = JobStatus.from_dict(run.status.to_dict())
         if not status.state.terminal:
@@ -254,8 +245,8 @@ class LocalBackend(Backend):
 
     def list_jobs(self) -> list[JobStatus]:
         live = {job_id: self.status(job_id) for job_id in list(self._runs)}
-        for (summary,) in self.workspace.query("SELECT summary FROM local_models"):
-            saved = JobStatus.from_dict(json.loads(summary))
+        for kept in self.models.models():
+            saved = JobStatus.from_dict(kept.summary)
             live.setdefault(saved.job_id, saved)
         return sorted(live.values(), key=lambda s: s.created or 0, reverse=True)
 
@@ -272,11 +263,17 @@ class LocalBackend(Backend):
         with self._lock:
             if name in self._loaded:
                 return self._loaded[name]
-        rows = self.workspace.query("SELECT file FROM local_models WHERE name = ?", (name,))
-        if not rows:
+        try:
+            path = self.models.file(name)
+        except UnsafeModelFile as exc:
+            raise BackendError(BackendErrorKind.INVALID, exc.reason) from None
+        if path is None:
             known = ", ".join(m.name for m in self.list_models())
             raise BackendError(BackendErrorKind.INVALID, f"no local model {name!r}; known: {known}")
-        path = self._model_file(name, rows[0][0])
+        if path.suffix != local_model_file.SUFFIX:
+            raise BackendError(BackendErrorKind.INVALID, f"local model {name!r} is stored as {path.name}, a pickle "
+                               "(an older curator's format, or a planted file); pickles can run code when loaded, "
+                               "so curator no longer reads them: tune the model again")
         try:
             model = local_model_file.load(path)
         except local_model_file.ModelFileError as exc:
@@ -284,20 +281,6 @@ class LocalBackend(Backend):
         with self._lock:
             self._loaded[name] = model
         return model
-
-    def _model_file(self, name: str, stored: str) -> Path:
-        """The file the workspace names for a model, refused unless it is a model file inside its models folder
-        (a workspace may come from someone else: an absolute path, ``..`` or a symlink must not lead elsewhere)."""
-        folder = self.models_dir.resolve()
-        path = (Path(self.workspace.folder) / stored).resolve()
-        if not path.is_relative_to(folder):
-            raise BackendError(BackendErrorKind.INVALID, f"local model {name!r}: the workspace names the file "
-                               f"{stored!r}, outside its models folder {folder}; curator reads models only from there")
-        if path.suffix != local_model_file.SUFFIX:
-            raise BackendError(BackendErrorKind.INVALID, f"local model {name!r} is stored as {path.name}, a pickle "
-                               "(an older curator's format, or a planted file); pickles can run code when loaded, "
-                               "so curator no longer reads them: tune the model again")
-        return path
 
     def generate(self, model: str, prompt: str, config: GenerationConfig | None = None, *,
                  system: str | None = None) -> Generation:

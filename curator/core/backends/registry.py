@@ -2,7 +2,7 @@
 
 | name | class | needs |
 |---|---|---|
-| local | LocalBackend | a workspace (nothing else: offline, no key) |
+| local | LocalBackend | a model store (``storage.models``, from the core; nothing else: offline, no key) |
 | vertex | VertexBackend | GOOGLE_CLOUD_PROJECT (or project=), credentials (ADC or CURATOR_VERTEX_ACCESS_TOKEN) |
 | gemini-api | GeminiApiBackend | GEMINI_API_KEY or GOOGLE_API_KEY (or api_key=) |
 
@@ -15,10 +15,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curator.core.backends.base import Backend, BackendInfo
 from curator.core.errors import BackendError, BackendErrorKind
-from curator.core.storage.workspace import Workspace
+
+if TYPE_CHECKING:
+    from curator.core.storage.models import ModelStore
 
 DEFAULT_BACKEND = "local"
 ALIASES = {"gemini": "gemini-api"}
@@ -69,8 +72,9 @@ def canonical_name(name: str) -> str:
 
 def create_backend(
     name: str,
-    workspace: Workspace | None = None,
     *,
+    models: ModelStore | None = None,
+    export_dir: Path | None = None,
     project: str | None = None,
     location: str | None = None,
     api_key: str | None = None,
@@ -81,19 +85,20 @@ def create_backend(
     **options,
 ) -> Backend:
     """Build the backend called ``name``. Missing settings come from ``env``; a BackendError (AUTH) says
-    what is missing. ``options`` go to the backend's constructor (e.g. ``retry=RetryPolicy(...)``)."""
+    what is missing. ``models`` (where tuned models are kept) and ``export_dir`` (where training files are
+    written) come from the core (``curator.core.storage.models.backend_storage``); ``options`` go to the
+    backend's constructor (e.g. ``retry=RetryPolicy(...)``)."""
     name = canonical_name(name)
     if name == "local":
         from curator.core.backends.local import LocalBackend
 
-        if workspace is None:
+        if models is None:
             raise BackendError(BackendErrorKind.INVALID, "the local backend keeps its models in a workspace; open a "
                                                          "dataset first")
-        return LocalBackend(workspace, **options)
+        return LocalBackend(models, **options)
     if name == "vertex":
         from curator.core.backends.vertex import VertexBackend
 
-        export_dir = Path(workspace.folder) / "exports" if workspace is not None else None
         return VertexBackend(project, location, base_url=base_url, staging_uri=staging_uri, export_dir=export_dir,
                              timeout=timeout, env=env, **options)
     from curator.core.backends.gemini_api import GeminiApiBackend

@@ -36,7 +36,6 @@ from curator.core.errors import BackendError, BackendErrorKind
 from curator.core.formats.registry import write_file
 from curator.core.model import records_frame
 from curator.core.settings import Settings
-from curator.core.storage.atomic import atomic_write, make_private_folder
 
 # Tunable Gemini models on Vertex AI (its "About supervised fine-tuning" page, late 2026); pass base_models
 # (or CURATOR_VERTEX_BASE_MODELS, comma-separated) to use another list.
@@ -230,14 +229,14 @@ class VertexBackend(GoogleBackend):
         if self.export_dir is None:  # a fresh folder of the owner's only, never a shared, guessable one in /tmp
             folder = Path(tempfile.mkdtemp(prefix=f"curator-vertex-{time.strftime('%Y%m%d-%H%M%S')}-"))
         else:
-            folder = self.export_dir / time.strftime("%Y%m%d-%H%M%S")
-            make_private_folder(folder)
+            folder = self.export_dir / time.strftime("%Y%m%d-%H%M%S")  # inside the owner-only workspace
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for part, frame in (("train", prepared.train), ("validation", prepared.validation)):
             if frame.height:
                 path = folder / f"{part}.jsonl"
                 records = records_frame({c: frame[c].to_list() for c in ("text_input", "output", "system")})
-                with atomic_write(path, mode=0o600) as out:
-                    write_file(records, out, "vertex-jsonl")
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+                    write_file(records, out, "vertex-jsonl")  # a new file of a new folder: nothing to replace
                 prepared.files[part] = path
         ignored = [f for f in ("batch_size", "learning_rate") if f in self.ignored_hyperparameters(hp)]
         if ignored:
