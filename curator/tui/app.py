@@ -27,7 +27,7 @@ from curator.core.settings import Settings, load_settings, remember_columns
 from curator.core.storage.lock import InUse
 from curator.tui.actions import MAIN, REMAPPED, key_label
 from curator.tui.keymap import KEYMAP_FILE, load_keymap
-from curator.tui.messages import OpenPlayground
+from curator.tui.messages import GoToExample, OpenPlayground
 from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -336,6 +336,15 @@ class CuratorApp(App):
         main = self._main_screen()
         if main is not None:
             main.action_playground(message.model_a, message.model_b, text=message.text, template=message.template)
+
+    def on_go_to_example(self, message: GoToExample) -> None:
+        main = self._main_screen()
+        if main is None:
+            return
+        while self.screen is not main:
+            self.pop_screen()
+        if not main.go_to_example(message.example_id):
+            self.notify(f"example {message.example_id} no longer exists", severity="warning")
 
     def jobs(self):
         """The tuning jobs of the session's workspace (one per process: local jobs live in it)."""

@@ -1,6 +1,6 @@
-"""App-level messages: a screen asks the app for another view by posting one of these, instead of importing
-that view's screen to drive it. They bubble from the posting screen to the app, which handles them
-(``CuratorApp.on_open_playground`` ...)."""
+"""App-level messages: a screen asks the app for another view by posting one of these (to the app:
+``self.app.post_message``), instead of importing that view's screen to drive it; ``CuratorApp`` handles them
+(``on_open_playground``, ``on_go_to_example``)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ class OpenPlayground(Message):
     text: str | None = None
     template: str | None = None
 
+
+
+@dataclass
+class GoToExample(Message):
+    """Back to the table with its cursor on example ``example_id`` (a warning when it no longer exists)."""
+
+    example_id: int

@@ -1,5 +1,6 @@
 """The rules of the house's layers: the core never imports textual (usable headless, testable without a UI);
-nothing above the backends names a provider; no screen reaches into another."""
+nothing above the backends names a provider; backends never import storage (the core hands them what they
+keep); no screen reaches into another; one progress type, one cancel token, one Cancelled."""
 
 import ast
 import subprocess
@@ -30,9 +31,17 @@ def _modules(*folders: str):
             yield path, ast.parse(path.read_text(encoding="utf-8"))
 
 
+def _typing_only(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under ``if TYPE_CHECKING:`` (annotations only: no dependency when running)."""
+    return {id(sub) for node in ast.walk(tree) if isinstance(node, ast.If)
+            and getattr(node.test, "id", None) == "TYPE_CHECKING" for sub in ast.walk(node)}
+
+
 def _imported(tree: ast.AST) -> set[str]:
-    names = set()
+    names, typing = set(), _typing_only(tree)
     for node in ast.walk(tree):
+        if id(node) in typing:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
         elif isinstance(node, ast.Import):
@@ -52,16 +61,48 @@ def test_nothing_above_the_backends_names_a_provider():
     assert named == []
 
 
+def test_backends_never_import_storage():
+    """The local backend's models come from a ``ModelStore`` the core builds (``backend_factory``); no backend
+    opens the workspace, writes SQL or imports anything of ``curator.core.storage``."""
+    importing = [f"{path.relative_to(ROOT)} imports {name}" for path, tree in _modules("core/backends")
+                 for name in sorted(_imported(tree)) if name.startswith("curator.core.storage")]
+    sql = [f"{path.relative_to(ROOT)}:{node.lineno}" for path, tree in _modules("core/backends")
+           for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in ("execute", "query")
+           and getattr(node.value, "attr", None) == "workspace"]
+    assert importing == [] and sql == []
+
+
 def test_no_screen_reaches_into_another():
-    """A screen asks the app for another view with a message (tui/messages.py); it never imports the main
-    screen nor digs a screen out of the stack to drive it."""
+    """A screen asks the app for another view with a message (tui/messages.py: OpenPlayground, GoToExample); it
+    never imports the main screen, digs a screen out of the stack, nor dismisses with an example to jump to."""
     reaching = []
     for path, tree in _modules("tui/screens", "tui/widgets"):
         if "curator.tui.screens.main" in _imported(tree):
             reaching.append(f"{path.name} imports the main screen")
         reaching += [f"{path.name}:{node.lineno} uses screen_stack" for node in ast.walk(tree)
                      if isinstance(node, ast.Attribute) and node.attr == "screen_stack"]
+        reaching += [f"{path.name}:{node.lineno} is a screen whose result is an example id" for node in ast.walk(tree)
+                     if isinstance(node, ast.ClassDef) and any("Screen[int" in ast.unparse(b) for b in node.bases)]
+        reaching += [f"{path.name}:{node.lineno} takes a callback to open the playground" for node in ast.walk(tree)
+                     if isinstance(node, ast.arg) and node.arg == "open_playground"]
     assert reaching == []
+
+
+def test_one_progress_type_and_one_cancel_token():
+    """Long work reports ``curator.core.progress.Progress`` and is stopped by a ``threading.Event``: no other
+    progress class, no progress callback of bare numbers, no cancel flag that is a callable."""
+    found = []
+    for path, tree in _modules("core", "cli", "tui"):
+        where = path.relative_to(ROOT)
+        found += [f"{where}:{node.lineno} class {node.name}" for node in ast.walk(tree)
+                  if isinstance(node, ast.ClassDef) and node.name.endswith("Progress") and where.name != "progress.py"
+                  and not any("Message" in ast.unparse(b) for b in node.bases) and node.name != "StderrProgress"]
+        found += [f"{where}:{node.lineno} {ast.unparse(node)}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Subscript) and ast.unparse(node).startswith("Callable[[float")
+                  and "progress" in ast.unparse(node).lower()]
+        found += [f"{where}:{node.lineno} cancel=lambda" for node in ast.walk(tree)
+                  if isinstance(node, ast.keyword) and node.arg == "cancel" and isinstance(node.value, ast.Lambda)]
+    assert found == []
 
 
 def test_one_cancelled_for_every_long_job():

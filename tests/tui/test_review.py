@@ -14,6 +14,7 @@ from curator.core.evaluation.cache import PredictionCache
 from curator.core.evaluation.runs import Runs
 from curator.core.session import Session
 from curator.core.split import plan_split, split_op
+from curator.core.storage.models import ModelStore
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
 from curator.tui.screens.compare import CompareScreen, comparison_table
@@ -171,7 +172,7 @@ class Slow(LocalBackend):
 async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
     path, tuned = tuned_fixture(tmp_path)
     Slow.requests, Slow.pause = 0, 0.5  # 72 answers, 8 at a time: about 4.5 s in all (room to cancel under load)
-    app = make_app(path, backend_factory=lambda name: Slow(Workspace.for_dataset(path)))
+    app = make_app(path, backend_factory=lambda name: Slow(ModelStore(Workspace.for_dataset(path))))
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
         await pilot.press("E")
@@ -217,7 +218,7 @@ async def test_evaluate_gemini_models_through_the_fake_server(tmp_path):
         def factory(name):
             if name == "gemini-api":
                 return GeminiApiBackend("AIzaSy-fake-review-key", base_url=fake.url, retry=no_wait, env={})
-            return LocalBackend(Workspace.for_dataset(path))
+            return LocalBackend(ModelStore(Workspace.for_dataset(path)))
 
         app = make_app(path, backend_factory=factory)
         async with app.run_test(size=SIZE) as pilot:

@@ -32,6 +32,7 @@ from curator.core.ops import Op, SetField
 from curator.core.progress import Progress as JobProgress
 from curator.core.settings import Settings
 from curator.tui.actions import DUPLICATES, bindings
+from curator.tui.messages import GoToExample
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.scan_options import ScanOptionsScreen
 from curator.tui.widgets.detail_pane import TextPanel, highlighted
@@ -57,8 +58,8 @@ def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
     return sorted(clusters, key=lambda c: (-c.size, -c.min_score, c.keeper))
 
 
-class DuplicatesScreen(Screen[int | None]):
-    """Dismisses with the example id to jump to, or None."""
+class DuplicatesScreen(Screen[None]):
+    """Near-duplicate clusters; enter on a member posts ``GoToExample``."""
 
     DEFAULT_CSS = """
     DuplicatesScreen #dup-title { height: 1; padding: 0 1; background: $primary-background; }
@@ -264,16 +265,20 @@ class DuplicatesScreen(Screen[int | None]):
         if event.option_list.id == "clusters":
             self.query_one("#members", OptionList).focus()
         else:
-            self.dismiss(int(event.option.id))
+            self._go_to(int(event.option.id))
 
     # -- actions -------------------------------------------------------------------------------------------
 
     def action_open(self) -> None:
         member = self._member_id()
         if self.focused and self.focused.id == "members" and member is not None:
-            self.dismiss(member)
+            self._go_to(member)
         else:
             self.query_one("#members", OptionList).focus()
+
+    def _go_to(self, example_id: int) -> None:
+        self.dismiss(None)  # the main screen's own callback refreshes the findings first
+        self.app.post_message(GoToExample(example_id))
 
     def action_keep_this(self) -> None:
         cluster, member = self.cluster, self._member_id()

@@ -21,6 +21,7 @@ from curator.core.checks import RULES
 from curator.core.model import Finding, Severity
 from curator.core.ops import Batch, Op, RemoveRows, SetField
 from curator.tui.actions import FINDINGS, bindings
+from curator.tui.messages import GoToExample
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.widgets.detail_pane import SEVERITY_STYLE
 
@@ -54,8 +55,8 @@ def group_by_rule(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
     return sorted(groups.items(), key=lambda kv: (_ORDER[kv[1][0].severity], -len(kv[1]), kv[0]))
 
 
-class FindingsScreen(Screen[int | None]):
-    """Dismisses with the example id to jump to, or None."""
+class FindingsScreen(Screen[None]):
+    """The findings by rule; enter posts ``GoToExample`` for the finding's first example."""
 
     DEFAULT_CSS = """
     FindingsScreen #findings-title { height: 1; padding: 0 1; background: $primary-background; }
@@ -157,7 +158,7 @@ class FindingsScreen(Screen[int | None]):
     def action_jump(self) -> None:
         finding = self._current_finding()
         if finding is not None and finding.ids:  # a finding about the whole data set names no example
-            self.dismiss(finding.ids[0])
+            self.app.post_message(GoToExample(finding.ids[0]))
 
     def action_fix(self) -> None:
         finding = self._current_finding()

@@ -729,15 +729,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def _open_review(self, **kwargs) -> None:
         from curator.tui.screens.review import ReviewScreen
 
-        def back(example_id: int | None) -> None:
-            if example_id is not None and not self.go_to_example(example_id):
-                self.notify(f"example {example_id} no longer exists", severity="warning")
-
-        def playground(text, model_a, model_b, template) -> None:
-            self.action_playground(model_a, model_b, text=text, template=template)
-
         self.app.push_screen(ReviewScreen(self.session.workspace, report_dir=self.session.path.parent,
-                                          open_playground=playground, keep_rule=self._keep_rule, **kwargs), back)
+                                          keep_rule=self._keep_rule, **kwargs))
 
     def action_tuning(self) -> None:
         if not self._ready():
@@ -781,10 +774,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
             for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field", "near_dup_compare"):
                 self.keep_setting(key, getattr(settings, key))
 
-        def back(example_id: int | None) -> None:
+        def back(_: None) -> None:
             self.check_slow()  # marks, deletions and new options change the near-duplicate findings
-            if example_id is not None:
-                self.go_to_example(example_id)
 
         self.app.push_screen(DuplicatesScreen(ds, self.settings, scan, lambda op, message: self.do(op, message=message),
                                               not_duplicate, keep_settings, self.step_history), back)
@@ -837,15 +828,11 @@ class MainScreen(EditingActions, CursorActions, Screen):
             return
         from curator.tui.screens.findings import FindingsScreen
 
-        def jump(example_id: int | None) -> None:
-            if example_id is not None and not self.go_to_example(example_id):
-                self.notify(f"example {example_id} no longer exists", severity="warning")
-
         def apply(op, message: str) -> bool:
             return self.do(op, message=message)
 
         self.app.push_screen(FindingsScreen(self.state.findings, apply, self.line_of, self.step_history,
-                                            self.split_of), jump)
+                                            self.split_of))
 
     def split_of(self, example_id: int) -> str:
         try:

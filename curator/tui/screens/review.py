@@ -35,6 +35,7 @@ from curator.core.models import ModelRef
 from curator.core.progress import Progress as JobProgress
 from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
+from curator.tui.messages import GoToExample, OpenPlayground
 from curator.tui.screens.prompts import AskScreen, TextPrompt
 from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import TextPanel, highlighted
@@ -42,7 +43,6 @@ from curator.tui.widgets.eval_summary import EvalSummary
 from curator.tui.widgets.verdict_table import VerdictTable
 
 Launch = Callable[..., EvalResult]  # launch(progress=..., cancel=..., partial=...) -> EvalResult
-OpenPlayground = Callable[[str, ModelRef, ModelRef, str | None], None]
 VERDICT_CYCLE = {None: 1, 1: 0, 0: None}  # automatic -> right -> wrong -> automatic
 FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B✓", "both-wrong": "A✗B✗",
                  "disagreements": "A≠B", "leaked": "leaked", "failed": "failed", "flaky": "flaky",
@@ -51,8 +51,8 @@ FILTER_LABELS = {"all": "all", "regressions": "A✓B✗", "improvements": "A✗B
 SAMPLED_ONLY = {"flaky"}  # filters listed only for runs that sampled each model several times
 
 
-class ReviewScreen(CursorActions, Screen[int | None]):
-    """Dismisses with the example id to jump to in the dataset, or None."""
+class ReviewScreen(CursorActions, Screen[None]):
+    """One evaluation run, example by example; enter posts ``GoToExample``, p ``OpenPlayground``."""
 
     DEFAULT_CSS = """
     ReviewScreen #rv-title { height: 1; padding: 0 1; background: $primary-background; }
@@ -95,7 +95,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
             super().__init__()
 
     def __init__(self, workspace: Workspace, *, result: EvalResult | None = None, launch: Launch | None = None,
-                 title: str = "", report_dir: Path | None = None, open_playground: OpenPlayground | None = None,
+                 title: str = "", report_dir: Path | None = None,
                  can_jump: bool = True, models: tuple[str, str] = ("", ""), template: str | None = None,
                  rule: ScoringRule | None = None, keep_rule: Callable[[ScoringRule], None] | None = None) -> None:
         """Show ``result``, or run ``launch`` first (in a worker), its answered examples listed as they come.
@@ -110,7 +110,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         self._partial: tuple[list[RunRow], Scorecard] | None = None  # answered so far, while running
         self._pending: tuple[list[RunRow], str] | None = None  # the newest partial rows, not yet scored
         self._scoring = False
-        self.open_playground, self.can_jump = open_playground, can_jump
+        self.can_jump = can_jump
         self.filter_name, self.sort = "all", "position"
         self._cancel = threading.Event()
         self._verdict_lock = threading.Lock()
@@ -508,7 +508,7 @@ class ReviewScreen(CursorActions, Screen[int | None]):
         if not self.can_jump:
             self.notify("this run evaluated another file's examples", severity="warning")
             return
-        self.dismiss(self.result.rows[position].example_id)
+        self.app.post_message(GoToExample(self.result.rows[position].example_id))
 
     @property
     def run_template(self) -> str | None:
@@ -517,11 +517,11 @@ class ReviewScreen(CursorActions, Screen[int | None]):
 
     def action_playground(self) -> None:
         position, shown = self.table.current, self.shown
-        if position is None or shown is None or self.open_playground is None:
+        if position is None or shown is None:
             return
         model_a, model_b = self.models
-        self.open_playground(shown[0][position].text_input, ModelRef.parse(model_a), ModelRef.parse(model_b),
-                             self.run_template)
+        self.app.post_message(OpenPlayground(ModelRef.parse(model_a), ModelRef.parse(model_b),
+                                             shown[0][position].text_input, self.run_template))
 
     def action_summary(self) -> None:
         switcher = self.query_one(ContentSwitcher)
