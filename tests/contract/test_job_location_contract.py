@@ -8,6 +8,7 @@ import pytest
 from curator.core.backends.base import Hyperparameters, JobState
 from curator.core.backends.registry import create_backend
 from curator.core.errors import BackendError, BackendErrorKind
+from curator.core.storage.models import backend_storage
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
 from tests.contract.conftest import TOKEN
@@ -17,7 +18,8 @@ from tests.contract.test_vertex_contract import examples
 def _jobs(tmp_path, fake, retry, location: str) -> Jobs:
     env = {"GOOGLE_CLOUD_PROJECT": "proj", "GOOGLE_CLOUD_LOCATION": location, "CURATOR_VERTEX_ACCESS_TOKEN": TOKEN}
     ws = Workspace(tmp_path / ".curator")
-    return Jobs(ws, lambda name: create_backend(name, ws, base_url=fake.url + "/{location}", env=env, retry=retry))
+    return Jobs(ws, lambda name: create_backend(name, **backend_storage(ws), base_url=fake.url + "/{location}", env=env,
+                                                retry=retry))
 
 
 def _start(jobs: Jobs) -> str:
