@@ -36,6 +36,8 @@ def add_format_arguments(parser: argparse.ArgumentParser, flag: str = "--format"
     parser.add_argument("--input-col", help="the column or field holding the input: a name (nested JSON fields as "
                         "a.b; several, composed through the template, as a,b), or a number with --no-header")
     parser.add_argument("--output-col", help="the column or field holding the output")
+    parser.add_argument("--system-col", help="the column or field holding the system instruction (default: a "
+                        "column or field named system or system_prompt beside recognised ones)")
     parser.add_argument("--no-header", action="store_true", help="CSV/TSV: the first row is data, not column names")
 
 
@@ -58,7 +60,7 @@ def add_thinking_argument(parser: argparse.ArgumentParser) -> None:
 def format_options(args: argparse.Namespace) -> FormatOptions:
     from curator.core.formats.base import FormatOptions
 
-    return FormatOptions(args.input_col, args.output_col, header=not args.no_header)
+    return FormatOptions(args.input_col, args.output_col, header=not args.no_header, system_col=args.system_col)
 
 
 def open_read_only(args: argparse.Namespace, *, allow_skipped: bool = True) -> Session:

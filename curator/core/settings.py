@@ -247,7 +247,7 @@ def remember_columns(dataset_path: str | Path, options: FormatOptions) -> str | 
     if settings.columns != columns:
         save_dataset_setting(dataset_path, "columns", columns)
     if len(inputs) > 1 and not settings.template:
-        from curator.core.formats.mapped import default_template
+        from curator.core.formats.compose import default_template
 
         template = options.template or default_template(inputs)
         save_dataset_setting(dataset_path, "template", template)

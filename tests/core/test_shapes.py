@@ -41,6 +41,15 @@ SHAPES = Path(__file__).parents[2] / "fixtures" / "shapes"
          "Amy: Are you coming tonight?\nBen: Yes, at 8.\nAmy: Great, see you.", "Ben will come at 8 tonight."),
         ("chat_messages.jsonl", "openai-jsonl", None, "My card was declined.", "billing"),
         ("chat_messages.json", "openai-json", None, "My card was declined.", "billing"),
+        ("instruction_input_output.csv", "csv", "recognised instruction/input/output: input ← instruction + input "
+         "(as '{instruction}\\n\\n{input?}'), output ← output", "Classify the sentiment.\n\nI love this phone!",
+         "positive"),
+        ("instruction_context_response.jsonl", "jsonl", "recognised instruction/context/response: input ← "
+         "instruction + context (as '{instruction}\\n\\n{context?}'), output ← response",
+         "When did the first Moon landing happen?\n\nApollo 11 landed on the Moon on 20 July 1969.",
+         "On 20 July 1969."),
+        ("system_question_response.jsonl", "jsonl", "recognised question/response: input ← question, output ← "
+         "response, system ← system_prompt", "What is the boiling point of water at sea level?", "100 °C."),
         ("sharegpt.json", "sharegpt-json", None, "What is a haiku?",
          "A three-line Japanese poem of 5, 7 and 5 syllables."),
     ],
@@ -53,7 +62,8 @@ def test_common_shapes_open_without_flags(name, fmt, mapping, first_input, first
 
 
 @pytest.mark.parametrize("name", ["question_answer.jsonl", "prompt_completion.jsonl", "text_label.jsonl",
-                                  "dialogue_summary.jsonl", "chat_messages.jsonl", "instruction_input_output.jsonl"])
+                                  "dialogue_summary.jsonl", "chat_messages.jsonl", "instruction_input_output.jsonl",
+                                  "instruction_context_response.jsonl", "system_question_response.jsonl"])
 def test_a_shape_is_written_back_in_its_own_keys(name):
     """Every example edited, so every object is written anew: the file's own keys, in its own order."""
     result = read_file(SHAPES / name)

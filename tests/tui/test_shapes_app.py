@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Select
 
 from curator.core.settings import Columns, load_settings
@@ -49,18 +50,20 @@ async def test_a_file_without_known_fields_opens_the_column_picker(tmp_path):
     assert load_settings(path).columns == Columns(("meta.question",), "reply.text")
 
 
-async def test_a_recognised_shape_is_said_and_its_template_kept(tmp_path):
-    path = copy_shape(tmp_path, "instruction_input_response.json")
+@pytest.mark.parametrize("name,output", [("instruction_input_response.json", "response"),
+                                         ("instruction_input_output.csv", "output")])
+async def test_a_recognised_shape_is_said_and_its_template_kept(tmp_path, name, output):
+    path = copy_shape(tmp_path, name)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         main = await until_main(pilot)
         await settle(pilot)
         said = [n.message for n in app._notifications]
-        assert any(m.startswith("recognised instruction/input/response") for m in said)
+        assert any(m.startswith(f"recognised instruction/input/{output}") for m in said)
         assert main.settings.template == "{instruction}\n\n{input?}"
         assert not any(f.rule.startswith("template.") for f in main.state.findings)
     settings = load_settings(path)
-    assert settings.columns == Columns(("instruction", "input"), "response")
+    assert settings.columns == Columns(("instruction", "input"), output)
     assert settings.template == "{instruction}\n\n{input?}"
 
 

@@ -33,7 +33,7 @@ class FormatOptions:
     @property
     def maps(self) -> bool:
         """Whether the fields are named (by flags or settings) rather than left to the format."""
-        return bool(self.input_col or self.output_col)
+        return bool(self.input_col or self.output_col or self.system_col)
 
     def with_split_names(self, names: dict[str, str]) -> FormatOptions:
         """These options with the file's own names of the splits (``{"validation": "dev"}``), for writing back."""
@@ -77,5 +77,6 @@ class Format(Protocol):
         With the ``source`` they were read from, untouched records are copied from it (see
         ``curator.core.formats.source``). Returns the source of what was written."""
 
-    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
-        """Names of the fields with content this format cannot store (empty when it stores everything)."""
+    def lossy_fields(self, records: pl.DataFrame, options: FormatOptions | None = None) -> list[str]:
+        """Names of the fields with content this format cannot store, written with ``options`` (empty when it
+        stores everything)."""

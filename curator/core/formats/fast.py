@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -130,7 +129,7 @@ def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarra
 
 
 def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
-    from curator.core.formats.tabular import resolve_columns, said
+    from curator.core.formats.tabular import resolve_columns, resolved_options, said
 
     if b"\r" in data.replace(b"\r\n", b""):
         return None  # a lone CR: Python's csv and polars split lines differently
@@ -150,16 +149,18 @@ def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> Read
         return None
     if not _same_width(data, spans, body, raw.width, separator.encode(), fmt):
         return None
-    i, o = resolve_columns(names, options, path)
+    mapping = resolve_columns(names, options, path)
+    if len(mapping.inputs) > 1 or mapping.system:
+        return None  # several input columns, or a system column: read by the exact reader
+    i, o = names.index(mapping.inputs[0]), names.index(mapping.output)
     raw = raw.with_columns(pl.all().fill_null(""))
     fields = Fields(names[i], names[o], tags_separator=";", empty_note_is_none=True, nulls_are_values=True)
     records = to_records(raw, fields, pl.Series("src_line", body + 1, dtype=pl.Int64))
     if records is None:
         return None
-    resolved = replace(options, input_col=names[i], output_col=names[o]) if options.header else options
-    resolved = resolved.with_split_names(split_names(raw))
+    resolved = resolved_options(options, mapping).with_split_names(split_names(raw))
     source = Source(fmt, resolved, data, (spans[0][body], spans[1][body]), names=names)
-    return ReadResult(records, fmt, resolved, source=source, mapping=said(names[i], names[o], options))
+    return ReadResult(records, fmt, resolved, source=source, mapping=said(mapping, options))
 
 
 def _same_width(data: bytes, spans, body: np.ndarray, width: int, separator: bytes, fmt: str) -> bool:

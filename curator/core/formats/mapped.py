@@ -1,9 +1,9 @@
 """JSON objects of any shape, their fields named by a column mapping.
 
 The mapping comes from ``--input-col`` / ``--output-col`` (or the dataset's settings), else from the common
-shapes recognised in ``SHAPES``. Nested fields are written with dots (``meta.question``). Several input
-fields are composed through a template, by default ``{first}\\n\\n{second?}`` (a ``?`` field is left out
-with the text before it when empty), which the app makes the dataset's production template.
+shapes recognised in ``compose.SHAPES``. Nested fields are written with dots (``meta.question``). Several
+input fields are composed through a template (``compose``), which the app makes the dataset's production
+template.
 
 Writing gives every object back its own keys: the input fields are recovered from the composed text (the
 original values of the later fields are kept with each example, so an unchanged input splits exactly as it
@@ -13,89 +13,16 @@ was read), the output goes back to its field, and an output read as a number is 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import replace
 from typing import Any
 
 from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions
 from curator.core.formats.common import RecordError, json_type
+from curator.core.formats.compose import AS_READ as _KEPT, Mapping, recognise_fields, template_for
 from curator.core.formats.objects import ObjectFormat, first_value
-from curator.core.formats.tabular import INPUT_NAMES, OUTPUT_NAMES
+from curator.core.formats.tabular import INPUT_NAMES, OUTPUT_NAMES, SYSTEM_NAMES
 
-_KEPT = "__as_read__"  # key in `extra` (common.PRIVATE_KEYS): later inputs as read, outputs read as numbers
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A common shape: the input fields (composed when several) and the output field."""
-
-    inputs: tuple[str, ...]
-    output: str
-
-    @property
-    def name(self) -> str:
-        return "/".join((*self.inputs, self.output))
-
-
-# In order of preference: the first shape whose fields are all in the file's objects is used.
-SHAPES = tuple(
-    Shape(tuple(inputs), output)
-    for *inputs, output in (
-        ("instruction", "input", "output"),
-        ("instruction", "input", "response"),
-        ("instruction", "context", "response"),
-        ("instruction", "output"),
-        ("instruction", "response"),
-        ("question", "answer"),
-        ("prompt", "completion"),
-        ("prompt", "response"),
-        ("text", "label"),
-        ("dialogue", "summary"),
-        ("document", "summary"),
-        ("input", "output"),
-        ("query", "response"),
-    )
-)
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """Which fields hold an example: ``inputs`` (composed through ``template`` when several), ``output``,
-    optionally ``system``; ``shape`` names the recognised shape (None when the user named the fields)."""
-
-    inputs: tuple[str, ...]
-    output: str
-    system: str | None = None
-    template: str | None = None
-    shape: str | None = None
-
-    @cached_property
-    def composer(self):
-        """The parsed template composing several inputs (None for one input)."""
-        if len(self.inputs) < 2:
-            return None
-        from curator.core.template.model import parse_template
-
-        return parse_template(self.template or default_template(self.inputs))
-
-    def describe(self) -> str:
-        """What was mapped, for people: ``question/answer: input ← question, output ← answer``."""
-        inputs = " + ".join(self.inputs)
-        parts = [f"input ← {inputs}"]
-        if len(self.inputs) > 1:
-            parts[0] += f" (as {(self.template or default_template(self.inputs))!r})"
-        parts.append(f"output ← {self.output}")
-        if self.system:
-            parts.append(f"system ← {self.system}")
-        return (f"recognised {self.shape}: " if self.shape else "mapped ") + ", ".join(parts)
-
-
-def default_template(inputs: Iterable[str]) -> str:
-    """``{a}\\n\\n{b?}\\n\\n{c?}``: the first input, then each other one after a blank line when not empty."""
-    first, *rest = inputs
-    return "".join([f"{{{first}}}", *(f"\n\n{{{name}?}}" for name in rest)])
 
 
 def get_path(obj: dict[str, Any], path: str) -> tuple[bool, Any]:
@@ -122,14 +49,7 @@ def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:
 
 def recognise(objects: list[Any]) -> Mapping | None:
     """The first common shape whose fields all appear in the objects, or None."""
-    keys: set[str] = set()
-    for obj in objects:
-        if isinstance(obj, dict):
-            keys.update(obj)
-    for shape in SHAPES:
-        if keys.issuperset(shape.inputs) and shape.output in keys:
-            return Mapping(shape.inputs, shape.output, shape=shape.name)
-    return None
+    return recognise_fields(k for obj in objects if isinstance(obj, dict) for k in obj)
 
 
 def mapping_from_options(options: FormatOptions, objects: list[Any], path: str) -> Mapping:
@@ -137,7 +57,7 @@ def mapping_from_options(options: FormatOptions, objects: list[Any], path: str) 
     seen = list(dict.fromkeys(k for obj in objects if isinstance(obj, dict) for k in obj))
     named = [c.strip() for c in (options.input_col or "").split(",") if c.strip()]
     found = recognise(objects)
-    if not named and not options.output_col:
+    if not named and not options.output_col and not options.system_col:
         if found is None:
             raise FieldsUnknown(
                 "cannot tell which fields hold the input and the output; name them with --input-col and "
@@ -154,14 +74,12 @@ def mapping_from_options(options: FormatOptions, objects: list[Any], path: str) 
         mapping = Mapping(inputs, output, shape=None if named and options.output_col else found and found.shape)
         if mapping.shape and (mapping.inputs, mapping.output) != (found.inputs, found.output):
             mapping = Mapping(mapping.inputs, mapping.output)
-    template = options.template
-    if template and len(mapping.inputs) > 1:
-        from curator.core.template.model import parse_template
-
-        if set(parse_template(template).names) != set(mapping.inputs):
-            template = None  # a production template about other fields: compose with the default
-    mapping = Mapping(mapping.inputs, mapping.output, options.system_col, template if len(mapping.inputs) > 1
-                      else None, mapping.shape)
+    system = options.system_col
+    if system is None and not options.maps:  # a recognised shape: a system field beside it is the system
+        system = next((n for n in SYSTEM_NAMES if n in seen and all(
+            isinstance(o.get(n), (str, type(None))) for o in objects if isinstance(o, dict))), None)
+    mapping = Mapping(mapping.inputs, mapping.output, system, template_for(mapping.inputs, options.template),
+                      mapping.shape)
     for name in (*mapping.inputs, mapping.output, *(n for n in [mapping.system] if n)):
         if objects and not any(isinstance(o, dict) and get_path(o, name)[0] for o in objects):
             raise CuratorError(f"no field {name!r} in the file; the fields are: {', '.join(seen) or 'none'}",
@@ -236,15 +154,14 @@ class MappedObjects(ObjectFormat):
         fmt = self if self.mapping is not None else self.for_file(options, [], "")
         return ObjectFormat.write(fmt, records, out, options, source)
 
-    def lossy_fields(self, records) -> list[str]:
-        return [] if self.mapping is None else super().lossy_fields(records)
+    def lossy_fields(self, records, options: FormatOptions | None = None) -> list[str]:
+        return [] if self.mapping is None else super().lossy_fields(records, options)
 
     def decode(self, obj: dict[str, Any]) -> tuple[str, str, str | None, dict[str, Any]]:
         m = self.mapping
         assert m is not None
         values = {name: _text(obj, name, required=k == 0) or "" for k, name in enumerate(m.inputs)}
-        composer = m.composer
-        text_input = composer.render(values) if composer else values[m.inputs[0]]
+        text_input = m.compose(values)
         found, output = get_path(obj, m.output)
         if not found:
             raise RecordError(f"missing field {m.output!r}", m.output.split(".")[0])
@@ -268,7 +185,7 @@ class MappedObjects(ObjectFormat):
         assert m is not None
         extra = json.loads(row["extra"]) if row["extra"] else {}
         kept = extra.get(_KEPT, {})
-        obj = dict(zip(m.inputs, self._split(row["text_input"], kept)))
+        obj = dict(zip(m.inputs, m.split(row["text_input"], kept, row.get("src_line"))))
         output: Any = row["output"]
         if m.output in kept and output.lstrip("-").isdigit():
             output = int(output)
@@ -276,25 +193,6 @@ class MappedObjects(ObjectFormat):
         if m.system and row["system"] is not None:
             obj[m.system] = row["system"]
         return obj
-
-    def _split(self, text: str, kept: dict[str, Any]) -> list[str]:
-        """The input fields of a composed text: the later fields as read when the text still ends with
-        them, else as the template matches, else everything in the first field."""
-        m = self.mapping
-        composer = m.composer
-        if composer is None:
-            return [text]
-        later = {n: kept.get(n, "") for n in m.inputs[1:]}
-        tail = composer.render({m.inputs[0]: "", **later})
-        head = composer.literals[0]
-        if text.startswith(head) and text.endswith(tail[len(head):]) and len(text) >= len(tail):
-            return [text[len(head): len(text) - len(tail) + len(head)], *later.values()]
-        from curator.core.template.match import match
-
-        result = match(composer, text)
-        if result.exact and result.values:
-            return [result.values.get(n, "") for n in m.inputs]
-        return [text, *("" for _ in m.inputs[1:])]
 
     def full_object(self, row: dict[str, Any]) -> dict[str, Any]:
         obj = super().full_object(row)

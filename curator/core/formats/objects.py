@@ -132,7 +132,7 @@ class ObjectFormat:
             obj.setdefault(key, value)
         return obj
 
-    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
+    def lossy_fields(self, records: pl.DataFrame, options: FormatOptions | None = None) -> list[str]:
         """Fields with content this format cannot store (empty: it stores everything)."""
         if not self.holds_system and records["system"].is_not_null().any():
             return ["system"]

@@ -52,7 +52,7 @@ class PairList:
     def serialise(row: dict, original: bytes | None) -> bytes:
         return dumps_like([row["text_input"], row["output"]], original)
 
-    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
+    def lossy_fields(self, records: pl.DataFrame, options: FormatOptions | None = None) -> list[str]:
         lost = []
         if records["system"].is_not_null().any():
             lost.append("system")

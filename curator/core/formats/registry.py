@@ -189,10 +189,10 @@ def _mapped_instead(fmt: str, options: FormatOptions, path: Path) -> str:
     return fmt
 
 
-def lossy_fields(records: pl.DataFrame, fmt: str) -> list[str]:
-    """What writing ``records`` as ``fmt`` would lose (empty when nothing)."""
+def lossy_fields(records: pl.DataFrame, fmt: str, options: FormatOptions | None = None) -> list[str]:
+    """What writing ``records`` as ``fmt`` (with ``options``) would lose (empty when nothing)."""
     _check_name(fmt)
-    return FORMATS[fmt].lossy_fields(records)
+    return FORMATS[fmt].lossy_fields(records, options)
 
 
 def write_file(
@@ -212,15 +212,15 @@ def write_file(
     what was written.
     """
     _check_name(fmt)
+    if options is None:
+        options = source.options if source is not None and source.format == fmt else FormatOptions()
     if not allow_lossy:
-        lost = lossy_fields(records, fmt)
+        lost = lossy_fields(records, fmt, options)
         if lost:
             raise CuratorError(
                 f"the {fmt} format cannot store {', '.join(lost)}; save in gemini-jsonl (.jsonl) to keep them, "
                 "or allow a lossy write"
             )
-    if options is None:
-        options = source.options if source is not None and source.format == fmt else FormatOptions()
     if source is not None and not source.fits(fmt, options):
         source = None
     if options.split_names:  # the file's own names of its splits

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import replace
 from itertools import islice
 from typing import Any, BinaryIO
@@ -21,30 +22,35 @@ from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import Problems, RecordBuilder, RecordError, decode_utf8, extras
+from curator.core.formats.compose import AS_READ, Mapping, recognise_fields, template_for
 from curator.core.formats.source import Layout, Source, line_spans, provenance, write_spliced
 
+SYSTEM_NAMES = ("system", "system_prompt")  # a column holding the system instruction
 INPUT_NAMES = ("text_input", "input", "prompt", "question", "text", "instruction", "query", "sentence")
 OUTPUT_NAMES = ("output", "completion", "response", "answer", "label", "category", "target", "intent")
 TAG_SEPARATOR = ";"
 
 
-def resolve_columns(names: list[str], options: FormatOptions, path: str) -> tuple[int, int]:
-    """Positions of the input and output columns, or a CuratorError listing the columns seen."""
+def resolve_columns(names: list[str], options: FormatOptions, path: str) -> Mapping:
+    """Which columns hold the example (several input columns compose through the template), or a CuratorError
+    listing the columns seen. Without flags: ``text_input`` / ``output``, else a common shape (``compose.SHAPES``,
+    any case), else the common names."""
 
-    def find(wanted: str | None, defaults: tuple[str, ...], role: str) -> int:
-        if wanted is not None:
-            if wanted in names:
-                return names.index(wanted)
-            if wanted.isdigit() and 1 <= int(wanted) <= len(names):
-                return int(wanted) - 1
-            if "," in wanted:
-                raise CuratorError(f"several {role} columns ({wanted}) are composed for JSON files only; name one "
-                                   f"column of this table. The columns are: {', '.join(names)}", path, 1, 1)
-            raise CuratorError(f"no {role} column {wanted!r}; the columns are: {', '.join(names)}", path, 1, 1)
-        lowered = [n.strip().lower() for n in names]
+    def find(wanted: str, role: str) -> str:
+        if wanted in names:
+            return wanted
+        if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+            return names[int(wanted) - 1]
+        nested = f" (Parquet struct fields cannot be mapped; flatten {wanted.split('.')[0]!r} first)" if (
+            "." in wanted and wanted.split(".")[0] in names) else ""
+        raise CuratorError(f"no {role} column {wanted!r}{nested}; the columns are: {', '.join(names)}", path, 1, 1)
+
+    lowered = {n.strip().lower(): n for n in reversed(names)}
+
+    def common(defaults: tuple[str, ...], role: str) -> str:
         for candidate in defaults:
             if candidate in lowered:
-                return lowered.index(candidate)
+                return lowered[candidate]
         hint = " (a file without a header needs --no-header and column numbers)" if not options.header else ""
         raise FieldsUnknown(
             f"cannot tell which column holds the {role}; name it with --{role}-col. "
@@ -54,31 +60,73 @@ def resolve_columns(names: list[str], options: FormatOptions, path: str) -> tupl
             [],
         )
 
-    i = find(options.input_col, INPUT_NAMES, "input")
-    o = find(options.output_col, OUTPUT_NAMES, "output")
-    if i == o:
-        raise CuratorError(f"the input and output columns are the same column ({names[i]!r})", path, 1, 1)
-    return i, o
+    named = tuple(find(c.strip(), "input") for c in (options.input_col or "").split(",") if c.strip())
+    output = find(options.output_col, "output") if options.output_col else None
+    system = find(options.system_col, "system") if options.system_col else None
+    if system is None and not options.maps and options.header:
+        system = next((lowered[n] for n in SYSTEM_NAMES if n in lowered), None)
+    mapping = None
+    if not named and output is None and options.header and not {"text_input", "output"} <= set(lowered):
+        found = recognise_fields(lowered)
+        if found is not None:
+            mapping = Mapping(tuple(lowered[n] for n in found.inputs), lowered[found.output], shape=found.shape)
+    if mapping is None:
+        mapping = Mapping(named or (common(INPUT_NAMES, "input"),), output or common(OUTPUT_NAMES, "output"))
+    if mapping.output in mapping.inputs:
+        raise CuratorError(f"the input and output columns are the same column ({mapping.output!r})", path, 1, 1)
+    if len(set(mapping.inputs)) != len(mapping.inputs):
+        raise CuratorError(f"an input column is named twice ({options.input_col})", path, 1, 1)
+    if system in (*mapping.inputs, mapping.output):
+        raise CuratorError(f"the system column {system!r} also holds the input or output", path, 1, 1)
+    template = template_for(mapping.inputs, options.template)
+    mapping = Mapping(mapping.inputs, mapping.output, system, template, mapping.shape)
+    mapping.composer  # a bad template is an error now, not at the first row
+    return mapping
 
 
-def said(input_col: str, output_col: str, options: FormatOptions) -> str | None:
-    """Which columns were taken when curator chose them (None for the canonical names or named ones)."""
-    if options.maps or (input_col, output_col) == ("text_input", "output") or not options.header:
+def said(mapping: Mapping, options: FormatOptions) -> str | None:
+    """Which columns were taken, when curator chose them or composes several (None for the canonical names or
+    one named column each)."""
+    if len(mapping.inputs) > 1 or (mapping.system and options.maps):
+        return mapping.describe()
+    canonical = (mapping.inputs[0], mapping.output) == ("text_input", "output")
+    if not mapping.system and (options.maps or canonical or not options.header):
         return None
-    return f"recognised columns: input ← {input_col}, output ← {output_col}"
+    system = f", system ← {mapping.system}" if mapping.system else ""
+    return f"recognised columns: input ← {mapping.inputs[0]}, output ← {mapping.output}{system}"
 
 
-def _add_row(builder: RecordBuilder, line: int, names: list[str], values: list[Any], i: int, o: int) -> None:
+def resolved_options(options: FormatOptions, mapping: Mapping) -> FormatOptions:
+    """The options that write a table back with the columns it was read through."""
+    if not options.header:
+        return options
+    return replace(options, input_col=",".join(mapping.inputs), output_col=mapping.output, system_col=mapping.system,
+                   template=mapping.template if len(mapping.inputs) > 1 else options.template)
+
+
+def table_mapping(options: FormatOptions) -> Mapping:
+    """The columns a writer writes the example to (``text_input`` / ``output`` when none are named)."""
+    inputs = tuple(c for c in (options.input_col or "text_input").split(",") if c)
+    return Mapping(inputs, options.output_col or "output", options.system_col, template_for(inputs, options.template))
+
+
+def _add_row(builder: RecordBuilder, line: int, names: list[str], values: list[Any], mapping: Mapping) -> None:
+    inputs = {n: values[names.index(n)] for n in mapping.inputs}
+    output = values[names.index(mapping.output)]
+    system = values[names.index(mapping.system)] or None if mapping.system else None  # an empty cell: none
     rest: dict[str, Any] = {}
-    for k, (name, value) in enumerate(zip(names, values)):
-        if k in (i, o):
+    for name, value in zip(names, values):
+        if name in inputs or name in (mapping.output, mapping.system):
             continue
         if name == "tags":
             value = [t for t in value.split(TAG_SEPARATOR) if t] if isinstance(value, str) else value
         elif name == "note" and value == "":
             value = None
         rest[name] = value
-    builder.add(line, values[i], values[o], None, rest)
+    later = {n: inputs[n] for n in mapping.inputs[1:] if inputs[n]}
+    if later:
+        rest[AS_READ] = later  # the later input columns as read: an unchanged input splits back exactly
+    builder.add(line, mapping.compose({n: v or "" for n, v in inputs.items()}), output, system, rest)
 
 
 class Delimited:
@@ -101,7 +149,7 @@ class Delimited:
         )
         builder = RecordBuilder()
         names: list[str] | None = None
-        i = o = 0
+        mapping: Mapping | None = None
         start = 1
         last_lines: list[int] = []  # the line each record ends on (a quoted value may span lines)
         try:
@@ -114,28 +162,27 @@ class Delimited:
                     if options.header:
                         names = values
                         try:
-                            i, o = resolve_columns(names, options, path)
+                            mapping = resolve_columns(names, options, path)
                         except FieldsUnknown as e:
                             e.samples = [dict(zip(names, row)) for row in islice(reader, 5)]
                             raise
                         continue
                     names = [str(k) for k in range(1, len(values) + 1)]
-                    i, o = resolve_columns(names, options, path)
+                    mapping = resolve_columns(names, options, path)
                 if len(values) != len(names):
                     problems.add(line, 1, f"expected {len(names)} columns, found {len(values)}")
                     continue
                 try:
-                    _add_row(builder, line, names, values, i, o)
+                    _add_row(builder, line, names, values, mapping)
                     last_lines.append(reader.line_num)
                 except RecordError as e:
                     problems.add(line, 1, e.reason)
         except csv.Error as e:
             problems.add(reader.line_num, 1, f"malformed {self.name.upper()}: {e}")
-        if names is None:
+        if names is None or mapping is None:
             raise CuratorError("no rows", path)
         problems.raise_if_any()
-        resolved = replace(options, input_col=names[i], output_col=names[o]) if options.header else options
-        resolved = resolved.with_split_names(builder.split_names)
+        resolved = resolved_options(options, mapping).with_split_names(builder.split_names)
         frame = builder.frame()
         source = None
         if text.count("\r") == text.count("\r\n"):  # lines as the bytes have them (no lone CR inside values)
@@ -143,7 +190,7 @@ class Delimited:
             first = frame["src_line"].to_numpy().astype("int64") - 1
             last = pl.Series(last_lines, dtype=pl.Int64).to_numpy() - 1
             source = Source(self.name, resolved, data, (starts[first], ends[last]), names=names)
-        return ReadResult(frame, self.name, resolved, source=source, mapping=said(names[i], names[o], options))
+        return ReadResult(frame, self.name, resolved, source=source, mapping=said(mapping, options))
 
     def write(
         self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
@@ -154,10 +201,10 @@ class Delimited:
         if source is not None and names != source.names:
             source = None  # a new column changes every row
         header = self._row(names).encode("utf-8") + b"\n" if options.header else b""
-        in_name, out_name = options.input_col or "text_input", options.output_col or "output"
+        mapping = table_mapping(options)
 
         def serialise(row: dict[str, Any], original: bytes | None) -> bytes:
-            return self._row(_cells(row, names, in_name, out_name)).encode("utf-8")
+            return self._row(_cells(row, names, mapping)).encode("utf-8")
 
         written = write_spliced(records, out, source, Layout(header, b"\n", b"\n"), serialise, self.name, options)
         written.names = names
@@ -170,13 +217,19 @@ class Delimited:
                    quotechar=quotechar).writerow(values)
         return buffer.getvalue()[:-1]  # the terminator tells the writer to quote values with line breaks
 
-    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
-        lost = _lossy(records, options_header=True)
+    def lossy_fields(self, records: pl.DataFrame, options: FormatOptions | None = None) -> list[str]:
+        mapping = table_mapping(options or FormatOptions())
+        lost = _lossy(records, mapping)
         if self.quoting == csv.QUOTE_NONE:
-            bad = pl.any_horizontal(
-                pl.col(c).str.contains(r"[\t\n\r]") for c in ("text_input", "output")
-            )
-            if records.select(bad.any()).item():
+            columns = ["output", *["system"] * bool(mapping.system)]
+            if len(mapping.inputs) == 1:
+                columns.append("text_input")
+            bad = pl.any_horizontal(pl.col(c).fill_null("").str.contains(r"[\t\n\r]") for c in columns)
+            found = records.select(bad.any()).item()
+            if not found and len(mapping.inputs) > 1:  # a composed input: its columns' values, split back
+                rows = records.select("text_input", "extra", "src_line").iter_rows(named=True)
+                found = any(any(c in v for c in "\t\n\r" for v in _inputs(row, mapping).values()) for row in rows)
+            if found:
                 lost.append("values with tabs or line breaks (use CSV or JSONL)")
         return lost
 
@@ -192,11 +245,8 @@ def _curator_columns(records: pl.DataFrame) -> list[str]:
     return cols
 
 
-def _lossy(records: pl.DataFrame, options_header: bool) -> list[str]:
-    lost = ["system"] if records["system"].is_not_null().any() else []
-    if not options_header:
-        lost += _curator_columns(records)
-    return lost
+def _lossy(records: pl.DataFrame, mapping: Mapping) -> list[str]:
+    return ["system"] if mapping.system is None and records["system"].is_not_null().any() else []
 
 
 def _names(records: pl.DataFrame, options: FormatOptions, source: Source | None) -> list[str]:
@@ -204,14 +254,13 @@ def _names(records: pl.DataFrame, options: FormatOptions, source: Source | None)
     without a source, input, output, curator columns, then the kept columns.
 
     With a source, only the records to be serialised are looked at: the others are copied as they are."""
-    in_name = options.input_col or "text_input"
-    out_name = options.output_col or "output"
+    mapping = table_mapping(options)
     known = source.names if source is not None and source.names is not None else []
     serialised = records
     if known:
         src, changed = provenance(records, source)
         serialised = records.filter(pl.Series((src < 0) | changed))
-    wanted = [in_name, out_name, *_curator_columns(serialised)]
+    wanted = [*mapping.inputs, mapping.output, *[mapping.system] * bool(mapping.system), *_curator_columns(serialised)]
     for e in serialised["extra"].drop_nulls():
         wanted.extend(extras({"extra": e}))
     if not options.header:
@@ -222,14 +271,25 @@ def _names(records: pl.DataFrame, options: FormatOptions, source: Source | None)
     return names
 
 
-def _cells(row: dict[str, Any], names: list[str], in_name: str, out_name: str) -> list[Any]:
+def _inputs(row: dict[str, Any], mapping: Mapping) -> dict[str, str]:
+    """The input columns' values of a record (a composed input split back through the template)."""
+    if len(mapping.inputs) == 1:
+        return {mapping.inputs[0]: row["text_input"]}
+    as_read = json.loads(row["extra"]).get(AS_READ, {}) if row["extra"] else {}
+    return dict(zip(mapping.inputs, mapping.split(row["text_input"], as_read, row.get("src_line"))))
+
+
+def _cells(row: dict[str, Any], names: list[str], mapping: Mapping) -> list[Any]:
     """A record's values in the order of ``names``."""
     kept = extras(row)
+    inputs = _inputs(row, mapping)
     cells: list[Any] = []
     for name in names:
-        if name == in_name:
-            cells.append(row["text_input"])
-        elif name == out_name:
+        if name in inputs:
+            cells.append(inputs[name])
+        elif name == mapping.system:
+            cells.append(row["system"] or "")
+        elif name == mapping.output:
             cells.append(row["output"])
         elif name == "tags":
             cells.append(TAG_SEPARATOR.join(row["tags"]))
@@ -256,46 +316,58 @@ class Parquet:
             raise CuratorError(f"not a readable Parquet file: {e}", path) from None
         names = frame.columns
         try:
-            i, o = resolve_columns(names, options, path)
+            mapping = resolve_columns(names, options, path)
         except FieldsUnknown as e:
             e.samples = [{k: str(v) for k, v in row.items() if v is not None} for row in frame.head(5).iter_rows(named=True)]
             raise
         problems = Problems(path)
-        for k, role in ((i, "input"), (o, "output")):
-            if frame.schema[names[k]] != pl.String:
-                problems.add(None, k + 1, f"{role} column {names[k]!r} must hold text, not {frame.schema[names[k]]}")
+        for name, role in ((*((n, "input") for n in mapping.inputs), (mapping.output, "output"))):
+            if frame.schema[name] != pl.String:
+                problems.add(None, names.index(name) + 1, f"{role} column {name!r} must hold text, not "
+                                                          f"{frame.schema[name]}")
         problems.raise_if_any()
-        resolved = replace(options, input_col=names[i], output_col=names[o], header=True)
-        mapping = said(names[i], names[o], options)
+        resolved = resolved_options(replace(options, header=True), mapping)
+        said_mapping = said(mapping, options)
         tags_text = frame.schema.get("tags") == pl.String
-        fields = Fields(names[i], names[o], tags_separator=";" if tags_text else None, empty_note_is_none=True,
-                        nulls_are_values=True)
-        records = to_records(frame, fields, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64))
+        fields = Fields(mapping.inputs[0], mapping.output, tags_separator=";" if tags_text else None,
+                        empty_note_is_none=True, nulls_are_values=True)
+        records = None if len(mapping.inputs) > 1 or mapping.system else to_records(
+            frame, fields, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64))
         if records is not None:
             resolved = resolved.with_split_names(split_names(frame))
             return ReadResult(records, self.name, resolved, source=Source(self.name, resolved, table=frame),
-                              mapping=mapping)
+                              mapping=said_mapping)
         builder = RecordBuilder()
+        required = [names.index(mapping.inputs[0]), names.index(mapping.output)]
         for row_number, values in enumerate(frame.iter_rows(), start=1):
-            if values[i] is None or values[o] is None:
-                problems.add(row_number, (i if values[i] is None else o) + 1, "missing value (null)")
+            missing = [k for k in required if values[k] is None]
+            if missing:
+                problems.add(row_number, missing[0] + 1, "missing value (null)")
                 continue
             try:
-                _add_row(builder, row_number, names, list(values), i, o)
+                _add_row(builder, row_number, names, list(values), mapping)
             except RecordError as e:
                 problems.add(row_number, 1, e.reason)
         problems.raise_if_any()
         resolved = resolved.with_split_names(builder.split_names)
         return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=frame),
-                          mapping=mapping)
+                          mapping=said_mapping)
 
     def write(
         self, records: pl.DataFrame, out: BinaryIO, options: FormatOptions, source: Source | None = None
     ) -> Source:
         table = source.table if source is not None else None
-        in_name = options.input_col or "text_input"
-        out_name = options.output_col or "output"
-        data: dict[str, Any] = {in_name: records["text_input"], out_name: records["output"]}
+        mapping = table_mapping(options)
+        data: dict[str, Any] = {mapping.inputs[0]: records["text_input"]}
+        if len(mapping.inputs) > 1:  # split back the inputs of the rows written anew (the others are copied)
+            src, changed = provenance(records, source)
+            written = (src < 0) | changed if table is not None else np.ones(records.height, dtype=bool)
+            rows = records.select("text_input", "extra", "src_line").iter_rows(named=True)
+            split = [_inputs(row, mapping) if new else {} for row, new in zip(rows, written.tolist())]
+            data = {name: [values.get(name) for values in split] for name in mapping.inputs}
+        data[mapping.output] = records["output"]
+        if mapping.system:
+            data[mapping.system] = records["system"]
         kept = table.columns if table is not None else []
         for c in ("split", "tags", "note"):
             if c in kept or c in _curator_columns(records):
@@ -309,8 +381,8 @@ class Parquet:
         frame.write_parquet(out, statistics=False)
         return Source(self.name, options, table=frame)
 
-    def lossy_fields(self, records: pl.DataFrame) -> list[str]:
-        return _lossy(records, options_header=True)
+    def lossy_fields(self, records: pl.DataFrame, options: FormatOptions | None = None) -> list[str]:
+        return _lossy(records, table_mapping(options or FormatOptions()))
 
 
 CSV = Delimited("csv", ",", (".csv",), csv.QUOTE_MINIMAL)
