@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from pytest import approx
 from rapidfuzz import fuzz, process
 
 from curator.core.dedupe import normalise_all
@@ -115,3 +116,39 @@ def bipartite_oracle(
     )
     rows, cols = np.nonzero(matrix >= threshold)
     return {(eval_ids[r], train_ids[c]): float(matrix[r, c]) for r, c in zip(rows.tolist(), cols.tolist())}
+
+
+def clusters_of(pairs) -> list[tuple[int, ...]]:
+    """The connected components (two ids or more) of ``pairs``, each sorted, in order."""
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        parent.setdefault(i, i)
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        parent[root(a)] = root(b)
+    parts: dict[int, list[int]] = {}
+    for i in list(parent):
+        parts.setdefault(root(i), []).append(i)
+    return sorted(tuple(sorted(p)) for p in parts.values() if len(p) > 1)
+
+
+def clusters(result) -> list[tuple[int, ...]]:
+    """A search result's clusters (numbers-only links included), each sorted, in order."""
+    return sorted(tuple(sorted(c)) for c in result.components())
+
+
+def assert_same_clusters(result, want: dict[tuple[int, int], float]) -> None:
+    """The result's clusters are the connected components of the oracle's pairs, and each link is an oracle pair
+    with the oracle's score (the result keeps only the links that connect its clusters)."""
+    assert clusters(result) == clusters_of(want)
+    for g, h, score in result.links:
+        a, b = min(result.groups[g]), min(result.groups[h])
+        assert score == approx(want[(min(a, b), max(a, b))])
+    for g, ids in enumerate(result.groups):
+        if result.group_pairs_inside(g) and len(ids) > 1:
+            a, b = sorted(ids)[:2]
+            assert result.self_scores[g] == approx(want[(a, b)])

@@ -19,7 +19,7 @@ from curator.core.dedupe import (
 from curator.core.errors import CuratorError
 from curator.core.model import records_frame
 from curator.core.ops import SetField
-from tests.core.dedupe_corpus import corpus
+from tests.core.dedupe_corpus import clusters, corpus
 
 CHAIN = [
     "Where is my new debit card",  # a
@@ -32,7 +32,7 @@ def test_chain_is_one_cluster_with_scores_to_the_keeper():
     a, b, c = (normalise(t) for t in CHAIN)
     assert fuzz.ratio(a, b) >= 90 and fuzz.ratio(b, c) >= 90 and fuzz.ratio(a, c) < 90
     matches = find_near_duplicates(CHAIN, [7, 8, 9])
-    assert matches.pair_count() == 2
+    assert clusters(matches) == [(7, 8, 9)] and len(matches.links) == 2  # a-b and b-c, not a-c
     (cluster,) = cluster_pairs(matches, dict(zip([7, 8, 9], CHAIN)))
     assert cluster.keeper == 7  # default rule: the earliest
     assert cluster.others == (8, 9)
@@ -103,12 +103,12 @@ def test_scan_fields_and_splits():
             ("Where is my new card?", "card_arrival", "train"),
         ]
     )
-    assert scan_dataset(ds, field="text_input").matches.pair_count() == 3
-    assert scan_dataset(ds, field="output").matches.pair_count() == 2
+    assert clusters(scan_dataset(ds, field="text_input").matches) == [(0, 1, 2)]
+    assert clusters(scan_dataset(ds, field="output").matches) == [(0, 1), (2, 3)]
     both = scan_dataset(ds, field="both")
-    assert {(p.a, p.b) for p in both.matches.pairs()} == {(0, 1)}
+    assert clusters(both.matches) == [(0, 1)]
     assert both.matches.field == "both"
-    assert scan_dataset(ds, splits=["train"]).matches.pair_count() == 1
+    assert clusters(scan_dataset(ds, splits=["train"]).matches) == [(0, 2)]
     with pytest.raises(CuratorError, match="unknown field"):
         scan_dataset(ds, field="prompt")
     with pytest.raises(CuratorError, match="unknown split"):
@@ -128,4 +128,4 @@ def test_scan_records_version_and_round_trips():
 def test_scan_of_empty_dataset():
     ds = Dataset.from_records(records_frame({"text_input": [], "output": []}))
     scan = scan_dataset(ds)
-    assert scan.clusters == () and scan.matches.pair_count() == 0
+    assert scan.clusters == () and scan.matches.components() == []

@@ -14,7 +14,7 @@ from curator.core.dedupe.scan import plan_scan, scan_dataset
 from curator.core.dedupe.slots import compared_inputs, slot_differences, slot_templates
 from curator.core.model import records_frame
 from curator.core.settings import Settings
-from tests.core.dedupe_corpus import oracle
+from tests.core.dedupe_corpus import assert_same_clusters, oracle
 
 TEMPLATE = "Classify the ticket.\nquestion: {question}\ncontext: {context}"
 
@@ -25,10 +25,6 @@ def templated_rows(n: int = 700) -> list[dict]:
 
 def as_dataset(rows: list[dict]) -> Dataset:
     return Dataset.from_records(records_frame({k: [r[k] for r in rows] for k in ("text_input", "output", "split")}))
-
-
-def pairs(result) -> dict[tuple[int, int], float]:
-    return {(p.a, p.b): p.score for p in result.pairs()}
 
 
 def test_families_of_inputs_each_get_their_template():
@@ -51,16 +47,15 @@ def test_templated_fixture_matches_the_oracle_exactly(compare):
     ids = list(range(len(rows)))
     want = oracle(compared, ids, "ratio", 90)
     assert len(want) >= 50
-    got = pairs(find_near_duplicates(compared, ids))
-    assert got == pytest.approx(want)
+    assert_same_clusters(find_near_duplicates(compared, ids), want)
 
 
 def test_slots_drop_the_pairs_only_the_template_made():
     ds = as_dataset(templated_rows())
-    whole = scan_dataset(ds, compare="whole").matches.pair_count()
+    whole = sum(map(len, scan_dataset(ds, compare="whole").matches.components()))
     slots = scan_dataset(ds, compare="slots")
     assert slots.compare == "slots" and TEMPLATE in slots.templates
-    assert slots.matches.pair_count() < whole
+    assert sum(map(len, slots.matches.components())) < whole  # fewer examples in some cluster
 
 
 def test_the_differing_slot_is_named():

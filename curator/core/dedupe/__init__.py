@@ -9,7 +9,7 @@ result equals exhaustive ``process.cdist`` (tests and ``bench/bench_dedupe.py`` 
 
 from curator.core.dedupe.clusters import Cluster, Member, cluster_pairs
 from curator.core.dedupe.leakage import Leak, Twin, find_leakage
-from curator.core.dedupe.matches import NearDuplicates, Pair
+from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise, normalise_all
 from curator.core.dedupe.scan import (
     FIELDS,
@@ -32,7 +32,6 @@ __all__ = [
     "LeakageScan",
     "Member",
     "NearDuplicates",
-    "Pair",
     "Scorer",
     "Twin",
     "cache_key",

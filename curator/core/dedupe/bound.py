@@ -17,7 +17,7 @@ length-compatible pairs, so ``estimate_seconds`` says beforehand how long a sear
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -119,20 +119,21 @@ def estimate_seconds(compatible: int) -> float:
     return compatible * NS_PER_PAIR * 1e-9
 
 
-def bounded_candidates(
+def candidate_blocks(
     texts: Sequence[str],
     threshold: float,
     work: Work,
     *,
     sides: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, as keys ``i * n + j`` (i < j).
+) -> Iterator[np.ndarray]:
+    """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, block by block, as keys
+    ``i * n + j`` (i < j; each pair once unless ``sides`` is given, when a pair may come twice).
 
     With ``sides = (left, right)`` (boolean masks) only pairs with one text in each are looked at.
     """
     n = len(texts)
     if n < 2:
-        return np.zeros(0, np.int64)
+        return
     order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=n), kind="stable")
     counts, lengths = bucket_counts([texts[i] for i in order])  # position p holds text order[p]
     work.report(0.05)
@@ -151,7 +152,6 @@ def bounded_candidates(
     # a row meets the columns from its own length (symmetric: from itself) up to its longest partner
     hi = np.searchsorted(col_len, max_partner_length(row_len, threshold), side="right")
     lo = np.arange(len(rows)) if symmetric else np.searchsorted(col_len, min_partner_length(row_len, threshold))
-    found: list[np.ndarray] = []
     total = len(rows)
     for start, stop in _row_blocks(lo, hi):
         block = rows[start:stop]
@@ -171,11 +171,22 @@ def bounded_candidates(
             a, b = block[r], cols[k]
             keep = (a != b) & _within(counts16, lengths, a, b, threshold)
             a, b = order[a[keep]], order[b[keep]]
-            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            if len(a):
+                yield np.minimum(a, b) * n + np.maximum(a, b)
         work.report(0.05 + 0.95 * stop / total)
+
+
+def bounded_candidates(
+    texts: Sequence[str],
+    threshold: float,
+    work: Work,
+    *,
+    sides: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, as keys ``i * n + j`` (i < j),
+    each once (see ``candidate_blocks``)."""
+    found = list(candidate_blocks(texts, threshold, work, sides=sides))
     if not found:
         return np.zeros(0, np.int64)
     keys = np.concatenate(found)
-    if not symmetric:
-        keys = np.unique(keys)
-    return keys
+    return keys if sides is None else np.unique(keys)

@@ -1,36 +1,26 @@
-"""The result of a near-duplicate search: every pair at or above the threshold, stored compactly.
+"""The result of a near-duplicate search: clusters, stored as the pairs that connect them.
 
-Examples whose compared text is identical after normalising form one *group*; a *link* joins two groups
-whose texts reach the threshold. Every example of one group pairs with every example of a linked group,
-and (when the scorer rates the text with itself at or above the threshold, as ``ratio`` does) the
-examples of one group pair with each other. So 5,000 identical "ham" outputs cost one group, not 12.5
-million pairs; ``pairs()`` expands on demand.
+Examples whose compared text is identical after normalising form one *group*; a *link* is a verified pair of
+groups whose texts reach the threshold. Links are not every pair: on templated data a cluster of thousands of
+texts holds millions of pairs, so the search keeps a spanning forest, the links that connect each cluster
+(every link was scored by rapidfuzz; see ``connect``). Clusters are the connected components of the links
+plus the groups whose examples pair with each other (when the scorer rates a text with itself at or above the
+threshold, as ``ratio`` does). Links whose texts differ only in numbers form components of their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from itertools import combinations
-
-
-@dataclass(frozen=True, order=True)
-class Pair:
-    """Two examples (``a < b``) and their similarity."""
-
-    a: int
-    b: int
-    score: float
 
 
 @dataclass(frozen=True)
 class NearDuplicates:
-    """Every pair of examples whose similarity reaches ``threshold`` under ``scorer``.
+    """The clusters of examples whose similarity under ``scorer`` reaches ``threshold``, through verified links.
 
-    ``groups[g]`` are the ids sharing one normalised text (only groups that take part in some pair);
-    ``self_scores[g]`` is the score of that text with itself (its members pair with each other when it
-    reaches the threshold); ``links`` are ``(g, h, score)`` with ``g < h``. ``method`` says how the pairs
-    were found (MinHash-LSH or exhaustive, and why), for the user and the benchmark.
+    ``groups[g]`` are the ids sharing one normalised text (only groups in some cluster); ``self_scores[g]`` is
+    the score of that text with itself (its members pair with each other when it reaches the threshold);
+    ``links`` are ``(g, h, score)`` with ``g < h``, the verified pairs that connect the clusters (not every
+    pair). ``method`` says how they were found, for the user and the benchmark.
     """
 
     threshold: float
@@ -55,24 +45,28 @@ class NearDuplicates:
         """Whether the examples of group ``g`` pair with each other."""
         return len(self.groups[g]) > 1 and self.self_scores[g] >= self.threshold
 
-    def pairs(self) -> Iterator[Pair]:
-        """Every pair, identical ones first, then by link."""
-        for g, ids in enumerate(self.groups):
-            if self.group_pairs_inside(g):
-                for a, b in combinations(sorted(ids), 2):
-                    yield Pair(a, b, self.self_scores[g])
-        for g, h, score in self.links:
-            for a in self.groups[g]:
-                for b in self.groups[h]:
-                    yield Pair(min(a, b), max(a, b), score)
+    def components(self) -> list[set[int]]:
+        """The ids of each cluster (numbers-only links included; ``split_numbers`` first to keep them apart)."""
+        parent = list(range(len(self.groups)))
 
-    def pair_count(self) -> int:
-        """How many pairs ``pairs()`` yields, without expanding them."""
-        inside = sum(len(ids) * (len(ids) - 1) // 2 for g, ids in enumerate(self.groups) if self.group_pairs_inside(g))
-        return inside + sum(len(self.groups[g]) * len(self.groups[h]) for g, h, _ in self.links)
+        def root(g: int) -> int:
+            while parent[g] != g:
+                parent[g] = parent[parent[g]]
+                g = parent[g]
+            return g
+
+        linked = set()
+        for g, h, _ in self.links:
+            parent[root(g)] = root(h)
+            linked.update((g, h))
+        parts: dict[int, set[int]] = {}
+        for g, ids in enumerate(self.groups):
+            if g in linked or self.group_pairs_inside(g):
+                parts.setdefault(root(g), set()).update(ids)
+        return list(parts.values())
 
     def identical_pair_count(self) -> int:
-        """How many of the pairs have identical normalised texts."""
+        """How many pairs of examples have identical normalised texts."""
         return sum(len(ids) * (len(ids) - 1) // 2 for g, ids in enumerate(self.groups) if self.group_pairs_inside(g))
 
     def ids(self) -> set[int]:

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from curator.core.dedupe.bound import bounded_candidates
+from curator.core.dedupe.bound import bounded_candidates, candidate_blocks
 from curator.core.dedupe.bound import estimate_seconds as estimate_bound
 from curator.core.dedupe.candidates import compatible_pairs, sorted_unique
+from curator.core.dedupe.connect import Connector
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
-from curator.core.dedupe.numbers import numbers_only
+from curator.core.dedupe.numbers import number_masked
 from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
 from curator.core.dedupe.verify import Scorer, check_threshold, exhaustive, get_scorer, verify
@@ -213,12 +214,47 @@ def self_scores(values: list[tuple[str, ...]], wanted: np.ndarray, spec: Scorer)
     return out
 
 
-def _numbers_only(values: list[tuple[str, ...]], g: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Whether each link's groups differ only in numbers, in every compared field."""
-    out = np.ones(len(g), dtype=bool)
-    for k in range(len(values[0]) if values else 0):
-        out &= numbers_only([v[k] for v in values], g, h)
-    return out
+def _mask_ids(values: list[tuple[str, ...]]) -> np.ndarray:
+    """Each group's number mask as an integer: groups with equal ids differ only in numbers, in every field."""
+    if not values:
+        return np.zeros(0, np.int64)
+    masked = list(zip(*(number_masked([v[k] for v in values]) for k in range(len(values[0])))))
+    index: dict[tuple[str, ...], int] = {}
+    return np.fromiter((index.setdefault(m, len(index)) for m in masked), dtype=np.int64, count=len(values))
+
+
+def connect_groups(
+    values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """The pairs of distinct groups that connect their clusters: (g, h, score, numbers only), g < h, and a note.
+
+    Clusters are the connected components of the pairs reaching ``threshold``, the pairs whose texts differ only in
+    numbers apart from the others (see ``connect``). For ratio and QRatio on one field, candidates of the
+    character-count bound are verified as they come, and only while their texts are apart; for the other scorers
+    every pair is found first.
+    """
+    texts = np.empty(len(values), dtype=object)
+    texts[:] = [v[0] for v in values]
+    connector = Connector(texts, _mask_ids(values), spec, threshold)
+    one_field = not values or len(values[0]) == 1
+    if one_field and spec.sources == ("chars",):
+        for keys in candidate_blocks(list(texts), threshold, work.span(0, 0.9, "finding candidates")):
+            connector.add(keys)
+        last = work.span(0.9, 1.0, "verifying")
+        last.report(0.0)
+        connector.flush()
+        last.report(1.0)
+        method = (f"character-count bound (exact; {connector.candidates:,} candidates, {connector.verified:,} "
+                  "verified, the others already in one cluster)")
+    else:
+        g, h, scores, method = match_groups(values, spec, threshold, work)
+        connector.add_scored(g, h, scores)
+    parts = [connector.main.edges(), connector.numeric.edges()]
+    g = np.concatenate([p[0] for p in parts])
+    h = np.concatenate([p[1] for p in parts])
+    scores = np.concatenate([p[2] for p in parts])
+    numeric = np.repeat([False, True], [len(parts[0][0]), len(parts[1][0])])
+    return np.minimum(g, h), np.maximum(g, h), scores, numeric, method
 
 
 def prepare(
@@ -258,7 +294,7 @@ def find_near_duplicates(
         raise ValueError("example ids must be unique")
     work = Work(progress, cancel)
     group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"))
-    g, h, scores, method = match_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"))
+    g, h, scores, numeric, method = connect_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"))
     sizes = np.bincount(group, minlength=len(values))
     linked = np.zeros(len(values), dtype=bool)
     linked[g] = True
@@ -272,7 +308,6 @@ def find_near_duplicates(
     for example_id, grp in zip(ids.tolist(), renumber[group].tolist()):
         if grp >= 0:
             members[grp].append(example_id)
-    numeric = _numbers_only(values, g, h)
     links = sorted(zip(renumber[g].tolist(), renumber[h].tolist(), scores.tolist(), numeric.tolist()))
     result = NearDuplicates(
         threshold=threshold,
@@ -280,7 +315,7 @@ def find_near_duplicates(
         field=field,
         groups=tuple(tuple(m) for m in members),
         self_scores=tuple(own[keep].tolist()),
-        links=tuple((min(a, b), max(a, b), float(s)) for a, b, s, _ in links),
+        links=tuple((a, b, float(s)) for a, b, s, _ in links),
         method=method,
         numbers_only=tuple(k for k, link in enumerate(links) if link[3]),
     )

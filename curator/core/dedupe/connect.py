@@ -1,0 +1,141 @@
+"""Clusters without every pair: union-find over distinct texts, verifying a candidate pair only while its two
+texts are still in different clusters.
+
+What a user acts on is clusters (connected components of the pairs reaching the threshold), and on templated
+data a cluster of thousands of texts holds millions of pairs: once two texts are connected, a pair between
+them changes nothing, so it is not verified. Pairs whose texts differ only in numbers (equal number masks)
+form a graph of their own, apart from the others; a pair joins clusters only in its own graph. What is kept
+is a spanning forest: the verified pair behind every union, with its score, so each member can name the member
+it joined through. Exact: a candidate is skipped only when verified pairs already connect its two texts, so
+the clusters are the connected components of every pair exhaustive ``cdist`` would find.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rapidfuzz import process
+
+from curator.core.dedupe.verify import LONG, Scorer, prefix_refuted
+
+_FLUSH = 1_000_000  # candidate pairs gathered before filtering and verifying them
+_ROUNDS = 2  # rounds verifying one candidate per pair of clusters before verifying all that are left
+
+
+class Forest:
+    """Union-find over ``n`` items that keeps the edges that joined two components (a spanning forest)."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n, dtype=np.int64)
+        self.a: list[int] = []
+        self.b: list[int] = []
+        self.scores: list[float] = []
+
+    def roots(self, items: np.ndarray) -> np.ndarray:
+        """Each item's component root (compressing the paths of the items asked about)."""
+        root = self.parent[items]
+        while True:
+            up = self.parent[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+        self.parent[items] = root
+        return root
+
+    def join(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> None:
+        """Union the components of every pair (a, b), keeping the pairs that joined two components."""
+        parent = self.parent
+        for i, j, s in zip(a.tolist(), b.tolist(), scores.tolist()):
+            ri = i
+            while parent[ri] != ri:
+                ri = int(parent[ri])
+            rj = j
+            while parent[rj] != rj:
+                rj = int(parent[rj])
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+                self.a.append(i)
+                self.b.append(j)
+                self.scores.append(s)
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.asarray(self.a, dtype=np.int64), np.asarray(self.b, dtype=np.int64),
+                np.asarray(self.scores, dtype=np.float64))
+
+
+class Connector:
+    """Candidate pairs of ``texts`` in, clusters out: each pair goes to the numbers-only graph when the texts'
+    ``masks`` are equal, else to the main one; it is verified (with ``spec``) only while its texts are apart."""
+
+    def __init__(self, texts: np.ndarray, masks: np.ndarray, spec: Scorer, threshold: float) -> None:
+        self.texts = texts
+        self.masks = masks
+        self.spec = spec
+        self.threshold = threshold
+        self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.main = Forest(len(texts))
+        self.numeric = Forest(len(texts))
+        self.candidates = 0
+        self.verified = 0
+        self._pending: list[np.ndarray] = []
+        self._size = 0
+
+    def add(self, keys: np.ndarray) -> None:
+        """Candidate pairs as keys ``i * n + j``, verified in batches."""
+        self._pending.append(keys)
+        self._size += len(keys)
+        self.candidates += len(keys)
+        if self._size >= _FLUSH:
+            self.flush()
+
+    def add_scored(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> None:
+        """Pairs already verified (scores at or above the threshold), strongest first."""
+        order = np.argsort(-scores, kind="stable")
+        a, b, scores = a[order], b[order], scores[order]
+        numeric = self.masks[a] == self.masks[b]
+        for forest, sel in ((self.main, ~numeric), (self.numeric, numeric)):
+            pa, pb, ps = a[sel], b[sel], scores[sel]
+            for s in range(0, len(pa), _FLUSH):
+                xa, xb, xs = pa[s : s + _FLUSH], pb[s : s + _FLUSH], ps[s : s + _FLUSH]
+                apart = forest.roots(xa) != forest.roots(xb)
+                forest.join(xa[apart], xb[apart], xs[apart])
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate(self._pending)
+        self._pending, self._size = [], 0
+        a, b = np.divmod(keys, len(self.texts))
+        numeric = self.masks[a] == self.masks[b]
+        for forest, sel in ((self.main, ~numeric), (self.numeric, numeric)):
+            self._connect(forest, a[sel], b[sel])
+
+    def _connect(self, forest: Forest, a: np.ndarray, b: np.ndarray) -> None:
+        n = len(self.texts)
+        for _ in range(_ROUNDS):
+            ra, rb = forest.roots(a), forest.roots(b)
+            apart = ra != rb
+            a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
+            if len(a) == 0:
+                return
+            _, first = np.unique(np.minimum(ra, rb) * n + np.maximum(ra, rb), return_index=True)
+            self._verify(forest, a[first], b[first])
+            rest = np.ones(len(a), dtype=bool)
+            rest[first] = False
+            a, b = a[rest], b[rest]
+        apart = forest.roots(a) != forest.roots(b)
+        self._verify(forest, a[apart], b[apart])
+
+    def _verify(self, forest: Forest, a: np.ndarray, b: np.ndarray) -> None:
+        if len(a) == 0:
+            return
+        self.verified += len(a)
+        if self.spec.name in ("ratio", "QRatio"):
+            long = np.flatnonzero((self.lengths[a] >= LONG) & (self.lengths[b] >= LONG))
+            if len(long):
+                keep = np.ones(len(a), dtype=bool)
+                keep[long[prefix_refuted(self.texts[a[long]], self.texts[b[long]], self.threshold)]] = False
+                a, b = a[keep], b[keep]
+        scores = process.cpdist(self.texts[a], self.texts[b], scorer=self.spec.func, score_cutoff=self.threshold,
+                                dtype=np.float64, workers=-1)
+        hit = scores >= self.threshold
+        forest.join(a[hit], b[hit], scores[hit])
