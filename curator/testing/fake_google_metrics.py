@@ -1,12 +1,13 @@
 """What the fake server publishes for a tuning job's Vertex AI Experiment, as Vertex does (see
-curator.core.backends.vertex_metrics): the experiment and its run as metadata contexts, and the run's TensorBoard
-time series, which grow with the job's completed steps (training metrics every step; validation metrics at each
-epoch's end, and only when the job has a validation dataset). Paths are under projects/{p}/locations/{l}/:
+curator.core.backends.vertex_metrics): the experiment as a metadata context naming its TensorBoard, and a run of
+the TensorBoard experiment of the same id with its time series, which grow with the job's completed steps
+(training metrics every step; validation metrics at each epoch's end, only when the job has a validation
+dataset). Paths are under projects/{p}/locations/{l}/:
 
 | call | path |
 |---|---|
 | metadata context | GET metadataStores/default/contexts/{id} |
-| contexts of an experiment | GET metadataStores/default/contexts?filter=…parent_contexts:"{experiment}"… |
+| runs of a TensorBoard experiment | GET tensorboards/{tb}/experiments/{e}/runs |
 | time series of a run | GET tensorboards/{tb}/experiments/{e}/runs/{r}/timeSeries |
 | their points | GET tensorboards/{tb}:batchRead?timeSeries=…&timeSeries=… |
 """
@@ -24,12 +25,11 @@ SERIES = ("/train_total_loss", "/train_fraction_of_correct_next_step_preds", "/t
 
 
 def names(job: FakeTuningJob) -> dict[str, str]:
-    """The resource names of a job's experiment, run, TensorBoard and TensorBoard run."""
+    """The resource names of a job's experiment, its TensorBoard and the TensorBoard run."""
     prefix = job.name.split("/tuningJobs/")[0]
     experiment = f"tuning-{job.job_id}"
     tensorboard = f"{prefix}/tensorboards/{int(job.job_id) + 7000}"
     return {"experiment": f"{prefix}/metadataStores/default/contexts/{experiment}",
-            "run": f"{prefix}/metadataStores/default/contexts/{experiment}-run",
             "tensorboard": tensorboard, "tb_run": f"{tensorboard}/experiments/{experiment}/runs/{experiment}-run"}
 
 
@@ -61,19 +61,20 @@ def serve(job_for: dict[str, FakeTuningJob], completed_steps, method: str, prefi
     if method != "GET":
         raise ApiError(404, f"{method} {prefix}/{rest} is not a known resource")
     path = f"{prefix}/{rest}"
-    if rest == "metadataStores/default/contexts":
-        parent = re.search(r'parent_contexts:"([^"]+)"', query.get("filter", ""))
-        job = job_for.get(parent.group(1)) if parent else None
-        if job is None or completed_steps(job) is None:
-            return {"contexts": []}
-        return {"contexts": [{"name": names(job)["run"], "schemaTitle": "system.ExperimentRun",
-                              "parentContexts": [names(job)["experiment"]], "metadata": {}}]}
     if rest.startswith("metadataStores/default/contexts/"):
         job = job_for.get(path)
         if job is None or path != names(job)["experiment"]:
             raise ApiError(404, f"Context {path} not found.")
         return {"name": path, "schemaTitle": "system.Experiment",
                 "metadata": {"backing_tensorboard_resource": names(job)["tensorboard"], "experiment_deleted": False}}
+    runs = re.fullmatch(r"(tensorboards/\d+/experiments/[^/]+)/runs", rest)
+    if runs:
+        job = next((j for j in job_for.values() if names(j)["tb_run"].startswith(f"{prefix}/{runs.group(1)}/")), None)
+        if job is None:
+            raise ApiError(404, f"TensorboardExperiment {prefix}/{runs.group(1)} not found.")
+        if completed_steps(job) is None:
+            return {}
+        return {"tensorboardRuns": [{"name": names(job)["tb_run"], "displayName": "run"}]}
     listing = re.fullmatch(r"(tensorboards/\d+/experiments/[^/]+/runs/[^/]+)/timeSeries", rest)
     if listing:
         job = job_for.get(f"{prefix}/{listing.group(1)}")

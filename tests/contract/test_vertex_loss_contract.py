@@ -1,5 +1,6 @@
-"""The loss curve of a Vertex job, read from its Vertex AI Experiment over REST (the experiment context, its run,
-the run's TensorBoard series, batchRead) against the fake server, which publishes the series as the job runs."""
+"""The loss curve of a Vertex job, read from its Vertex AI Experiment over REST (the experiment context, the runs of
+its TensorBoard experiment, the run's series, batchRead) against the fake server, which publishes the series as
+the job runs."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ def test_the_loss_curve_grows_as_the_job_runs_and_is_whole_at_the_end(vertex, fa
     val = [(p.epoch, p.val_loss) for p in done.loss if p.val_loss is not None]
     assert [e for e, _ in val] == pytest.approx([1.0, 2.0, 3.0, 4.0])  # validation at each epoch's end
     assert val[-1][1] < val[0][1]
-    # the series were found once (experiment, its run, the run's series); each poll then reads them in one call
+    # the series were found once (the experiment, its runs, the run's series); each poll then reads them at once
     assert len(fake.calls("GET", "/metadataStores/default/contexts/tuning-")) == 1
+    assert len([r for r in fake.calls("GET") if r.path.endswith("/runs")]) == 1
     assert len(fake.calls("GET", "/timeSeries")) == 1
     reads = fake.calls("GET", ":batchRead")
     assert len(reads) == 2 and all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in reads)
@@ -95,3 +97,19 @@ def test_curator_job_prints_the_loss_at_each_validation(fake, clock, tmp_path, c
     rows = [line.split() for line in table.splitlines()]
     assert [r[0] for r in rows] == ["1.00", "2.00", "3.00", "4.00", "5.00"]  # 75 steps: the validated ones
     assert all(float(r[1]) > 0 and float(r[2]) > 0 for r in rows) and float(rows[-1][2]) < float(rows[0][2])
+
+
+def test_a_curve_not_published_yet_is_looked_for_again_at_the_next_poll(vertex, fake, clock, monkeypatch):
+    from curator.core.backends import vertex_metrics
+
+    real, calls = vertex_metrics.find_series, []
+    monkeypatch.setattr(vertex_metrics, "find_series",
+                        lambda get, experiment: calls.append(experiment) or (real(get, experiment) if len(calls) > 1
+                                                                              else None))
+    job_id = _job(vertex)
+    clock.now = 5.0
+    first = vertex.status(job_id)
+    assert first.loss == [] and first.stats["loss curve"] == "not published yet"
+    clock.now = 7.0
+    second = vertex.status(job_id)
+    assert second.loss and "loss curve" not in second.stats and len(calls) == 2

@@ -3,14 +3,15 @@ run keeps ``/train_total_loss`` and ``/eval_total_loss`` (and token accuracy) as
 
 Sources (read 2026-11-30): Vertex AI "Tune Gemini models by using supervised fine-tuning", section "Tuning and
 validation metrics" (the metric names; validation metrics only with a validation dataset; "updated in real time
-as tuning progresses"); the REST reference of ``metadataStores.contexts``, ``tensorboards.experiments.runs.
-timeSeries.list`` and ``tensorboards.batchRead`` (at most 1,000 points per scalar series, sampled beyond that);
-Google's tuning notebooks, which reach the series through the experiment's ``backing_tensorboard_resource`` and
-its ``system.ExperimentRun`` context. google-genai does not read any of this, so it is read over REST with the
-credentials the backend gives google-genai. The job's ``gcsMetricsUri`` is documented only as "the Cloud Storage
-metrics URI", with no format, so it is not read.
+as tuning progresses"); the Vertex REST reference of ``metadataStores.contexts.get``, ``tensorboards.experiments.
+runs.list``, ``…runs.timeSeries.list`` and ``tensorboards.batchRead`` (at most 1,000 points per scalar series,
+sampled beyond that); the Vertex AI SDK and Google's tuning notebooks, which reach the series through the
+experiment context's ``backing_tensorboard_resource`` and the TensorBoard experiment of the same id.
+google-genai reads none of this, so it is read over REST with the credentials the backend gives google-genai.
+The job's ``gcsMetricsUri`` is documented only as "the Cloud Storage metrics URI", with no format: not read.
 
-The series are found once per job (three requests); each poll then costs one ``batchRead``.
+The series are found once per job (three requests, one more per extra run); each poll then costs one
+``batchRead``.
 """
 
 from __future__ import annotations
@@ -40,17 +41,15 @@ def find_series(get: Get, experiment: str) -> Series | None:
     tensorboard = (context.get("metadata") or {}).get("backing_tensorboard_resource")
     if not tensorboard:
         return None
-    store = experiment.rsplit("/contexts/", 1)[0]
-    query = f'schema_title="system.ExperimentRun" AND parent_contexts:"{experiment}"'
-    runs = get(f"{store}/contexts", {"filter": query}).get("contexts") or []
-    if not runs:
-        return None
-    experiment_id = experiment.rsplit("/", 1)[-1]
-    run_id = runs[0]["name"].rsplit("/", 1)[-1]
-    listed = get(f"{tensorboard}/experiments/{experiment_id}/runs/{run_id}/timeSeries", {})
-    names = {s.get("displayName"): s["name"] for s in listed.get("tensorboardTimeSeries") or []
-             if s.get("displayName") in (TRAIN_LOSS, EVAL_LOSS)}
-    return Series(tensorboard, names) if TRAIN_LOSS in names else None
+    experiment_id = experiment.rsplit("/", 1)[-1]  # its TensorBoard experiment has the same id
+    runs = get(f"{tensorboard}/experiments/{experiment_id}/runs", {}).get("tensorboardRuns") or []
+    for run in runs:
+        listed = get(f"{run['name']}/timeSeries", {})
+        names = {s.get("displayName"): s["name"] for s in listed.get("tensorboardTimeSeries") or []
+                 if s.get("displayName") in (TRAIN_LOSS, EVAL_LOSS)}
+        if TRAIN_LOSS in names:
+            return Series(tensorboard, names)
+    return None
 
 
 def _scalars(data: dict) -> dict[int, float]:
