@@ -95,9 +95,10 @@ def _list(jobs: Jobs, args: argparse.Namespace) -> int:
                 print(f"{record.short_name}: not refreshed: {getattr(e, 'reason', e)}", file=sys.stderr)
         rows.append((record, status))
     if args.json:
-        json.dump([dict(id=r.id, backend=r.backend, base_model=r.base_model, display_name=r.display_name,
-                        dataset=r.dataset, created=r.created, hyperparameters=r.hyperparameters.to_dict(),
-                        status=s.to_dict()) for r, s in rows], sys.stdout, indent=2)
+        json.dump([dict(id=r.id, backend=r.backend, project=r.project, location=r.location,
+                        base_model=r.base_model, display_name=r.display_name, dataset=r.dataset, created=r.created,
+                        hyperparameters=r.hyperparameters.to_dict(), status=s.to_dict()) for r, s in rows],
+                  sys.stdout, indent=2)
         print()
         return 0
     if not rows:
@@ -112,7 +113,7 @@ def _list(jobs: Jobs, args: argparse.Namespace) -> int:
 
 def _show(status: JobStatus, record: JobRecord) -> None:
     print(f"job        {record.id}")
-    print(f"backend    {record.backend}")
+    print(f"backend    {record.backend}" + (f"   in {record.project} / {record.location}" if record.location else ""))
     print(f"base model {record.base_model}" + (f"   name {record.display_name}" if record.display_name else ""))
     print(f"dataset    {record.dataset or '-'}")
     print(f"started    {_when(record.created)}")

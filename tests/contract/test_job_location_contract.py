@@ -78,3 +78,26 @@ async def test_a_tuned_endpoint_is_asked_in_its_own_region(fake, clock, retry, t
                                    for p in asked)
     await backend.aclose()
     later.close()
+
+
+def test_the_cli_shows_where_a_job_runs_and_follows_it_there(fake, clock, retry, tmp_path, capsys, monkeypatch):
+    import json
+
+    from curator.cli import main
+
+    first = _jobs(tmp_path, fake, retry, "europe-west4")
+    job_id = _start(first)
+    first.close()
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text_input": "q", "output": "a"}\n')
+    for name, value in (("GOOGLE_CLOUD_PROJECT", "proj"), ("GOOGLE_CLOUD_LOCATION", "us-central1"),
+                        ("CURATOR_VERTEX_ACCESS_TOKEN", TOKEN)):
+        monkeypatch.setenv(name, value)
+    url = ["--base-url", fake.url + "/{location}"]
+    clock.now = 30.0
+    assert main(["job", job_id.rsplit("/", 1)[-1], str(data), *url]) == 0
+    out = capsys.readouterr().out
+    assert "in proj / europe-west4" in out and "succeeded" in out
+    assert main(["jobs", str(data), "--json", *url]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["project"], listed["location"]) == ("proj", "europe-west4")
