@@ -20,6 +20,7 @@ import re
 from curator.testing.fake_google_jobs import FakeTuningJob
 from curator.testing.fake_google_replies import ApiError
 
+MAX_SCALAR_POINTS = 1_000  # tensorboards.batchRead's limit for a scalar series
 SERIES = ("/train_total_loss", "/train_fraction_of_correct_next_step_preds", "/train_num_predictions",
           "/eval_total_loss", "/eval_fraction_of_correct_next_step_preds", "/eval_num_predictions")
 
@@ -50,8 +51,11 @@ def _series_of(job: FakeTuningJob) -> list[str]:
 
 def _points(job: FakeTuningJob, metric: str, completed: int, created_wall: float) -> list[dict]:
     every = 1 if metric.startswith("/train") else job.steps // job.epochs  # validation at each epoch's end
+    steps = list(range(every, completed + 1, every))
+    if len(steps) > MAX_SCALAR_POINTS:  # Vertex returns a sample of 1,000 (at random; evenly spaced here)
+        steps = [steps[i * len(steps) // MAX_SCALAR_POINTS] for i in range(MAX_SCALAR_POINTS)]
     return [{"wallTime": f"{created_wall:.0f}", "step": str(step), "scalar": {"value": _value(metric, step, job.steps)}}
-            for step in range(every, completed + 1, every)]
+            for step in steps]
 
 
 def serve(job_for: dict[str, FakeTuningJob], completed_steps, method: str, prefix: str, rest: str,
