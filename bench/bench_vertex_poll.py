@@ -25,6 +25,7 @@ TARGET_MS, POLLS = 100.0, 30
 def main() -> None:
     from curator.core.backends import Hyperparameters
     from curator.core.backends.registry import create_backend
+    from curator.core.storage.models import backend_storage
     from curator.core.storage.workspace import Workspace
     from curator.core.tuning import Jobs
     from curator.testing.fake_google import FakeGoogle
@@ -35,7 +36,7 @@ def main() -> None:
     with FakeGoogle(clock=lambda: now[0], timing=Timing(pending=1, running=10_000), examples_per_job=8_000) as fake, \
             tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp) / ".curator")
-        jobs = Jobs(ws, lambda name: create_backend(name, ws, base_url=fake.url, env=env))
+        jobs = Jobs(ws, lambda name: create_backend(name, **backend_storage(ws), base_url=fake.url, env=env))
         from curator.core.backends.prepare import Preparation  # a launch needs only the data URIs
 
         prepared = Preparation(backend="vertex", train=None, validation=None, findings=[], notes=[])
