@@ -14,7 +14,7 @@ import polars as pl
 
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions
-from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format
+from curator.core.formats.registry import HEAD_BYTES, detect_format, read_data
 from curator.core.progress import Progress, ProgressFn
 
 BATCH_BYTES = 64 * 1024 * 1024
@@ -52,7 +52,7 @@ def record_batches(path: str | Path, fmt: str | None = None, options: FormatOpti
             part, carry = data[:cut], data[cut:]
             if part.strip():
                 try:
-                    result = FORMATS[chosen].read(part, str(path), options or FormatOptions(), allow_skipped=True)
+                    result = read_data(part, path, chosen, options or FormatOptions(), allow_skipped=True)
                 except CuratorError as e:
                     raise _shifted(e, lines) from None
                 yield result.records.with_columns(pl.col("src_line") + lines)

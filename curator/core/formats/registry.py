@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import io
+import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -133,6 +135,13 @@ _KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR:
 def file_bytes(path: Path) -> bytes:
     """The bytes of a regular file; a CuratorError for a link loop, a folder, a pipe (never waited on) or
     any other reason it cannot be read."""
+    data, fd = _held_bytes(path)
+    os.close(fd)
+    return data
+
+
+def _held_bytes(path: Path) -> tuple[bytes, int]:
+    """A regular file's bytes and a descriptor open on it (the caller closes it); errors as ``file_bytes``."""
     try:
         mode = path.stat().st_mode
     except OSError as e:
@@ -144,9 +153,20 @@ def file_bytes(path: Path) -> bytes:
     if not stat.S_ISREG(mode):
         raise CuratorError(f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'a special file')})", path)
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
         raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced by a pipe between the two looks
+            raise CuratorError("not a regular file", path)
+        with io.FileIO(fd, closefd=False) as f:
+            return f.readall(), fd
+    except OSError as e:
+        os.close(fd)
+        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_file(
@@ -156,12 +176,24 @@ def read_file(
     *,
     allow_skipped: bool = False,
 ) -> ReadResult:
-    """Read a dataset file; on any problem raise one CuratorError listing every problem found."""
+    """Read a dataset file; on any problem raise one CuratorError listing every problem found.
+
+    When records were read from the file's bytes, their source keeps the file open and reads them from it
+    again on demand rather than holding them (a 1M-example file need not stay in memory twice)."""
     path = Path(path)
-    data = file_bytes(path)
-    if fmt is None:
-        fmt = detect_format(path, data)
-    return read_data(data, path, fmt, options or FormatOptions(), allow_skipped=allow_skipped)
+    data, fd = _held_bytes(path)
+    try:
+        if fmt is None:
+            fmt = detect_format(path, data)
+        result = read_data(data, path, fmt, options or FormatOptions(), allow_skipped=allow_skipped)
+    except BaseException:
+        os.close(fd)
+        raise
+    if result.source is not None and result.source.data is data:
+        result.source.kept_in(fd)
+    else:
+        os.close(fd)
+    return result
 
 
 def read_data(data: bytes, path: str | Path, fmt: str, options: FormatOptions, *,

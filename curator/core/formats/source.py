@@ -8,7 +8,9 @@ only the records that changed or were added. Records say where they came from wi
 - ``changed``: the record was edited since it was read (it is serialised, starting from its source object).
 
 Runs of untouched records that are neighbours in the source are copied in one slice, gaps included, so a save
-with k edits costs k + 1 copies whatever the file's size.
+with k edits costs k + 1 copies whatever the file's size. A source read from a file need not hold its bytes:
+``FileBytes`` reads them on demand from the file as it was read, and a save copies its runs file to file in the
+kernel (``os.copy_file_range``), never through one big string.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+import errno
+import io
 import json
+import os
+import stat
 
 import numpy as np
 import polars as pl
@@ -42,16 +48,59 @@ LINES = Layout(b"", b"\n", b"\n")  # JSONL
 LIST = Layout(b"[\n  ", b",\n  ", b"\n]\n")  # a JSON list, one element per line
 
 
+class FileBytes:
+    """The bytes of a file as it was read or written, read on demand (``[a:b]`` gives bytes) from a descriptor
+    kept open: a file replaced since (by a save, an editor) still reads as it was. ``intact()`` says whether the
+    file was changed in place since (then its bytes are no longer those read)."""
+
+    def __init__(self, fd: int) -> None:
+        st = os.fstat(fd)
+        self.fd, self._stat = fd, (st.st_size, st.st_mtime_ns)
+
+    def __len__(self) -> int:
+        return self._stat[0]
+
+    def __getitem__(self, key: slice) -> bytes:
+        start, stop, _ = key.indices(len(self))
+        return _pread(self.fd, start, max(stop - start, 0))
+
+    def intact(self) -> bool:
+        try:
+            st = os.fstat(self.fd)
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == self._stat
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _pread(fd: int, start: int, length: int) -> bytes:
+    parts, end = [], start + length
+    while start < end:
+        chunk = os.pread(fd, min(end - start, 1 << 26), start)
+        if not chunk:
+            raise OSError(errno.EIO, "the file is shorter than when it was read")
+        parts.append(chunk)
+        start += len(chunk)
+    return b"".join(parts) if len(parts) != 1 else parts[0]
+
+
 class Source:
     """A file's bytes with the byte span ``[start, end)`` of each record (computed on first use when
-    ``locate`` is given instead of spans). ``names`` are a table's column names; ``table`` is a Parquet
-    file's own frame (its rows are copied as values, not bytes)."""
+    ``locate`` is given instead of spans). ``data`` is bytes or ``FileBytes``. ``names`` are a table's column
+    names; ``table`` is a Parquet file's own frame (its rows are copied as values, not bytes)."""
 
     def __init__(
         self,
         fmt: str,
         options: FormatOptions,
-        data: bytes = b"",
+        data: bytes | FileBytes = b"",
         spans: Spans | None = None,
         locate: Callable[[bytes], Spans] | None = None,
         names: list[str] | None = None,
@@ -86,8 +135,18 @@ class Source:
         return Layout(self.data[: int(starts[0])], sep, self.data[int(ends[-1]) :])
 
     def fits(self, fmt: str, options: FormatOptions) -> bool:
-        """Whether a write in ``fmt`` with ``options`` can copy records from this source."""
-        return fmt == self.format and options == self.options
+        """Whether a write in ``fmt`` with ``options`` can copy records from this source (not when its file was
+        changed in place since it was read: its bytes are gone)."""
+        intact = not isinstance(self.data, FileBytes) or self.data.intact()
+        return fmt == self.format and options == self.options and intact
+
+    def kept_in(self, fd: int) -> None:
+        """Read the bytes from now on from ``fd`` (open on the file they were read from, unchanged) instead of
+        holding them; only once the spans are known. Takes ``fd`` over (closes it when not used)."""
+        if self._spans is None or self.table is not None or isinstance(self.data, FileBytes):
+            os.close(fd)
+            return
+        self.data = FileBytes(fd)
 
 
 def provenance(records: pl.DataFrame, source: Source | None) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +186,7 @@ def write_spliced(
     copied = (src >= 0) & ~changed
     layout = source.layout(default) if source is not None else default
     starts, ends = source.spans() if source is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    data = memoryview(source.data) if source is not None else memoryview(b"")
+    data = source.data if source is not None else b""
 
     follows = np.zeros(n, dtype=bool)  # copied together with the record before it
     if n > 1:
@@ -140,7 +199,7 @@ def write_spliced(
 
     new_starts = np.zeros(n, dtype=np.int64)
     new_ends = np.zeros(n, dtype=np.int64)
-    pieces: list[bytes | memoryview] = [layout.prefix]
+    pieces: list[bytes | range] = [layout.prefix]  # a range: those bytes of the source, copied as they are
     offset = len(layout.prefix)
     for k, (a, b) in enumerate(zip(piece_starts.tolist(), piece_ends.tolist())):
         if k:
@@ -152,21 +211,79 @@ def write_spliced(
         if copied[a]:
             first, last = src[a], src[b - 1]
             base = int(starts[first])
-            pieces.append(data[base : int(ends[last])])
+            pieces.append(range(base, int(ends[last])))
             new_starts[a:b] = starts[src[a:b]] - base + offset
             new_ends[a:b] = ends[src[a:b]] - base + offset
             offset += int(ends[last]) - base
         else:
-            original = bytes(data[int(starts[src[a]]) : int(ends[src[a]])]) if src[a] >= 0 else None
+            original = data[int(starts[src[a]]) : int(ends[src[a]])] if src[a] >= 0 else None
             text = serialise(next(rows), original)
             pieces.append(text)
             new_starts[a], new_ends[a] = offset, offset + len(text)
             offset += len(text)
     if n:
         pieces.append(layout.suffix)
-    written = b"".join(pieces)
-    out.write(written)
+    written = _write_pieces(out, pieces, data)
     return Source(fmt, options, written, (new_starts, new_ends))
+
+
+def _write_pieces(out: BinaryIO, pieces: list[bytes | range], data: bytes | FileBytes) -> bytes | FileBytes:
+    """Write the pieces (a range is those bytes of ``data``) without joining them into one string; returns the
+    bytes written, read on demand from ``out``'s file when it is one that can be read."""
+    fd = _readable_fd(out)
+    if fd is None:
+        view = memoryview(data) if isinstance(data, bytes) else data
+        written = b"".join(bytes(view[p.start : p.stop]) if isinstance(p, range) else p for p in pieces)
+        out.write(written)
+        return written
+    out.flush()
+    target = out.fileno()
+    view = memoryview(data) if isinstance(data, bytes) else None
+    for piece in pieces:
+        if not isinstance(piece, range):
+            _write_all(target, piece)
+        elif view is not None:
+            _write_all(target, view[piece.start : piece.stop])
+        else:
+            _copy(data.fd, target, piece.start, len(piece))
+    return FileBytes(fd)
+
+
+def _readable_fd(out: BinaryIO) -> int | None:
+    """A new descriptor reading the file ``out`` writes (None for a stream or a pipe)."""
+    try:
+        fd = out.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        # A new open file, not a dup: a flock on ``out`` (storage.lock) must end when its own descriptor closes.
+        return os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None  # no /proc (not Linux): the bytes are kept in memory
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _copy(source: int, target: int, start: int, length: int) -> None:
+    """Copy ``length`` bytes of ``source`` from ``start`` to ``target``'s position, in the kernel when it can."""
+    try:
+        while length > 0:
+            done = os.copy_file_range(source, target, length, start)
+            if not done:
+                raise OSError(errno.EIO, "the file is shorter than when it was read")
+            start += done
+            length -= done
+    except OSError as e:
+        if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+        while length > 0:  # another file system, an old kernel: through memory, a block at a time
+            block = _pread(source, start, min(length, 1 << 24))
+            _write_all(target, block)
+            start += len(block)
+            length -= len(block)
 
 
 def line_spans(data: bytes) -> Spans:
@@ -207,7 +324,7 @@ def record_spans(data: bytes, src_lines: np.ndarray) -> Spans:
 def lines_source(fmt: str, options: FormatOptions, data: bytes, src_lines: pl.Series) -> Source:
     """The source of a one-record-per-line file whose records were read from lines ``src_lines``."""
     numbers = src_lines.to_numpy().astype(np.int64)
-    return Source(fmt, options, data, locate=lambda d: _pick(line_spans(d), numbers - 1))
+    return Source(fmt, options, data, _pick(line_spans(data), numbers - 1))
 
 
 def list_source(fmt: str, options: FormatOptions, data: bytes, ordinals: Iterable[int]) -> Source:
