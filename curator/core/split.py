@@ -17,7 +17,8 @@ import polars as pl
 from curator.core.checks.outputs import is_label_set
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
-from curator.core.formats.registry import write_file
+from curator.core.formats.base import FormatOptions
+from curator.core.formats.registry import FORMATS, write_file
 from curator.core.model import RECORD_FIELDS
 from curator.core.ops import SetField
 from curator.core.storage.lock import write_dataset
@@ -92,20 +93,21 @@ def split_op(plan: SplitPlan, label: str = "split-dataset") -> SetField:
     return SetField(label, ids, "split", tuple(plan.assignment[i] for i in ids))
 
 
-def write_split_files(dataset: Dataset, folder: str | Path, stem: str, fmt: str) -> list[Path]:
-    """Write one file per non-empty split (``STEM.train.jsonl`` ...) atomically; returns the paths written.
-    A file among them that a curator has open is refused (InUse)."""
+def write_split_files(dataset: Dataset, folder: str | Path, stem: str, fmt: str,
+                      options: FormatOptions | None = None) -> list[Path]:
+    """Write one file per non-empty split (``STEM.train.jsonl`` ...) atomically, in ``fmt`` with ``options`` (the
+    open file's own, so a mapped shape keeps its fields); returns the paths written. A file among them that a
+    curator has open is refused (InUse)."""
     folder = Path(folder)
     records = dataset.records()
     written = []
-    ext = {"gemini-jsonl": "jsonl", "vertex-jsonl": "jsonl", "openai-jsonl": "jsonl", "alpaca-jsonl": "jsonl",
-           "csv": "csv", "tsv": "tsv", "parquet": "parquet"}.get(fmt, "json")
+    ext = FORMATS[fmt].extensions[0]
     for name in ("train", "validation", "test"):
         part = records.filter(pl.col("split") == name).select(list(RECORD_FIELDS))
         if part.height == 0:
             continue
-        target = folder / f"{stem}.{name}.{ext}"
+        target = folder / f"{stem}.{name}{ext}"
         with write_dataset(target) as out:
-            write_file(part, out, fmt)
+            write_file(part, out, fmt, options)
         written.append(target)
     return written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,22 @@ def test_frequencies():
     lengths = active["text_input"].str.len_chars().to_list()
     for b in bins:
         assert b.count == sum(b.low <= n <= b.high for n in lengths)
+
+
+@pytest.mark.parametrize("name,ext", [("question_answer.jsonl", ".jsonl"), ("instruction_input_output.csv", ".csv"),
+                                      ("sharegpt.json", ".json")])
+def test_split_files_of_a_shape_keep_its_fields(tmp_path, name, ext):
+    import shutil
+
+    from curator.core.session import Session
+
+    path = tmp_path / name
+    shutil.copyfile(Path(__file__).parents[2] / "fixtures" / "shapes" / name, path)
+    with Session.open(path, read_only=True) as session:
+        ds = session.dataset
+        ds.apply(split_op(plan_split(ds, 0.34, 0.0, seed=1)))
+        written = write_split_files(ds, tmp_path, "part", session.format, session.options)
+        first = read_file(written[0])
+        assert [p.suffix for p in written] == [ext, ext]
+        assert first.format == session.format and first.mapping == session.mapping
+        assert sum(read_file(p).records.height for p in written) == len(ds)

@@ -127,7 +127,8 @@ class SplitScreen(ModalScreen[SetField | None]):
         path = self.session.path
         fmt = self.session.format if self.session.format.endswith("jsonl") else "gemini-jsonl"
         try:
-            written = write_split_files(copy, path.parent, path.stem, fmt)
+            options = self.session.options if fmt == self.session.format else None
+            written = write_split_files(copy, path.parent, path.stem, fmt, options)
         except (CuratorError, OSError) as exc:
             self.notify(str(exc), title="split", severity="error")
             return
