@@ -127,6 +127,11 @@ def _show(status: JobStatus, record: JobRecord) -> None:
         print(f"error      {status.error}")
     for key, value in status.stats.items():
         print(f"  {key}: {value}")
+    if status.dropped:
+        print("  dropped examples (a sample; lines of the training file, the app lists them with ctrl+g):")
+        for i, line in enumerate(status.dropped):
+            reason = status.dropped_reasons[i] if i < len(status.dropped_reasons) else ""
+            print(f"    line {line}: {reason}".rstrip())
     if status.loss:
         print("  epoch  train loss  validation loss")
         for point in loss_rows(status.loss):

@@ -34,6 +34,16 @@ INTERRUPTED = "interrupted: curator ended while this local job ran; start it aga
 
 
 @dataclass(frozen=True)
+class DroppedExample:
+    """An example the tuning service left out: its line in the training file, why, and the ids of the
+    dataset's examples holding that content now (none: edited or deleted since the launch)."""
+
+    line: int
+    reason: str | None
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class JobRecord:
     """A job as the workspace remembers it."""
 
@@ -135,8 +145,12 @@ class Jobs:
 
         return self._factory(canonical_name(name))
 
-    def start(self, backend: str, prepared: Preparation, base_model: str, hp: Hyperparameters) -> str:
-        """Launch a job and record it; returns its id. Check errors in ``prepared`` block the launch."""
+    def start(self, backend: str, prepared: Preparation, base_model: str, hp: Hyperparameters,
+              estimate: dict | None = None) -> str:
+        """Launch a job and record it, with the fingerprints of its training rows and the cost ``estimate``
+        shown before (``CostEstimate.to_dict``); returns its id. Check errors in ``prepared`` block the launch."""
+        from curator.core.fingerprints import fingerprints
+
         prepared.require_launchable()
         chosen = self.backend(backend)
         job_id = chosen.start_job(prepared, base_model, hp)
@@ -151,7 +165,29 @@ class Jobs:
              json.dumps(hp.to_dict()), now, now, status.state.value, json.dumps(status.to_dict()), project, location,
              runner),
         )
+        self.workspace.execute("INSERT OR REPLACE INTO job_data (job_id, train_rows, estimate) VALUES (?, ?, ?)",
+                               (job_id, fingerprints(prepared.train), json.dumps(estimate) if estimate else None))
         return job_id
+
+    def estimate(self, job_id: str) -> dict | None:
+        """The cost estimate shown before the job was launched (None for a job launched without one)."""
+        rows = self.workspace.query("SELECT estimate FROM job_data WHERE job_id = ?", (job_id,))
+        return json.loads(rows[0][0]) if rows and rows[0][0] else None
+
+    def dropped_examples(self, job_id: str, frame) -> list[DroppedExample]:
+        """The examples the service left out of the job (a sample, as it reports them), found in ``frame``
+        (the dataset's examples, with ids) by content."""
+        from curator.core.fingerprints import find_examples, fingerprint_at
+
+        status = self.get(job_id).status
+        rows = self.workspace.query("SELECT train_rows FROM job_data WHERE job_id = ?", (job_id,))
+        blob = rows[0][0] if rows and rows[0][0] else b""
+        wanted = {line: fingerprint_at(blob, line) for line in status.dropped}
+        found = find_examples(frame, [f for f in wanted.values() if f is not None]) if blob else {}
+        reasons = status.dropped_reasons
+        return [DroppedExample(line, reasons[i] if i < len(reasons) else None,
+                               tuple(found.get(wanted[line], ())) if wanted[line] else ())
+                for i, line in enumerate(status.dropped)]
 
     def get(self, job_id: str) -> JobRecord:
         rows = self.workspace.query(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))

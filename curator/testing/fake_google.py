@@ -14,7 +14,10 @@ Point the real google-genai client at it with ``HttpOptions(base_url=fake.url)``
 | Cloud Storage (``fake.gcs``) | /storage/v1/…, /upload/storage/v1/… (JSON and upload API; see fake_gcs) |
 
 Jobs go PENDING → RUNNING → SUCCEEDED with elapsed time (``Timing``; a base model named ``*fail-tuning*``
-fails half-way). Answers are deterministic: ``"{model}: {prompt}"``, cut at ``maxOutputTokens`` words less
+fails half-way). A job whose training file was given to ``upload`` reports that file's example count, billable
+tokens and dropped examples (not JSON, no final model turn, over ``max_example_tokens`` words), with a sample
+of their lines; labels are checked as Google checks them, and the jobs list honours a ``labels.KEY=VALUE``
+filter (any other filter gets a 400). Answers are deterministic: ``"{model}: {prompt}"``, cut at ``maxOutputTokens`` words less
 the thinking tokens spent (reported as ``thoughtsTokenCount``); thinking budgets a model refuses get a 400.
 Errors are injected by model name (for generation; for tuning, by base model):
 
@@ -53,7 +56,8 @@ from curator.testing.fake_gcs import FakeStorage
 from curator.testing import fake_google_metrics as fake_metrics
 from curator.testing.fake_google_batches import FakeBatch
 from curator.testing.fake_google_jobs import (ADAPTER_ORDER, ADAPTERS, TUNING_ADAPTERS, FakeTuningJob, Timing,
-                                              legacy_tuned_models)
+                                              label_problems, legacy_tuned_models, matches_filter,
+                                              read_training_file)
 from curator.testing.fake_google_replies import ApiError, default_answer, error_for, field, generate_reply
 
 BASE_MODELS = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
@@ -93,6 +97,8 @@ class FakeGoogle:
                  max_request_bytes: int = 20 * 1024 * 1024) -> None:
         self.thinking = thinking  # tokens a thinking model spends when free to (out of maxOutputTokens)
         self.max_request_bytes = max_request_bytes  # bodies larger than this get 400, as Google's 20 MB limit
+        self.objects: dict[str, bytes] = {}  # gs:// URI -> bytes: training files the fake's jobs can read
+        self.max_example_tokens = 131_072  # a training example over this many tokens (words) is dropped
         self.timing, self.latency, self.retry_delay, self.hang = timing, latency, retry_delay, hang
         self.clock, self.responder, self.examples_per_job = clock, responder, examples_per_job
         self.invalid_keys, self.verbose, self.faults = invalid_keys, verbose, faults
@@ -135,6 +141,13 @@ class FakeGoogle:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def upload(self, local, uri: str) -> None:
+        """Keep a file as the Cloud Storage object ``uri`` (a VertexBackend ``uploader``): jobs trained on it
+        report its real example count, billable tokens and dropped examples."""
+        from pathlib import Path
+
+        self.objects[uri] = Path(local).read_bytes()
 
     def calls(self, method: str | None = None, contains: str = "") -> list[Recorded]:
         """Recorded requests, filtered by method and a substring of the path."""
@@ -341,7 +354,13 @@ class FakeGoogle:
         if rest == "tuningJobs" and method == "GET":
             now = self.clock()
             with self._lock:
-                jobs = [j.to_json(now, self.timing) for j in self.jobs.values() if j.name.startswith(prefix + "/")]
+                mine = [j for j in self.jobs.values() if j.name.startswith(prefix + "/")]
+            if query.get("filter"):
+                try:
+                    mine = [j for j in mine if matches_filter(j.labels, query["filter"])]
+                except ValueError as e:
+                    raise ApiError(400, f"Invalid filter {query['filter']!r}: {e}.") from None
+            jobs = [j.to_json(now, self.timing) for j in mine]
             return self._page("tuningJobs", jobs[::-1], query)
         match = re.fullmatch(r"tuningJobs/(\d+)(:cancel)?", rest)
         if match:
@@ -400,13 +419,19 @@ class FakeGoogle:
         epochs = int(field(hyper, "epochCount", "epoch_count", default=3))
         if not 1 <= epochs <= 100:
             raise ApiError(400, f"epoch_count must be between 1 and 100, got {epochs}.")
+        labels = field(body, "labels", default={}) or {}
+        problem = label_problems(labels)
+        if problem:
+            raise ApiError(400, f"Invalid labels: {problem}.")
+        data = read_training_file(self.objects[training], self.max_example_tokens) if training in self.objects \
+            else None
         with self._lock:
             self._next_id += 1
             name = f"{prefix}/tuningJobs/{self._next_id}"
             job = FakeTuningJob(
                 name, base, field(body, "tunedModelDisplayName"), epochs, training, validation, hyper, self.clock(),
-                time.time(), examples=self.examples_per_job, fail="fail-tuning" in base,
-                labels=field(body, "labels", default={}) or {},
+                time.time(), examples=data.examples if data else self.examples_per_job, fail="fail-tuning" in base,
+                labels=labels, data=data,
             )
             self.jobs[name] = job
         return job.to_json(self.clock(), self.timing)

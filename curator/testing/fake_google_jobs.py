@@ -3,7 +3,9 @@ Gemini API's legacy tuned models. JSON shapes follow the REST API (int64 fields 
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +36,76 @@ TUNING_ADAPTERS = {
 }
 
 
+DROPPED_SAMPLE = 10  # the service lists "a partial sample" of the dropped examples' indices
+LABEL = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")  # Google Cloud label keys (values: the same, may be empty or
+# start with a digit): lowercase letters, digits, _ and -, at most 63 characters
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What the tuning service makes of a training file: examples, billable tokens (one epoch, of the examples
+    kept) and the dropped examples as (1-based line, reason)."""
+
+    examples: int
+    tokens: int
+    dropped: list[tuple[int, str]]
+
+
+def read_training_file(data: bytes, max_tokens: int) -> TrainingData:
+    """Read a Vertex JSONL training file as the service does: a line that is not JSON, has no contents, does
+    not end with a model turn, or holds more than ``max_tokens`` tokens (words, here) is dropped."""
+    from curator.testing.fake_google_replies import field, texts
+
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    tokens, dropped = 0, []
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            dropped.append((number, "The example is not valid JSON."))
+            continue
+        contents = field(record, "contents", default=None) if isinstance(record, dict) else None
+        if not isinstance(contents, list) or not contents:
+            dropped.append((number, "The example has no contents."))
+            continue
+        if not isinstance(contents[-1], dict) or contents[-1].get("role") != "model":
+            dropped.append((number, "The last turn of the example must have the role model."))
+            continue
+        system = field(record, "systemInstruction", "system_instruction", default=None)
+        count = sum(len(t.split()) for t in texts(contents + ([system] if system else [])))
+        if count > max_tokens:
+            dropped.append((number, f"The example has {count} tokens, more than the maximum of {max_tokens}."))
+            continue
+        tokens += count
+    return TrainingData(len(lines), tokens, dropped)
+
+
+def label_problems(labels) -> str | None:
+    """Why Vertex refuses these labels, or None."""
+    if not isinstance(labels, dict):
+        return "labels must be a map of strings"
+    if len(labels) > 64:
+        return "a resource takes at most 64 labels"
+    for key, value in labels.items():
+        if not LABEL.match(str(key)):
+            return f"label key {key!r} must start with a lowercase letter and hold only lowercase letters, digits, _ and -"
+        if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9_-]{0,63}", value):
+            return f"label value {value!r} may hold only lowercase letters, digits, _ and - (at most 63)"
+    return None
+
+
+def matches_filter(labels: dict, expression: str) -> bool:
+    """Whether a job's labels pass a list filter of ``labels.KEY=VALUE`` terms joined by AND (quotes optional);
+    a ValueError for anything else, which the service refuses too."""
+    for term in re.split(r"\s+AND\s+", expression.strip()):
+        match = re.fullmatch(r'labels\.([a-z][a-z0-9_-]*)\s*=\s*"?([a-z0-9_-]*)"?', term.strip())
+        if not match:
+            raise ValueError(f"unsupported filter term {term!r}")
+        if labels.get(match.group(1)) != match.group(2):
+            return False
+    return True
+
+
 @dataclass
 class FakeTuningJob:
     """A Vertex tuning job. Its state is a function of the time since creation (and of a cancel)."""
@@ -51,6 +123,7 @@ class FakeTuningJob:
     fail: bool = False  # a base model named *fail-tuning* fails half-way
     cancelled_at: float | None = None
     labels: dict = field(default_factory=dict)
+    data: TrainingData | None = None  # what the service read from the training file, when the fake has it
 
     @property
     def job_id(self) -> str:
@@ -109,16 +182,21 @@ class FakeTuningJob:
             job["tuningJobState"] = sub_state
         if state != "JOB_STATE_PENDING":
             job["startTime"] = rfc3339(self.created_wall + timing.pending / timing.speed)
-            tokens = self.examples * 180
-            job["tuningDataStats"] = {"supervisedTuningDataStats": {
+            tokens = self.data.tokens if self.data else self.examples * 180
+            stats = {
                 "tuningDatasetExampleCount": str(self.examples),
                 "totalBillableTokenCount": str(tokens * self.epochs),
                 "totalTuningCharacterCount": str(tokens * 4),
                 "tuningStepCount": str(self.steps),
-                "totalTruncatedExampleCount": "0",
+                "totalTruncatedExampleCount": str(len(self.data.dropped) if self.data else 0),
                 "userInputTokenDistribution": {"sum": str(tokens * 2 // 3), "min": 12, "max": 410, "mean": 120.0},
                 "userOutputTokenDistribution": {"sum": str(tokens // 3), "min": 1, "max": 95, "mean": 60.0},
-            }}
+            }
+            if self.data and self.data.dropped:  # a sample, as the service gives
+                sample = self.data.dropped[:DROPPED_SAMPLE]
+                stats["truncatedExampleIndices"] = [str(line) for line, _ in sample]
+                stats["droppedExampleReasons"] = [reason for _, reason in sample]
+            job["tuningDataStats"] = {"supervisedTuningDataStats": stats}
             job["tuningJobMetadata"] = {
                 "completedEpochCount": str(min(self.epochs, int(done * self.epochs))),
                 "completedStepCount": str(min(self.steps, int(done * self.steps))),

@@ -133,6 +133,8 @@ TUNING: tuple[Action, ...] = (
     _a("cancel-job", ["ctrl+b"], "cancel the highlighted running job (asks first)", "Tuning", "cancel job"),
     _a("refresh-jobs", ["ctrl+r"], "reload the jobs and their status", "Tuning"),
     _a("playground", ["ctrl+o"], "try the highlighted job's tuned model against its base", "Tuning"),
+    _a("dropped-examples", ["ctrl+g"], "list the examples the highlighted job's service left out in the table",
+       "Tuning", "dropped"),
     _a("close", ["escape"], "back to the table", "Tuning", "back"),
 )
 

@@ -27,7 +27,7 @@ from curator.core.settings import Settings, load_settings, remember_columns
 from curator.core.storage.lock import InUse
 from curator.tui.actions import MAIN, REMAPPED, key_label
 from curator.tui.keymap import KEYMAP_FILE, load_keymap
-from curator.tui.messages import GoToExample, OpenPlayground
+from curator.tui.messages import GoToExample, OpenPlayground, ShowExamples
 from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -337,14 +337,23 @@ class CuratorApp(App):
         if main is not None:
             main.action_playground(message.model_a, message.model_b, text=message.text, template=message.template)
 
-    def on_go_to_example(self, message: GoToExample) -> None:
+    def _back_to_main(self) -> MainScreen | None:
+        """Close every screen above the table; the table's screen (None when there is none)."""
         main = self._main_screen()
-        if main is None:
-            return
-        while self.screen is not main:
-            self.pop_screen()
-        if not main.go_to_example(message.example_id):
+        if main is not None:
+            while self.screen is not main:
+                self.pop_screen()
+        return main
+
+    def on_go_to_example(self, message: GoToExample) -> None:
+        main = self._back_to_main()
+        if main is not None and not main.go_to_example(message.example_id):
             self.notify(f"example {message.example_id} no longer exists", severity="warning")
+
+    def on_show_examples(self, message: ShowExamples) -> None:
+        main = self._back_to_main()
+        if main is not None:
+            main.show_examples(message.ids, message.label)
 
     def jobs(self):
         """The tuning jobs of the session's workspace (one per process: local jobs live in it)."""

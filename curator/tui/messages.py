@@ -24,9 +24,16 @@ class OpenPlayground(Message):
     template: str | None = None
 
 
-
 @dataclass
 class GoToExample(Message):
     """Back to the table with its cursor on example ``example_id`` (a warning when it no longer exists)."""
 
     example_id: int
+
+
+@dataclass
+class ShowExamples(Message):
+    """Show these examples in the main table (a filter named ``label``), e.g. the ones a tuning job dropped."""
+
+    ids: frozenset[int]
+    label: str

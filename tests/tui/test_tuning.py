@@ -11,7 +11,7 @@ from textual.widgets import Input, Select
 from curator.core.backends import JobState
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.tuning import TuningScreen
-from curator.tui.widgets.job_view import JobView
+from curator.tui.widgets.job_view import JobView, status_table
 from tests.tui.helpers import copy_fixture, make_app, settle, until_main, wait_for
 
 SIZE = (120, 40)
@@ -152,3 +152,47 @@ async def test_vertex_job_through_the_fake_google_server(tmp_path, monkeypatch):
             assert screen.query_one("#loss-plot").display
             (created,) = fake.calls("POST", "tuningJobs")
             assert created.body["supervisedTuningSpec"]["trainingDatasetUri"] == "gs://bucket/data/train.jsonl"
+
+
+async def test_a_jobs_dropped_examples_open_in_the_table(tmp_path):
+    """Vertex drops examples it cannot train on; ctrl+g on the job lists them in the main table (a filter)."""
+    from curator.core.backends.registry import create_backend
+    from curator.core.storage.models import backend_storage
+    from curator.testing.fake_google import FakeGoogle
+    from curator.testing.fake_google_jobs import Timing
+    from curator.tui.screens.main import MainScreen
+
+    path = tmp_path / "tickets.jsonl"
+    rows = [{"text_input": ("long " * 50 if i in (4, 11) else "") + f"ticket {i}: my card was charged",
+             "output": "billing"} for i in range(30)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with FakeGoogle(timing=Timing(pending=0.1, running=0.3)) as fake:
+        fake.max_example_tokens = 40
+        env = {"GOOGLE_CLOUD_PROJECT": "proj", "CURATOR_VERTEX_ACCESS_TOKEN": "ya29.fake"}
+        vertex = {"base_url": fake.url, "env": env, "uploader": fake.upload}
+        app = make_app(path, backend_factory=lambda name: create_backend(
+            name, **backend_storage(app.session.workspace), **(vertex if name == "vertex" else {})))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_tuning(pilot)
+            screen.remote_poll = 0.1
+            screen.query_one("#backend", Select).value = "vertex"
+            await settle(pilot)
+            await wait_until(pilot, lambda: screen.query_one("#base", Select).value is not Select.NULL)
+            screen.query_one("#gcs_uri", Input).value = "gs://bucket/stage"
+            screen.query_one("#validation_fraction", Input).value = "0"
+            await pilot.press("ctrl+l")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+            await pilot.press("l")
+            await wait_until(pilot, lambda: screen.statuses and all(s.state.terminal for s in screen.statuses.values()),
+                             tries=300, step=0.1)
+            (status,) = screen.statuses.values()
+            assert status.stats["dropped examples"] == 2 and status.dropped == [5, 12]
+            shown = Console(width=200, record=True)
+            shown.print(status_table(status))
+            assert "lines 5, 12 of the training file" in shown.export_text()
+            await pilot.press("ctrl+g")
+            await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+            main = app.screen
+            await wait_for(pilot, lambda: main.state.spec.filter.ids is not None)
+            assert sorted(main.state.ids.tolist()) == [4, 11]
+            assert main.state.spec.filter.ids_label.startswith("dropped by job")

@@ -146,6 +146,8 @@ class JobStatus:
     created: float | None = None  # unix seconds
     updated: float | None = None
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)  # 1-based lines of the training file the service left out
+    dropped_reasons: list[str] = field(default_factory=list)  # why, line by line (when the service says)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (the workspace keeps it)."""

@@ -41,6 +41,9 @@ from curator.core.settings import Settings
 # (or CURATOR_VERTEX_BASE_MODELS, comma-separated) to use another list.
 DEFAULT_BASE_MODELS = ("gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro")
 MAX_VALIDATION = 5_000
+# The label curator puts on the jobs it creates; list_jobs shows only those, not every job of the project.
+LABEL_KEY, LABEL_VALUE = "created-by", "curator"
+JOBS_FILTER = f'labels.{LABEL_KEY}="{LABEL_VALUE}"'  # Vertex's list filter: labels.key=value
 ADAPTERS = {1: "ADAPTER_SIZE_ONE", 2: "ADAPTER_SIZE_TWO", 4: "ADAPTER_SIZE_FOUR", 8: "ADAPTER_SIZE_EIGHT",
             16: "ADAPTER_SIZE_SIXTEEN", 32: "ADAPTER_SIZE_THIRTY_TWO"}
 _STATES = {
@@ -56,7 +59,7 @@ _STATS = {  # SupervisedTuningDataStats field -> label
     "tuning_dataset_example_count": "examples",
     "total_billable_token_count": "billable tokens",
     "tuning_step_count": "steps",
-    "total_truncated_example_count": "truncated examples",
+    "total_truncated_example_count": "dropped examples",  # the API's name; it counts examples left out
     "total_billable_character_count": "billable characters",
 }
 
@@ -290,7 +293,7 @@ class VertexBackend(GoogleBackend):
             learning_rate_multiplier=hp.learning_rate_multiplier,
             adapter_size=ADAPTERS[hp.adapter_size] if hp.adapter_size else None,
             validation_dataset=types.TuningValidationDataset(gcs_uri=validation) if validation else None,
-            labels={"created-by": "curator"},
+            labels={LABEL_KEY: LABEL_VALUE},
         )
 
         def tune():
@@ -375,8 +378,9 @@ class VertexBackend(GoogleBackend):
         data = job.tuning_data_stats.supervised_tuning_data_stats if job.tuning_data_stats else None
         stats = {label: getattr(data, field) for field, label in _STATS.items()
                  if data is not None and getattr(data, field) is not None}
-        if data is not None and data.dropped_example_reasons:
-            stats["dropped example reasons"] = "; ".join(data.dropped_example_reasons[:5])
+        dropped, reasons = _dropped(data)
+        if reasons:
+            stats["dropped example reasons"] = "; ".join(dict.fromkeys(reasons[:20]))
         if job.experiment:
             stats["experiment"] = job.experiment
         epoch = meta.completed_epoch_count if meta else None
@@ -403,19 +407,43 @@ class VertexBackend(GoogleBackend):
             updated=job.update_time.timestamp() if job.update_time else None,
             checkpoints=[Checkpoint(c.checkpoint_id or "", c.epoch, c.step, c.endpoint)
                          for c in (tuned.checkpoints or [])] if tuned else [],
+            dropped=dropped, dropped_reasons=reasons,
         )
 
     def cancel(self, job_id: str) -> None:
         self._call(f"cancel {job_id}", lambda: self.client.tunings.cancel(name=job_id))
 
     def list_jobs(self, limit: int = 200) -> list[JobStatus]:
-        def fetch():
+        """curator's tuning jobs of the project (its label), newest first; other jobs are not curator's to show."""
+        jobs = self._call("list tuning jobs", lambda: self._curator_jobs(limit))
+        return sorted((self._to_status(j) for j in jobs), key=lambda s: s.created or 0, reverse=True)
+
+    def _curator_jobs(self, limit: int) -> list:
+        """The jobs carrying curator's label: filtered by the service, and again here (a service that refuses
+        the filter with a 400 is asked for every job instead)."""
+        from google.genai import errors
+
+        def fetch(config: dict) -> list:
             jobs = []
-            for job in self.client.tunings.list(config={"page_size": 50}):
-                jobs.append(job)
-                if len(jobs) >= limit:
-                    break
+            for job in self.client.tunings.list(config=config):
+                if (job.labels or {}).get(LABEL_KEY) == LABEL_VALUE:
+                    jobs.append(job)
+                    if len(jobs) >= limit:
+                        break
             return jobs
 
-        jobs = self._call("list tuning jobs", fetch)
-        return sorted((self._to_status(j) for j in jobs), key=lambda s: s.created or 0, reverse=True)
+        try:
+            return fetch({"page_size": 50, "filter": JOBS_FILTER})
+        except errors.ClientError as e:
+            if e.code != 400:
+                raise
+            return fetch({"page_size": 50})
+
+
+def _dropped(data) -> tuple[list[int], list[str]]:
+    """(1-based lines of the training file, reasons) of the examples Vertex left out: a sample of them
+    (``truncated_example_indices`` and ``dropped_example_reasons``, despite the SDK's names)."""
+    if data is None:
+        return [], []
+    lines = [int(i) for i in (data.truncated_example_indices or [])]
+    return lines, [str(r) for r in (data.dropped_example_reasons or [])]

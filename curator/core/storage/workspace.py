@@ -175,6 +175,14 @@ MIGRATIONS: list[str] = [
                           instr(id, '/tuningJobs/') - instr(id, '/locations/') - 11)
     WHERE id LIKE 'projects/%/locations/%/tuningJobs/%'
     """,
+    # what a tuning job was trained on, to find its dropped examples again, and what it was estimated to cost
+    """
+    CREATE TABLE job_data (
+        job_id TEXT PRIMARY KEY,     -- jobs.id
+        train_rows BLOB,             -- curator.core.fingerprints of the training file's lines, in order
+        estimate TEXT                -- JSON of the cost estimate shown before the launch (curator.core.costs)
+    );
+    """,
 ]
 
 

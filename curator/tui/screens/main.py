@@ -369,6 +369,11 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.table.move_to(index or 0)
         return True
 
+    def show_examples(self, ids: frozenset[int], label: str) -> None:
+        """List only ``ids`` (the filter says ``label``; esc clears it)."""
+        self.state.spec = replace(self.state.spec, filter=Filter(ids=frozenset(ids), ids_label=label))
+        self.reload_view()
+
     # -- search -------------------------------------------------------------------------------------------
 
     def action_search(self) -> None:

@@ -29,7 +29,7 @@ from curator.core.session import Session
 from curator.core.settings import Settings
 from curator.core.tuning import JobRecord, Jobs
 from curator.tui.actions import TUNING, bindings
-from curator.tui.messages import OpenPlayground
+from curator.tui.messages import OpenPlayground, ShowExamples
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.widgets.job_view import STATE_STYLE, JobView
 
@@ -437,6 +437,30 @@ class TuningScreen(Screen[None]):
             return
         self.post_message(OpenPlayground(ModelRef(status.backend, status.base_model or ""),
                                          ModelRef(status.backend, status.tuned_model)))
+
+    def action_dropped_examples(self) -> None:
+        status = self.statuses.get(self.current_job) if self.current_job else None
+        if status is None or not status.dropped:
+            self.notify("highlight a job whose service dropped examples (its statistics say how many)",
+                        severity="warning", timeout=3)
+            return
+        self._find_dropped(status.job_id, status.display_name or status.job_id.rsplit("/", 1)[-1])
+
+    @work(thread=True, exclusive=True, group="dropped")
+    def _find_dropped(self, job_id: str, name: str) -> None:
+        """Find the dropped examples in the dataset by content (a worker: it reads every example)."""
+        try:
+            found = self.jobs.dropped_examples(job_id, self.session.dataset.active())
+        except CuratorError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        ids = frozenset(i for d in found for i in d.ids)
+        gone = sum(1 for d in found if not d.ids)
+        if gone:
+            self.app.call_from_thread(self.notify, f"{gone} of the {len(found)} dropped examples were edited or "
+                                      "deleted since the launch", severity="warning", timeout=6)
+        if ids:
+            self.post_message(ShowExamples(ids, f"dropped by job {name} ({len(ids):,})"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -36,6 +36,10 @@ def status_table(status: JobStatus) -> Table:
         table.add_row("loss", losses)
     for key, value in list(status.stats.items())[:6]:
         table.add_row(str(key), str(value))
+    if status.dropped:
+        table.add_row("dropped", Text(f"lines {', '.join(map(str, status.dropped[:8]))}"
+                                      f"{' …' if len(status.dropped) > 8 else ''} of the training file · "
+                                      "ctrl+g lists them", style="yellow"))
     if status.tuned_model:
         table.add_row("tuned model", Text(status.tuned_model, style="bold green"))
     if status.error:
