@@ -52,7 +52,7 @@ CI gates:
   (with GITHUB_STEP_SUMMARY set, the Markdown report is appended to it)
 
 exit codes:
-  0  the run finished (and met its gates)
+  0  the run finished (and met its gates); with --dry-run: the estimate was printed
   1  a gate was not met, the run was cancelled, a model failed on some examples, or a backend refused
      (reason printed)
   2  bad arguments or an unreadable FILE"""
@@ -114,6 +114,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="DIR", help="write report.md, metrics.json and predictions.csv here")
     parser.add_argument("--force", action="store_true", help="with --report: overwrite report files already there")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--dry-run", action="store_true", help="print the examples, tokens and estimated price of "
+                        "both models, then stop: no model is asked anything")
     add_backend_arguments(parser, choose=False)
 
 
@@ -125,6 +127,7 @@ def _eval(args: argparse.Namespace) -> int:
     from curator.core.backends.thinking import describe
     from curator.core.evaluation.gates import failed_gates, parse_floor
     from curator.core.evaluation.plan import EvalChoice, plan_evaluation
+    from curator.core.costs import actual_text
     from curator.core.evaluation.report import check_report_folder, usage_text
 
     try:
@@ -151,11 +154,17 @@ def _eval(args: argparse.Namespace) -> int:
                             extract=args.extract, match=args.match, rubric=args.rubric, samples=args.samples)
         plan = plan_evaluation(dataset, session.path, workspace, settings, choice)
         rows = plan.prepare()
+        estimate = plan.estimate(batch=args.batch)
     except CuratorError as e:
         return fail(e)
     print(f"evaluating {model_a} (A) vs {model_b} (B) on {len(rows):,} examples ({plan.selection})", file=sys.stderr)
     if plan.trained:
         print(f"note: {plan.trained:,} of them are train examples, which a tuned model learned from", file=sys.stderr)
+    print("cost before the run:\n  " + estimate.text().replace("\n", "\n  "), file=sys.stdout if args.dry_run
+          else sys.stderr)
+    if args.dry_run:
+        print("dry run: no model was asked anything", file=sys.stderr)
+        return 0
     cancel = threading.Event()
     progress = StderrProgress("answers")
     outcome: dict = {}
@@ -195,6 +204,8 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"curator: stopped asking {ref}: {reason}", file=sys.stderr)
     tokens = result.run.metrics.get("tokens", {})
     print(f"tokens (thinking {describe(config.thinking_budget)}): {usage_text(tokens)}", file=sys.stderr)
+    if tokens:
+        print(f"used, cached answers included: {actual_text(estimate, tokens)}", file=sys.stderr)
     cut = result.scorecard.metrics["truncated"]
     if cut["a"] or cut["b"]:
         print(f"curator: answers cut at {config.max_output_tokens:,} output tokens (thinking included): A {cut['a']:,}, "

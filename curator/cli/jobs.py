@@ -111,7 +111,7 @@ def _list(jobs: Jobs, args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(status: JobStatus, record: JobRecord) -> None:
+def _show(status: JobStatus, record: JobRecord, estimate: dict | None) -> None:
     print(f"job        {record.id}")
     print(f"backend    {record.backend}" + (f"   in {record.project} / {record.location}" if record.location else ""))
     print(f"base model {record.base_model}" + (f"   name {record.display_name}" if record.display_name else ""))
@@ -125,7 +125,15 @@ def _show(status: JobStatus, record: JobRecord) -> None:
         print(f"tuned      {status.tuned_model}")
     if status.error:
         print(f"error      {status.error}")
+    if estimate:
+        from curator.core.costs import CostEstimate, actual_text
+
+        guess = CostEstimate.from_dict(estimate)
+        print("  estimated before launch: " + guess.text().split("\n")[0])
     for key, value in status.stats.items():
+        if key == "billable tokens" and estimate:
+            print(f"  {actual_text(guess, int(value))}")
+            continue
         print(f"  {key}: {value}")
     if status.dropped:
         print("  dropped examples (a sample; lines of the training file, the app lists them with ctrl+g):")
@@ -168,12 +176,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(e)
     if args.json:
         json.dump(dict(id=record.id, backend=record.backend, hyperparameters=record.hyperparameters.to_dict(),
-                       status=status.to_dict()), sys.stdout, indent=2)
+                       status=status.to_dict(), estimate=jobs.estimate(job_id)), sys.stdout, indent=2)
         print()
     elif command == "cancel":
         print(f"{record.short_name}: {status.state.value}")
     else:
-        _show(status, record)
+        _show(status, record, jobs.estimate(job_id))
     if command == "job" and args.wait:
         return 0 if status.state.value == "succeeded" else 1
     return 0

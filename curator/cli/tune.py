@@ -31,7 +31,7 @@ EPILOG = """guidance (from the tuning docs):
   open models there and are not sent
 
 exit codes:
-  0  the job was launched (and, when waited for, succeeded)
+  0  the job was launched (and, when waited for, succeeded); with --dry-run: it could be launched
   1  the backend refused, or the job failed or was cancelled
   2  FILE could not be read, a setting is invalid, or check errors block the launch"""
 
@@ -58,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--validation-uri", metavar="GS_URI", help="Vertex: validation JSONL in Cloud Storage")
     parser.add_argument("--fast", action="store_true", help="skip the slow checks (near-duplicates, leakage)")
     parser.add_argument("--yes", action="store_true", help="launch despite check warnings, without asking")
+    parser.add_argument("--dry-run", action="store_true", help="check, split and print the token count and estimated "
+                        "price, then stop: nothing is uploaded or launched")
     parser.add_argument("--wait", action="store_true", help="follow a cloud job until it ends")
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between polls with --wait (default 30)")
 
@@ -133,6 +135,8 @@ def follow(jobs, job_id: str, interval: float) -> JobStatus:
 
 
 def run(args: argparse.Namespace) -> int:
+    from curator.core.costs import tuning_estimate
+
     try:
         info = BACKENDS[canonical_name(args.backend)]
         if not info.can_tune:
@@ -147,9 +151,15 @@ def run(args: argparse.Namespace) -> int:
         prepared = backend.prepare(session.dataset, hp, settings.with_overrides(base_model=base or None),
                                    skip_slow_checks=args.fast, dataset_path=session.path, progress=progress)
         progress.close()
+        estimate = tuning_estimate(prepared.train, backend.name, base, hp.epochs, settings.prices)
     except CuratorError as e:
         return fail(e)
     report_preparation(prepared)
+    print(f"cost before launch:\n  {estimate.text().replace(chr(10), chr(10) + '  ')}")
+    if args.dry_run:
+        print("dry run: nothing was uploaded or launched", file=sys.stderr)
+        jobs.close()
+        return 2 if prepared.errors else 0
     if prepared.errors:
         print(f"{len(prepared.errors)} check error(s) block tuning: fix them first (curator check lists them)",
               file=sys.stderr)
@@ -159,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     prepared.training_uri = args.training_uri or prepared.training_uri
     prepared.validation_uri = args.validation_uri or prepared.validation_uri
     try:
-        job_id = jobs.start(backend.name, prepared, base, hp)
+        job_id = jobs.start(backend.name, prepared, base, hp, estimate.to_dict())
         print(f"started {job_id} on {backend.title}: tuning {base}")
         if not (backend.jobs_live_in_process or args.wait):
             print(f"follow it with: curator job {jobs.get(job_id).short_name} {session.path}")

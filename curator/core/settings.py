@@ -27,7 +27,9 @@ Keys (all optional):
 | score_match | "auto" | evaluation: when an answer is right: auto, exact, normalised, numeric[:TOL], contains, starts-with, json[:schema=FILE;fields=a,b], judge:BACKEND:MODEL |
 | judge_rubric | none | evaluation: what the judge model grades by (with score_match = "judge:...") |
 
-and a ``[columns]`` table saying which fields of the file hold the example (see ``Columns``).
+and a ``[columns]`` table saying which fields of the file hold the example (see ``Columns``), and ``[prices]``
+tables over curator's price table (``curator.core.prices``), per model, in US dollars per million tokens:
+``[prices."gemini-2.5-flash"]`` with ``tuning``, ``input`` and ``output``.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class Settings:
     score_match: str | None = None
     judge_rubric: str | None = None
     columns: Columns | None = None
+    prices: dict[str, dict[str, float]] | None = None  # model -> {tuning, input, output}: $ per 1M tokens
     source: str | None = None  # the file the settings came from, for messages
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -89,7 +92,8 @@ class Settings:
         return _validated(replace(self, **chosen), self.source or "command line")
 
 
-_KEYS = {f.name: f for f in fields(Settings) if f.name not in ("source", "columns")}
+_KEYS = {f.name: f for f in fields(Settings) if f.name not in ("source", "columns", "prices")}
+PRICE_KINDS = ("tuning", "input", "output")
 
 
 def _validated(settings: Settings, where: str) -> Settings:
@@ -176,6 +180,21 @@ def _columns_from_table(table: Any, where: str) -> Columns:
     return Columns(tuple(inputs), table.get("output"), table.get("system"))
 
 
+def _prices_from_table(table: Any, where: str) -> dict[str, dict[str, float]]:
+    if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
+        raise CuratorError('[prices] holds one table per model, e.g. [prices."gemini-2.5-flash"] tuning = 5.0', where)
+    prices: dict[str, dict[str, float]] = {}
+    for model, rates in table.items():
+        for kind, value in rates.items():
+            if kind not in PRICE_KINDS:
+                raise CuratorError(f"unknown price {kind!r} for {model}; known: {', '.join(PRICE_KINDS)}", where)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise CuratorError(f"prices.{model}.{kind} must be a number of dollars per 1M tokens, 0 or more",
+                                   where)
+        prices[model] = {k: float(v) for k, v in rates.items()}
+    return prices
+
+
 def _values_from_table(table: dict, where: str) -> dict[str, Any]:
     """The settings a TOML table holds; unknown keys and wrong types are errors naming the file and key."""
     values: dict[str, Any] = {}
@@ -183,8 +202,11 @@ def _values_from_table(table: dict, where: str) -> dict[str, Any]:
         if key == "columns":
             values[key] = _columns_from_table(value, where)
             continue
+        if key == "prices":
+            values[key] = _prices_from_table(value, where)
+            continue
         if key not in _KEYS:
-            raise CuratorError(f"unknown setting {key!r}; known: {', '.join([*_KEYS, 'columns'])}", where)
+            raise CuratorError(f"unknown setting {key!r}; known: {', '.join([*_KEYS, 'columns', 'prices'])}", where)
         expected = _KEYS[key].type
         ok = {
             "str": isinstance(value, str),

@@ -254,6 +254,7 @@ class BackendInfo:
     offline: bool = False  # runs here, needs no key, keeps its models in the dataset's workspace
     staging: bool = False  # takes a cloud folder (or file) for the training data
     jobs_live_in_process: bool = False  # jobs end when this process ends
+    batch_api: bool = False  # evaluations can go as Batch API jobs, at half the price (``supports_batch``)
 
 
 class Backend(abc.ABC):

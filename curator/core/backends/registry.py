@@ -48,7 +48,8 @@ BACKENDS: dict[str, BackendInfo] = {
             "retired in May 2025, and google-genai (1.47 and later) leaves the training examples out of that "
             "request. Tune on Vertex AI instead (backend \"vertex\": a Google Cloud project, training data in "
             "Cloud Storage), or offline with the local backend. This backend still generates with base models and "
-            "with tunedModels/... you tuned earlier, for evaluation.")),
+            "with tunedModels/... you tuned earlier, for evaluation."),
+        batch_api=True),
 }
 
 

@@ -96,6 +96,32 @@ class EvalPlan:
         self.rows = build_rows(self.examples, self.spec.template, leaked)
         return self.rows
 
+    def estimate(self, *, batch: bool = False):
+        """Tokens and price of the run before it runs (``CostEstimate``): prompts and expected outputs of the
+        prepared rows, for A and B (a tuned model priced as its base model)."""
+        import polars as pl
+
+        from curator.core.backends.thinking import thinking_config
+        from curator.core.costs import eval_estimate
+
+        if self.rows is None:
+            self.prepare()
+        prompts = pl.DataFrame({"prompt": [r.prompt for r in self.rows], "system": [r.system for r in self.rows],
+                                "expected": [r.expected for r in self.rows]},
+                               schema={"prompt": pl.String, "system": pl.String, "expected": pl.String})
+        sides, thinking = [], {}
+        for side, ref in (("A", self.choice.model_a), ("B", self.choice.model_b)):
+            priced = base_model_of(self.workspace, ref)
+            sides.append((f"{side} {ref}", ref.backend, priced))
+            try:
+                config = thinking_config(priced, self.choice.config.thinking_budget) or {}
+            except CuratorError:
+                config = {}
+            thinking[priced] = max(0, int(config.get("thinking_budget") or 0))
+        return eval_estimate(prompts, sides, max_output_tokens=self.choice.config.max_output_tokens,
+                             samples=self.choice.samples, thinking=thinking,
+                             batch=batch, overrides=self.settings.prices)
+
     def run(self, backend_for, **options) -> EvalResult:
         """Prepare (unless done) and run the evaluation; ``options`` go to ``evaluate`` (concurrency, rpm,
         progress, cancel, batch, poll, partial)."""
@@ -105,6 +131,17 @@ class EvalPlan:
                         dataset_version=self.dataset_version,
                         outputs_for_task=self.dataset.active()["output"].to_list(),
                         max_distinct=self.settings.label_max_distinct, **options)
+
+
+def base_model_of(workspace: Workspace | None, ref: ModelRef) -> str:
+    """The model whose price applies to ``ref``: a tuned model's base (from the workspace's jobs), else itself."""
+    if workspace is not None:
+        from curator.core.tuning import Jobs
+
+        for record in Jobs(workspace).list():
+            if record.backend == ref.backend and record.status.tuned_model == ref.model:
+                return record.base_model
+    return ref.model
 
 
 def plan_evaluation(dataset: Dataset, dataset_path: str | Path, workspace: Workspace, settings: Settings,
