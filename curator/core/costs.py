@@ -19,8 +19,8 @@ import polars as pl
 from curator.core.prices import BATCH_DISCOUNT, price_of
 
 TOKENIZER_SAMPLE = 20_000
-ESTIMATED = "estimated as UTF-8 bytes / 3 (install google-genai[local-tokenizer] to count)"
-COUNTED = "counted by the local tokenizer"
+ESTIMATED = "tokens estimated (UTF-8 bytes / 3); google-genai[local-tokenizer] would count them"
+COUNTED = "tokens counted by the local tokenizer"
 
 
 def count_tokens(texts: list[pl.Series], model: str) -> tuple[int, bool]:
@@ -29,7 +29,8 @@ def count_tokens(texts: list[pl.Series], model: str) -> tuple[int, bool]:
 
     count = token_counter(model.rsplit("/", 1)[-1])
     if count is None:
-        return sum(int(pl.select(estimated_tokens(pl.lit(s))).to_series().sum() or 0) for s in texts), False
+        return sum(int(pl.DataFrame({"t": s}).select(estimated_tokens(pl.col("t")).sum()).item() or 0)
+                   for s in texts), False
     total = 0
     for series in texts:
         values = series.drop_nulls()
@@ -86,12 +87,15 @@ class CostEstimate:
         out = []
         for line in self.lines:
             tokens = ", ".join(f"{n:,} {kind}" for kind, n in line.tokens.items())
-            cost = "price unknown" if line.cost is None else "free" if line.cost == 0 else money(line.cost)
+            if line.cost == 0:
+                out.append(f"{line.what}: {tokens} tokens → free ({line.price})")
+                continue
+            cost = "price unknown" if line.cost is None else money(line.cost)
             out.append(f"{line.what}: {tokens} tokens → {cost} ({line.price})")
         total = self.total
         if len(self.lines) > 1:
             out.append("total: " + ("price unknown for some of it" if total is None else money(total)))
-        out.append("tokens " + (COUNTED if self.exact else ESTIMATED))
+        out.append(COUNTED if self.exact else ESTIMATED)
         out += self.notes
         return "\n".join(out)
 
@@ -129,7 +133,7 @@ def tuning_estimate(train: pl.DataFrame, backend: str, base_model: str, epochs: 
     what = f"tuning {base_model} ({epochs} epoch{'s' if epochs != 1 else ''} × {tokens:,} tokens)"
     if _free(backend):
         return CostEstimate([CostLine(what, base_model, {"training": billable}, {"training": 0.0},
-                                      "runs here: free")], exact)
+                                      "runs here")], exact)
     price = price_of(base_model, overrides)
     rates = {} if price.tuning is None else {"training": price.tuning}
     return CostEstimate([CostLine(what, base_model, {"training": billable}, rates,
@@ -142,7 +146,7 @@ def generation_line(what: str, backend: str, model: str, prompt: int, output: in
     endpoint's base model)."""
     tokens = {"prompt": prompt, "output": output}
     if _free(backend):
-        return CostLine(what, model, tokens, {"prompt": 0.0, "output": 0.0}, "runs here: free")
+        return CostLine(what, model, tokens, {"prompt": 0.0, "output": 0.0}, "runs here")
     price = price_of(model, overrides)
     share = BATCH_DISCOUNT if batch else 1.0
     rates = {kind: rate * share for kind, rate in (("prompt", price.input), ("output", price.output))
@@ -171,8 +175,8 @@ def eval_estimate(prompts: pl.DataFrame, sides: list[tuple[str, str, str]], *, m
             answers, _ = count_tokens([prompts["expected"]], model)
             answers = min(answers, max_output_tokens * prompts.height)
         else:
-            per_answer = pl.select(estimated_tokens(pl.lit(prompts["expected"]))).to_series()
-            answers = int(per_answer.clip(upper_bound=max_output_tokens).sum() or 0)
+            answers = int(prompts.select(estimated_tokens(pl.col("expected")).clip(upper_bound=max_output_tokens)
+                                         .sum()).item() or 0)
         exact = exact and counted
         think = (thinking or {}).get(model, 0) * prompts.height
         lines.append(generation_line(what, backend, model, prompt * samples, (answers + think) * samples,

@@ -265,3 +265,22 @@ async def test_evaluate_another_file_from_the_app(tmp_path):
         await pilot.press("enter")  # its ids are not this dataset's: no jump
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_the_eval_form_shows_tokens_and_price_before_the_run(tmp_path):
+    path, tuned = tuned_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, EvalSetupScreen))
+        form = app.screen
+        estimate = form.query_one("#eval-estimate")
+        await wait_for(pilot, lambda: "Cost before the run" in str(estimate.render()))
+        assert "→ free (runs here)" in str(estimate.render())  # local A and B
+        form.query_one("#eval-a").value = "gemini-api:gemini-2.5-flash"
+        await wait_for(pilot, lambda: "A gemini-api:gemini-2.5-flash" in str(estimate.render()))
+        text = str(estimate.render())
+        assert "prompt" in text and "output tokens → ≈ $" in text and "input $0.3" in text
+        form.query_one("#eval-batch").value = True
+        await wait_for(pilot, lambda: "Batch API: half" in str(estimate.render()))

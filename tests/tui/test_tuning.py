@@ -9,6 +9,7 @@ from rich.console import Console
 from textual.widgets import Input, Select
 
 from curator.core.backends import JobState
+from curator.testing.fake_google_jobs import Timing
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.tuning import TuningScreen
 from curator.tui.widgets.job_view import JobView, status_table
@@ -196,3 +197,37 @@ async def test_a_jobs_dropped_examples_open_in_the_table(tmp_path):
             await wait_for(pilot, lambda: main.state.spec.filter.ids is not None)
             assert sorted(main.state.ids.tolist()) == [4, 11]
             assert main.state.spec.filter.ids_label.startswith("dropped by job")
+
+
+async def test_the_form_shows_the_cost_before_launch_and_the_job_its_billable_tokens(tmp_path, monkeypatch):
+    from curator.core.settings import Settings
+    from curator.testing.fake_google import FakeGoogle
+
+    with FakeGoogle(timing=Timing(pending=0.1, running=0.3)) as fake:
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
+        monkeypatch.setenv("CURATOR_VERTEX_ACCESS_TOKEN", "ya29.fake-token")
+        monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", fake.url)
+        app = make_app(copy_fixture(tmp_path, "template_deviations.jsonl"),
+                       settings=Settings(prices={"gemini-2.5-flash": {"tuning": 5.0}}))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_tuning(pilot)
+            estimate = screen.query_one("#estimate")
+            await wait_until(pilot, lambda: "free" in str(estimate.render()))  # the local backend runs here
+            screen.remote_poll = 0.1
+            screen.query_one("#backend", Select).value = "vertex"
+            await wait_until(pilot, lambda: "tuning gemini-2.5-flash (5 epochs" in str(estimate.render()))
+            screen.query_one("#epochs", Input).value = "2"
+            await wait_until(pilot, lambda: "(2 epochs" in str(estimate.render()))
+            text = str(estimate.render())
+            assert "≈ $" in text and "from your settings" in text and "UTF-8 bytes / 3" in text
+            screen.query_one("#gcs_uri", Input).value = "gs://bucket/data/train.jsonl"
+            await pilot.press("ctrl+l")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskScreen))
+            assert "Cost: tuning gemini-2.5-flash (2 epochs" in app.screen.message
+            await pilot.press("l")
+            await wait_until(pilot, lambda: screen.statuses and all(s.state.terminal for s in screen.statuses.values()),
+                             tries=300, step=0.1)
+            (status,) = screen.statuses.values()
+            shown = Console(width=200, record=True)
+            shown.print(status_table(status, screen.jobs.estimate(status.job_id)))
+            assert f"billable tokens {status.stats['billable tokens']:,} (estimated " in shown.export_text()

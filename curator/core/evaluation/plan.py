@@ -98,16 +98,18 @@ class EvalPlan:
 
     def estimate(self, *, batch: bool = False):
         """Tokens and price of the run before it runs (``CostEstimate``): prompts and expected outputs of the
-        prepared rows, for A and B (a tuned model priced as its base model)."""
+        chosen examples (prepared or not: no leakage scan needed), for A and B (a tuned model priced as its
+        base model)."""
         import polars as pl
 
         from curator.core.backends.thinking import thinking_config
         from curator.core.costs import eval_estimate
 
-        if self.rows is None:
+        if self.rows is None and self.examples is None:
             self.prepare()
-        prompts = pl.DataFrame({"prompt": [r.prompt for r in self.rows], "system": [r.system for r in self.rows],
-                                "expected": [r.expected for r in self.rows]},
+        rows = self.rows if self.rows is not None else build_rows(self.examples, self.spec.template)
+        prompts = pl.DataFrame({"prompt": [r.prompt for r in rows], "system": [r.system for r in rows],
+                                "expected": [r.expected for r in rows]},
                                schema={"prompt": pl.String, "system": pl.String, "expected": pl.String})
         sides, thinking = [], {}
         for side, ref in (("A", self.choice.model_a), ("B", self.choice.model_b)):

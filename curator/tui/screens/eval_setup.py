@@ -4,11 +4,16 @@ concurrency and an optional requests-per-minute limit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
+from textual import work
+
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
@@ -68,12 +73,20 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
     BINDINGS = bindings(EVAL_SETUP)
     ACTIONS = EVAL_SETUP
 
+    class Estimated(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
     def __init__(self, model_a: ModelRef, model_b: ModelRef | None, template: str | None,
                  example_counts: dict[str, int], known_models: list[str] = (), rule: ScoringRule = ScoringRule(),
-                 folder: Path | None = None) -> None:
+                 folder: Path | None = None, estimate: Callable[[EvalChoice], str] | None = None) -> None:
         """``example_counts``: how many examples each choice (auto, test, validation, train, all, view) holds;
-        ``rule``: the dataset's scoring rule; ``folder``: where a JSON schema file named in it is read from."""
+        ``rule``: the dataset's scoring rule; ``folder``: where a JSON schema file named in it is read from;
+        ``estimate(choice)``: the tokens and price of the form's evaluation, shown before it runs (a worker
+        calls it)."""
         super().__init__()
+        self.estimate = estimate
         self.model_a, self.model_b, self.template = model_a, model_b, template
         self.example_counts, self.known_models = example_counts, list(known_models)
         self.rule, self.folder = rule, folder
@@ -133,6 +146,7 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
                 yield Label("Batch API")
                 yield Checkbox("Gemini API: one batch job per model (half price, slower)",
                                False, id="eval-batch", compact=True)
+            yield Static("", id="eval-estimate", classes="hint")
             yield Static("", id="setup-error")
             yield Footer()
 
@@ -140,6 +154,44 @@ class EvalSetupScreen(ModalScreen[EvalChoice | None]):
         for field in self.query(Input):
             field.cursor_blink = False
         self.query_one("#eval-b" if self.model_b is None else "#eval-a", Input).focus()
+        self._estimate()
+
+    ESTIMATED_BY = ("eval-a", "eval-b", "eval-examples", "eval-file", "eval-template", "eval-samples",
+                    "eval-max-tokens", "eval-thinking", "eval-batch")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in self.ESTIMATED_BY:
+            self._estimate()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id in self.ESTIMATED_BY:
+            self._estimate()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id in self.ESTIMATED_BY:
+            self._estimate()
+
+    def _estimate(self) -> None:
+        """Refresh the cost line (nothing while a field is invalid: the run would not start either)."""
+        if self.estimate is None or not self.is_mounted:
+            return
+        try:
+            choice = self.choice()
+        except CuratorError:
+            self.query_one("#eval-estimate", Static).update("")
+            return
+        self._estimate_worker(choice)
+
+    @work(thread=True, exclusive=True, group="estimate")
+    def _estimate_worker(self, choice: EvalChoice) -> None:
+        try:
+            text = self.estimate(choice)
+        except CuratorError as exc:
+            text = f"cost: {exc.reason}"
+        self.post_message(self.Estimated(text))
+
+    def on_eval_setup_screen_estimated(self, message: Estimated) -> None:
+        self.query_one("#eval-estimate", Static).update(escape("Cost before the run: " + message.text))
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#eval-{name}", Input).value.strip()

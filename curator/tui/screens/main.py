@@ -659,22 +659,31 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.notify(f"the settings' scoring rule: {exc.reason}", severity="warning", timeout=8)
             rule = ScoringRule()
         self.app.push_screen(EvalSetupScreen(model_a, model_b, self.settings.template, example_counts,
-                                             known_models(jobs), rule, self.session.path.parent),
+                                             known_models(jobs), rule, self.session.path.parent,
+                                             estimate=self._estimate_evaluation),
                              self._start_evaluation)
 
-    def _start_evaluation(self, form) -> None:
+    def _plan(self, form):
+        """The evaluation plan of the form's choices (a CuratorError when one is invalid)."""
         from curator.core.evaluation.plan import EvalChoice, plan_evaluation
 
-        if form is None:
-            return
-        jobs = self.app.jobs()
         view = form.examples == "view"
         choice = EvalChoice(form.model_a, form.model_b, form.config, form.template, form.task,
                             "auto" if view else form.examples, tuple(self.state.ids.tolist()) if view else None,
                             other_file=form.other_file, rule=form.rule, samples=form.samples)
+        return plan_evaluation(self.session.dataset, self.session.path, self.session.workspace, self.settings,
+                               choice)
+
+    def _estimate_evaluation(self, form) -> str:
+        """What the form's evaluation will cost (called from the form's worker)."""
+        return self._plan(form).estimate(batch=form.batch).text()
+
+    def _start_evaluation(self, form) -> None:
+        if form is None:
+            return
+        jobs = self.app.jobs()
         try:
-            plan = plan_evaluation(self.session.dataset, self.session.path, self.session.workspace, self.settings,
-                                   choice)
+            plan = self._plan(form)
         except CuratorError as exc:
             self.notify(exc.reason, title="evaluation", severity="warning")
             return

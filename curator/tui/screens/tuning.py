@@ -51,6 +51,7 @@ class TuningScreen(Screen[None]):
     TuningScreen #form Input, TuningScreen #form Select { width: 1fr; }
     TuningScreen #form .problem { color: $error; height: auto; }
     TuningScreen #guidance { height: auto; color: $text-muted; margin-top: 1; }
+    TuningScreen #estimate { height: auto; color: $text-muted; }
     TuningScreen #launch-button { dock: bottom; width: 1fr; }  /* stays in view however small the screen */
     TuningScreen #right { width: 1fr; }
     TuningScreen #jobs { height: 8; border: round $panel-lighten-2; }
@@ -72,8 +73,14 @@ class TuningScreen(Screen[None]):
 
     class Prepared(Message):
         def __init__(self, backend: str, base: str, hp: Hyperparameters, prepared: Preparation | None,
-                     error: str | None) -> None:
+                     error: str | None, estimate=None) -> None:
             self.backend, self.base, self.hp, self.prepared, self.error = backend, base, hp, prepared, error
+            self.estimate = estimate  # CostEstimate of the prepared training data
+            super().__init__()
+
+    class Estimated(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
             super().__init__()
 
     class Started(Message):
@@ -125,6 +132,7 @@ class TuningScreen(Screen[None]):
                                                                         compact=True))
                 yield self._row("Cloud data", Input("", placeholder="vertex: gs://bucket/folder or …/train.jsonl",
                                                     id="gcs_uri", compact=True))
+                yield Static("", id="estimate", classes="estimate")
                 yield Static("", id="problems", classes="problem")
                 yield Static(self._tip(n_train), id="guidance")
                 yield Button("Check and launch (ctrl+l)", id="launch-button", variant="primary", compact=True)
@@ -165,9 +173,40 @@ class TuningScreen(Screen[None]):
             self.query_one("#guidance", Static).update(f"{info.title}: needs {info.needs}.\n{self._tip(self.n_train)}")
             self.load_models(str(event.value))
         self._show_ignored()
+        self._estimate_form()
 
-    def on_input_changed(self) -> None:
+    def on_input_changed(self, event: Input.Changed) -> None:
         self._show_ignored()
+        if event.input.id in ("epochs", "validation_fraction"):
+            self._estimate_form()
+
+    def _estimate_form(self) -> None:
+        """Refresh the cost estimate of the form's choices (tokens of the train split, held-out share left
+        out, × epochs, at the base model's price)."""
+        base, backend = self.query_one("#base", Select).value, self.query_one("#backend", Select).value
+        try:
+            hp = self.read_form()
+        except CuratorError:
+            return
+        if base is Select.NULL or backend is Select.NULL or hp.problems():
+            return
+        self._estimate_worker(str(backend), str(base), hp)
+
+    @work(thread=True, exclusive=True, group="estimate")
+    def _estimate_worker(self, backend: str, base: str, hp: Hyperparameters) -> None:
+        from curator.core.backends.prepare import split_for_tuning
+        from curator.core.costs import tuning_estimate
+
+        try:
+            train, _, _ = split_for_tuning(self.session.dataset.active(), hp)
+            estimate = tuning_estimate(train, backend, base, hp.epochs, self.settings.prices)
+        except CuratorError as exc:
+            self.post_message(self.Estimated(f"cost: {exc.reason}"))
+            return
+        self.post_message(self.Estimated("cost before launch: " + estimate.text()))
+
+    def on_tuning_screen_estimated(self, message: Estimated) -> None:
+        self.query_one("#estimate", Static).update(escape(message.text))
 
     def _show_ignored(self) -> None:
         try:
@@ -222,6 +261,7 @@ class TuningScreen(Screen[None]):
         if tunable:
             select.value = tunable[0].name
             self.query_one("#problems", Static).update("")
+            self._estimate_form()
         else:
             self.query_one("#problems", Static).update(
                 f"[yellow]{BACKENDS[message.backend].title} has no model it can tune[/yellow]")
@@ -257,18 +297,21 @@ class TuningScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="preflight")
     def preflight(self, backend: str, base: str, hp: Hyperparameters) -> None:
+        from curator.core.costs import tuning_estimate
+
         try:
             prepared = self.jobs.backend(backend).prepare(self.session.dataset, hp,
                                                           self.settings.with_overrides(base_model=base or None),
                                                           dataset_path=str(self.session.path),
                                                           progress=lambda p: self.post_message(self.Checking(p)),
                                                           cancel=get_current_worker().cancelled_event)
+            estimate = tuning_estimate(prepared.train, backend, base, hp.epochs, self.settings.prices)
         except Cancelled:
             return
         except CuratorError as exc:
             self.post_message(self.Prepared(backend, base, hp, None, str(exc)))
             return
-        self.post_message(self.Prepared(backend, base, hp, prepared, None))
+        self.post_message(self.Prepared(backend, base, hp, prepared, None, estimate))
 
     def on_tuning_screen_checking(self, message: Checking) -> None:
         if self.busy:
@@ -290,7 +333,8 @@ class TuningScreen(Screen[None]):
                             f"[/red]\n{lines}")
             return
         summary = (f"{prepared.train.height:,} training and {prepared.validation.height:,} validation examples "
-                   f"on {BACKENDS[message.backend].title}, base {message.base}.\n{notes}")
+                   f"on {BACKENDS[message.backend].title}, base {message.base}.\n{notes}\n\n"
+                   f"Cost: {message.estimate.text()}")
         if prepared.warnings:
             rules = sorted({f.rule for f in prepared.warnings})
             question = (f"{summary}\n\n{len(prepared.warnings)} warning(s): {', '.join(rules)}.\nLaunch anyway?")
@@ -301,7 +345,7 @@ class TuningScreen(Screen[None]):
             if choice == "launch":
                 problems.update("launching…")
                 self.start(message.backend, prepared, message.base, message.hp,
-                           self.query_one("#gcs_uri", Input).value.strip())
+                           self.query_one("#gcs_uri", Input).value.strip(), message.estimate.to_dict())
             else:
                 self.busy = False
                 problems.update("not launched")
@@ -310,14 +354,15 @@ class TuningScreen(Screen[None]):
                                        "launch"), answer)
 
     @work(thread=True, exclusive=True, group="start")
-    def start(self, backend: str, prepared: Preparation, base: str, hp: Hyperparameters, cloud: str = "") -> None:
+    def start(self, backend: str, prepared: Preparation, base: str, hp: Hyperparameters, cloud: str = "",
+              estimate: dict | None = None) -> None:
         try:
             if cloud and BACKENDS[backend].staging:  # a file already uploaded, or a folder to upload to
                 if cloud.endswith(".jsonl"):
                     prepared.training_uri = cloud
                 else:
                     self.jobs.backend(backend).staging_uri = cloud
-            job_id = self.jobs.start(backend, prepared, base, hp)
+            job_id = self.jobs.start(backend, prepared, base, hp, estimate)
         except CuratorError as exc:
             self.post_message(self.Started(None, str(exc)))
             return
@@ -354,7 +399,7 @@ class TuningScreen(Screen[None]):
         listing.border_title = f"jobs ({len(self.order)})"
         if self.order:
             listing.highlighted = self.order.index(keep) if keep in self.order else 0
-        self.query_one(JobView).show(self.statuses.get(self.current_job) if self.current_job else None)
+        self._show_job(self.current_job)
 
     @property
     def current_job(self) -> str | None:
@@ -365,7 +410,11 @@ class TuningScreen(Screen[None]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "jobs" and event.option.id in self.statuses:
-            self.query_one(JobView).show(self.statuses[event.option.id])
+            self._show_job(event.option.id)
+
+    def _show_job(self, job_id: str | None) -> None:
+        status = self.statuses.get(job_id) if job_id else None
+        self.query_one(JobView).show(status, self.jobs.estimate(job_id) if status else None)
 
     def poll(self) -> None:
         now = time.monotonic()

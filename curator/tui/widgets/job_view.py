@@ -10,12 +10,14 @@ from textual.widgets import ProgressBar, Static
 from textual_plotext import PlotextPlot
 
 from curator.core.backends.base import JobState, JobStatus
+from curator.core.costs import CostEstimate, actual_text
 
 STATE_STYLE = {JobState.PENDING: "yellow", JobState.RUNNING: "cyan", JobState.CANCELLING: "yellow",
                JobState.SUCCEEDED: "bold green", JobState.FAILED: "bold red", JobState.CANCELLED: "magenta"}
 
 
-def status_table(status: JobStatus) -> Table:
+def status_table(status: JobStatus, estimate: dict | None = None) -> Table:
+    """The job's facts; with the ``estimate`` made before launch, the billable tokens stand beside it."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
@@ -34,8 +36,14 @@ def status_table(status: JobStatus) -> Table:
         losses = f"train {last.train_loss:.4f}" if last.train_loss is not None else "train –"
         losses += f" · validation {last.val_loss:.4f}" if last.val_loss is not None else ""
         table.add_row("loss", losses)
+    guess = CostEstimate.from_dict(estimate) if estimate else None
     for key, value in list(status.stats.items())[:6]:
+        if key == "billable tokens" and guess is not None:
+            table.add_row("billed", actual_text(guess, int(value)))
+            continue
         table.add_row(str(key), str(value))
+    if guess is not None and "billable tokens" not in status.stats:
+        table.add_row("estimate", guess.text().split("\n")[0])
     if status.dropped:
         table.add_row("dropped", Text(f"lines {', '.join(map(str, status.dropped[:8]))}"
                                       f"{' …' if len(status.dropped) > 8 else ''} of the training file · "
@@ -65,7 +73,7 @@ class JobView(Vertical):
     def on_mount(self) -> None:
         self.query_one("#loss-plot", PlotextPlot).display = False
 
-    def show(self, status: JobStatus | None) -> None:
+    def show(self, status: JobStatus | None, estimate: dict | None = None) -> None:
         static = self.query_one("#job-status", Static)
         bar = self.query_one("#job-progress", ProgressBar)
         plot = self.query_one("#loss-plot", PlotextPlot)
@@ -73,7 +81,7 @@ class JobView(Vertical):
             static.update("no job selected: launch one on the left")
             bar.display = plot.display = False
             return
-        static.update(status_table(status))
+        static.update(status_table(status, estimate))
         bar.display = True
         bar.update(progress=1.0 if status.state is JobState.SUCCEEDED else status.progress)
         points = status.loss
