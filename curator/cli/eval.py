@@ -173,7 +173,7 @@ def _eval(args: argparse.Namespace) -> int:
         try:
             outcome["result"] = plan.run(
                 lambda name: backend_from_args(name, args, workspace), concurrency=args.concurrency, rpm=args.rpm,
-                progress=progress, cancel=cancel, batch=args.batch, poll=args.poll)
+                progress=progress, cancel=cancel, batch=args.batch, poll=args.poll, estimate=estimate.to_dict())
         except CuratorError as e:
             outcome["error"] = e
 

@@ -10,10 +10,11 @@ public pages of June–November 2026; curator could not open Google's page itsel
   curator could read, so it is left empty and the estimate says so. Set it from Google's page in settings.
 - a tuned Vertex endpoint is priced as its base model (assumed; check the pricing page).
 A backend that runs here (``BackendInfo.offline``) is free; one with a Batch API (``BackendInfo.batch_api``)
-costs half when an evaluation goes as batch jobs. A model missing here is priced "unknown" in estimates. Override or add figures per model in settings:
+costs half when an evaluation goes as batch jobs. A model missing here is priced "unknown" in estimates.
+Override or add figures per model in settings:
 
     [prices."gemini-2.5-flash"]
-    tuning = 5.0      # $ per 1M training tokens
+    tuning = 5.0      # an example figure: $ per 1M training tokens, from Google's page
     input = 0.30      # $ per 1M prompt tokens
     output = 2.50     # $ per 1M output (and thinking) tokens
 """

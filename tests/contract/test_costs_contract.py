@@ -124,3 +124,15 @@ def test_eval_prints_the_tokens_used_beside_the_estimate(tmp_path, vertex_env, c
     assert code == 0, err
     assert vertex_env.generations == 16  # 8 test examples, two models
     assert "cost before the run:" in err and "used, cached answers included: A " in err and "(estimated " in err
+
+
+def test_the_run_keeps_its_estimate_and_the_report_shows_both(tmp_path, vertex_env, capsys):
+    data = tmp_path / "tickets.jsonl"
+    write_tickets(data)
+    assert main(["eval", str(data), "--a", "vertex:gemini-2.5-flash", "--b", "vertex:gemini-2.5-flash-lite",
+                 "--report", str(tmp_path / "report")]) == 0
+    report = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "Used beside the estimate made before the run: A " in report and "≈ $" in report
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text(encoding="utf-8"))
+    assert [line["what"] for line in metrics["estimate"]["lines"]] == ["A vertex:gemini-2.5-flash",
+                                                                         "B vertex:gemini-2.5-flash-lite"]

@@ -23,6 +23,7 @@ from curator.tui.screens.main import MainScreen
 from curator.tui.screens.playground import PlaygroundScreen
 from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
 from curator.tui.screens.review import ReviewScreen
+from curator.tui.widgets.eval_summary import paired_text
 from curator.tui.widgets.verdict_table import VerdictTable
 from tests.tui.helpers import copy_fixture, make_app, until_main, wait_for
 
@@ -284,3 +285,14 @@ async def test_the_eval_form_shows_tokens_and_price_before_the_run(tmp_path):
         assert "prompt" in text and "output tokens → ≈ $" in text and "input $0.3" in text
         form.query_one("#eval-batch").value = True
         await wait_for(pilot, lambda: "Batch API: half" in str(estimate.render()))
+        form.query_one("#eval-batch").value = False
+        form.query_one("#eval-a").value = "local:local-echo"
+        await wait_for(pilot, lambda: "A local:local-echo" in str(estimate.render()))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        review = app.screen
+        await wait_for(pilot, lambda: review.result is not None and review.finished)
+        metrics = review.result.run.metrics
+        assert metrics["estimate"]["lines"][0]["what"] == "A local:local-echo"  # kept with the run
+        text = paired_text(metrics | {"tokens": metrics["tokens"], "estimate": metrics["estimate"]}).plain
+        assert "used beside the estimate: A " in text and "(estimated " in text

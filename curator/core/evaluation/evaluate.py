@@ -159,12 +159,14 @@ def evaluate(
     poll: float = 30.0,
     partial: Callable[[list[RunRow], str], None] | None = None,
     partial_every: float = 1.0,
+    estimate: dict | None = None,
 ) -> EvalResult:
     """Run ``spec`` on ``rows`` (from ``build_rows``) and keep the run. ``outputs_for_task`` (e.g. every
     output of the dataset) detects the task more surely than the evaluated examples alone. ``batch`` sends
     the requests of backends with a Batch API as batch jobs polled every ``poll`` seconds. ``partial(rows,
     task)`` receives, at most every ``partial_every`` seconds while the run goes on, copies of the rows
-    that have both answers so far (to review them before the end)."""
+    that have both answers so far (to review them before the end). ``estimate`` (``CostEstimate.to_dict``,
+    made before the run) is kept with the run's metrics, beside the tokens the answers used."""
     if not rows:
         raise CuratorError("no examples to evaluate")
     if spec.samples < 1:
@@ -201,7 +203,8 @@ def evaluate(
     runs.reuse_verdicts(runs.get(run.id), rows)
     card = score_rows(rows, task, spec.seed, spec.rule)
     runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
-                                              "stopped": predictions.stopped, "tokens": token_usage(predictions)})
+                                              "stopped": predictions.stopped, "tokens": token_usage(predictions)}
+                | ({"estimate": estimate} if estimate else {}))
     return EvalResult(runs.get(run.id), rows, card, predictions, resumed)
 
 
@@ -358,7 +361,8 @@ def record_verdict(workspace: Workspace, result: EvalResult, position: int, side
     if result.run.metrics is None:
         return result
     card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0), rule_of(result.run))
-    kept = {k: v for k, v in result.run.metrics.items() if k in ("requests", "seconds", "stopped", "tokens")}
+    kept = {k: v for k, v in result.run.metrics.items()
+            if k in ("requests", "seconds", "stopped", "tokens", "estimate")}
     runs.set_metrics(result.run.id, card.metrics | kept)
     return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)
 

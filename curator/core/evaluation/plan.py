@@ -126,9 +126,11 @@ class EvalPlan:
 
     def run(self, backend_for, **options) -> EvalResult:
         """Prepare (unless done) and run the evaluation; ``options`` go to ``evaluate`` (concurrency, rpm,
-        progress, cancel, batch, poll, partial)."""
+        progress, cancel, batch, poll, partial, estimate: made here when not given)."""
         if self.rows is None:
             self.prepare()
+        if options.get("estimate") is None:
+            options["estimate"] = self.estimate(batch=options.get("batch", False)).to_dict()
         return evaluate(self.workspace, self.spec, self.rows, backend_for, dataset_path=self.dataset_path,
                         dataset_version=self.dataset_version,
                         outputs_for_task=self.dataset.active()["output"].to_list(),

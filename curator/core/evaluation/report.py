@@ -86,6 +86,13 @@ def usage_text(tokens: dict) -> str:
                      for side, t in tokens.items())
 
 
+def usage_beside_estimate(metrics: dict) -> str:
+    """The tokens a run's answers used (cached ones included), each side beside its estimate and price."""
+    from curator.core.costs import CostEstimate, actual_text
+
+    return actual_text(CostEstimate.from_dict(metrics["estimate"]), metrics["tokens"])
+
+
 def confused_pairs(metrics: dict, side: str, top: int = 10) -> list[tuple[str, str, int]]:
     """The most frequent (expected, answered) pairs off the diagonal of a side's confusion matrix."""
     conf = metrics[side]["classification"]["confusion"]
@@ -133,6 +140,8 @@ def markdown(result: EvalResult) -> str:
     tokens = (run.metrics or {}).get("tokens")
     if tokens:
         out += [f"Tokens: {usage_text(tokens)}.", ""]
+        if (run.metrics or {}).get("estimate"):
+            out += [f"Used beside the estimate made before the run: {usage_beside_estimate(run.metrics)}.", ""]
     out += ["## Metrics", "", "| metric | A | B | B − A | 95 % CI |", "|---|---:|---:|---:|---|"]
     for label, a, b, ci in metric_rows(m):
         interval = f"[{ci['low']:+.1f}, {ci['high']:+.1f}]" if ci else ""
@@ -255,6 +264,7 @@ def write_report(result: EvalResult, folder: str | Path, *, force: bool = False)
     run = result.run
     metrics = {"run": run.id, "created": run.created, "dataset": run.dataset, "dataset_version": run.dataset_version,
                "spec": run.spec, "metrics": result.scorecard.metrics if result.scorecard else run.metrics}
+    metrics |= {k: run.metrics[k] for k in ("tokens", "estimate") if k in (run.metrics or {})}
     csv = io.BytesIO()
     neutralise_formulas(predictions_frame(result)).write_csv(csv)
     files = {"report.md": markdown(result).encode(), "metrics.json": (json.dumps(metrics, indent=2) + "\n").encode(),

@@ -288,8 +288,8 @@ class ReviewScreen(CursorActions, Screen[None]):
             view.append(f"{key % 10} {label} {tally[name]:,}",
                         "bold reverse" if name == self.filter_name else "")
         self.query_one("#rv-view", Static).update(view)
-        tokens = (self.result.run.metrics or {}).get("tokens") if self.finished else None
-        self.query_one(EvalSummary).show(card.metrics | ({"tokens": tokens} if tokens else {}))
+        kept = (self.result.run.metrics or {}) if self.finished else {}
+        self.query_one(EvalSummary).show(card.metrics | {k: kept[k] for k in ("tokens", "estimate") if k in kept})
         self._detail(self.table.current)
 
     def on_verdict_table_cursor_moved(self, message: VerdictTable.CursorMoved) -> None:

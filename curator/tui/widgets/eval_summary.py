@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from curator.core.evaluation.report import confused_pairs, extra_lines, metric_rows, usage_text
+from curator.core.evaluation.report import confused_pairs, extra_lines, metric_rows, usage_beside_estimate, usage_text
 from curator.core.evaluation.scoring import CLASSIFICATION, OTHER
 
 
@@ -48,6 +48,8 @@ def paired_text(metrics: dict) -> Text:
     tokens = metrics.get("tokens")
     if tokens:
         text.append(f"\ntokens: {usage_text(tokens)}")
+        if metrics.get("estimate"):
+            text.append(f"\nused beside the estimate: {usage_beside_estimate(metrics)}")
     if "rule" in metrics:
         text.append(f"\nscored by rule: {metrics['rule']}")
     for line in extra_lines(metrics):
