@@ -106,8 +106,10 @@ def _list(jobs: Jobs, args: argparse.Namespace) -> int:
         return 0
     for record, status in rows:
         name = record.display_name or ""
+        dropped = status.stats.get("dropped examples")
         print(f"{record.short_name:20} {record.backend:10} {status.state.value:10} {status.progress:4.0%}  "
-              f"{_when(record.created)}  {record.base_model}  {name}  {record.settings_line(status)}")
+              f"{_when(record.created)}  {record.base_model}  {name}  {record.settings_line(status)}"
+              + (f"  (dropped examples: {dropped:,}, see curator job {record.short_name})" if dropped else ""))
     return 0
 
 

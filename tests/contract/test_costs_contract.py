@@ -136,3 +136,27 @@ def test_the_run_keeps_its_estimate_and_the_report_shows_both(tmp_path, vertex_e
     metrics = json.loads((tmp_path / "report" / "metrics.json").read_text(encoding="utf-8"))
     assert [line["what"] for line in metrics["estimate"]["lines"]] == ["A vertex:gemini-2.5-flash",
                                                                          "B vertex:gemini-2.5-flash-lite"]
+
+
+def test_with_the_local_tokenizer_tokens_are_counted_and_said_so(monkeypatch):
+    import curator.core.checks.limits as limits
+
+    monkeypatch.setattr(limits, "token_counter", lambda model: lambda text: len(text.split()))
+    train = pl.DataFrame({"text_input": ["one two three"] * 4, "output": ["four"] * 4, "system": [None] * 4},
+                         schema={"text_input": pl.String, "output": pl.String, "system": pl.String})
+    estimate = tuning_estimate(train, "vertex", "gemini-2.5-flash", 2)
+    assert estimate.exact and estimate.lines[0].tokens == {"training": 32} and COUNTED in estimate.text()
+
+
+def test_a_tuned_endpoint_is_priced_as_its_base_model(tmp_path, vertex_env, capsys):
+    data = tmp_path / "tickets.jsonl"
+    write_tickets(data)
+    assert main(["tune", str(data), "--backend", "vertex", "--training-uri", "gs://b/train.jsonl", "--yes"]) == 0
+    vertex_env.clock = lambda: 1e9
+    assert main(["job", "1001", str(data)]) == 0  # now succeeded, with its tuned endpoint
+    capsys.readouterr()
+    endpoint = "projects/proj/locations/us-central1/endpoints/6001"
+    assert main(["eval", str(data), "--b", f"vertex:{endpoint}", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"B vertex:{endpoint}: " in out and "input $0.3 · output $2.5 per 1M" in out  # gemini-2.5-flash's
+    assert vertex_env.generations == 0

@@ -123,3 +123,30 @@ def test_the_workspace_finds_the_dropped_examples_in_the_dataset_after_a_restart
             for d, n in ((found[0], 2), (found[2], 9))] == [True, True]
     assert found[0].reason.startswith("The example has") and resumed.estimate(job_id) == {"tokens": 1}
     resumed.close()
+
+
+def test_the_cli_names_the_dropped_lines_and_their_reasons(tmp_path, monkeypatch, capsys):
+    from curator.cli import main
+    from curator.testing.fake_google import FakeGoogle
+
+    data = tmp_path / "tickets.jsonl"
+    rows = [{"text_input": ("word " * 60 if i == 3 else "") + f"ticket {i}: my card was charged", "output": "billing"}
+            for i in range(30)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with FakeGoogle() as fake:
+        fake.max_example_tokens = 40
+        fake.objects["gs://b/train.jsonl"] = b"".join(  # the training file as curator would upload it
+            json.dumps({"contents": [{"role": "user", "parts": [{"text": r["text_input"]}]},
+                                     {"role": "model", "parts": [{"text": r["output"]}]}]}).encode() + b"\n"
+            for r in rows)
+        for name, value in (("GOOGLE_CLOUD_PROJECT", "proj"), ("CURATOR_VERTEX_ACCESS_TOKEN", TOKEN),
+                            ("GOOGLE_VERTEX_BASE_URL", fake.url)):
+            monkeypatch.setenv(name, value)
+        assert main(["tune", str(data), "--backend", "vertex", "--training-uri", "gs://b/train.jsonl", "--yes"]) == 0
+        fake.clock = lambda: 1e9
+        capsys.readouterr()
+        assert main(["jobs", str(data)]) == 0
+        assert "(dropped examples: 1, see curator job 1001)" in capsys.readouterr().out
+        assert main(["job", "1001", str(data)]) == 0
+        out = capsys.readouterr().out
+    assert "dropped examples: 1" in out and "line 4: The example has 6" in out
