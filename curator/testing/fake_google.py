@@ -14,7 +14,7 @@ Point the real google-genai client at it with ``HttpOptions(base_url=fake.url)``
 | Cloud Storage (``fake.gcs``) | /storage/v1/…, /upload/storage/v1/… (JSON and upload API; see fake_gcs) |
 
 Jobs go PENDING → RUNNING → SUCCEEDED with elapsed time (``Timing``; a base model named ``*fail-tuning*``
-fails half-way). A job whose training file was given to ``upload`` reports that file's example count, billable
+fails half-way). A job whose training file is in the fake's Cloud Storage reports that file's example count, billable
 tokens and dropped examples (not JSON, no final model turn, over ``max_example_tokens`` words), with a sample
 of their lines; labels are checked as Google checks them, and the jobs list honours a ``labels.KEY=VALUE``
 filter (any other filter gets a 400). Answers are deterministic: ``"{model}: {prompt}"``, cut at ``maxOutputTokens`` words less
@@ -97,7 +97,6 @@ class FakeGoogle:
                  max_request_bytes: int = 20 * 1024 * 1024) -> None:
         self.thinking = thinking  # tokens a thinking model spends when free to (out of maxOutputTokens)
         self.max_request_bytes = max_request_bytes  # bodies larger than this get 400, as Google's 20 MB limit
-        self.objects: dict[str, bytes] = {}  # gs:// URI -> bytes: training files the fake's jobs can read
         self.max_example_tokens = 131_072  # a training example over this many tokens (words) is dropped
         self.timing, self.latency, self.retry_delay, self.hang = timing, latency, retry_delay, hang
         self.clock, self.responder, self.examples_per_job = clock, responder, examples_per_job
@@ -143,11 +142,12 @@ class FakeGoogle:
         self.stop()
 
     def upload(self, local, uri: str) -> None:
-        """Keep a file as the Cloud Storage object ``uri`` (a VertexBackend ``uploader``): jobs trained on it
-        report its real example count, billable tokens and dropped examples."""
+        """Put a file in the fake's Cloud Storage at ``uri`` without a storage client (a VertexBackend
+        ``uploader`` for tests): jobs trained on a file found there report its real example count, billable
+        tokens and dropped examples, however it got there."""
         from pathlib import Path
 
-        self.objects[uri] = Path(local).read_bytes()
+        self.gcs.put(uri, Path(local).read_bytes())
 
     def calls(self, method: str | None = None, contains: str = "") -> list[Recorded]:
         """Recorded requests, filtered by method and a substring of the path."""
@@ -423,8 +423,8 @@ class FakeGoogle:
         problem = label_problems(labels)
         if problem:
             raise ApiError(400, f"Invalid labels: {problem}.")
-        data = read_training_file(self.objects[training], self.max_example_tokens) if training in self.objects \
-            else None
+        uploaded = self.gcs.get(training)
+        data = read_training_file(uploaded, self.max_example_tokens) if uploaded is not None else None
         with self._lock:
             self._next_id += 1
             name = f"{prefix}/tuningJobs/{self._next_id}"

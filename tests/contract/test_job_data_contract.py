@@ -135,10 +135,10 @@ def test_the_cli_names_the_dropped_lines_and_their_reasons(tmp_path, monkeypatch
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with FakeGoogle() as fake:
         fake.max_example_tokens = 40
-        fake.objects["gs://b/train.jsonl"] = b"".join(  # the training file as curator would upload it
+        fake.gcs.put("gs://b/train.jsonl", b"".join(  # the training file as curator would upload it
             json.dumps({"contents": [{"role": "user", "parts": [{"text": r["text_input"]}]},
                                      {"role": "model", "parts": [{"text": r["output"]}]}]}).encode() + b"\n"
-            for r in rows)
+            for r in rows))
         for name, value in (("GOOGLE_CLOUD_PROJECT", "proj"), ("CURATOR_VERTEX_ACCESS_TOKEN", TOKEN),
                             ("GOOGLE_VERTEX_BASE_URL", fake.url)):
             monkeypatch.setenv(name, value)
