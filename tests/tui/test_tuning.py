@@ -191,6 +191,8 @@ async def test_a_jobs_dropped_examples_open_in_the_table(tmp_path):
             shown = Console(width=200, record=True)
             shown.print(status_table(status))
             assert "lines 5, 12 of the training file" in shown.export_text()
+            line = str(screen.query_one("#jobs").get_option_at_index(0).prompt)
+            assert "2 dropped (ctrl+g)" in line  # the jobs list says which job dropped examples
             await pilot.press("ctrl+g")
             await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
             main = app.screen

@@ -394,7 +394,9 @@ class TuningScreen(Screen[None]):
             s, record = self.statuses[job_id], self.records.get(job_id)
             how = f" · {escape(record.settings_line(s))}" if record else ""
             line = (f"[{STATE_STYLE[s.state]}]{s.state.value:<10}[/] {s.progress:4.0%}  "
-                    f"{escape(s.display_name or job_id)}  [dim]{s.backend} · {escape(s.base_model or '')}{how}[/dim]")
+                    f"{escape(s.display_name or job_id)}  [dim]{s.backend} · {escape(s.base_model or '')}{how}[/dim]"
+                    + (f"  [yellow]{s.stats['dropped examples']:,} dropped (ctrl+g)[/yellow]"
+                       if s.stats.get("dropped examples") else ""))
             listing.add_option(Option(line, id=job_id))
         listing.border_title = f"jobs ({len(self.order)})"
         if self.order:
