@@ -33,20 +33,17 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
 
     Clusters of pairs that differ only in numbers are different examples: they get no finding and no fix.
     """
-    from curator.core.dedupe.scan import plan_scan
+    from curator.core.dedupe.scan import LongScan
 
     s = ctx.settings
-    params = dict(dedupe_params(s), progress=progress, cancel=cancel)
-    scan = store.cached_dedupe(dataset, **dedupe_params(s)) if store is not None else None
-    if scan is None:
-        plan = plan_scan(dataset, **dedupe_params(s))
-        if plan.seconds > AUTO_SCAN_SECONDS:
-            rule = RULES["near-dup.not-run"]
-            return [Finding(rule.id, rule.severity, (), f"near-duplicate scan ({s.near_dup_scorer} ≥ "
-                            f"{s.near_dup_threshold:g}) would take about {plan.seconds / 60:,.0f} min; run it with D "
-                            "in the app or curator dedupe")]
-        scan = store.dedupe(dataset, **params, plan=plan)[0] if store is not None else \
-            scan_dataset(dataset, **params, plan=plan)
+    params = dict(dedupe_params(s), progress=progress, cancel=cancel, max_seconds=AUTO_SCAN_SECONDS)
+    try:
+        scan = store.dedupe(dataset, **params)[0] if store is not None else scan_dataset(dataset, **params)
+    except LongScan as exc:
+        rule = RULES["near-dup.not-run"]
+        return [Finding(rule.id, rule.severity, (), f"near-duplicate scan ({s.near_dup_scorer} ≥ "
+                        f"{s.near_dup_threshold:g}) would take about {exc.seconds / 60:,.0f} min; run it with D "
+                        "in the app or curator dedupe")]
     clusters = store.clusters(dataset, scan, s.near_dup_field) if store is not None else list(scan.clusters)
     rule = RULES["near-dup.cluster"]
     findings = []

@@ -36,6 +36,7 @@ from curator.core.errors import CuratorError
 from curator.core.model import SPLITS, Split
 
 FIELDS = ("text_input", "output", "both")
+ISOLATE_FROM = 5_000  # examples: a smaller scan takes less time than starting a process
 ENGINE_VERSION = 4  # bump when results for the same inputs would change (4: links are a spanning forest)
 
 
@@ -127,11 +128,25 @@ def plan_scan(
     ``template`` is the production template when one is set; with ``compare="slots"`` and none set, one is
     inferred per family of inputs.
     """
+    return plan_frame(dataset.active(), field=field, threshold=threshold, scorer=scorer, compare=compare,
+                      template=template, splits=splits)
+
+
+def plan_frame(
+    frame: pl.DataFrame,
+    *,
+    field: str = "text_input",
+    threshold: float = 90,
+    scorer: str = "ratio",
+    compare: str = "slots",
+    template: str | None = None,
+    splits: Sequence[str] | None = None,
+) -> ScanPlan:
+    """``plan_scan`` over the examples of ``frame`` (columns id, text_input, output, split)."""
     _check_field(field)
     check_compare(compare)
     spec = get_scorer(scorer)
     threshold = check_threshold(threshold)
-    frame = dataset.active()
     if splits is not None:
         unknown = sorted(set(splits) - set(SPLITS))
         if unknown:
@@ -172,6 +187,14 @@ class LeakageScan:
                    tuple(Leak.from_dict(d) for d in data["leaks"]))
 
 
+class LongScan(CuratorError):
+    """A scan estimated to take longer than the caller allows (``seconds``); it was not started."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the near-duplicate scan would take about {seconds / 60:,.0f} min")
+        self.seconds = seconds
+
+
 def scan_dataset(
     dataset: Dataset,
     *,
@@ -184,14 +207,35 @@ def scan_dataset(
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
     plan: ScanPlan | None = None,
+    max_seconds: float | None = None,
+    isolated: bool = False,
 ) -> DedupeScan:
     """Near-duplicates among the active examples (of ``splits`` when given), clustered with keepers.
 
-    ``plan`` (from ``plan_scan`` with the same parameters) saves preparing the texts again.
+    ``plan`` (from ``plan_scan`` with the same parameters) saves preparing the texts again. A scan estimated
+    over ``max_seconds`` raises ``LongScan`` instead of starting. ``isolated`` runs the whole scan (its plan
+    too) in a child process (see ``isolated``; from ``ISOLATE_FROM`` examples), so a caller with a user
+    interface keeps its interpreter lock.
     """
+    params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template, splits=splits)
+    if isolated and plan is None and len(dataset) >= ISOLATE_FROM:
+        from curator.core.dedupe.isolated import run_isolated
+
+        frame = dataset.active().select("id", "text_input", "output", "split")
+        return run_isolated(frame, dataset.version_hash(), params, max_seconds, progress, cancel)
+    return scan_frame(dataset.active(), dataset.version_hash(), params, progress=progress, cancel=cancel, plan=plan,
+                      max_seconds=max_seconds)
+
+
+def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: ProgressFn | None = None,
+               cancel: Cancel | None = None, plan: ScanPlan | None = None,
+               max_seconds: float | None = None) -> DedupeScan:
+    """``scan_dataset`` over the examples of ``frame`` (of dataset version ``version``); ``params`` are
+    ``plan_frame``'s."""
     work = Work(progress, cancel)
-    plan = plan or plan_scan(dataset, field=field, threshold=threshold, scorer=scorer, compare=compare,
-                             template=template, splits=splits)
+    plan = plan or plan_frame(frame, **params)
+    if max_seconds is not None and plan.seconds > max_seconds:
+        raise LongScan(plan.seconds)
     frame, texts, also = plan.frame, plan.texts, plan.also
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
@@ -205,8 +249,7 @@ def scan_dataset(
     clusters = cluster_pairs(apart, by_id, also=also_by_id, rank=rank)
     numeric_clusters = cluster_pairs(numeric, by_id, also=also_by_id, rank=rank) if numeric.links else []
     work.report(1.0, "done")
-    return DedupeScan(dataset.version_hash(), matches, tuple(clusters), tuple(numeric_clusters), plan.compare,
-                      plan.templates)
+    return DedupeScan(version, matches, tuple(clusters), tuple(numeric_clusters), plan.compare, plan.templates)
 
 
 def scan_leakage(

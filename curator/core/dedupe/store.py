@@ -38,8 +38,9 @@ def pair_key(text_a: str, text_b: str) -> str:
 class DedupeStore:
     """Near-duplicate and leakage scans of one workspace, cached, with "not a duplicate" marks applied."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, *, isolated: bool = False) -> None:
         self.workspace = workspace
+        self.isolated = isolated  # scans run in a child process (see ``scan_dataset``): the app's choice
 
     # -- cache ---------------------------------------------------------------------------------------
 
@@ -68,10 +69,12 @@ class DedupeStore:
 
     def dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
                compare: str = "slots", template: str | None = None, progress: ProgressFn | None = None,
-               cancel: Cancel | None = None, plan: ScanPlan | None = None) -> tuple[DedupeScan, bool]:
-        """The scan of this dataset version (from the cache when there) and whether it came from the cache."""
+               cancel: Cancel | None = None, plan: ScanPlan | None = None,
+               max_seconds: float | None = None) -> tuple[DedupeScan, bool]:
+        """The scan of this dataset version (from the cache when there) and whether it came from the cache;
+        ``LongScan`` when it is not cached and estimated over ``max_seconds``."""
         params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
-                      progress=progress, cancel=cancel, plan=plan)
+                      progress=progress, cancel=cancel, plan=plan, max_seconds=max_seconds, isolated=self.isolated)
         return self._scan("dedupe", scan_dataset, DedupeScan, dataset, params)
 
     def cached_dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90,

@@ -99,7 +99,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.progress_text = ""
         self.run_slow_checks = run_slow_checks
         self._generation = 0  # bumps on every data change, so stale check results are dropped
-        self.store = DedupeStore(session.workspace) if session.workspace is not None else None
+        self.store = DedupeStore(session.workspace, isolated=True) if session.workspace is not None else None
         self._recheck_timer = None
         self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
         self._search_error: Notification | None = None
@@ -223,7 +223,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self._loading_timer.stop()
         self.session, self.state.session, self.settings = session, session, settings
         self.limits = limits_for(settings.target, settings.base_model)
-        self.store = DedupeStore(session.workspace) if session.workspace is not None else None
+        self.store = DedupeStore(session.workspace, isolated=True) if session.workspace is not None else None
         self.partial = False
         self.reload_view()
         self.start_checks()
@@ -768,7 +768,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         def scan(settings: Settings, progress, cancel) -> Found:
             params = dict(dedupe_params(settings), progress=progress, cancel=cancel)
             if store is None:
-                result = scan_dataset(ds, **params)
+                result = scan_dataset(ds, **params, isolated=True)
                 return Found(list(result.clusters), list(result.numeric), result.compare, result.templates)
             result, _ = store.dedupe(ds, **params)
             field = settings.near_dup_field

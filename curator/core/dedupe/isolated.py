@@ -1,0 +1,84 @@
+"""A near-duplicate scan in a child process, so the caller's interpreter lock stays free.
+
+A scan over 100k texts spends seconds in Python (template matching, normalising, union-find) that would
+hold the lock a user interface draws with: cursor keys would lag while it runs. The app runs its scans here
+instead: a spawned process gets the examples (id, input, output, split) and the scan parameters, sends
+progress back through a pipe and the result as JSON-ready data; setting ``cancel`` ends the child at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from typing import TYPE_CHECKING
+
+from curator.core.errors import Cancelled, CuratorError
+from curator.core.progress import Cancel, Progress, ProgressFn
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from curator.core.dedupe.scan import DedupeScan
+
+_EVERY = 0.1  # seconds between the progress reports the child sends
+
+
+def _child(conn, frame: pl.DataFrame, version: str, params: dict, max_seconds: float | None) -> None:
+    from curator.core.dedupe.scan import LongScan, scan_frame
+
+    last = [0.0]
+
+    def progress(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= _EVERY:
+            last[0] = now
+            conn.send(("progress", p))
+
+    try:
+        scan = scan_frame(frame, version, params, progress=progress, max_seconds=max_seconds)
+    except LongScan as exc:
+        conn.send(("long", exc.seconds))
+    except CuratorError as exc:
+        conn.send(("error", exc.reason))
+    else:
+        conn.send(("done", scan.to_dict()))
+    conn.close()
+
+
+def run_isolated(frame: pl.DataFrame, version: str, params: dict, max_seconds: float | None,
+                 progress: ProgressFn | None, cancel: Cancel | None) -> DedupeScan:
+    """``scan_frame(frame, version, params)`` in a spawned process; raises what it would (``LongScan``,
+    ``CuratorError``), and ``Cancelled`` as soon as ``cancel`` is set."""
+    from curator.core.dedupe.scan import DedupeScan, LongScan
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, frame, version, params, max_seconds), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            if not parent.poll(0.05):
+                if not proc.is_alive() and not parent.poll():
+                    raise CuratorError(f"the near-duplicate scan stopped (exit code {proc.exitcode})")
+                continue
+            try:
+                kind, payload = parent.recv()
+            except EOFError:
+                raise CuratorError(f"the near-duplicate scan stopped (exit code {proc.exitcode})") from None
+            if kind == "progress":
+                if progress is not None:
+                    progress(payload)
+            elif kind == "long":
+                raise LongScan(payload)
+            elif kind == "error":
+                raise CuratorError(payload)
+            else:
+                return DedupeScan.from_dict(payload)
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(5)
+        parent.close()
