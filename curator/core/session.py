@@ -18,6 +18,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import format_for_extension, read_file, write_file
 from curator.core.formats.source import Source
 from curator.core.history import History
+from curator.core.progress import ProgressFn
 from curator.core.settings import copy_dataset_settings, read_options
 from curator.core.ops import Op
 from curator.core.paths import real_path
@@ -72,6 +73,7 @@ class Session:
         *,
         read_only: bool = False,
         allow_skipped: bool = False,
+        progress: ProgressFn | None = None,
     ) -> Session:
         """Open a dataset file. Read-only sessions take no lock and journal nothing (``curator check``).
 
@@ -86,7 +88,8 @@ class Session:
             if lock.held:
                 remove_interrupted_saves(path)
         try:
-            result, stamp = _read(path, fmt, read_options(path, options), allow_skipped, stamp=not read_only)
+            result, stamp = _read(path, fmt, read_options(path, options), allow_skipped, stamp=not read_only,
+                                  progress=progress)
             dataset = Dataset.from_records(result.records)
             if not read_only:
                 folder = workspace_dir(path)
@@ -288,7 +291,8 @@ class Session:
             self.workspace = None
 
 
-def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skipped: bool, *, stamp: bool):
+def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skipped: bool, *, stamp: bool,
+          progress: ProgressFn | None = None):
     """Read the file and (with ``stamp``) stamp the bytes read: read again if it changed meanwhile (a writer was
     at work). Without ``stamp`` (read-only sessions, which never save) the file is read once."""
     if not stamp:  # known by its stat as it was before the read: a change during the read shows as a change
@@ -296,13 +300,13 @@ def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skip
             taken = FileStamp.of(path, digest=False)
         except OSError:
             taken = None  # read_file says what is wrong
-        return read_file(path, fmt, options, allow_skipped=allow_skipped), taken
+        return read_file(path, fmt, options, allow_skipped=allow_skipped, progress=progress), taken
     for _ in range(3):
         try:
             before = os.stat(path)
         except OSError:
             before = None  # read_file says what is wrong
-        result = read_file(path, fmt, options, allow_skipped=allow_skipped)
+        result = read_file(path, fmt, options, allow_skipped=allow_skipped, progress=progress)
         taken = FileStamp.of(path)
         if before is None or taken.same_stat(before):
             return result, taken

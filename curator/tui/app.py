@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, LoadingIndicator, Static
 from textual.worker import get_current_worker
@@ -205,7 +206,8 @@ class CuratorApp(App):
             head = loading.read_head(path, self.fmt, self.options)
             if head is not None and head.records.height:
                 self.call_from_thread(self.show_first_rows, Session.of_records(path, head))
-            session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True)
+            session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True,
+                                   progress=lambda p: self.post_message(self.LoadProgress(p.fraction)))
         except Exception as exc:  # never Textual's traceback, which would print the rows being read
             if not isinstance(exc, CuratorError):
                 exc = CuratorError(f"cannot read this file ({type(exc).__name__}: {exc})", path)
@@ -216,6 +218,18 @@ class CuratorApp(App):
             session.close()
             return
         self.call_from_thread(self.show_session, session)
+
+    class LoadProgress(Message):
+        """How much of the file being opened is read (0..1)."""
+
+        def __init__(self, fraction: float) -> None:
+            self.fraction = fraction
+            super().__init__()
+
+    def on_curator_app_load_progress(self, message: LoadProgress) -> None:
+        main = self._loading_main()
+        if main is not None:
+            main.load_fraction = message.fraction
 
     def _loading_main(self) -> MainScreen | None:
         """The main screen showing the first examples of the file being loaded, if there is one."""

@@ -80,7 +80,10 @@ def test_agreement_on_awkward_values(extra):
     assert_agree(("\n".join(lines) + "\n").encode(), "gemini-jsonl")
 
 
-def test_a_broken_line_deep_in_a_large_file_is_located_exactly(tmp_path):
+@pytest.mark.parametrize("chunk", [None, 1 << 20])
+def test_a_broken_line_deep_in_a_large_file_is_located_exactly(tmp_path, monkeypatch, chunk):
+    if chunk:  # the broken line in the sixth chunk read
+        monkeypatch.setattr("curator.core.formats.fast.CHUNK_BYTES", chunk)
     path = tmp_path / "big.jsonl"
     lines = [json.dumps({"text_input": f"question {i}", "output": f"answer {i}", "split": "train"})
              for i in range(100_000)]
@@ -89,3 +92,33 @@ def test_a_broken_line_deep_in_a_large_file_is_located_exactly(tmp_path):
     with pytest.raises(CuratorError) as info:
         read_file(path)
     assert [str(p) for p in info.value.problems] == [f"{path}:98765:47: malformed JSON: Expecting ',' delimiter"]
+
+
+def small_chunks(monkeypatch, size: int = 64) -> None:
+    monkeypatch.setattr("curator.core.formats.fast.CHUNK_BYTES", size)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CORPUS if n.endswith(".jsonl")))
+def test_a_jsonl_file_read_in_small_chunks_reads_as_one_piece(name, monkeypatch):
+    small_chunks(monkeypatch)
+    fmt = read_file(FIXTURES / name).format if (FIXTURES / name).exists() else "gemini-jsonl"
+    assert_agree(CORPUS[name], fmt)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(mutated())
+def test_chunk_edges_change_nothing_on_mutated_files(monkeypatch, data):
+    small_chunks(monkeypatch, 48)
+    for fmt in ("gemini-jsonl", "alpaca-jsonl"):
+        assert_agree(data, fmt)
+
+
+def test_reading_a_jsonl_file_reports_how_much_is_read(monkeypatch):
+    small_chunks(monkeypatch, 1000)
+    data = "".join(json.dumps({"text_input": f"q{i}", "output": "a"}) + "\n" for i in range(500)).encode()
+    seen = []
+    result = read_data(data, "f.jsonl", "gemini-jsonl", FormatOptions(), progress=seen.append)
+    fractions = [p.fraction for p in seen]
+    assert result.records.height == 500 and result.records["src_line"].to_list() == list(range(1, 501))
+    assert len(fractions) > 10 and fractions == sorted(fractions) and fractions[-1] == 1.0

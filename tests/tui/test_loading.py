@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from curator.core import loading
+from curator.core.progress import Progress
 from curator.core.session import Session
 from curator.tui.app import ErrorScreen
 from curator.tui.screens.main import MainScreen
@@ -41,6 +42,8 @@ def held_open(monkeypatch):
     real_open = Session.open.__func__
 
     def slow_open(cls, *args, **kwargs):
+        if kwargs.get("progress"):
+            kwargs["progress"](Progress(0.42, "reading"))  # the reader has read 42 % when it is held
         release.wait(20)
         return real_open(cls, *args, **kwargs)
 
@@ -65,6 +68,7 @@ async def test_first_rows_show_and_keys_work_while_the_rest_loads(tmp_path, held
         first = main.state.row_count()
         assert main.partial and 10 < first < TOTAL
         assert f"first {first:,} examples" in status(app) and "reading" in status(app)
+        await wait_for(pilot, lambda: "42% ·" in status(app))  # how much of the file is read
         assert "checks start when the whole file is read" in str(main.query_one("#findings").render())
         # browsing, paging and search work on the first rows
         await pilot.press("j", "j", "pagedown")

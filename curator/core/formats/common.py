@@ -59,6 +59,9 @@ class Problems:
         raise error
 
 
+_TEXT = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
+
+
 def encoding_problem(data: bytes, path: str) -> None:
     """Raise when the bytes are plainly not UTF-8 text curator can read line by line: UTF-16 or UTF-32, a
     byte-order mark and nothing else, lines ending with a lone CR."""
@@ -67,6 +70,9 @@ def encoding_problem(data: bytes, path: str) -> None:
         raise CuratorError(f"the file is {wide} text; curator reads UTF-8 (save it as UTF-8)", path, 1, 1)
     if data == b"\xef\xbb\xbf":
         raise CuratorError("empty file (only a byte-order mark)", path, 1, 1)
+    first = data.find(b"\n")
+    if first != -1 and _TEXT.search(data, 0, first) and _TEXT.search(data, first):
+        return  # a line break between text: lines (no copy of a large file to find out)
     body = data.strip()
     if b"\r" in body and b"\n" not in body:
         column = len(data[: data.find(b"\r")].decode("utf-8", errors="replace")) + 1

@@ -19,6 +19,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import encoding_problem
 from curator.core.formats.source import BOM, Source, filled_lines, line_spans, list_spans
+from curator.core.progress import Progress, ProgressFn
 
 # Formats whose records are flat objects, and the fields that make their examples.
 _OBJECT_FIELDS = {
@@ -36,12 +37,17 @@ except ImportError:  # pragma: no cover
     PanicException = Exception  # type: ignore[misc,assignment]
 
 
-def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
-    """The file read in bulk, or None when the exact reader must read it."""
+CHUNK_BYTES = 32 * 1024 * 1024  # a JSONL file is read this much at a time: progress, and a small working set
+
+
+def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions,
+              progress: ProgressFn | None = None) -> ReadResult | None:
+    """The file read in bulk, or None when the exact reader must read it. ``progress`` hears how much of a
+    JSONL file is read."""
     try:
         encoding_problem(data, path)  # raises: the exact reader says it
         if fmt in _OBJECT_FIELDS:
-            return _objects(data, fmt, options)
+            return _objects(data, fmt, options, progress)
         if fmt in ("csv", "tsv"):
             return _delimited(data, path, fmt, options)
     except (Exception, PanicException):  # any polars failure means: let the exact reader judge the file
@@ -49,27 +55,66 @@ def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadR
     return None
 
 
-def _objects(data: bytes, fmt: str, options: FormatOptions) -> ReadResult | None:
+def _objects(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn | None) -> ReadResult | None:
     if (b"\\ud" in data or b"\\uD" in data) and _SURROGATE.search(data):
         return None
-    body = data[len(BOM) :] if data.startswith(BOM) else data
     if fmt.endswith("-jsonl"):
-        raw = pl.read_ndjson(body, infer_schema_length=None)
-        spans = line_spans(data)
-        filled = filled_lines(data, spans)
-        if int(filled.sum()) != raw.height:
+        return _lines(data, fmt, options, progress)
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    if not body.lstrip().startswith(b"["):
+        return None
+    raw = pl.read_json(body, infer_schema_length=None)
+    starts, ends = list_spans(data)
+    if len(starts) != raw.height or not raw.height:
+        return None
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    src_line = np.searchsorted(newlines, starts) + 1
+    records = _records(raw, data, starts, ends, src_line, fmt)
+    if records is None:
+        return None
+    options = options.with_split_names(split_names(raw))
+    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
+
+
+def _lines(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn | None) -> ReadResult | None:
+    """A JSONL file, ``CHUNK_BYTES`` of whole lines at a time (polars' frame of one chunk is all the room a
+    read takes beside the records)."""
+    spans = line_spans(data)
+    filled = filled_lines(data, spans)
+    line_starts = spans[0]
+    bounds = [0, *np.searchsorted(line_starts, np.arange(CHUNK_BYTES, len(data), CHUNK_BYTES)).tolist(),
+              len(line_starts)]
+    parts, names = [], {}
+    for first, last in zip(bounds, bounds[1:]):
+        if first == last:
+            continue
+        rows = np.flatnonzero(filled[first:last]) + first
+        if not len(rows):
+            continue
+        start = int(line_starts[first])  # past a byte-order mark on the first line
+        end = int(line_starts[last]) if last < len(line_starts) else len(data)
+        raw = pl.read_ndjson(data[start:end], infer_schema_length=None)
+        if len(rows) != raw.height:
             return None
-        starts, ends = spans[0][filled], spans[1][filled]
-        src_line = np.flatnonzero(filled) + 1
-    else:
-        if not body.lstrip().startswith(b"["):
+        records = _records(raw, data, spans[0][rows], spans[1][rows], rows + 1, fmt)
+        if records is None:
             return None
-        raw = pl.read_json(body, infer_schema_length=None)
-        starts, ends = list_spans(data)
-        if len(starts) != raw.height or not raw.height:
-            return None
-        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-        src_line = np.searchsorted(newlines, starts) + 1
+        parts.append(records)
+        for split, name in split_names(raw).items():  # the file's first name of each split
+            names.setdefault(split, name)
+        if progress is not None:
+            progress(Progress(end / len(data), "reading"))
+    if not parts:
+        return None
+    starts, ends = spans[0][filled], spans[1][filled]
+    records = pl.concat(parts) if len(parts) > 1 else parts[0]
+    options = options.with_split_names(names)
+    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
+
+
+def _records(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarray, src_line: np.ndarray,
+             fmt: str) -> pl.DataFrame | None:
+    """The records of ``raw`` (read from the spans ``starts``/``ends`` of ``data``), or None."""
     # A null may be a missing key or an explicit null, which the exact reader tells apart: rows holding one
     # are decoded one by one (from their source bytes) and the rest in bulk.
     lines = pl.Series("src_line", src_line, dtype=pl.Int64)
@@ -79,13 +124,8 @@ def _objects(data: bytes, fmt: str, options: FormatOptions) -> ReadResult | None
         one_by_one = _decoded(data, starts[odd], ends[odd], src_line[odd], fmt)
         if clean is None or one_by_one is None:
             return None
-        records = pl.concat([clean, one_by_one]).sort("src_line")
-    else:
-        records = to_records(raw, _OBJECT_FIELDS[fmt], lines)
-    if records is None:
-        return None
-    options = options.with_split_names(split_names(raw))
-    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
+        return pl.concat([clean, one_by_one]).sort("src_line")
+    return to_records(raw, _OBJECT_FIELDS[fmt], lines)
 
 
 def _undecided(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from curator.core.formats.pairs import PAIRS_JSON
 from curator.core.formats.source import BOM, Source
 from curator.core.formats.tabular import CSV, PARQUET, TSV
 from curator.core.formats.vertex import VERTEX_JSONL
+from curator.core.progress import ProgressFn
 
 # Order matters for sniffing: the first format whose sniffer accepts the head wins.
 FORMATS = {
@@ -175,8 +176,10 @@ def read_file(
     options: FormatOptions | None = None,
     *,
     allow_skipped: bool = False,
+    progress: ProgressFn | None = None,
 ) -> ReadResult:
-    """Read a dataset file; on any problem raise one CuratorError listing every problem found.
+    """Read a dataset file; on any problem raise one CuratorError listing every problem found (``progress``
+    hears how much of a JSONL file is read).
 
     When records were read from the file's bytes, their source keeps the file open and reads them from it
     again on demand rather than holding them (a 1M-example file need not stay in memory twice)."""
@@ -185,7 +188,8 @@ def read_file(
     try:
         if fmt is None:
             fmt = detect_format(path, data)
-        result = read_data(data, path, fmt, options or FormatOptions(), allow_skipped=allow_skipped)
+        result = read_data(data, path, fmt, options or FormatOptions(), allow_skipped=allow_skipped,
+                           progress=progress)
     except BaseException:
         os.close(fd)
         raise
@@ -197,13 +201,13 @@ def read_file(
 
 
 def read_data(data: bytes, path: str | Path, fmt: str, options: FormatOptions, *,
-              allow_skipped: bool = False, exact: bool = False) -> ReadResult:
+              allow_skipped: bool = False, exact: bool = False, progress: ProgressFn | None = None) -> ReadResult:
     """Read a file's bytes (or whole lines from its start) as ``fmt``; fields named in ``options`` map a JSON
     format's objects. In bulk by polars when the file is plainly valid, else (or when ``exact``) by the exact
     reader, which locates every problem."""
     _check_name(fmt)
     fmt = _mapped_instead(fmt, options, Path(path))
-    result = None if exact else read_fast(data, str(path), fmt, options)
+    result = None if exact else read_fast(data, str(path), fmt, options, progress)
     return result or FORMATS[fmt].read(data, str(path), options, allow_skipped=allow_skipped)
 
 

@@ -91,6 +91,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self._loading_since = time.monotonic()
         self._loading_size = session.path.stat().st_size if partial and session.path.exists() else 0
         self._loading_timer = None
+        self.load_fraction: float | None = None  # how much of the file is read, when the reader tells
         self._checked = False  # the fast checks have reported once
         self.settings = settings
         self.state = ViewState(session)
@@ -239,8 +240,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def _loading_text(self) -> str:
         spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
         elapsed = time.monotonic() - self._loading_since
+        share = f"{self.load_fraction:.0%} · " if self.load_fraction is not None else ""
         return (f"{spinner[int(elapsed * 10) % len(spinner)]} reading {self._loading_size / 1e6:,.0f} MB… "
-                f"{elapsed:.1f} s")
+                f"{share}{elapsed:.1f} s")
 
     # -- refreshing ------------------------------------------------------------------------------------
 
