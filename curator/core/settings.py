@@ -251,9 +251,9 @@ def read_options(dataset_path: str | Path, options: FormatOptions | None = None)
     options = options or FormatOptions()
     settings = load_settings(dataset_path)
     columns = settings.columns
-    if not options.maps and columns is not None:
+    if columns is not None and not (options.input_col or options.output_col):  # fields named by flags win
         options = replace(options, input_col=",".join(columns.input) or None, output_col=columns.output,
-                          system_col=columns.system)
+                          system_col=options.system_col or columns.system)
     return replace(options, template=options.template or settings.template)
 
 

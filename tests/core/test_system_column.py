@@ -59,3 +59,14 @@ def test_a_json_system_field_is_named_with_a_flag(tmp_path):
     result = read_file(path, options=FormatOptions(system_col="ctx"))
     assert (result.mapping, result.records["system"][0]) == (
         "recognised question/answer: input ← question, output ← answer, system ← ctx", "Be brief.")
+
+
+def test_a_system_flag_goes_with_the_columns_the_settings_name(tmp_path):
+    from curator.core.settings import Columns, read_options, save_dataset_setting
+
+    path = tmp_path / "d.csv"
+    path.write_text("persona,ticket,team\nBe terse.,Card declined,billing\n")
+    save_dataset_setting(path, "columns", Columns(("ticket",), "team"))
+    options = read_options(path, FormatOptions(system_col="persona"))
+    assert (options.input_col, options.output_col, options.system_col) == ("ticket", "team", "persona")
+    assert read_file(path, options=options).records.row(0, named=True)["system"] == "Be terse."

@@ -84,3 +84,27 @@ async def test_the_split_screen_keeps_the_files_test_examples(tmp_path):
         await pilot.pause()
         splits = app.session.dataset.frame["split"].to_list()
         assert splits[4:] == ["test", "test"] and splits[:4].count("validation") == 1 and "test" not in splits[:4]
+
+
+async def test_the_column_picker_composes_two_columns_of_a_csv(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text("ticket,context,team\nMy card was declined,web shop,billing\nApp crashes,,technical\n")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, ColumnPickerScreen) and app.screen.query(DataTable) and \
+                    app.screen.query_one(DataTable).columns:
+                break
+        picker = app.screen
+        assert isinstance(picker, ColumnPickerScreen)
+        picker.query_one("#input", Select).value = "ticket"
+        picker.query_one("#input2", Select).value = "context"
+        picker.query_one("#output", Select).value = "team"
+        await pilot.press("ctrl+s")
+        await until_main(pilot)
+        assert app.session.dataset.get(0)["text_input"] == "My card was declined\n\nweb shop"
+        assert app.session.dataset.get(1)["text_input"] == "App crashes"
+    settings = load_settings(path)
+    assert settings.columns == Columns(("ticket", "context"), "team")
+    assert settings.template == "{ticket}\n\n{context?}"
