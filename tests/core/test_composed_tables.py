@@ -104,12 +104,27 @@ def read_table_plain(path) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False)
 
 
-def test_a_parquet_struct_field_is_refused_with_the_reason(tmp_path):
+def test_parquet_struct_fields_are_mapped_with_dots_and_go_back_inside(tmp_path):
     path = tmp_path / "n.parquet"
-    pl.DataFrame({"q": [{"text": "hi", "lang": "en"}], "a": ["hello"]}).write_parquet(path)
-    with pytest.raises(CuratorError, match="no input column 'q.text' \\(Parquet struct fields cannot be mapped; "
-                                           "flatten 'q' first\\); the columns are: q, a"):
-        read_file(path, options=FormatOptions("q.text", "a"))
+    original = pl.DataFrame({"id": [1, 2], "q": [{"text": "hi", "lang": "en"}, {"text": "salut", "lang": "fr"}],
+                             "a": [{"reply": "hello", "score": 1.0}, {"reply": "bonjour", "score": 0.5}]})
+    original.write_parquet(path)
+    options = FormatOptions("q.text", "a.reply")
+    with Session.open(path, options=options) as session:
+        ds = session.dataset
+        assert session.mapping == "mapped input ← q.text, output ← a.reply"
+        assert [ds.get(i)["text_input"] for i in (0, 1)] == ["hi", "salut"]
+        session.apply(SetField("edit", (1,), "output", ("bonjour !",)))
+        session.apply(AddRows("add", (ds.new_row(ds.reserve_ids(1)[0], text_input="hola", output="hola"),)))
+        session.save()
+    saved = pl.read_parquet(path)
+    assert saved.schema == original.schema
+    assert saved.rows() == [(1, {"text": "hi", "lang": "en"}, {"reply": "hello", "score": 1.0}),
+                            (2, {"text": "salut", "lang": "fr"}, {"reply": "bonjour !", "score": 0.5}),
+                            (None, {"text": "hola", "lang": None}, {"reply": "hola", "score": None})]
+    with pytest.raises(CuratorError, match="no input column 'q.text.x' \\(a Parquet struct's field is named "
+                                           "COLUMN.FIELD, one level deep\\); the columns are: id, q, a"):
+        read_file(path, options=FormatOptions("q.text.x", "a.reply"))
 
 
 def test_other_common_shapes_are_recognised_in_tables_too(tmp_path):

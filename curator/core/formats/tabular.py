@@ -41,7 +41,7 @@ def resolve_columns(names: list[str], options: FormatOptions, path: str) -> Mapp
             return wanted
         if wanted.isdigit() and 1 <= int(wanted) <= len(names):
             return names[int(wanted) - 1]
-        nested = f" (Parquet struct fields cannot be mapped; flatten {wanted.split('.')[0]!r} first)" if (
+        nested = f" (a Parquet struct's field is named COLUMN.FIELD, one level deep)" if (
             "." in wanted and wanted.split(".")[0] in names) else ""
         raise CuratorError(f"no {role} column {wanted!r}{nested}; the columns are: {', '.join(names)}", path, 1, 1)
 
@@ -85,12 +85,11 @@ def resolve_columns(names: list[str], options: FormatOptions, path: str) -> Mapp
 
 
 def said(mapping: Mapping, options: FormatOptions) -> str | None:
-    """Which columns were taken, when curator chose them or composes several (None for the canonical names or
-    one named column each)."""
-    if len(mapping.inputs) > 1 or (mapping.system and options.maps):
+    """Which columns were taken, for people (None for the canonical names, and numbered columns)."""
+    if len(mapping.inputs) > 1 or (options.maps and options.header):  # named: said, and kept by the app
         return mapping.describe()
     canonical = (mapping.inputs[0], mapping.output) == ("text_input", "output")
-    if not mapping.system and (options.maps or canonical or not options.header):
+    if not mapping.system and (canonical or not options.header):
         return None
     system = f", system ← {mapping.system}" if mapping.system else ""
     return f"recognised columns: input ← {mapping.inputs[0]}, output ← {mapping.output}{system}"
@@ -314,6 +313,7 @@ class Parquet:
             frame = pl.read_parquet(io.BytesIO(data))
         except Exception as e:  # polars raises several types for a corrupt file
             raise CuratorError(f"not a readable Parquet file: {e}", path) from None
+        table, frame = frame, _flattened(frame, options)
         names = frame.columns
         try:
             mapping = resolve_columns(names, options, path)
@@ -335,7 +335,7 @@ class Parquet:
             frame, fields, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64))
         if records is not None:
             resolved = resolved.with_split_names(split_names(frame))
-            return ReadResult(records, self.name, resolved, source=Source(self.name, resolved, table=frame),
+            return ReadResult(records, self.name, resolved, source=Source(self.name, resolved, table=table),
                               mapping=said_mapping)
         builder = RecordBuilder()
         required = [names.index(mapping.inputs[0]), names.index(mapping.output)]
@@ -350,7 +350,7 @@ class Parquet:
                 problems.add(row_number, 1, e.reason)
         problems.raise_if_any()
         resolved = resolved.with_split_names(builder.split_names)
-        return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=frame),
+        return ReadResult(builder.frame(), self.name, resolved, source=Source(self.name, resolved, table=table),
                           mapping=said_mapping)
 
     def write(
@@ -375,7 +375,7 @@ class Parquet:
         rows_extra = [extras({"extra": e}) for e in records["extra"]]
         for k in dict.fromkeys(k for e in rows_extra for k in e):
             data[k] = [e.get(k) for e in rows_extra]
-        frame = pl.DataFrame(data)
+        frame = _folded(pl.DataFrame(data), mapping, table)
         if table is not None:
             frame = _onto(table, frame, *provenance(records, source))
         frame.write_parquet(out, statistics=False)
@@ -388,6 +388,45 @@ class Parquet:
 CSV = Delimited("csv", ",", (".csv",), csv.QUOTE_MINIMAL)
 TSV = Delimited("tsv", "\t", (".tsv", ".tab"), csv.QUOTE_NONE)
 PARQUET = Parquet()
+
+
+def _struct_field(frame: pl.DataFrame, name: str) -> tuple[str, str] | None:
+    """(struct column, field) when ``name`` is ``a.b`` for a struct column ``a`` with a field ``b`` (and no column
+    is named ``a.b`` itself)."""
+    parent, _, leaf = name.partition(".")
+    dtype = frame.schema.get(parent)
+    if name in frame.columns or not leaf or not isinstance(dtype, pl.Struct):
+        return None
+    return (parent, leaf) if leaf in [f.name for f in dtype.fields] else None
+
+
+def _flattened(frame: pl.DataFrame, options: FormatOptions) -> pl.DataFrame:
+    """The frame with each struct field the options name (``meta.question``) beside it as a column of its own."""
+    named = [c for c in (*(options.input_col or "").split(","), options.output_col, options.system_col) if c]
+    fields = [(name, found) for name in named if (found := _struct_field(frame, name))]
+    if not fields:
+        return frame
+    return frame.with_columns(pl.col(parent).struct.field(leaf).alias(name) for name, (parent, leaf) in fields)
+
+
+def _folded(frame: pl.DataFrame, mapping: Mapping, table: pl.DataFrame | None) -> pl.DataFrame:
+    """The frame with each ``a.b`` column written back into field ``b`` of struct column ``a`` (``_flattened``
+    undone), the struct's fields in the source's order."""
+    for name in (*mapping.inputs, mapping.output, mapping.system):
+        if not name or name not in frame.columns or "." not in name:
+            continue
+        parent, leaf = name.split(".", 1)
+        shape = table if table is not None and parent in table.columns else frame
+        dtype = shape.schema.get(parent)
+        if not isinstance(dtype, pl.Struct) or leaf not in [f.name for f in dtype.fields]:
+            continue
+        have = parent in frame.columns and isinstance(frame.schema[parent], pl.Struct)
+        present = [f.name for f in frame.schema[parent].fields] if have else []
+        parts = [pl.col(name).alias(f.name) if f.name == leaf else
+                 (pl.col(parent).struct.field(f.name) if f.name in present else pl.lit(None, f.dtype)).alias(f.name)
+                 for f in dtype.fields]
+        frame = frame.with_columns(pl.struct(parts).alias(parent)).drop(name)
+    return frame
 
 
 def _onto(table: pl.DataFrame, frame: pl.DataFrame, src: np.ndarray, changed: np.ndarray) -> pl.DataFrame:
