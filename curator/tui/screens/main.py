@@ -105,6 +105,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
         self._search_error: Notification | None = None
         self.changed_on_disk: str | None = None  # what changed the file on disk since it was read or saved
+        self._watcher = None  # the worker looking at the file on disk, if one is
 
     # -- layout ------------------------------------------------------------------------------------------
 
@@ -143,14 +144,19 @@ class MainScreen(EditingActions, CursorActions, Screen):
     # -- the file on disk ------------------------------------------------------------------------------------
 
     def _start_watching(self) -> None:
-        self.set_interval(getattr(self.app, "watch_interval", 2.0), self.watch_disk)
+        self.set_interval(getattr(self.app, "watch_interval", 2.0), self._look_at_disk)
+
+    def _look_at_disk(self) -> None:
+        """One look at a time: a look still under way (a large file being hashed) is left to finish."""
+        if self._watcher is None or self._watcher.is_finished:
+            self._watcher = self.watch_disk()
 
     class DiskChanged(Message):
         def __init__(self, detail: str) -> None:
             self.detail = detail
             super().__init__()
 
-    @work(thread=True, exclusive=True, group="watch")
+    @work(thread=True, group="watch")
     def watch_disk(self) -> None:
         """Look whether something else changed the file (a stat; a hash only when needed), off the UI thread."""
         detail = self.session.disk_change()
