@@ -133,3 +133,15 @@ def test_other_common_shapes_are_recognised_in_tables_too(tmp_path):
     result = read_file(path)
     assert result.mapping == "recognised columns: input ← Dialogue, output ← Summary"
     assert result.records.row(0, named=True)["output"] == "They greet."
+
+
+def test_two_columns_composed_by_the_default_template_are_read_in_bulk_as_the_exact_reader_reads_them():
+    from curator.core.formats.fast import read_fast
+    from tests.core.test_fast_path import assert_agree
+
+    data = TABLE.write_csv().encode()
+    assert read_fast(data, "d.csv", "csv", FormatOptions()) is not None
+    assert_agree(data, "csv")
+    custom = FormatOptions("instruction,input", "output", template="Do: {instruction}\nOn: {input}")
+    assert read_fast(data, "d.csv", "csv", custom) is None  # another template: the exact reader composes
+    assert_agree(data, "csv", custom)

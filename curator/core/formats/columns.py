@@ -20,11 +20,13 @@ _ALPACA_INPUT = "__alpaca_input__"
 @dataclass(frozen=True)
 class Fields:
     """Which of a file's columns make the example; ``joined`` names an input column whose non-empty values
-    follow the first after a blank line (kept as ``__alpaca_input__`` for writing back)."""
+    follow the first after a blank line, kept for writing back as ``__alpaca_input__`` (Alpaca), or under
+    ``kept_as`` by its own name (a table composing two columns: ``{"__as_read__": {"input": ...}}``)."""
 
     input: str
     output: str
     joined: str | None = None
+    kept_as: str | None = None
     tags_separator: str | None = None  # tables hold tags as one ";"-separated text
     empty_note_is_none: bool = False  # tables: an empty note cell is no note
     nulls_are_values: bool = False  # tables: a null is a value; JSON: a null may be a missing key
@@ -45,9 +47,9 @@ def to_records(raw: pl.DataFrame, fields: Fields, src_line: pl.Series) -> pl.Dat
     if fields.joined and fields.joined in schema:
         joined = pl.col(fields.joined)
         text = pl.when(joined != "").then(pl.concat_str([text, pl.lit("\n\n"), joined])).otherwise(text)
-        extra_parts.append(
-            pl.when(joined != "").then(pl.struct(joined.alias(_ALPACA_INPUT)).struct.json_encode())
-        )
+        kept = (pl.struct(pl.struct(joined.alias(fields.joined)).alias(fields.kept_as)) if fields.kept_as
+                else pl.struct(joined.alias(_ALPACA_INPUT)))
+        extra_parts.append(pl.when(joined != "").then(kept.struct.json_encode()))
     columns: list[pl.Expr] = [text.alias("text_input"), pl.col(fields.output).alias("output")]
     columns.append(pl.lit(None, dtype=pl.String).alias("system"))
 

@@ -169,7 +169,7 @@ def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarra
 
 
 def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
-    from curator.core.formats.tabular import resolve_columns, resolved_options, said
+    from curator.core.formats.tabular import resolve_columns, resolved_options, said, table_fields
 
     if b"\r" in data.replace(b"\r\n", b""):
         return None  # a lone CR: Python's csv and polars split lines differently
@@ -190,11 +190,10 @@ def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> Read
     if not _same_width(data, spans, body, raw.width, separator.encode(), fmt):
         return None
     mapping = resolve_columns(names, options, path)
-    if len(mapping.inputs) > 1 or mapping.system:
-        return None  # several input columns, or a system column: read by the exact reader
-    i, o = names.index(mapping.inputs[0]), names.index(mapping.output)
+    fields = table_fields(mapping, tags_separator=";")
+    if fields is None:
+        return None  # three input columns, a custom template or a system column: read by the exact reader
     raw = raw.with_columns(pl.all().fill_null(""))
-    fields = Fields(names[i], names[o], tags_separator=";", empty_note_is_none=True, nulls_are_values=True)
     records = to_records(raw, fields, pl.Series("src_line", body + 1, dtype=pl.Int64))
     if records is None:
         return None

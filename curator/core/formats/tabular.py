@@ -22,7 +22,7 @@ from curator.core.errors import CuratorError, FieldsUnknown
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import Problems, RecordBuilder, RecordError, decode_utf8, extras
-from curator.core.formats.compose import AS_READ, Mapping, recognise_fields, template_for
+from curator.core.formats.compose import AS_READ, Mapping, default_template, recognise_fields, template_for
 from curator.core.formats.source import Layout, Source, line_spans, provenance, write_spliced
 
 SYSTEM_NAMES = ("system", "system_prompt")  # a column holding the system instruction
@@ -101,6 +101,17 @@ def resolved_options(options: FormatOptions, mapping: Mapping) -> FormatOptions:
         return options
     return replace(options, input_col=",".join(mapping.inputs), output_col=mapping.output, system_col=mapping.system,
                    template=mapping.template if len(mapping.inputs) > 1 else options.template)
+
+
+def table_fields(mapping: Mapping, tags_separator: str | None) -> Fields | None:
+    """The columns a bulk read maps (``columns.to_records``): one input, or two composed by the default template;
+    None when only the exact reader can compose them (three inputs, another template) or read a system column."""
+    if mapping.system or len(mapping.inputs) > 2 or (
+            len(mapping.inputs) == 2 and mapping.template not in (None, default_template(mapping.inputs))):
+        return None
+    joined = mapping.inputs[1] if len(mapping.inputs) == 2 else None
+    return Fields(mapping.inputs[0], mapping.output, joined=joined, kept_as=AS_READ if joined else None,
+                  tags_separator=tags_separator, empty_note_is_none=True, nulls_are_values=True)
 
 
 def table_mapping(options: FormatOptions) -> Mapping:
@@ -328,10 +339,8 @@ class Parquet:
         problems.raise_if_any()
         resolved = resolved_options(replace(options, header=True), mapping)
         said_mapping = said(mapping, options)
-        tags_text = frame.schema.get("tags") == pl.String
-        fields = Fields(mapping.inputs[0], mapping.output, tags_separator=";" if tags_text else None,
-                        empty_note_is_none=True, nulls_are_values=True)
-        records = None if len(mapping.inputs) > 1 or mapping.system else to_records(
+        fields = table_fields(mapping, tags_separator=";" if frame.schema.get("tags") == pl.String else None)
+        records = None if fields is None else to_records(
             frame, fields, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64))
         if records is not None:
             resolved = resolved.with_split_names(split_names(frame))
