@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         store = None if args.no_cache else open_store(session.path)
         numeric: list = []
         if args.leakage:
-            leak_params = {k: params[k] for k in ("field", "threshold", "scorer")}
+            leak_params = {k: params[k] for k in ("field", "threshold", "scorer", "compare", "template")}
             if store is not None:
                 scan, _ = store.leakage(ds, **leak_params, progress=progress)
                 items = store.leaks(ds, scan)

@@ -98,3 +98,20 @@ def test_scan_leakage_uses_splits_and_active_rows():
     assert LeakageScan.from_dict(json.loads(json.dumps(scan.to_dict()))) == scan
     ds.apply(SetField.broadcast("delete", (0,), "deleted", True))
     assert [leak.eval_id for leak in scan_leakage(ds).leaks] == [3, 4]
+
+
+def test_leakage_compares_inputs_as_near_duplicate_search_does():
+    from curator.core.dedupe.scan import scan_leakage
+
+    template = "Classify the ticket.\nquestion: {question}\ncontext: {context}"
+    fill = "Classify the ticket.\nquestion: {}\ncontext: {}"
+    texts = [fill.format("My card was declined at the shop.", "Plan pro."),
+             fill.format("Where is my parcel? It is late.", "No previous contact."),
+             fill.format("My card was declined at the shop!", "Plan pro."),  # the first, one character apart
+             fill.format("I want a refund.", "Plan pro.")]  # the shared preamble alone makes it look close
+    ds = Dataset.from_records(records_frame({"text_input": texts, "output": ["x"] * 4,
+                                             "split": ["train", "train", "test", "test"]}))
+    slots = scan_leakage(ds, template=template, threshold=75)
+    whole = scan_leakage(ds, compare="whole", threshold=75)
+    assert [leak.eval_id for leak in slots.leaks] == [2] and slots.compare == "slots"
+    assert [leak.eval_id for leak in whole.leaks] == [2, 3] and whole.compare == "whole"

@@ -333,3 +333,58 @@ async def test_duplicates_numbers_only_apart_and_whole_cluster_not_duplicate(tmp
         await pilot.press("D")
         await settle(pilot)
         assert again.screen.clusters == []
+
+
+async def test_duplicates_a_long_scan_says_its_estimate_and_starts_only_when_asked(tmp_path, monkeypatch):
+    import curator.tui.screens.duplicates as duplicates
+
+    monkeypatch.setattr(duplicates, "LONG_SCAN", -1.0)  # every scan counts as long
+    path = tmp_path / "n.jsonl"
+    texts = ["How do I reset my password?", "How do I reset my pasword?", "Where is my parcel?"]
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        ask = app.screen
+        assert ask.title_text == "A long scan" and "This scan will take about" in ask.message
+        await pilot.press("escape")  # not started
+        await settle(pilot)
+        screen = app.screen
+        assert screen.clusters == [] and "not started" in str(screen.query_one("#dup-title").render())
+        await pilot.press("escape", "D")  # back to the table, and D again
+        await settle(pilot)
+        await pilot.press("s")  # start it
+        await settle(pilot)
+        assert [sorted(c.ids) for c in app.screen.clusters] == [[0, 1]]
+
+
+async def test_duplicates_not_a_duplicate_marks_undo_and_redo(tmp_path):
+    path = tmp_path / "m.jsonl"
+    texts = ["How do I reset my password?", "How do I reset my pasword?", "how do i reset my password??",
+             "Where is my parcel now?", "Where is my parcel now??"]
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        screen = app.screen
+        assert [sorted(c.ids) for c in screen.clusters] == [[0, 1, 2], [3, 4]]
+        await pilot.press("N")  # the whole first cluster: not duplicates
+        assert [sorted(c.ids) for c in screen.clusters] == [[3, 4]]
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert [sorted(c.ids) for c in screen.clusters] == [[0, 1, 2], [3, 4]]
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert [sorted(c.ids) for c in screen.clusters] == [[3, 4]]
+        await pilot.press("ctrl+z", "escape")
+        await settle(pilot)
+    again = make_app(path)  # the undone mark is forgotten in the workspace too
+    async with again.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert [sorted(c.ids) for c in again.screen.clusters] == [[0, 1, 2], [3, 4]]

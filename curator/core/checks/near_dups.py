@@ -65,8 +65,7 @@ def check_leakage(ctx: CheckContext, dataset: Dataset, progress=None, cancel=Non
                   store: DedupeStore | None = None) -> list[Finding]:
     """Validation/test examples with a train twin (cached and with marks applied when a store is given)."""
     s = ctx.settings
-    params = dict(field=s.near_dup_field, threshold=s.near_dup_threshold, scorer=s.near_dup_scorer,
-                  progress=progress, cancel=cancel)
+    params = dict(dedupe_params(s), progress=progress, cancel=cancel)
     if store is not None:
         scan, _ = store.leakage(dataset, **params)
         leaks = store.leaks(dataset, scan)

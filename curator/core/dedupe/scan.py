@@ -176,15 +176,16 @@ class LeakageScan:
     threshold: float
     scorer: str
     leaks: tuple[Leak, ...]
+    compare: str = "whole"
 
     def to_dict(self) -> dict:
         return {"version": self.version, "field": self.field, "threshold": self.threshold,
-                "scorer": self.scorer, "leaks": [leak.to_dict() for leak in self.leaks]}
+                "scorer": self.scorer, "leaks": [leak.to_dict() for leak in self.leaks], "compare": self.compare}
 
     @classmethod
     def from_dict(cls, data: dict) -> LeakageScan:
         return cls(str(data["version"]), str(data["field"]), float(data["threshold"]), str(data["scorer"]),
-                   tuple(Leak.from_dict(d) for d in data["leaks"]))
+                   tuple(Leak.from_dict(d) for d in data["leaks"]), str(data.get("compare", "whole")))
 
 
 class LongScan(CuratorError):
@@ -258,21 +259,32 @@ def scan_leakage(
     field: str = "text_input",
     threshold: float = 90,
     scorer: str = "ratio",
+    compare: str = "slots",
+    template: str | None = None,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> LeakageScan:
-    """Validation and test examples (active) with an exact or near duplicate among the train examples."""
+    """Validation and test examples (active) with an exact or near duplicate among the train examples.
+
+    Inputs are compared as near-duplicate search compares them (``compare``: slot values or whole inputs).
+    """
     _check_field(field)
+    check_compare(compare)
     spec = get_scorer(scorer)
     threshold = check_threshold(threshold)
     frame = dataset.active()
-    train = frame.filter(pl.col("split") == Split.TRAIN.value)
-    held_out = frame.filter(pl.col("split") != Split.TRAIN.value)
-    train_texts, train_also = _compared(train, field)
-    eval_texts, eval_also = _compared(held_out, field)
+    texts, also = _compared(frame, field)
+    if compare == "slots" and field != "output":
+        texts = compared_inputs(texts, slot_templates(frame["text_input"], template))
+    in_train = (frame["split"] == Split.TRAIN.value).to_list()
+
+    def side(train: bool, values: list | None) -> list | None:
+        return None if values is None else [v for v, t in zip(values, in_train) if t == train]
+
+    ids = frame["id"].to_list()
     leaks = find_leakage(
-        train_texts, train["id"].to_list(), eval_texts, held_out["id"].to_list(),
-        threshold=threshold, scorer=spec.name, train_also=train_also, eval_also=eval_also,
+        side(True, texts), side(True, ids), side(False, texts), side(False, ids),
+        threshold=threshold, scorer=spec.name, train_also=side(True, also), eval_also=side(False, also),
         progress=progress, cancel=cancel,
     )
-    return LeakageScan(dataset.version_hash(), field, threshold, spec.name, tuple(leaks))
+    return LeakageScan(dataset.version_hash(), field, threshold, spec.name, tuple(leaks), compare)

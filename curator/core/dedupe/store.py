@@ -86,9 +86,11 @@ class DedupeStore:
         return DedupeScan.from_dict(data) if data is not None else None
 
     def leakage(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
-                progress: ProgressFn | None = None, cancel: Cancel | None = None) -> tuple[LeakageScan, bool]:
+                compare: str = "slots", template: str | None = None, progress: ProgressFn | None = None,
+                cancel: Cancel | None = None) -> tuple[LeakageScan, bool]:
         """The leakage scan of this dataset version (from the cache when there) and whether it was cached."""
-        params = dict(field=field, threshold=threshold, scorer=scorer, progress=progress, cancel=cancel)
+        params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
+                      progress=progress, cancel=cancel)
         return self._scan("leakage", scan_leakage, LeakageScan, dataset, params)
 
     # -- "not a duplicate" -----------------------------------------------------------------------------
@@ -108,8 +110,17 @@ class DedupeStore:
                 db.execute("INSERT OR IGNORE INTO not_duplicates (pair, created) VALUES (?, ?)", (key, now))
 
     def unmark(self, dataset: Dataset, a: int, b: int, field: str = "text_input") -> None:
+        """Forget a "not a duplicate" mark of examples ``a`` and ``b``."""
         key = pair_key(compared_text(dataset.get(a), field), compared_text(dataset.get(b), field))
         self.workspace.execute("DELETE FROM not_duplicates WHERE pair = ?", (key,))
+
+    def unmark_cluster(self, dataset: Dataset, cluster: Cluster, field: str = "text_input") -> None:
+        """Forget the marks ``mark_cluster`` made for ``cluster`` (one transaction)."""
+        keeper = compared_text(dataset.get(cluster.keeper), field)
+        with self.workspace.transaction() as db:
+            for other in cluster.others:
+                db.execute("DELETE FROM not_duplicates WHERE pair = ?",
+                           (pair_key(keeper, compared_text(dataset.get(other), field)),))
 
     def marked(self) -> set[str]:
         return {row[0] for row in self.workspace.query("SELECT pair FROM not_duplicates")}

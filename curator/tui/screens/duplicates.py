@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from curator.core.dataset import Dataset
 from curator.core.dedupe.clusters import Cluster
+from curator.core.dedupe.scan import LongScan
 from curator.core.diff import char_diff
 from curator.core.errors import Cancelled, CuratorError
 from curator.core.ops import Op, SetField
@@ -50,7 +51,8 @@ class Found:
     templates: tuple[str, ...] = ()
 
 
-ScanFn = Callable[..., Found]  # scan(settings, progress=..., cancel=...) -> Found
+ScanFn = Callable[..., Found]  # scan(settings, progress=..., cancel=..., max_seconds=...) -> Found
+LONG_SCAN = 60.0  # seconds: a scan estimated longer asks before it starts
 
 
 def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
@@ -73,8 +75,8 @@ class DuplicatesScreen(Screen[None]):
     BINDINGS = bindings(DUPLICATES)
 
     class Scanned(Message):
-        def __init__(self, found: Found | None, error: str | None = None) -> None:
-            self.found, self.error = found, error
+        def __init__(self, found: Found | None, error: str | None = None, long: float | None = None) -> None:
+            self.found, self.error, self.long = found, error, long  # long: the estimate of a scan not started
             super().__init__()
 
     class Progress(Message):
@@ -83,17 +85,19 @@ class DuplicatesScreen(Screen[None]):
             super().__init__()
 
     def __init__(self, dataset: Dataset, settings: Settings, scan: ScanFn, apply: Callable[[Op, str], bool],
-                 not_duplicate: Callable[[Cluster, int | None, str], None], on_settings: Callable[[Settings], None],
+                 not_duplicate: Callable[[Cluster, int | None, str, bool], None], on_settings: Callable[[Settings], None],
                  history: Callable[[str], None]) -> None:
         """``scan`` finds clusters under settings, ``apply`` applies an op through the main screen,
-        ``not_duplicate(cluster, member, field)`` remembers a member (None: every member) as no duplicate of
-        the keeper, ``on_settings`` keeps changed scan options, ``history("undo" | "redo")`` steps the history."""
+        ``not_duplicate(cluster, member, field, undo)`` remembers a member (None: every member) as no duplicate
+        of the keeper (``undo``: forgets it again), ``on_settings`` keeps changed scan options, ``history("undo" | "redo")`` steps the history."""
         super().__init__()
         self.dataset, self.settings, self.scan, self.apply_op = dataset, settings, scan, apply
         self.not_duplicate, self.on_settings, self.history = not_duplicate, on_settings, history
         self.found = Found([], [])
         self.numbers = False  # showing the clusters that differ only in numbers
         self.clusters: list[Cluster] = []
+        self._undo: list[tuple] = []  # ("mark", cluster, member, found before, found after) or ("op",)
+        self._redo: list[tuple] = []
 
     @property
     def field(self) -> str:
@@ -117,11 +121,15 @@ class DuplicatesScreen(Screen[None]):
     # -- scanning ----------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="dup-scan")
-    def run_scan(self) -> None:
+    def run_scan(self, confirmed: bool = False) -> None:
+        """Scan; one estimated over ``LONG_SCAN`` seconds starts only once the user says so (``confirmed``)."""
         worker = get_current_worker()
         try:
             found = self.scan(self.settings, progress=lambda p: self.post_message(self.Progress(p)),
-                              cancel=worker.cancelled_event)
+                              cancel=worker.cancelled_event, max_seconds=None if confirmed else LONG_SCAN)
+        except LongScan as exc:
+            self.post_message(self.Scanned(None, long=exc.seconds))
+            return
         except Cancelled:
             self.post_message(self.Scanned(None, "scan cancelled"))
             return
@@ -136,12 +144,32 @@ class DuplicatesScreen(Screen[None]):
 
     def on_duplicates_screen_scanned(self, message: Scanned) -> None:
         self.query_one(ProgressBar).display = False
+        if message.long is not None:
+            self._ask_long(message.long)
+            return
         if message.found is None:
             self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.error}")
             return
         self.found = Found(sort_clusters(message.found.clusters), sort_clusters(message.found.numeric),
                            message.found.compare, message.found.templates)
         self._fill_clusters()
+
+    def _ask_long(self, seconds: float) -> None:
+        s = self.settings
+        about = f"about {seconds / 60:,.0f} min" if seconds >= 90 else f"about {seconds:,.0f} s"
+        title = self.query_one("#dup-title", Static)
+        title.update(f"[b]near-duplicates[/b] · scan not started ({about}) · s options")
+
+        def answer(choice: str | None) -> None:
+            if choice == "start":
+                self.query_one(ProgressBar).display = True
+                title.update("[b]near-duplicates[/b] · scanning…")
+                self.run_scan(confirmed=True)
+
+        self.app.push_screen(AskScreen("A long scan", f"This scan will take {about} ({s.near_dup_scorer} ≥ "
+                                       f"{s.near_dup_threshold:g} on {s.near_dup_field}, inputs compared "
+                                       f"{s.near_dup_compare}); ctrl+c cancels it while it runs. s changes the "
+                                       "options.", [("start", "Start it"), ("cancel", "Cancel")], "cancel"), answer)
 
     def action_cancel_scan(self) -> None:
         for worker in self.workers:
@@ -297,6 +325,8 @@ class DuplicatesScreen(Screen[None]):
                 return
             op = SetField.broadcast("keep-this", others, "deleted", True)
             if self.apply_op(op, f"kept #{member}, {len(others)} marked for deletion"):
+                self._undo.append(("op",))
+                self._redo.clear()
                 self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
 
         self.app.push_screen(AskScreen("Keep this one, delete the rest?",
@@ -312,31 +342,34 @@ class DuplicatesScreen(Screen[None]):
         if not self._remember(cluster, member):
             return
         rest = Cluster(tuple(m for m in cluster.members if m.id != member))
-        self._replace(cluster, rest)
+        self._replace(cluster, rest, member)
         self.notify(f"#{member} is not a duplicate of #{cluster.keeper}; remembered", timeout=2)
 
     def action_not_duplicate_cluster(self) -> None:
         cluster = self.cluster
         if cluster is None or not self._remember(cluster, None):
             return
-        self._replace(cluster, None)
+        self._replace(cluster, None, None)
         self.notify(f"no member of #{cluster.keeper}'s cluster is a duplicate; remembered", timeout=2)
 
     def _remember(self, cluster: Cluster, member: int | None) -> bool:
         try:
-            self.not_duplicate(cluster, member, self.field)
+            self.not_duplicate(cluster, member, self.field, False)
         except CuratorError as exc:
             self.notify(exc.reason, severity="error")
             return False
         return True
 
-    def _replace(self, cluster: Cluster, new: Cluster | None) -> None:
-        """Put ``new`` in place of ``cluster`` in the scan's lists (None removes it), and show them again."""
-        index = self.query_one("#clusters", OptionList).highlighted
+    def _replace(self, cluster: Cluster, new: Cluster | None, member: int | None) -> None:
+        """Put ``new`` in place of ``cluster`` in the scan's lists (None removes it), and show them again; the
+        "not a duplicate" mark of ``member`` (None: the whole cluster) behind it becomes an undo step."""
+        before = self.found
         for kind in ("clusters", "numeric"):
             items = [new if c is cluster else c for c in getattr(self.found, kind)]
             self.found = replace(self.found, **{kind: [c for c in items if c is not None and c.size > 1]})
-        self._fill_clusters(index)
+        self._undo.append(("mark", cluster, member, before, self.found))
+        self._redo.clear()
+        self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
 
     def action_toggle_numbers(self) -> None:
         if not self.found.numeric and not self.numbers:
@@ -350,11 +383,28 @@ class DuplicatesScreen(Screen[None]):
         self._rescan({"near_dup_compare": compare})
 
     def action_undo(self) -> None:
-        self.history("undo")
-        self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
+        self._step(self._undo, self._redo, "undo")
 
     def action_redo(self) -> None:
-        self.history("redo")
+        self._step(self._redo, self._undo, "redo")
+
+    def _step(self, stack: list, other: list, direction: str) -> None:
+        """Undo or redo the latest step: a "not a duplicate" mark made here, else an edit (the table's history)."""
+        step = stack.pop() if stack else ("op",)
+        if step[0] == "mark":
+            _, cluster, member, before, after = step
+            try:
+                self.not_duplicate(cluster, member, self.field, direction == "undo")
+            except CuratorError as exc:
+                stack.append(step)
+                self.notify(exc.reason, severity="error")
+                return
+            self.found = before if direction == "undo" else after
+            who = f"#{member}" if member is not None else f"#{cluster.keeper}'s cluster"
+            self.notify(f"{direction}: {who} marked not a duplicate", timeout=2)
+        else:
+            self.history(direction)
+        other.append(step)
         self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
 
     def action_list_down(self) -> None:

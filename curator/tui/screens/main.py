@@ -773,8 +773,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
         ds, store = self.session.dataset, self.store
 
-        def scan(settings: Settings, progress, cancel) -> Found:
-            params = dict(dedupe_params(settings), progress=progress, cancel=cancel)
+        def scan(settings: Settings, progress, cancel, max_seconds: float | None = None) -> Found:
+            params = dict(dedupe_params(settings), progress=progress, cancel=cancel, max_seconds=max_seconds)
             if store is None:
                 result = scan_dataset(ds, **params, isolated=True)
                 return Found(list(result.clusters), list(result.numeric), result.compare, result.templates)
@@ -783,13 +783,13 @@ class MainScreen(EditingActions, CursorActions, Screen):
             return Found(store.clusters(ds, result, field), store.clusters(ds, result, field, numeric=True),
                          result.compare, result.templates)
 
-        def not_duplicate(cluster, member: int | None, field: str) -> None:
+        def not_duplicate(cluster, member: int | None, field: str, undo: bool) -> None:
             if store is None:
                 raise CuratorError("this file is open read-only; marks cannot be kept")
             if member is None:
-                store.mark_cluster(ds, cluster, field)
+                (store.unmark_cluster if undo else store.mark_cluster)(ds, cluster, field)
             else:
-                store.mark_not_duplicate(ds, cluster.keeper, member, field)
+                (store.unmark if undo else store.mark_not_duplicate)(ds, cluster.keeper, member, field)
 
         def keep_settings(settings: Settings) -> None:
             self.settings = self.app.settings = settings
