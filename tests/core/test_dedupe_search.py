@@ -242,3 +242,12 @@ def test_the_prefix_bound_never_refutes_a_pair_that_reaches_the_threshold(seed, 
     b = normalise(typo(rng, a, edits))
     refuted = prefix_refuted([a], [b], threshold)[0]
     assert not (refuted and fuzz.ratio(a, b) >= threshold)
+
+
+def test_the_estimate_counts_the_pairs_of_long_texts():
+    from curator.core.dedupe.search import estimate_seconds
+
+    spec = get_scorer("ratio")
+    short = [f"text number {i} about refunds" for i in range(50)]
+    long = [("refund my card " * 3000)[: 40_000 + i] for i in range(50)]
+    assert estimate_seconds(short + long, spec, 90) > estimate_seconds(short, spec, 90) + 1.0

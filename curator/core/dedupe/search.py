@@ -20,14 +20,14 @@ import polars as pl
 
 from curator.core.dedupe.bound import bounded_candidates, candidate_blocks
 from curator.core.dedupe.bound import estimate_seconds as estimate_bound
-from curator.core.dedupe.candidates import compatible_pairs, sorted_unique
+from curator.core.dedupe.candidates import compatible_pairs, max_partner_length, sorted_unique
 from curator.core.dedupe.connect import Connector
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.numbers import number_masked
 from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
-from curator.core.dedupe.verify import Scorer, check_threshold, exhaustive, get_scorer, verify
+from curator.core.dedupe.verify import LONG, Scorer, check_threshold, exhaustive, get_scorer, verify
 
 Sides = tuple[np.ndarray, np.ndarray]
 
@@ -82,7 +82,19 @@ def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float) -> fl
     for _, view in _views(texts, spec):
         view_lengths = lengths if view is texts else np.fromiter(map(len, view), dtype=np.int64, count=n)
         seconds += estimate_bound(compatible_pairs(view_lengths, threshold))
-    return seconds + n * 2e-6
+    return seconds + n * 2e-6 + _long_pairs_seconds(lengths, threshold)
+
+
+def _long_pairs_seconds(lengths: np.ndarray, threshold: float) -> float:
+    """Verifying the length-compatible pairs of long texts, which the count bound rarely refutes (texts of one
+    vocabulary): a prefix LCS costs about 1.5 ps of wall time per pair of characters on 2 cores (45k characters)."""
+    long = np.sort(lengths[lengths >= LONG]).astype(np.float64)
+    if len(long) < 2:
+        return 0.0
+    hi = np.searchsorted(long, max_partner_length(long, threshold), side="right")
+    total = np.concatenate(([0.0], np.cumsum(long)))
+    partners = total[hi] - total[np.arange(1, len(long) + 1)]  # the longer partners of each text
+    return float((long * partners).sum()) * 1.5e-12
 
 
 def match_texts(
