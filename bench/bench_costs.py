@@ -57,7 +57,8 @@ def _measure(n: int) -> dict:
     out["fingerprints at launch"] = (wall, cpu, f"{len(blob) / 1e6:.1f} MB kept with the job")
     lines = [1, n // 3, n // 2, n]
     wall, cpu, found = _timed(lambda: find_examples(frame, [fingerprint_at(blob, line) for line in lines]))
-    out["find dropped examples"] = (wall, cpu, f"{sum(len(v) for v in found.values())} of {len(lines)} found")
+    out["find dropped examples"] = (wall, cpu, f"{len(found)} of {len(lines)} lines found "
+                                                f"({sum(len(v) for v in found.values())} examples with their content)")
     return out
 
 

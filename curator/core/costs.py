@@ -5,8 +5,9 @@ Tokens are counted by google-genai's local tokenizer when it is installed (``goo
 on a sample of 20,000 texts when there are more), else estimated as UTF-8 bytes / 3 (on the high side), and the
 estimate says which. After a run, ``actual_text`` puts the billable tokens the service reported beside it.
 
-    estimate = tuning_estimate(prepared.train, "gemini-2.5-flash", hp.epochs, settings.prices)
-    print(estimate.text())
+    estimate = tuning_estimate(prepared.train, backend.name, "gemini-2.5-flash", hp.epochs, settings.prices)
+    print(estimate.text())            # the job keeps estimate.to_dict(); later:
+    print(actual_text(estimate, status.stats["billable tokens"]))
 """
 
 from __future__ import annotations
@@ -165,7 +166,6 @@ def eval_estimate(prompts: pl.DataFrame, sides: list[tuple[str, str, str]], *, m
     bound) when the model thinks; every example is asked ``samples`` times; with ``batch``, sides whose
     backend has a Batch API are priced at its rate."""
     from curator.core.backends.registry import BACKENDS
-
     from curator.core.checks.limits import estimated_tokens
 
     lines, exact = [], True
