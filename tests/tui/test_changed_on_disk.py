@@ -171,3 +171,18 @@ async def test_our_own_save_is_not_a_change_on_disk(tmp_path):
         for _ in range(10):  # several looks at the file after our own save
             await pilot.pause(0.06)
         assert notices(app) == []
+
+
+async def test_a_file_deleted_while_open_is_said_and_saving_writes_it_again(tmp_path):
+    path = copy_fixture(tmp_path)
+    app = make_app(path, watch_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await edit_first_output(pilot, "mine")
+        path.unlink()
+        await wait_for(pilot, lambda: notices(app))
+        assert notices(app)[0] == "classification.jsonl was deleted or moved away on disk; you can still save it " \
+                                  "there (ctrl+s)"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert outputs(path)[0] == "mine" and not app.session.dirty

@@ -69,6 +69,9 @@ class FileStamp:
         raise ChangedOnDisk(path, _detail(st, self.size))
 
 
+DELETED = "deleted or moved away"  # what DiskWatch.poll says of a file that is no longer there
+
+
 class DiskWatch:
     """Polled on a timer: whether the file changed on disk since ``stamp``, said once per change. A poll is one
     ``stat``; the bytes are hashed only when the stat moved but not the size (a touch is no change)."""
@@ -83,7 +86,7 @@ class DiskWatch:
             st = os.stat(path)
         except FileNotFoundError:
             seen, self._seen = self._seen, ("gone",)
-            return None if seen == ("gone",) else "deleted or moved away"
+            return None if seen == ("gone",) else DELETED
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if key == self._seen:
             return None

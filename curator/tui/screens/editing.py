@@ -198,7 +198,8 @@ class EditingActions:
             except CuratorError as exc:
                 self.notify(exc.reason, title="save as", severity="error")
                 return
-            lost = lossy_fields(self.session.dataset.records(), fmt)
+            same = fmt == self.session.format  # the same format keeps the file's columns (a system column...)
+            lost = lossy_fields(self.session.dataset.records(), fmt, self.session.options if same else None)
             if lost:
                 def confirm(answer: str | None) -> None:
                     if answer == "save":

@@ -30,6 +30,7 @@ from curator.core.model import Finding, Severity
 from curator.core.ops import AddRows
 from curator.core.progress import Progress as JobProgress
 from curator.core.session import Session
+from curator.core.storage.stamp import DELETED
 from curator.core.settings import Settings, save_dataset_setting
 from curator.core.template import infer_template, parse_template
 from curator.core.template.display import InputDisplay, input_display
@@ -167,7 +168,10 @@ class MainScreen(EditingActions, CursorActions, Screen):
         """Say it without stopping anyone: reload when nothing is unsaved, else saving will ask."""
         self.changed_on_disk = message.detail
         name, changes = self.session.path.name, len(self.session.history.labels())
-        if self.session.read_only or not changes:
+        if message.detail == DELETED:
+            text = (f"{name} was deleted or moved away on disk; you can still save it there (ctrl+s)" if
+                    not self.session.read_only else f"{name} was deleted or moved away on disk")
+        elif self.session.read_only or not changes:
             text = f"{name} changed on disk ({message.detail}). ctrl+r reloads it."
         else:
             text = (f"{name} changed on disk ({message.detail}) and you have {changes} unsaved change(s): saving "
