@@ -54,3 +54,26 @@ async def wait_for(pilot, condition, tries: int = 300) -> None:
         if condition():
             return
     raise AssertionError("condition not reached")
+
+
+async def evaluate(pilot, **fields: str | None):
+    """Open the evaluation form (E), fill ``fields`` (input id without ``eval-``: value; None leaves it), run it
+    (ctrl+r) and return the review once the run is scored."""
+    from textual.widgets import Input
+
+    from curator.tui.screens.eval_setup import EvalSetupScreen
+    from curator.tui.screens.review import ReviewScreen
+
+    await pilot.press("E")
+    await pilot.pause()
+    form = pilot.app.screen
+    assert isinstance(form, EvalSetupScreen)
+    for name, value in fields.items():
+        if value is not None:
+            form.query_one(f"#eval-{name}", Input).value = value
+    await pilot.press("ctrl+r")
+    screen = pilot.app.screen
+    assert isinstance(screen, ReviewScreen)
+    await wait_for(pilot, lambda: screen.result is not None and not screen.running)
+    await pilot.pause()
+    return screen

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.widgets import TextArea
@@ -45,14 +46,20 @@ def change_outside(path, first_output: str) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-async def test_a_change_made_outside_is_never_silently_overwritten(tmp_path):
+@asynccontextmanager
+async def asked_about_a_change(tmp_path):
+    """The app at the question: the first output edited to "mine" while another program wrote "theirs" there."""
     path = copy_fixture(tmp_path)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
         await edit_first_output(pilot, "mine")
         change_outside(path, "theirs")
-        ask = await save_and_get_asked(pilot)
+        yield app, pilot, path, await save_and_get_asked(pilot)
+
+
+async def test_a_change_made_outside_is_never_silently_overwritten(tmp_path):
+    async with asked_about_a_change(tmp_path) as (app, pilot, path, ask):
         assert "Another program changed classification.jsonl after curator read it" in ask.message
         assert "lose your 1 unsaved change(s)" in ask.message
         await pilot.press("c")  # cancel: nothing written, the edit kept
@@ -73,13 +80,7 @@ async def test_a_change_made_outside_is_never_silently_overwritten(tmp_path):
 
 
 async def test_reload_takes_the_file_from_disk_and_drops_the_edits(tmp_path):
-    path = copy_fixture(tmp_path)
-    app = make_app(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until_main(pilot)
-        await edit_first_output(pilot, "mine")
-        change_outside(path, "theirs")
-        await save_and_get_asked(pilot)
+    async with asked_about_a_change(tmp_path) as (app, pilot, path, _):
         await pilot.press("r")  # reload from disk
         await until_main(pilot)
         assert app.session.dataset.get(0)["output"] == "theirs" and not app.session.dirty
@@ -88,13 +89,7 @@ async def test_reload_takes_the_file_from_disk_and_drops_the_edits(tmp_path):
 
 
 async def test_save_as_keeps_both_versions(tmp_path):
-    path = copy_fixture(tmp_path)
-    app = make_app(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await until_main(pilot)
-        await edit_first_output(pilot, "mine")
-        change_outside(path, "theirs")
-        await save_and_get_asked(pilot)
+    async with asked_about_a_change(tmp_path) as (app, pilot, path, _):
         await pilot.press("s")  # save as
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)

@@ -10,33 +10,17 @@ from textual.widgets import Input
 
 from curator.core.evaluation.changes import BROKEN
 from curator.tui.screens.compare import CompareScreen
-from curator.tui.screens.eval_setup import EvalSetupScreen
 from curator.tui.screens.prompts import ChoicePrompt, TextPrompt
 from curator.tui.screens.review import ReviewScreen
 from curator.tui.widgets.verdict_table import VerdictTable
 from tests.core.test_eval_gates import write_gsm
 from tests.core.test_suspects import FLIPPED, frame
-from tests.tui.helpers import make_app, settle, until_main
+from tests.tui.helpers import evaluate, make_app, settle, until_main
 from tests.tui.test_review import SIZE, wait_for
 
 
 async def evaluate_with(pilot, extract: str | None, match: str | None) -> ReviewScreen:
-    await pilot.press("E")
-    await pilot.pause()
-    form = pilot.app.screen
-    assert isinstance(form, EvalSetupScreen)
-    form.query_one("#eval-a", Input).value = "local:local-echo"
-    form.query_one("#eval-b", Input).value = "local:local-echo"
-    if extract is not None:
-        form.query_one("#eval-extract", Input).value = extract
-    if match is not None:
-        form.query_one("#eval-match", Input).value = match
-    await pilot.press("ctrl+r")
-    screen = pilot.app.screen
-    assert isinstance(screen, ReviewScreen)
-    await wait_for(pilot, lambda: screen.result is not None and not screen.running)
-    await pilot.pause()
-    return screen
+    return await evaluate(pilot, a="local:local-echo", b="local:local-echo", extract=extract, match=match)
 
 
 async def test_rule_from_the_form_and_the_review_broke_since_and_compare(tmp_path):

@@ -127,6 +127,22 @@ def test_review_key_hints_do_not_read_as_counts():
     assert all(not a.footer[:1].isdigit() for a in shown)
 
 
+def test_one_name_one_key_across_screens():
+    """An action that appears on several screens shares a key on each (a screen with text fields drops the
+    plain letters), and slot/whole inputs is i wherever it is offered (t toggles the selection)."""
+    from curator.tui import actions
+
+    groups = (actions.MAIN, actions.FINDINGS, actions.DUPLICATES, actions.TUNING, actions.PLAYGROUND,
+              actions.REVIEW, actions.EVAL_SETUP)
+    keys: dict[str, set] = {}
+    for group in groups:
+        for action in group:
+            keys.setdefault(action.name, set()).add(action.keys)
+    assert [name for name, k in keys.items() if not set.intersection(*map(set, k))] == []
+    assert [a.name for a in actions.DUPLICATES if a.keys == ("i",)] == ["toggle-inputs"]
+    assert not any("t" in a.keys for a in actions.DUPLICATES)
+
+
 async def test_a_form_error_focuses_the_field_in_error(tmp_path):
     from textual.widgets import Input
 

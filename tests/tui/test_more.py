@@ -298,7 +298,7 @@ async def test_duplicates_scan_options_rescan_and_are_kept(tmp_path):
         whole_75 = sum(c.size for c in screen.clusters)
         assert whole_75 > at_90
         assert "≥ 75 on text_input, whole inputs" in str(screen.query_one("#dup-title").render())
-        await pilot.press("t")  # back to slot values: the template's preamble and markers no longer count
+        await pilot.press("i")  # back to slot values (i, as in the table): the template's preamble and markers no longer count
         await settle(pilot)
         assert screen.settings.near_dup_compare == "slots"
         assert sum(c.size for c in screen.clusters) < whole_75

@@ -18,14 +18,13 @@ from curator.core.storage.models import ModelStore
 from curator.core.storage.workspace import Workspace
 from curator.core.tuning import Jobs
 from curator.tui.screens.compare import CompareScreen, comparison_table
-from curator.tui.screens.eval_setup import EvalSetupScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.playground import PlaygroundScreen
 from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
 from curator.tui.screens.review import ReviewScreen
 from curator.tui.widgets.eval_summary import paired_text
 from curator.tui.widgets.verdict_table import VerdictTable
-from tests.tui.helpers import copy_fixture, make_app, until_main, wait_for
+from tests.tui.helpers import copy_fixture, evaluate, make_app, until_main, wait_for
 
 SIZE = (120, 40)
 
@@ -46,15 +45,7 @@ def tuned_fixture(tmp_path) -> tuple:
 
 async def run_evaluation(pilot) -> ReviewScreen:
     await until_main(pilot)
-    await pilot.press("E")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, EvalSetupScreen)
-    await pilot.press("ctrl+r")
-    screen = pilot.app.screen
-    assert isinstance(screen, ReviewScreen)
-    await wait_for(pilot, lambda: screen.result is not None and not screen.running)
-    await pilot.pause()
-    return screen
+    return await evaluate(pilot)
 
 
 async def test_evaluate_then_review_filters_verdicts_jump_and_export(tmp_path):

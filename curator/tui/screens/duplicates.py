@@ -4,7 +4,7 @@ slot that differs named.
 
 The scan runs in a worker with a progress bar (ctrl+c cancels). K keeps the highlighted member and deletes
 the others after saying how many per split (one undoable op; ctrl+z / ctrl+y work here), n records "not a
-duplicate" for the pair and N for the whole cluster, t switches between slot values and whole inputs, #
+duplicate" for the pair and N for the whole cluster, i switches between slot values and whole inputs, #
 shows the clusters that differ only in numbers (different examples, kept apart), enter on a member jumps
 to it. A member below the threshold says which member it joined through.
 """
@@ -36,6 +36,7 @@ from curator.tui.actions import DUPLICATES, bindings
 from curator.tui.messages import GoToExample
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.scan_options import ScanOptionsScreen
+from curator.tui.widgets.cursor_view import ListActions
 from curator.tui.widgets.detail_pane import TextPanel, highlighted
 from curator.tui.widgets.example_table import preview
 
@@ -60,7 +61,7 @@ def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
     return sorted(clusters, key=lambda c: (-c.size, -c.min_score, c.keeper))
 
 
-class DuplicatesScreen(Screen[None]):
+class DuplicatesScreen(ListActions, Screen[None]):
     """Near-duplicate clusters; enter on a member posts ``GoToExample``."""
 
     DEFAULT_CSS = """
@@ -378,7 +379,7 @@ class DuplicatesScreen(Screen[None]):
         self.numbers = not self.numbers
         self._fill_clusters()
 
-    def action_toggle_compare(self) -> None:
+    def action_toggle_inputs(self) -> None:
         compare = "whole" if self.settings.near_dup_compare == "slots" else "slots"
         self._rescan({"near_dup_compare": compare})
 
@@ -406,14 +407,6 @@ class DuplicatesScreen(Screen[None]):
             self.history(direction)
         other.append(step)
         self._fill_clusters(self.query_one("#clusters", OptionList).highlighted)
-
-    def action_list_down(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_cursor_down()
-
-    def action_list_up(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_cursor_up()
 
     def _rescan(self, chosen: dict) -> None:
         self.settings = self.settings.with_overrides(**chosen)

@@ -23,6 +23,7 @@ from curator.core.ops import Batch, Op, RemoveRows, SetField
 from curator.tui.actions import FINDINGS, bindings
 from curator.tui.messages import GoToExample
 from curator.tui.screens.prompts import AskScreen
+from curator.tui.widgets.cursor_view import ListActions
 from curator.tui.widgets.detail_pane import SEVERITY_STYLE
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -55,7 +56,7 @@ def group_by_rule(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
     return sorted(groups.items(), key=lambda kv: (_ORDER[kv[1][0].severity], -len(kv[1]), kv[0]))
 
 
-class FindingsScreen(Screen[None]):
+class FindingsScreen(ListActions, Screen[None]):
     """The findings by rule; enter posts ``GoToExample`` for the finding's first example."""
 
     DEFAULT_CSS = """
@@ -221,14 +222,6 @@ class FindingsScreen(Screen[None]):
             self.fixed |= ids
             self.done.append(ids)
         self._refresh_rule()
-
-    def action_list_down(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_cursor_down()
-
-    def action_list_up(self) -> None:
-        if isinstance(self.focused, OptionList):
-            self.focused.action_cursor_up()
 
     def _refresh_rule(self) -> None:
         rules = self.query_one("#rules", OptionList)

@@ -1,5 +1,6 @@
 """What the virtual tables share: a scrolling list under a one-line header with a cursor row, rendered line
-by line (Line API) with the strips cached by (row, width); and the screen actions that move its cursor."""
+by line (Line API) with the strips cached by (row, width); and the screen actions that move its cursor (or the
+focused list's, on screens of option lists)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import OptionList
 
 
 class CursorView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -85,3 +87,17 @@ class CursorActions:
 
     def action_go_bottom(self) -> None:
         self.table.move_to(self.table.row_count() - 1)
+
+
+class ListActions:
+    """j/k on a screen of option lists: they move the focused list's highlight (names in ``curator.tui.actions``)."""
+
+    focused: object
+
+    def action_list_down(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_cursor_down()
+
+    def action_list_up(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.focused.action_cursor_up()
