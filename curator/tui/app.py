@@ -4,6 +4,7 @@ main screen, and asks before quitting with unsaved changes. Every action is in t
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -15,7 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, LoadingIndicator, Static
+from textual.widgets import Footer, Label, Static
 from textual.worker import get_current_worker
 
 from curator.core import recent
@@ -61,23 +62,34 @@ class ActionCommands(Provider):
 
 
 class LoadingScreen(Screen[None]):
-    """Shown while a file loads in a worker."""
+    """Shown while a file loads in a worker: a line that counts the seconds, redrawn four times a second (an
+    animated indicator would redraw the screen many times a second and take the core the reader needs)."""
 
     DEFAULT_CSS = """
     LoadingScreen { align: center middle; }
     LoadingScreen > Vertical { width: 70; height: auto; border: round $accent; padding: 1 2; }
-    LoadingScreen LoadingIndicator { height: 3; }
+    LoadingScreen #elapsed { color: $text-muted; }
     """
+    SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+        self.started = time.monotonic()
 
     def compose(self) -> ComposeResult:
         size = self.path.stat().st_size if self.path.exists() else 0
         with Vertical():
             yield Label(f"loading {self.path.name} ({size / 1e6:.1f} MB)…")
-            yield LoadingIndicator()
+            yield Label(self.SPINNER[0], id="elapsed")
+
+    def on_mount(self) -> None:
+        self.set_interval(0.25, self._tick)
+
+    def _tick(self) -> None:
+        elapsed = time.monotonic() - self.started
+        self.query_one("#elapsed", Label).update(f"{self.SPINNER[int(elapsed * 4) % len(self.SPINNER)]} "
+                                                 f"{elapsed:.1f} s")
 
 
 class ErrorScreen(Screen[None]):

@@ -122,3 +122,17 @@ def test_reading_a_jsonl_file_reports_how_much_is_read(monkeypatch):
     fractions = [p.fraction for p in seen]
     assert result.records.height == 500 and result.records["src_line"].to_list() == list(range(1, 501))
     assert len(fractions) > 10 and fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+@pytest.mark.parametrize(("text", "fast"), [
+    (r"emoji \ud83d\ude00 and \uD83D\uDE01", True),  # pairs: polars reads them as the exact reader does
+    (r"lone high \ud83d then text", False),  # polars would read U+0000 without a word: the exact reader says it
+    (r"lone low \ude00", False),
+    (r"two highs \ud83d\ud83d", False),
+    (r"an escaped backslash \\ud83d\ude00", False),  # the pairing is unsure
+])
+def test_surrogate_pairs_take_the_fast_path_and_lone_ones_the_exact_one(text, fast):
+    data = ('[{"instruction": "' + text + '", "input": "", "output": "a"},\n'
+            ' {"instruction": "b", "input": "", "output": "c"}]\n').encode()
+    assert (read_fast(data, "a.json", "alpaca-json", FormatOptions()) is not None) == fast
+    assert_agree(data, "alpaca-json")

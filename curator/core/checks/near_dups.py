@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from curator.core.checks.base import RULES, CheckContext, I, Rule, W, register
 from curator.core.dataset import Dataset
-from curator.core.dedupe import scan_dataset, scan_leakage
-from curator.core.dedupe.store import DedupeStore
 from curator.core.model import Finding, Fix
 from curator.core.ops import SetField
+
+if TYPE_CHECKING:  # the scans load rapidfuzz: only when a check runs, not when the app starts
+    from curator.core.dedupe.store import DedupeStore
 
 register(Rule("near-dup.cluster", W, "near-duplicates",
               "Examples so similar (at the chosen scorer and threshold) that they add little but weight."))
@@ -33,7 +36,7 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
 
     Clusters of pairs that differ only in numbers are different examples: they get no finding and no fix.
     """
-    from curator.core.dedupe.scan import LongScan
+    from curator.core.dedupe.scan import LongScan, scan_dataset
 
     s = ctx.settings
     params = dict(dedupe_params(s), progress=progress, cancel=cancel, max_seconds=AUTO_SCAN_SECONDS)
@@ -64,6 +67,8 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
 def check_leakage(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None,
                   store: DedupeStore | None = None) -> list[Finding]:
     """Validation/test examples with a train twin (cached and with marks applied when a store is given)."""
+    from curator.core.dedupe.scan import scan_leakage
+
     s = ctx.settings
     params = dict(dedupe_params(s), progress=progress, cancel=cancel)
     if store is not None:

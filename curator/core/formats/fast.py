@@ -28,8 +28,25 @@ _OBJECT_FIELDS = {
     "alpaca-jsonl": Fields("instruction", "output", joined="input"),
     "alpaca-json": Fields("instruction", "output", joined="input"),
 }
-# polars reads a lone surrogate escape as U+0000 without a word: such files go to the exact reader.
-_SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+# polars reads a lone surrogate escape as U+0000 without a word: such files go to the exact reader. A pair (an
+# emoji written as two escapes) reads right; an escaped backslash before one makes the pairing unsure.
+def _lone_surrogate(data: bytes) -> bool:
+    """Whether a surrogate escape is not one half of a high-low pair (or its pairing is unsure)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero(raw[:-5] == ord("\\"))
+    at = at[np.isin(raw[at + 1], list(b"uU")) & np.isin(raw[at + 2], list(b"dD"))
+            & np.isin(raw[at + 3], list(b"89abcdefABCDEF"))]
+    escapes = at.tolist()
+    k = 0
+    while k < len(escapes):
+        start = escapes[k]
+        if data[start - 1 : start] == b"\\" or data[start + 3 : start + 4] not in b"89abAB":
+            return True  # an escaped backslash before it (unsure), or a low half first
+        if k + 1 == len(escapes) or escapes[k + 1] != start + 6 or data[start + 9 : start + 10] in b"89abAB":
+            return True  # a high half not followed by a low one
+        k += 2
+    return False
+
 
 try:  # polars' Rust panics surface as this BaseException subclass
     from polars.exceptions import PanicException
@@ -56,7 +73,7 @@ def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions,
 
 
 def _objects(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn | None) -> ReadResult | None:
-    if (b"\\ud" in data or b"\\uD" in data) and _SURROGATE.search(data):
+    if (b"\\ud" in data or b"\\uD" in data or b"\\U" in data) and _lone_surrogate(data):
         return None
     if fmt.endswith("-jsonl"):
         return _lines(data, fmt, options, progress)

@@ -22,9 +22,6 @@ from textual.worker import get_current_worker
 
 from curator.core.checks import run_checks
 from curator.core.checks.limits import limits_for
-from curator.core.checks.near_dups import dedupe_params
-from curator.core.dedupe import scan_dataset
-from curator.core.dedupe.store import DedupeStore
 from curator.core.errors import Cancelled, CuratorError
 from curator.core.model import Finding, Severity
 from curator.core.ops import AddRows
@@ -101,7 +98,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.progress_text = ""
         self.run_slow_checks = run_slow_checks
         self._generation = 0  # bumps on every data change, so stale check results are dropped
-        self.store = DedupeStore(session.workspace, isolated=True) if session.workspace is not None else None
+        self._store = None
         self._recheck_timer = None
         self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
         self._search_error: Notification | None = None
@@ -133,7 +130,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if self.partial:
             self._loading_timer = self.set_interval(0.1, lambda: self.refresh_all(detail=False))
         else:
-            self.start_checks()
+            self.call_after_refresh(self.start_checks)  # the first screen is painted before the checks take a core
             self._start_watching()
 
     def start_checks(self) -> None:
@@ -234,7 +231,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self._loading_timer.stop()
         self.session, self.state.session, self.settings = session, session, settings
         self.limits = limits_for(settings.target, settings.base_model)
-        self.store = DedupeStore(session.workspace, isolated=True) if session.workspace is not None else None
+        self._store = None
         self.partial = False
         self.reload_view()
         self.start_checks()
@@ -246,6 +243,15 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.notify(f"still reading {self.session.path.name}: this needs every example; "
                         "browsing and search work meanwhile", title="loading", severity="warning", timeout=3)
         return not self.partial
+
+    @property
+    def store(self):
+        """The near-duplicate scans' cache and marks of this session's workspace (None when read-only)."""
+        if self._store is None and self.session.workspace is not None:
+            from curator.core.dedupe.store import DedupeStore
+
+            self._store = DedupeStore(self.session.workspace, isolated=True)
+        return self._store
 
     def _loading_text(self) -> str:
         spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -773,6 +779,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def action_duplicates(self) -> None:
         if not self._ready():
             return
+        from curator.core.checks.near_dups import dedupe_params
+        from curator.core.dedupe import scan_dataset
         from curator.tui.screens.duplicates import DuplicatesScreen, Found
 
         ds, store = self.session.dataset, self.store
