@@ -65,11 +65,7 @@ class LoadingScreen(Screen[None]):
     """Shown while a file loads in a worker: a line that counts the seconds, redrawn four times a second (an
     animated indicator would redraw the screen many times a second and take the core the reader needs)."""
 
-    DEFAULT_CSS = """
-    LoadingScreen { align: center middle; }
-    LoadingScreen > Vertical { width: 70; height: auto; border: round $accent; padding: 1 2; }
-    LoadingScreen #elapsed { color: $text-muted; }
-    """
+    CSS_PATH = "app.tcss"
     SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
     def __init__(self, path: Path) -> None:
@@ -95,10 +91,7 @@ class LoadingScreen(Screen[None]):
 class ErrorScreen(Screen[None]):
     """A file that could not be opened: every problem with its location."""
 
-    DEFAULT_CSS = """
-    ErrorScreen { padding: 1 2; }
-    ErrorScreen #problems-scroll { height: 1fr; }
-    """
+    CSS_PATH = "app.tcss"
     BINDINGS = [Binding("q,escape", "app.quit", "quit")]
 
     def __init__(self, error: CuratorError) -> None:

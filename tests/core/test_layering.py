@@ -110,3 +110,19 @@ def test_one_cancelled_for_every_long_job():
     defined = [str(path.relative_to(ROOT)) for path, tree in _modules("core", "tui", "cli")
                for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and node.name == "Cancelled"]
     assert defined == ["core/errors.py"]
+
+
+def test_each_screen_keeps_its_styles_in_its_own_tcss_file():
+    """A screen's styles sit beside it in a .tcss file (CSS_PATH), never inline (DEFAULT_CSS, CSS)."""
+    inline, missing = [], []
+    for path, tree in _modules("tui"):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef) or not any("Screen" in ast.unparse(b) for b in node.bases):
+                continue
+            for statement in node.body:
+                name = getattr(statement.targets[0], "id", None) if isinstance(statement, ast.Assign) else None
+                if name in ("DEFAULT_CSS", "CSS"):
+                    inline.append(f"{path.name} {node.name}")
+                elif name == "CSS_PATH" and not (path.parent / statement.value.value).exists():
+                    missing.append(f"{path.name} {node.name}")
+    assert inline == [] and missing == []

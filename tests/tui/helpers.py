@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from textual.worker import WorkerState
+from textual.worker import WorkerCancelled, WorkerState
 
 from curator.core.settings import Settings
 from curator.tui.app import CuratorApp
@@ -29,7 +29,10 @@ def make_app(path: Path, **kwargs) -> CuratorApp:
 async def settle(pilot) -> None:
     """Wait for every worker and the messages they posted, including workers those messages started."""
     for _ in range(50):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # one replaced by a newer worker of its group (the disk watch, the checks)
+            pass
         await pilot.pause()
         if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers):
             return

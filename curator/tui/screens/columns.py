@@ -18,16 +18,7 @@ CELL = 40  # characters of a sample value shown
 class ColumnPickerScreen(Screen[FormatOptions | None]):
     """Dismisses with the options naming the chosen fields, or None (quit)."""
 
-    DEFAULT_CSS = """
-    ColumnPickerScreen { padding: 1 2; }
-    ColumnPickerScreen .title { text-style: bold; }
-    ColumnPickerScreen .hint { color: $text-muted; margin-bottom: 1; }
-    ColumnPickerScreen DataTable { height: auto; max-height: 12; margin-bottom: 1; }
-    ColumnPickerScreen Horizontal { height: auto; margin-bottom: 1; }
-    ColumnPickerScreen Label.field { width: 22; }
-    ColumnPickerScreen Select { width: 50; }
-    ColumnPickerScreen #error { color: $error; height: auto; }
-    """
+    CSS_PATH = "columns.tcss"
     BINDINGS = [Binding("ctrl+s", "open", "open with these fields"), Binding("escape", "quit", "quit")]
 
     def __init__(self, error: FieldsUnknown, options: FormatOptions | None) -> None:

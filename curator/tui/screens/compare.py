@@ -55,14 +55,7 @@ def flips_table(changes: RunChanges, side: str, kind: str) -> Table | None:
 class CompareScreen(ModalScreen[None]):
     """Shows what changed between two runs; escape closes."""
 
-    DEFAULT_CSS = """
-    CompareScreen { align: center middle; background: $background 60%; }
-    CompareScreen > VerticalScroll { width: 120; max-width: 98%; height: auto; max-height: 94%;
-                                     border: thick $accent; background: $surface; padding: 0 1; }
-    CompareScreen .title { text-style: bold; margin-bottom: 1; }
-    CompareScreen .flips { margin-top: 1; }
-    CompareScreen .notes { color: $warning; margin-top: 1; }
-    """
+    CSS_PATH = "compare.tcss"
     BINDINGS = [Binding("escape,enter,q", "dismiss_none", "close")]
 
     def __init__(self, first: EvalResult, second: EvalResult) -> None:

@@ -64,15 +64,7 @@ def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
 class DuplicatesScreen(ListActions, Screen[None]):
     """Near-duplicate clusters; enter on a member posts ``GoToExample``."""
 
-    DEFAULT_CSS = """
-    DuplicatesScreen #dup-title { height: 1; padding: 0 1; background: $primary-background; }
-    DuplicatesScreen ProgressBar { height: 1; padding: 0 1; }
-    DuplicatesScreen #lists { height: 2fr; }
-    DuplicatesScreen #clusters { width: 45%; height: 1fr; border: round $panel-lighten-2; }
-    DuplicatesScreen #members { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
-    DuplicatesScreen OptionList:focus { border: round $accent; }
-    DuplicatesScreen #sides { height: 3fr; }
-    """
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = bindings(DUPLICATES)
 
     class Scanned(Message):

@@ -32,20 +32,7 @@ class EditorScreen(ModalScreen[dict | None]):
     """Edit one example; dismisses with its fields (text_input, output, and split, tags and note when they were
     given), or None when cancelled."""
 
-    DEFAULT_CSS = """
-    EditorScreen { align: center middle; background: $background 60%; }
-    EditorScreen > Vertical { width: 96%; height: 94%; border: thick $accent; background: $surface; padding: 0 1; }
-    EditorScreen .title { text-style: bold; width: 1fr; }
-    EditorScreen TextArea { height: 1fr; }
-    EditorScreen #output-area { height: 2fr; }
-    EditorScreen .count { width: 1fr; color: $text-muted; text-align: right; }
-    EditorScreen .count.over { color: $error; text-style: bold; }
-    EditorScreen #meta { height: auto; margin-bottom: 1; }
-    EditorScreen #meta Label { padding: 0 1 0 0; }
-    EditorScreen #meta Select { width: 16; margin-right: 2; }
-    EditorScreen #tags { width: 1fr; margin-right: 2; }
-    EditorScreen #note { width: 2fr; }
-    """
+    CSS_PATH = "editor.tcss"
     BINDINGS = [
         Binding("ctrl+s", "apply", "apply"),
         Binding("escape", "cancel", "cancel"),

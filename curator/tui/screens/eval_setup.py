@@ -58,18 +58,7 @@ class FieldError(CuratorError):
 class EvalSetupScreen(ModalScreen[EvalChoice | None]):
     """The evaluation form (ctrl+r runs, escape cancels)."""
 
-    DEFAULT_CSS = """
-    EvalSetupScreen { align: center middle; }
-    EvalSetupScreen > Vertical { width: 96; max-width: 100%; height: auto; max-height: 100%;
-                                 border: round $accent; padding: 0 1; background: $surface; }
-    EvalSetupScreen .title { text-style: bold; }
-    EvalSetupScreen Grid { grid-size: 2; grid-columns: 16 1fr; grid-rows: auto; height: auto; grid-gutter: 0 1; }
-    EvalSetupScreen Grid Label { padding: 0; }
-    EvalSetupScreen Input { width: 1fr; }
-    EvalSetupScreen Select { width: 1fr; }
-    EvalSetupScreen #setup-error { color: $error; height: auto; }
-    EvalSetupScreen .hint { color: $text-muted; }
-    """
+    CSS_PATH = "eval_setup.tcss"
     BINDINGS = bindings(EVAL_SETUP)
     ACTIONS = EVAL_SETUP
 

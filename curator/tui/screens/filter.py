@@ -17,20 +17,7 @@ from curator.core.view import Filter
 class FilterScreen(ModalScreen[Filter | None]):
     """Edit the active filter; enter or ctrl+s applies, escape cancels, ctrl+r resets the form."""
 
-    DEFAULT_CSS = """
-    FilterScreen { align: center middle; background: $background 60%; }
-    FilterScreen > Vertical { width: 72; max-width: 96%; height: auto; max-height: 96%; border: thick $accent;
-                              background: $surface; padding: 0 1; }
-    FilterScreen .title { text-style: bold; margin-bottom: 1; }
-    FilterScreen Horizontal { height: auto; margin-bottom: 1; }
-    FilterScreen Label.field { width: 10; }
-    FilterScreen Input { width: 1fr; }
-    FilterScreen Select { width: 1fr; }
-    FilterScreen #min, FilterScreen #max { width: 12; }
-    FilterScreen Checkbox { border: none; padding: 0; margin: 0 2 0 0; height: 1; }
-    FilterScreen #buttons { align-horizontal: right; margin-top: 1; }
-    FilterScreen Button { margin-left: 1; }
-    """
+    CSS_PATH = "filter.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "apply", "apply"),
                 Binding("ctrl+r", "reset", "reset")]
 

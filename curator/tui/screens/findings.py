@@ -59,14 +59,7 @@ def group_by_rule(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
 class FindingsScreen(ListActions, Screen[None]):
     """The findings by rule; enter posts ``GoToExample`` for the finding's first example."""
 
-    DEFAULT_CSS = """
-    FindingsScreen #findings-title { height: 1; padding: 0 1; background: $primary-background; }
-    FindingsScreen Horizontal { height: 1fr; }
-    FindingsScreen #rules { width: 42; max-width: 50%; height: 1fr; border: round $panel-lighten-2; }
-    FindingsScreen #items { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
-    FindingsScreen OptionList:focus { border: round $accent; }
-    FindingsScreen #rule-help { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "findings.tcss"
     BINDINGS = bindings(FINDINGS)
 
     def __init__(self, findings: list[Finding], apply: Callable[[Op, str], bool], line_of: Callable[[int], str],

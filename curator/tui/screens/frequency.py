@@ -47,10 +47,7 @@ def bin_option(b: Bin, top: int, key: str) -> Option:
 class FrequencyScreen(Screen[Filter | None]):
     """Counts over the active examples; dismisses with a Filter for the chosen value, or None."""
 
-    DEFAULT_CSS = """
-    FrequencyScreen OptionList { height: 1fr; border: none; }
-    FrequencyScreen #summary { height: auto; padding: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "frequency.tcss"
     BINDINGS = [Binding("escape,q", "close", "close"), Binding("left", "previous_tab", "previous tab", show=False),
                 Binding("right", "next_tab", "next tab", show=False)]
 

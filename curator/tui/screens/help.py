@@ -32,11 +32,7 @@ def help_table(actions: tuple[Action, ...]) -> Table:
 class HelpScreen(ModalScreen[None]):
     """Keys and actions; escape, q or ? closes it."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; background: $background 60%; }
-    HelpScreen > VerticalScroll { width: 100; max-width: 96%; height: 90%; border: thick $accent;
-                                  background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "close")]
 
     def __init__(self, undo_log: list[str]) -> None:

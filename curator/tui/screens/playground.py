@@ -70,18 +70,7 @@ class HistoryArea(TextArea):
 class PlaygroundScreen(Screen[None]):
     """Try an input on models A and B."""
 
-    DEFAULT_CSS = """
-    PlaygroundScreen #pg-title { height: 1; padding: 0 1; background: $primary-background; }
-    PlaygroundScreen .row { height: auto; padding: 0 1; }
-    PlaygroundScreen .row Label { width: auto; padding-right: 1; }
-    PlaygroundScreen .row Input { width: 1fr; margin-right: 1; }
-    PlaygroundScreen .row .small { width: 7; }
-    PlaygroundScreen Checkbox { border: none; padding: 0; height: 1; }
-    PlaygroundScreen #template, PlaygroundScreen #system { margin: 0 1; }
-    PlaygroundScreen #input { height: 6; margin: 0 1; }
-    PlaygroundScreen #prompt { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    PlaygroundScreen #answers { height: 1fr; }
-    """
+    CSS_PATH = "playground.tcss"
     BINDINGS = bindings(PLAYGROUND)
 
     class Answered(Message):

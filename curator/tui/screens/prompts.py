@@ -9,23 +9,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, OptionList
 from textual.widgets.option_list import Option
 
-DIALOG_CSS = """
-{name} {{ align: center middle; background: $background 60%; }}
-{name} > Vertical {{ width: 64; max-width: 95%; height: auto; max-height: 90%; border: thick $accent;
-                    background: $surface; padding: 1 2; }}
-{name} .title {{ text-style: bold; width: 1fr; margin-bottom: 1; }}
-{name} .message {{ width: 1fr; margin-bottom: 1; }}
-{name} .hint {{ color: $text-muted; width: 1fr; }}
-{name} Horizontal {{ height: auto; align-horizontal: right; }}
-{name} Button {{ margin-left: 1; min-width: 10; }}
-{name} OptionList {{ height: auto; max-height: 14; }}
-"""
-
 
 class AskScreen(ModalScreen[str | None]):
     """A question answered by one of several buttons; each answer has a key (its first letter)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="AskScreen")
+    CSS_PATH = "prompts.tcss"
     BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False),
                 Binding("left", "app.focus_previous", "previous answer", show=False),
                 Binding("right", "app.focus_next", "next answer", show=False)]
@@ -65,7 +53,7 @@ class AskScreen(ModalScreen[str | None]):
 class TextPrompt(ModalScreen[str | None]):
     """Ask for one line of text (enter accepts, escape cancels)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
+    CSS_PATH = "prompts.tcss"
     BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
 
     def __init__(self, title: str, hint: str = "", value: str = "", placeholder: str = "") -> None:
@@ -91,7 +79,7 @@ class TextPrompt(ModalScreen[str | None]):
 class ChoicePrompt(ModalScreen[str | None]):
     """Pick one value from a list (enter picks, escape cancels)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ChoicePrompt")
+    CSS_PATH = "prompts.tcss"
     BINDINGS = [Binding("escape", "dismiss_none", "cancel", show=False)]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], hint: str = "", current: str | None = None) -> None:
@@ -120,7 +108,7 @@ class ChoicePrompt(ModalScreen[str | None]):
 class BusyScreen(ModalScreen[None]):
     """Holds the keys while something that must not be interrupted runs (a save); the caller pops it."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="BusyScreen")
+    CSS_PATH = "prompts.tcss"
 
     def __init__(self, message: str) -> None:
         super().__init__()

@@ -54,18 +54,7 @@ SAMPLED_ONLY = {"flaky"}  # filters listed only for runs that sampled each model
 class ReviewScreen(CursorActions, Screen[None]):
     """One evaluation run, example by example; enter posts ``GoToExample``, p ``OpenPlayground``."""
 
-    DEFAULT_CSS = """
-    ReviewScreen #rv-title { height: 1; padding: 0 1; background: $primary-background; }
-    ReviewScreen #rv-running { height: auto; padding: 0 1; }
-    ReviewScreen #rv-running ProgressBar { width: auto; padding-right: 1; }
-    ReviewScreen #rv-status { width: 1fr; }
-    ReviewScreen #rv-headline { height: 1; padding: 0 1; }
-    ReviewScreen #rv-view { height: 1; padding: 0 1; color: $text-muted; }
-    ReviewScreen ContentSwitcher { height: 1fr; }
-    ReviewScreen #rv-detail { height: 1fr; }
-    ReviewScreen VerdictTable { height: 3fr; min-height: 4; }
-    ReviewScreen .rv-pair { height: 2fr; min-height: 4; }
-    """
+    CSS_PATH = "review.tcss"
     BINDINGS = bindings(REVIEW)
     ACTIONS = REVIEW
 

@@ -15,17 +15,7 @@ from curator.core.settings import Settings
 class ScanOptionsScreen(ModalScreen[dict | None]):
     """Dismisses with {near_dup_scorer, near_dup_threshold, near_dup_field, near_dup_compare}, or None."""
 
-    DEFAULT_CSS = """
-    ScanOptionsScreen { align: center middle; background: $background 60%; }
-    ScanOptionsScreen > Vertical { width: 64; max-width: 96%; height: auto; border: thick $accent;
-                                   background: $surface; padding: 0 1; }
-    ScanOptionsScreen .title { text-style: bold; margin-bottom: 1; }
-    ScanOptionsScreen Horizontal { height: auto; margin-bottom: 1; }
-    ScanOptionsScreen Label.field { width: 12; }
-    ScanOptionsScreen Select, ScanOptionsScreen Input { width: 1fr; }
-    ScanOptionsScreen #error { color: $error; height: auto; }
-    ScanOptionsScreen #buttons { align-horizontal: right; margin: 0; }
-    """
+    CSS_PATH = "scan_options.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "apply", "scan")]
 
     def __init__(self, settings: Settings) -> None:

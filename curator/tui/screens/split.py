@@ -19,19 +19,7 @@ from curator.core.split import SplitPlan, plan_split, split_op, write_split_file
 class SplitScreen(ModalScreen[SetField | None]):
     """Dismisses with the op setting every split, or None (cancelled, or files were written)."""
 
-    DEFAULT_CSS = """
-    SplitScreen { align: center middle; background: $background 60%; }
-    SplitScreen > Vertical { width: 70; max-width: 96%; height: auto; border: thick $accent; background: $surface;
-                             padding: 0 1; }
-    SplitScreen .title { text-style: bold; margin-bottom: 1; }
-    SplitScreen Horizontal { height: auto; margin-bottom: 1; }
-    SplitScreen Label.field { width: 14; }
-    SplitScreen Input { width: 14; }
-    SplitScreen Select { width: 1fr; }
-    SplitScreen #preview { margin: 1 0; color: $text-muted; width: 1fr; height: auto; }
-    SplitScreen #buttons { align-horizontal: right; }
-    SplitScreen Button { margin-left: 1; }
-    """
+    CSS_PATH = "split.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "apply", "apply")]
 
     def __init__(self, session: Session, settings: Settings) -> None:

@@ -15,14 +15,7 @@ from textual.widgets.option_list import Option
 class StartScreen(Screen[Path | None]):
     """Pick a recent file, the demo, or type a path; dismisses with the chosen path."""
 
-    DEFAULT_CSS = """
-    StartScreen { align: center middle; }
-    StartScreen > Vertical { width: 90; max-width: 96%; height: auto; max-height: 90%; border: round $accent;
-                             padding: 1 2; }
-    StartScreen .title { text-style: bold; margin-bottom: 1; }
-    StartScreen .hint { color: $text-muted; margin-top: 1; }
-    StartScreen OptionList { height: auto; max-height: 16; }
-    """
+    CSS_PATH = "start.tcss"
     BINDINGS = [Binding("q", "app.quit", "quit"), Binding("o", "focus_path", "open a path")]
 
     def __init__(self, recent: list[Path], demo: Path) -> None:

@@ -42,22 +42,7 @@ POLL_LOCAL, POLL_REMOTE = 0.5, 10.0
 class TuningScreen(Screen[None]):
     """Launch tuning jobs and follow them; jobs are kept in the workspace and resumed after a restart."""
 
-    DEFAULT_CSS = """
-    TuningScreen #tuning-title { height: 1; padding: 0 1; background: $primary-background; }
-    TuningScreen #tuning-body { height: 1fr; }
-    TuningScreen #form { width: 50; max-width: 50%; border: round $panel-lighten-2; padding: 0 1; }
-    TuningScreen #form Horizontal { height: auto; }
-    TuningScreen #form Label.field { width: 14; }
-    TuningScreen #form Input, TuningScreen #form Select { width: 1fr; }
-    TuningScreen #form .problem { color: $error; height: auto; }
-    TuningScreen #guidance { height: auto; color: $text-muted; margin-top: 1; }
-    TuningScreen #estimate { height: auto; color: $text-muted; }
-    TuningScreen #launch-button { dock: bottom; width: 1fr; }  /* stays in view however small the screen */
-    TuningScreen #right { width: 1fr; }
-    TuningScreen #jobs { height: 8; border: round $panel-lighten-2; }
-    TuningScreen #jobs:focus { border: round $accent; }
-    TuningScreen JobView { border: round $panel-lighten-2; }
-    """
+    CSS_PATH = "tuning.tcss"
     BINDINGS = bindings(TUNING)
 
     class Models(Message):
