@@ -21,6 +21,7 @@ from curator.tui.screens.compare import CompareScreen, comparison_table
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.playground import PlaygroundScreen
 from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
+from curator.tui.screens.eval_setup import EvalSetupScreen
 from curator.tui.screens.review import ReviewScreen
 from curator.tui.widgets.eval_summary import paired_text
 from curator.tui.widgets.verdict_table import VerdictTable
