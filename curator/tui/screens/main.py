@@ -6,6 +6,7 @@ Editing actions live in ``curator.tui.screens.editing`` (a mixin); both read the
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
@@ -42,6 +43,8 @@ from curator.tui.widgets.cursor_view import CursorActions
 from curator.tui.widgets.detail_pane import DetailPane
 from curator.tui.widgets.example_table import ExampleTable
 from curator.tui.widgets.status_bar import StatusBar
+
+PAINT_WAIT = 2.0  # seconds the first checks wait for the first screen to be painted, at the most
 
 
 class SearchBar(Input):
@@ -99,6 +102,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.run_slow_checks = run_slow_checks
         self._generation = 0  # bumps on every data change, so stale check results are dropped
         self._store = None
+        self._painted = threading.Event()  # the first screen is on the terminal: the checks may take a core
         self._recheck_timer = None
         self._slow_run = 0  # counts slow-check runs (and cancels), so stale progress is dropped
         self._search_error: Notification | None = None
@@ -130,8 +134,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if self.partial:
             self._loading_timer = self.set_interval(0.1, lambda: self.refresh_all(detail=False))
         else:
-            self.call_after_refresh(self.start_checks)  # the first screen is painted before the checks take a core
+            self.start_checks()
             self._start_watching()
+        self.call_after_refresh(self._painted.set)
 
     def start_checks(self) -> None:
         self.check_fast()
@@ -202,6 +207,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
     @work(thread=True, exclusive=True, group="inputs")
     def describe_inputs(self) -> None:
         """Find how to list the inputs so rows can be told apart: the template's slots, else shared starts."""
+        self._painted.wait(PAINT_WAIT)
         inputs = self.session.dataset.active()["text_input"].fill_null("")
         template = None
         try:
@@ -328,12 +334,14 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
     @work(thread=True, exclusive=True, group="fast-checks")
     def check_fast(self) -> None:
+        self._painted.wait(PAINT_WAIT)
         generation = self._generation
         findings = run_checks(self.session.dataset, self.settings, skip_slow=True)
         self.post_message(self.ChecksDone(FindingIndex.of(findings, slow=False), False, generation))
 
     @work(thread=True, exclusive=True, group="slow-checks")
     def check_slow(self) -> None:
+        self._painted.wait(PAINT_WAIT)
         worker = get_current_worker()
         generation = self._generation
         self._slow_run += 1
