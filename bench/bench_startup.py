@@ -99,9 +99,12 @@ def _medians(pairs) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
-                        help="the folder holding alpaca_data.json")
+    parser.add_argument("--data", type=Path, help="the folder holding alpaca_data.json (default: shared/data "
+                        "beside the checkout, or beside the folder of worktrees)")
     args = parser.parse_args()
+    if args.data is None:
+        args.data = next((up / "shared" / "data" for up in ROOT.parents if (up / "shared" / "data").is_dir()),
+                         ROOT.parent / "shared" / "data")
     from curator.cli import COMMANDS
 
     rows: list[tuple[str, float, float]] = [("python -c pass (the interpreter alone)",
