@@ -136,3 +136,19 @@ def test_surrogate_pairs_take_the_fast_path_and_lone_ones_the_exact_one(text, fa
             ' {"instruction": "b", "input": "", "output": "c"}]\n').encode()
     assert (read_fast(data, "a.json", "alpaca-json", FormatOptions()) is not None) == fast
     assert_agree(data, "alpaca-json")
+
+
+@pytest.mark.parametrize("data", [
+    b"[]", b" [ ]\n", b'["x"]', b'[1, 2.5e3 ,null,true]',
+    b'\xef\xbb\xbf[{"a": "x,]\\"y"}, 1 , "s\\\\", [1,[2]] ,{"b":{}} ]',
+    b'[\n  {"a": "\\\\\\""},\n  {"b": "\\\\\\\\", "c": "{[,"}\n]\n',
+    '[{"é": "ü,]"}, "ß\\u00e9", {"k": ["]", "\\""]}]'.encode(),
+])
+def test_list_spans_cut_every_element_as_a_json_decoder_does(data):
+    from curator.core.formats.source import list_spans
+
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    starts, ends = list_spans(data)
+    elements = json.loads(body)
+    assert [json.loads(data[a:b]) for a, b in zip(starts.tolist(), ends.tolist())] == elements
+    assert all(data[a:a + 1].strip() and data[b - 1:b].strip() for a, b in zip(starts.tolist(), ends.tolist()))

@@ -21,7 +21,6 @@ from typing import Any, BinaryIO
 
 import errno
 import io
-import json
 import os
 import stat
 
@@ -29,7 +28,6 @@ import numpy as np
 import polars as pl
 
 from curator.core.formats.base import FormatOptions
-from curator.core.formats.common import skip_ws
 
 Spans = tuple[np.ndarray, np.ndarray]
 BOM = b"\xef\xbb\xbf"
@@ -337,31 +335,37 @@ def _pick(spans: Spans, index: np.ndarray) -> Spans:
     return spans[0][index], spans[1][index]
 
 
+_STRUCTURE = np.zeros(256, dtype=bool)
+_STRUCTURE[list(b"[]{},")] = True
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[list(b" \t\n\r")] = True
+
+
 def list_spans(data: bytes) -> Spans:
-    """Spans of the elements of a well-formed top-level JSON list."""
-    bom = len(BOM) if data.startswith(BOM) else 0
-    text = data[bom:].decode("utf-8")
-    decoder = json.JSONDecoder()
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = skip_ws(text, skip_ws(text, 0) + 1)  # past "["
-    while pos < len(text) and text[pos] != "]":
-        _, end = decoder.raw_decode(text, pos)
-        starts.append(pos)
-        ends.append(end)
-        pos = skip_ws(text, end)
-        if text.startswith(",", pos):
-            pos = skip_ws(text, pos + 1)
-    if text.isascii():
-        return np.asarray(starts, np.int64) + bom, np.asarray(ends, np.int64) + bom
-    return _byte_offsets(text, starts, bom), _byte_offsets(text, ends, bom)
-
-
-def _byte_offsets(text: str, offsets: list[int], base: int) -> np.ndarray:
-    """UTF-8 byte offsets of increasing character offsets in ``text``."""
-    out = np.empty(len(offsets), dtype=np.int64)
-    byte, prev = base, 0
-    for i, pos in enumerate(offsets):
-        byte += len(text[prev:pos].encode("utf-8"))
-        out[i], prev = byte, pos
-    return out
+    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk: quotes not
+    escaped by an odd run of backslashes open and close strings; outside them, commas at depth one part the
+    elements, whose spans run from their first to their last byte that is not white space."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(raw == ord('"'))
+    run = np.zeros(quotes.size, dtype=np.int64)  # backslashes right before each quote
+    pending = np.flatnonzero(quotes > 0)
+    while pending.size:
+        pending = pending[raw[quotes[pending] - run[pending] - 1] == ord("\\")]
+        run[pending] += 1
+        pending = pending[quotes[pending] - run[pending] > 0]
+    quotes = quotes[run % 2 == 0]
+    marks = np.flatnonzero(_STRUCTURE[raw])
+    marks = marks[np.searchsorted(quotes, marks) % 2 == 0]  # outside strings
+    kinds = raw[marks]
+    depth = np.cumsum((kinds == ord("[")) | (kinds == ord("{"))) - np.cumsum((kinds == ord("]")) | (kinds == ord("}")))
+    opening, closing = marks[0], marks[np.flatnonzero(depth == 0)[0]]
+    commas = marks[(kinds == ord(",")) & (depth == 1)]
+    first = np.concatenate(([opening], commas)) + 1
+    while (spaced := _SPACE[raw[first]]).any():
+        first[spaced] += 1
+    if first[0] == closing:  # an empty list
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    last = np.concatenate((commas, [closing])) - 1
+    while (spaced := _SPACE[raw[last]]).any():
+        last[spaced] -= 1
+    return first.astype(np.int64), last.astype(np.int64) + 1
