@@ -2,9 +2,10 @@
 the keeper and the highlighted member side by side, character-level differences highlighted, and the template
 slot that differs named.
 
-The scan runs in a worker with a progress bar (ctrl+c cancels). K keeps the highlighted member and deletes
-the others after saying how many per split (one undoable op; ctrl+z / ctrl+y work here), n records "not a
-duplicate" for the pair and N for the whole cluster, i switches between slot values and whole inputs, #
+The scan runs in a worker with a progress bar (ctrl+c cancels); one estimated over a minute says so and
+starts only when asked. K keeps the highlighted member and deletes the others after saying how many per split
+(one undoable op; ctrl+z / ctrl+y work here), n records "not a duplicate" for the pair and N for the whole
+cluster (undo steps too), i switches between slot values and whole inputs, #
 shows the clusters that differ only in numbers (different examples, kept apart), enter on a member jumps
 to it. A member below the threshold says which member it joined through.
 """
