@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz import process
 
 from curator.core.dedupe.verify import LONG, Scorer, prefix_refuted
+from curator.core.progress import Work
 
 _FLUSH = 1_000_000  # candidate pairs gathered before filtering and verifying them
 _ROUNDS = 2  # rounds verifying one candidate per pair of clusters before verifying all that are left
@@ -66,8 +67,10 @@ class Connector:
     """Candidate pairs of ``texts`` in, clusters out: each pair goes to the numbers-only graph when the texts'
     ``masks`` are equal, else to the main one; it is verified (with ``spec``) only while its texts are apart."""
 
-    def __init__(self, texts: np.ndarray, masks: np.ndarray, spec: Scorer, threshold: float) -> None:
+    def __init__(self, texts: np.ndarray, masks: np.ndarray, spec: Scorer, threshold: float,
+                 work: Work | None = None) -> None:
         self.texts = texts
+        self.work = work  # checked for cancellation before each batch verified
         self.masks = masks
         self.spec = spec
         self.threshold = threshold
@@ -128,6 +131,8 @@ class Connector:
     def _verify(self, forest: Forest, a: np.ndarray, b: np.ndarray) -> None:
         if len(a) == 0:
             return
+        if self.work is not None:
+            self.work.check()
         self.verified += len(a)
         if self.spec.name in ("ratio", "QRatio"):
             long = np.flatnonzero((self.lengths[a] >= LONG) & (self.lengths[b] >= LONG))

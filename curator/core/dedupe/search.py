@@ -247,7 +247,7 @@ def connect_groups(
     """
     texts = np.empty(len(values), dtype=object)
     texts[:] = [v[0] for v in values]
-    connector = Connector(texts, _mask_ids(values), spec, threshold)
+    connector = Connector(texts, _mask_ids(values), spec, threshold, work)
     one_field = not values or len(values[0]) == 1
     if one_field and spec.sources == ("chars",):
         for keys in candidate_blocks(list(texts), threshold, work.span(0, 0.9, "finding candidates")):
