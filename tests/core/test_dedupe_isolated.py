@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -37,3 +39,34 @@ def test_isolated_scan_cancels_and_refuses_a_long_scan(dataset):
     with pytest.raises(LongScan) as caught:
         scan_dataset(dataset, isolated=True, max_seconds=0.0)
     assert caught.value.seconds > 0
+
+
+_UNDER_AN_APP = """
+import sys
+from curator.core.dataset import Dataset
+import curator.core.dedupe.scan as scan_module
+from curator.core.dedupe.scan import scan_dataset
+from curator.core.model import records_frame
+
+scan_module.ISOLATE_FROM = 0  # small data runs isolated too
+
+
+class Captured:  # what a terminal app puts in place of sys.stderr: no file descriptor
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+
+sys.stderr = Captured()
+texts = ["the cat sat on the mat", "the cat sat on the mat!", "a dog ran far away"] * 3
+dataset = Dataset.from_records(records_frame({"text_input": texts, "output": ["x"] * len(texts)}))
+scan = scan_dataset(dataset, isolated=True)
+print(len(scan.clusters))
+"""
+
+
+def test_isolated_scan_runs_when_standard_error_has_no_descriptor():
+    """Textual swaps sys.stderr for an object whose fileno() is -1; a fresh process (no resource tracker
+    started yet) must still spawn its scan rather than fail with "bad value(s) in fds_to_keep"."""
+    done = subprocess.run([sys.executable, "-c", _UNDER_AN_APP], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) >= 1

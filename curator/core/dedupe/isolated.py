@@ -9,6 +9,7 @@ progress back through a pipe and the result as JSON-ready data; setting ``cancel
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -45,12 +46,36 @@ def _child(conn, frame: pl.DataFrame, version: str, params: dict, max_seconds: f
     conn.close()
 
 
+def _start_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real standard error.
+
+    The tracker hands ``sys.stderr.fileno()`` to its process; a terminal app replaces ``sys.stderr`` with an
+    object whose ``fileno()`` is -1 (Textual does), and then every spawn fails with "bad value(s) in
+    fds_to_keep". The tracker is started once per process, so the real stream is lent only for that start.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable or sys.__stderr__ is None:
+        resource_tracker.ensure_running()
+        return
+    replaced, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = replaced
+
+
 def run_isolated(frame: pl.DataFrame, version: str, params: dict, max_seconds: float | None,
                  progress: ProgressFn | None, cancel: Cancel | None) -> DedupeScan:
     """``scan_frame(frame, version, params)`` in a spawned process; raises what it would (``LongScan``,
     ``CuratorError``), and ``Cancelled`` as soon as ``cancel`` is set."""
     from curator.core.dedupe.scan import DedupeScan, LongScan
 
+    _start_tracker()
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, frame, version, params, max_seconds), daemon=True)
