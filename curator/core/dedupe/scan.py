@@ -156,11 +156,7 @@ def plan_frame(
     templates: tuple = ()
     if compare == "slots" and field != "output":
         templates = slot_templates(frame["text_input"], template)
-        compared = compared_inputs(texts, templates)
-        if field == "both":
-            texts, also = compared, also
-        else:
-            texts = compared
+        texts = compared_inputs(texts, templates)
     distinct = list(set(normalise_all(texts)))
     seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts, also,
