@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-model", help="the Vertex base model whose limits apply (default: gemini-2.5-flash)")
     parser.add_argument("--task-type", choices=TASK_TYPES, help="sets the recommended dataset size")
     parser.add_argument("--threshold", type=float, help="near-duplicate similarity threshold, 0-100 (default 90)")
+    parser.add_argument("--max-chars", type=int, metavar="N", help="near-duplicates: compared texts longer than N "
+                        "characters only count when identical; 0: no cap (default: settings, else 10000)")
     parser.add_argument("--fast", action="store_true", help="skip the slow checks (near-duplicates, leakage)")
     parser.add_argument("--all", action="store_true", help="list every finding, not a summary per rule")
     parser.add_argument("--labels", action="store_true", help="instead of the checks: list the examples whose "
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.file).with_overrides(
             target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold,
+            near_dup_max_chars=args.max_chars,
             base_model=args.base_model,
         )
         session = open_read_only(args)

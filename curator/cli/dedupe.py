@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compared field (default: settings, else text_input)")
     parser.add_argument("--compare", choices=("slots", "whole"), help="inputs by template slot values or whole "
                         "(default: settings, else slots)")
+    parser.add_argument("--max-chars", type=int, metavar="N", help="compared texts longer than N characters are "
+                        "grouped only when identical, not compared for near-duplicates; 0: no cap (default: "
+                        "settings' [dedupe] max_chars, else 10000)")
     parser.add_argument("--yes", action="store_true", help="start a scan estimated to take over a minute without asking")
     parser.add_argument("--leakage", action="store_true",
                         help="list validation/test examples with a twin in train instead of clusters")
@@ -75,14 +78,14 @@ def run(args: argparse.Namespace) -> int:
                 raise CuratorError(e.reason, "--scorer") from None
         settings = load_settings(args.file).with_overrides(
             near_dup_threshold=args.threshold, near_dup_scorer=args.scorer, near_dup_field=args.field,
-            near_dup_compare=args.compare)
+            near_dup_compare=args.compare, near_dup_max_chars=args.max_chars)
         session = open_read_only(args)
         ds = session.dataset
         params = dedupe_params(settings)
         store = None if args.no_cache else open_store(session.path)
         numeric: list = []
         if args.leakage:
-            leak_params = {k: params[k] for k in ("field", "threshold", "scorer", "compare", "template")}
+            leak_params = {k: params[k] for k in ("field", "threshold", "scorer", "compare", "template", "max_chars")}
             if store is not None:
                 scan, _ = store.leakage(ds, **leak_params, progress=progress)
                 items = store.leaks(ds, scan)
@@ -111,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         print("cancelled", file=sys.stderr)
         return 130
     progress.close()
+    note = "" if args.leakage else scan.uncompared_note()
     frame = ds.frame
     rows = {r["id"]: r for r in frame.select("id", "src_line", "split", "text_input", "output").iter_rows(named=True)}
 
@@ -134,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.leakage:
             doc["numbers_only"] = [_cluster_json(c, rows) for c in numeric]
             doc["templates"] = list(scan.templates) if settings.near_dup_compare == "slots" else []
+            doc["not_compared"] = {"examples": scan.matches.uncompared, "max_chars": scan.matches.max_chars,
+                                   "reason": note or None}
+            if note:
+                print(note, file=sys.stderr)
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 1 if items else 0
@@ -151,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         extra = sum(c.size - 1 for c in items)
         print(f"{session.path}: {len(items):,} clusters, {extra:,} examples could go ({how})")
+        if note:
+            print(note)
         for c in items:
             print(f"\ncluster of {c.size}, least similar {c.min_score:.1f}")
             for m in c.members:

@@ -21,15 +21,16 @@ Keys (all optional):
 | near_dup_scorer | "ratio" | rapidfuzz scorer: ratio, token_set_ratio, token_sort_ratio, partial_ratio, WRatio, QRatio |
 | near_dup_field | "text_input" | compared field: "text_input", "output" or "both" |
 | near_dup_compare | "slots" | compare inputs by their template slot values ("slots") or whole ("whole") |
+| [dedupe] max_chars | 10000 | compared texts longer than this are grouped only when identical, not compared for near-duplicates (0: no cap) |
 | label_max_distinct | 100 | outputs form a label set when they have at most this many distinct values (and repeat) |
 | json_output_share | 0.8 | outputs count as JSON when at least this share of them parse as JSON |
 | score_extract | none | evaluation: take the answer out of the reply: "after:####", "last-number", "regex:PATTERN" |
 | score_match | "auto" | evaluation: when an answer is right: auto, exact, normalised, numeric[:TOL], contains, starts-with, json[:schema=FILE;fields=a,b], judge:BACKEND:MODEL |
 | judge_rubric | none | evaluation: what the judge model grades by (with score_match = "judge:...") |
 
-and a ``[columns]`` table saying which fields of the file hold the example (see ``Columns``), and ``[prices]``
-tables over curator's price table (``curator.core.prices``), per model, in US dollars per million tokens:
-``[prices."gemini-2.5-flash"]`` with ``tuning``, ``input`` and ``output``.
+``max_chars`` sits in a ``[dedupe]`` table. A ``[columns]`` table says which fields of the file hold the example
+(see ``Columns``), and ``[prices]`` tables over curator's price table (``curator.core.prices``), per model, in US
+dollars per million tokens: ``[prices."gemini-2.5-flash"]`` with ``tuning``, ``input`` and ``output``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Settings:
     near_dup_scorer: str = "ratio"
     near_dup_field: str = "text_input"
     near_dup_compare: str = "slots"
+    near_dup_max_chars: int = 10_000  # the [dedupe] table's max_chars
     label_max_distinct: int = 100
     json_output_share: float = 0.8
     score_extract: str | None = None
@@ -92,7 +94,9 @@ class Settings:
         return _validated(replace(self, **chosen), self.source or "command line")
 
 
-_KEYS = {f.name: f for f in fields(Settings) if f.name not in ("source", "columns", "prices")}
+_TABLES = ("source", "columns", "prices", "near_dup_max_chars")  # not plain keys
+_KEYS = {f.name: f for f in fields(Settings) if f.name not in _TABLES}
+_DEDUPE_KEYS = {"max_chars": "near_dup_max_chars"}  # the [dedupe] table
 PRICE_KINDS = ("tuning", "input", "output")
 
 
@@ -114,6 +118,8 @@ def _validated(settings: Settings, where: str) -> Settings:
             raise CuratorError(exc.reason, where) from None
     if settings.near_dup_compare not in ("slots", "whole"):
         raise CuratorError("near_dup_compare must be slots or whole", where)
+    if settings.near_dup_max_chars < 0:
+        raise CuratorError("[dedupe] max_chars must be 0 (no cap) or more", where)
     if settings.template:
         from curator.core.template.model import parse_template
 
@@ -195,6 +201,19 @@ def _prices_from_table(table: Any, where: str) -> dict[str, dict[str, float]]:
     return prices
 
 
+def _dedupe_from_table(table: Any, where: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise CuratorError("[dedupe] must be a table, e.g. max_chars = 10000", where)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _DEDUPE_KEYS:
+            raise CuratorError(f"unknown key {key!r} in [dedupe]; known: {', '.join(_DEDUPE_KEYS)}", where)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise CuratorError(f"[dedupe] {key} must be a whole number, not {value!r}", where)
+        values[_DEDUPE_KEYS[key]] = value
+    return values
+
+
 def _values_from_table(table: dict, where: str) -> dict[str, Any]:
     """The settings a TOML table holds; unknown keys and wrong types are errors naming the file and key."""
     values: dict[str, Any] = {}
@@ -205,8 +224,12 @@ def _values_from_table(table: dict, where: str) -> dict[str, Any]:
         if key == "prices":
             values[key] = _prices_from_table(value, where)
             continue
+        if key == "dedupe":
+            values.update(_dedupe_from_table(value, where))
+            continue
         if key not in _KEYS:
-            raise CuratorError(f"unknown setting {key!r}; known: {', '.join([*_KEYS, 'columns', 'prices'])}", where)
+            raise CuratorError(f"unknown setting {key!r}; known: {', '.join([*_KEYS, 'columns', 'prices', 'dedupe'])}",
+                               where)
         expected = _KEYS[key].type
         ok = {
             "str": isinstance(value, str),

@@ -55,3 +55,30 @@ def test_dedupe_uses_the_cache_and_remembered_marks(tmp_path, capsys):
     assert main(["dedupe", str(path)]) == 1
     assert "1 clusters" in capsys.readouterr().out
     assert main(["dedupe", str(path), "--leakage"]) == 0
+
+
+def test_texts_over_max_chars_are_said_and_only_grouped_when_identical(tmp_path, capsys):
+    long = "please refund the order I placed last week, " * 6  # 264 characters
+    rows = [(long, "train"), (long.upper(), "train"), (long + "now", "train"), *ROWS]
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x", "split": s}) + "\n" for t, s in rows))
+    assert main(["dedupe", str(path), "--max-chars", "200"]) == 1
+    out = capsys.readouterr().out
+    assert "3 clusters" in out  # the identical long pair, not its near copy
+    assert "3 inputs over 200 characters not compared for near-duplicates (--max-chars)" in out
+    assert main(["dedupe", str(path), "--max-chars", "200", "--json"]) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["not_compared"] == {"examples": 3, "max_chars": 200, "reason": "3 inputs over 200 characters not "
+                                      "compared for near-duplicates (--max-chars)"}
+    assert "3 inputs over 200 characters" in captured.err
+    assert [1, 2] in [sorted(m["line"] for m in c["members"]) for c in report["clusters"]]
+    # the cap is part of the cached scan's key: without it the near copy joins
+    assert main(["dedupe", str(path), "--max-chars", "0", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [1, 2, 3] in [sorted(m["line"] for m in c["members"]) for c in report["clusters"]]
+    assert report["not_compared"]["examples"] == 0
+    assert main(["check", str(path), "--max-chars", "200", "--json"]) in (1, 2)
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [f["message"] for f in findings if f["rule"] == "near-dup.uncompared"] == [
+        "3 inputs over 200 characters not compared for near-duplicates (--max-chars)"]

@@ -251,3 +251,20 @@ def test_the_estimate_counts_the_pairs_of_long_texts():
     short = [f"text number {i} about refunds" for i in range(50)]
     long = [("refund my card " * 3000)[: 40_000 + i] for i in range(50)]
     assert estimate_seconds(short + long, spec, 90) > estimate_seconds(short, spec, 90) + 1.0
+
+
+def test_texts_over_the_cap_are_grouped_only_when_identical():
+    rng = random.Random(11)
+    long = " ".join(sentence(rng) for _ in range(250))
+    assert len(normalise(long)) > 10_000
+    texts = [long, long.upper() + "  ", typo(rng, long, 3),  # identical after normalising, and a near copy
+             "How do I reset my password?", "How do I reset my pasword?",
+             "x" * 10_000, "x" * 9_999 + "y"]  # exactly at the cap: compared
+    ids = list(range(len(texts)))
+    capped = find_near_duplicates(texts, ids, max_chars=10_000)
+    assert sorted(map(sorted, clusters(capped))) == [[0, 1], [3, 4], [5, 6]]
+    assert (capped.uncompared, capped.max_chars) == (3, 10_000)
+    assert NearDuplicates.from_dict(json.loads(json.dumps(capped.to_dict()))) == capped
+    everything = find_near_duplicates(texts, ids, max_chars=0)
+    assert sorted(map(sorted, clusters(everything))) == [[0, 1, 2], [3, 4], [5, 6]]
+    assert everything.uncompared == 0

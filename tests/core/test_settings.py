@@ -49,6 +49,10 @@ def test_a_new_settings_file_says_what_it_is(tmp_path):
         ('[columns]\ninput = "q"\nanswer = "a"\n', "unknown key 'answer' in \\[columns\\]"),
         ('columns = "q"\n', "\\[columns\\] must be a table"),
         ('target = "openai"\n', "target must be one of gemini-api, vertex"),
+        ('[dedupe]\nmax_chars = "long"\n', "\\[dedupe\\] max_chars must be a whole number"),
+        ('[dedupe]\nmax_chars = -1\n', "\\[dedupe\\] max_chars must be 0 \\(no cap\\) or more"),
+        ('[dedupe]\nlimit = 3\n', "unknown key 'limit' in \\[dedupe\\]"),
+        ('near_dup_max_chars = 3\n', "unknown setting 'near_dup_max_chars'"),
     ],
 )
 def test_bad_dataset_settings_name_the_file(tmp_path, content, message):
@@ -136,3 +140,14 @@ def test_settings_that_cannot_be_written_yet_stay_in_the_workspace(tmp_path, mon
     assert workspace.moved_settings == ["d.jsonl: moved template from the workspace into d.jsonl.curator.toml"]
     assert load_settings(data).template == "Q: {question}"
     workspace.close()
+
+
+def test_the_near_duplicate_length_cap_is_read_from_the_dedupe_table(tmp_path):
+    from curator.core.dedupe.scan import MAX_CHARS
+
+    data = tmp_path / "d.jsonl"
+    assert load_settings(data).near_dup_max_chars == MAX_CHARS == 10_000
+    dataset_settings_path(data).write_text("near_dup_threshold = 80\n[dedupe]\nmax_chars = 0\n")
+    settings = load_settings(data)
+    assert (settings.near_dup_threshold, settings.near_dup_max_chars) == (80, 0)
+    assert settings.with_overrides(near_dup_max_chars=500).near_dup_max_chars == 500

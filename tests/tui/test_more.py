@@ -15,7 +15,7 @@ from curator.core.errors import Cancelled
 from curator.core.progress import Progress
 from curator.core.demo import demo_source
 from curator.core.recent import remember
-from curator.core.settings import Settings
+from curator.core.settings import Settings, load_settings
 from curator.tui.app import CuratorApp
 from curator.tui.screens.editor import EditorScreen
 from curator.tui.screens.start import StartScreen
@@ -333,6 +333,23 @@ async def test_duplicates_numbers_only_apart_and_whole_cluster_not_duplicate(tmp
         await pilot.press("D")
         await settle(pilot)
         assert again.screen.clusters == []
+
+
+async def test_duplicates_say_which_texts_were_too_long_to_compare(tmp_path):
+    path = tmp_path / "n.jsonl"
+    long = "please refund the order I placed last week, " * 4
+    texts = [long, long + "now", "How do I reset my password?", "How do I reset my pasword?"]
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    (tmp_path / "n.jsonl.curator.toml").write_text("[dedupe]\nmax_chars = 100\n")
+    app = make_app(path, settings=load_settings(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        screen = app.screen
+        assert [sorted(c.ids) for c in screen.clusters] == [[2, 3]]
+        assert "2 inputs over 100 characters not compared for near-duplicates (--max-chars)" in str(
+            screen.query_one("#dup-title").render())
 
 
 async def test_duplicates_a_long_scan_says_its_estimate_and_starts_only_when_asked(tmp_path, monkeypatch):

@@ -17,6 +17,9 @@ register(Rule("near-dup.cluster", W, "near-duplicates",
 register(Rule("near-dup.not-run", I, "near-duplicate scan not started on its own",
               "The near-duplicate scan the settings ask for would take over a minute; it runs only when asked "
               "(D in the app, curator dedupe), never on its own."))
+register(Rule("near-dup.uncompared", I, "very long texts not compared for near-duplicates",
+              "Compared texts over the [dedupe] max_chars setting (--max-chars; default 10,000 characters) are grouped "
+              "only when identical: comparing them for near-duplicates costs tens of milliseconds a pair."))
 register(Rule("leakage.train-twin", W, "validation/test example leaked from train",
               "A validation or test example has an exact or near duplicate in train, so it measures memory."))
 
@@ -27,7 +30,7 @@ AUTO_SCAN_SECONDS = 60.0  # a scan estimated longer than this never starts on it
 def dedupe_params(settings) -> dict:
     """The near-duplicate scan parameters the settings choose (shared by the checks, the CLI and the app)."""
     return dict(field=settings.near_dup_field, threshold=settings.near_dup_threshold, scorer=settings.near_dup_scorer,
-                compare=settings.near_dup_compare, template=settings.template)
+                compare=settings.near_dup_compare, template=settings.template, max_chars=settings.near_dup_max_chars)
 
 
 def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, cancel=None,
@@ -50,6 +53,9 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
     clusters = store.clusters(dataset, scan, s.near_dup_field) if store is not None else list(scan.clusters)
     rule = RULES["near-dup.cluster"]
     findings = []
+    if scan.uncompared_note():
+        left = RULES["near-dup.uncompared"]
+        findings.append(Finding(left.id, left.severity, (), scan.uncompared_note()))
     for cluster in clusters:
         others = list(cluster.others)
         fix = Fix(f"keep id {cluster.keeper}, delete {len(others)}",

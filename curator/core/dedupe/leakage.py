@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from curator.core.progress import Cancel, ProgressFn, Work
-from curator.core.dedupe.search import match_groups, prepare, self_scores
+from curator.core.dedupe.search import match_groups, prepare, self_scores, within_cap
 from curator.core.dedupe.verify import check_threshold, get_scorer
 
 
@@ -59,13 +59,15 @@ def find_leakage(
     scorer: str = "ratio",
     train_also: Sequence[str | None] | None = None,
     eval_also: Sequence[str | None] | None = None,
+    max_chars: int = 0,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> list[Leak]:
     """Every evaluation example whose normalised text reaches ``threshold`` with some train example.
 
     ``*_also`` give a second text per example that must match too (the "both" field). Ids of the two
-    sides may overlap (two files). Leaks are sorted by eval id; raises ``Cancelled`` when ``cancel`` is set.
+    sides may overlap (two files). Texts over ``max_chars`` characters only meet identical twins (0: no cap).
+    Leaks are sorted by eval id; raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
     threshold = check_threshold(threshold)
@@ -80,7 +82,9 @@ def find_leakage(
     is_eval = np.arange(len(ids)) >= n_train
     has_eval = np.bincount(group, weights=is_eval, minlength=len(values)) > 0
     has_train = np.bincount(group, weights=~is_eval, minlength=len(values)) > 0
-    g, h, scores, _ = match_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"), sides=(has_eval, has_train))
+    capped = within_cap(values, max_chars)
+    g, h, scores, _ = match_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"),
+                                   sides=(has_eval & capped, has_train & capped))
     both = has_eval & has_train
     own = self_scores(values, both, spec)
 

@@ -20,7 +20,9 @@ class NearDuplicates:
     ``groups[g]`` are the ids sharing one normalised text (only groups in some cluster); ``self_scores[g]`` is
     the score of that text with itself (its members pair with each other when it reaches the threshold);
     ``links`` are ``(g, h, score)`` with ``g < h``, the verified pairs that connect the clusters (not every
-    pair). ``method`` says how they were found, for the user and the benchmark.
+    pair). ``method`` says how they were found, for the user and the benchmark. ``uncompared`` examples had a
+    compared text over ``max_chars`` characters (0: no cap): they were grouped when identical, not compared
+    for near-duplicates.
     """
 
     threshold: float
@@ -31,6 +33,8 @@ class NearDuplicates:
     links: tuple[tuple[int, int, float], ...]
     method: str = ""
     numbers_only: tuple[int, ...] = ()  # indexes of links whose texts differ only in numbers
+    max_chars: int = 0
+    uncompared: int = 0
 
     def split_numbers(self) -> tuple[NearDuplicates, NearDuplicates]:
         """(the matches without the numbers-only links, the numbers-only links alone)."""
@@ -91,6 +95,8 @@ class NearDuplicates:
             "links": [list(link) for link in self.links],
             "method": self.method,
             "numbers_only": list(self.numbers_only),
+            "max_chars": self.max_chars,
+            "uncompared": self.uncompared,
         }
 
     @classmethod
@@ -105,4 +111,6 @@ class NearDuplicates:
             links=tuple((int(g), int(h), float(s)) for g, h, s in data["links"]),
             method=str(data.get("method", "")),
             numbers_only=tuple(int(k) for k in data.get("numbers_only", ())),
+            max_chars=int(data.get("max_chars", 0)),
+            uncompared=int(data.get("uncompared", 0)),
         )

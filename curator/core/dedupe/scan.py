@@ -37,7 +37,8 @@ from curator.core.model import SPLITS, Split
 
 FIELDS = ("text_input", "output", "both")
 ISOLATE_FROM = 5_000  # examples: a smaller scan takes less time than starting a process
-ENGINE_VERSION = 4  # bump when results for the same inputs would change (4: links are a spanning forest)
+ENGINE_VERSION = 5  # bump when results for the same inputs would change (5: texts over max_chars not compared)
+MAX_CHARS = 10_000  # compared texts longer than this are not compared for near-duplicates (the settings' default)
 
 
 def _check_field(field: str) -> str:
@@ -47,11 +48,11 @@ def _check_field(field: str) -> str:
 
 
 def cache_key(kind: str, version: str, *, field: str, threshold: float, scorer: str, compare: str = "whole",
-              template: str | None = None) -> str:
+              template: str | None = None, max_chars: int = MAX_CHARS) -> str:
     """A stable name for a scan result: its kind, the dataset version and every parameter."""
     params = {"kind": kind, "engine": ENGINE_VERSION, "version": version, "field": field,
               "threshold": float(threshold), "scorer": get_scorer(scorer).name, "compare": compare,
-              "template": template if compare == "slots" else None}
+              "template": template if compare == "slots" else None, "max_chars": int(max_chars)}
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
 
 
@@ -86,6 +87,14 @@ class DedupeScan:
                 "numeric": [c.to_dict() for c in self.numeric], "compare": self.compare,
                 "templates": list(self.templates)}
 
+    def uncompared_note(self) -> str:
+        """What was left out of the comparison and why ("" when nothing was)."""
+        n, cap = self.matches.uncompared, self.matches.max_chars
+        if not n:
+            return ""
+        noun = {"text_input": "input", "output": "output"}.get(self.matches.field, "example")
+        return f"{n:,} {noun}{'s' if n != 1 else ''} over {cap:,} characters not compared for near-duplicates (--max-chars)"
+
     @classmethod
     def from_dict(cls, data: dict) -> DedupeScan:
         return cls(
@@ -111,6 +120,7 @@ class ScanPlan:
     texts: list
     also: list | None
     seconds: float
+    max_chars: int = MAX_CHARS
 
 
 def plan_scan(
@@ -122,14 +132,15 @@ def plan_scan(
     compare: str = "slots",
     template: str | None = None,
     splits: Sequence[str] | None = None,
+    max_chars: int = MAX_CHARS,
 ) -> ScanPlan:
     """The compared texts of the active examples (of ``splits`` when given) and an estimate of the scan time.
 
     ``template`` is the production template when one is set; with ``compare="slots"`` and none set, one is
-    inferred per family of inputs.
+    inferred per family of inputs. Texts over ``max_chars`` characters are not compared (0: no cap).
     """
     return plan_frame(dataset.active(), field=field, threshold=threshold, scorer=scorer, compare=compare,
-                      template=template, splits=splits)
+                      template=template, splits=splits, max_chars=max_chars)
 
 
 def plan_frame(
@@ -141,6 +152,7 @@ def plan_frame(
     compare: str = "slots",
     template: str | None = None,
     splits: Sequence[str] | None = None,
+    max_chars: int = MAX_CHARS,
 ) -> ScanPlan:
     """``plan_scan`` over the examples of ``frame`` (columns id, text_input, output, split)."""
     _check_field(field)
@@ -157,10 +169,10 @@ def plan_frame(
     if compare == "slots" and field != "output":
         templates = slot_templates(frame["text_input"], template)
         texts = compared_inputs(texts, templates)
-    distinct = list(set(normalise_all(texts)))
+    distinct = [t for t in set(normalise_all(texts)) if not max_chars or len(t) <= max_chars]
     seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts, also,
-                    seconds)
+                    seconds, max_chars)
 
 
 @dataclass(frozen=True)
@@ -201,6 +213,7 @@ def scan_dataset(
     compare: str = "slots",
     template: str | None = None,
     splits: Sequence[str] | None = None,
+    max_chars: int = MAX_CHARS,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
     plan: ScanPlan | None = None,
@@ -214,7 +227,8 @@ def scan_dataset(
     too) in a child process (see ``isolated``; from ``ISOLATE_FROM`` examples), so a caller with a user
     interface keeps its interpreter lock.
     """
-    params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template, splits=splits)
+    params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template, splits=splits,
+                  max_chars=max_chars)
     if isolated and plan is None and len(dataset) >= ISOLATE_FROM:
         from curator.core.dedupe.isolated import run_isolated
 
@@ -237,7 +251,7 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
         texts, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
-        progress=work.span(0, 0.95, "searching"), cancel=cancel,
+        max_chars=plan.max_chars, progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
     by_id = dict(zip(ids, texts))
     also_by_id = dict(zip(ids, also)) if also is not None else None
@@ -257,12 +271,14 @@ def scan_leakage(
     scorer: str = "ratio",
     compare: str = "slots",
     template: str | None = None,
+    max_chars: int = MAX_CHARS,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> LeakageScan:
     """Validation and test examples (active) with an exact or near duplicate among the train examples.
 
-    Inputs are compared as near-duplicate search compares them (``compare``: slot values or whole inputs).
+    Inputs are compared as near-duplicate search compares them (``compare``: slot values or whole inputs;
+    texts over ``max_chars`` characters only when identical).
     """
     _check_field(field)
     check_compare(compare)
@@ -281,6 +297,6 @@ def scan_leakage(
     leaks = find_leakage(
         side(True, texts), side(True, ids), side(False, texts), side(False, ids),
         threshold=threshold, scorer=spec.name, train_also=side(True, also), eval_also=side(False, also),
-        progress=progress, cancel=cancel,
+        max_chars=max_chars, progress=progress, cancel=cancel,
     )
     return LeakageScan(dataset.version_hash(), field, threshold, spec.name, tuple(leaks), compare)

@@ -283,6 +283,18 @@ def prepare(
     return _group(columns)
 
 
+def within_cap(values: list[tuple[str, ...]], max_chars: int) -> np.ndarray:
+    """Which groups are compared for near-duplicates: every text of theirs at most ``max_chars`` long (0: all).
+
+    Very long texts (tens of thousands of characters) of one vocabulary pass every cheap bound and cost tens of
+    milliseconds a pair to verify; over the cap they are only grouped when identical, and the result says so.
+    """
+    if not max_chars:
+        return np.ones(len(values), dtype=bool)
+    longest = np.fromiter((max(map(len, v)) for v in values), dtype=np.int64, count=len(values))
+    return longest <= max_chars
+
+
 def find_near_duplicates(
     texts: Sequence[str | None],
     ids: Sequence[int],
@@ -291,13 +303,16 @@ def find_near_duplicates(
     scorer: str = "ratio",
     also: Sequence[str | None] | None = None,
     field: str = "text",
+    max_chars: int = 0,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> NearDuplicates:
     """Every pair of examples whose normalised texts reach ``threshold`` under the rapidfuzz ``scorer``.
 
     ``also`` is a second text per example that must reach the threshold too (the pair's score is then
-    the lower of the two). ``field`` only labels the result. Raises ``Cancelled`` when ``cancel`` is set.
+    the lower of the two). ``field`` only labels the result. Examples with a (normalised) text over
+    ``max_chars`` characters are grouped when identical but not compared (0: no cap; see ``within_cap``).
+    Raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
     threshold = check_threshold(threshold)
@@ -306,8 +321,12 @@ def find_near_duplicates(
         raise ValueError("example ids must be unique")
     work = Work(progress, cancel)
     group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"))
-    g, h, scores, numeric, method = connect_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"))
     sizes = np.bincount(group, minlength=len(values))
+    compared = np.flatnonzero(within_cap(values, max_chars))
+    uncompared = int(len(ids) - sizes[compared].sum())
+    g, h, scores, numeric, method = connect_groups([values[k] for k in compared], spec, threshold,
+                                                   work.span(0.05, 1.0, "searching"))
+    g, h = compared[g], compared[h]
     linked = np.zeros(len(values), dtype=bool)
     linked[g] = True
     linked[h] = True
@@ -330,6 +349,8 @@ def find_near_duplicates(
         links=tuple((a, b, float(s)) for a, b, s, _ in links),
         method=method,
         numbers_only=tuple(k for k, link in enumerate(links) if link[3]),
+        max_chars=max_chars,
+        uncompared=uncompared,
     )
     work.report(1.0, "done")
     return result

@@ -16,7 +16,15 @@ from curator.core.dedupe.clusters import Cluster
 from curator.core.dedupe.normalise import normalise
 from curator.core.progress import Cancel, ProgressFn
 from curator.core.dedupe.leakage import Leak
-from curator.core.dedupe.scan import DedupeScan, LeakageScan, ScanPlan, cache_key, scan_dataset, scan_leakage
+from curator.core.dedupe.scan import (
+    MAX_CHARS,
+    DedupeScan,
+    LeakageScan,
+    ScanPlan,
+    cache_key,
+    scan_dataset,
+    scan_leakage,
+)
 from curator.core.storage.workspace import Workspace
 
 KEEP_PER_KIND = 12  # cached scans kept per kind; older ones are dropped
@@ -59,7 +67,7 @@ class DedupeStore:
     def _scan(self, kind: str, scan_fn, cls, dataset: Dataset, params: dict):
         key = cache_key(kind, _version(dataset), field=params["field"], threshold=params["threshold"],
                         scorer=params["scorer"], compare=params.get("compare", "whole"),
-                        template=params.get("template"))
+                        template=params.get("template"), max_chars=params["max_chars"])
         data = self._cached(key)
         if data is not None:
             return cls.from_dict(data), True
@@ -68,29 +76,31 @@ class DedupeStore:
         return scan, False
 
     def dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
-               compare: str = "slots", template: str | None = None, progress: ProgressFn | None = None,
-               cancel: Cancel | None = None, plan: ScanPlan | None = None,
+               compare: str = "slots", template: str | None = None, max_chars: int = MAX_CHARS,
+               progress: ProgressFn | None = None, cancel: Cancel | None = None, plan: ScanPlan | None = None,
                max_seconds: float | None = None) -> tuple[DedupeScan, bool]:
         """The scan of this dataset version (from the cache when there) and whether it came from the cache;
         ``LongScan`` when it is not cached and estimated over ``max_seconds``."""
         params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
-                      progress=progress, cancel=cancel, plan=plan, max_seconds=max_seconds, isolated=self.isolated)
+                      max_chars=max_chars, progress=progress, cancel=cancel, plan=plan, max_seconds=max_seconds,
+                      isolated=self.isolated)
         return self._scan("dedupe", scan_dataset, DedupeScan, dataset, params)
 
     def cached_dedupe(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90,
-                      scorer: str = "ratio", compare: str = "slots", template: str | None = None) -> DedupeScan | None:
+                      scorer: str = "ratio", compare: str = "slots", template: str | None = None,
+                      max_chars: int = MAX_CHARS) -> DedupeScan | None:
         """The cached scan of this dataset version with these parameters, or None (never scans)."""
         key = cache_key("dedupe", _version(dataset), field=field, threshold=threshold, scorer=scorer,
-                        compare=compare, template=template)
+                        compare=compare, template=template, max_chars=max_chars)
         data = self._cached(key)
         return DedupeScan.from_dict(data) if data is not None else None
 
     def leakage(self, dataset: Dataset, *, field: str = "text_input", threshold: float = 90, scorer: str = "ratio",
-                compare: str = "slots", template: str | None = None, progress: ProgressFn | None = None,
-                cancel: Cancel | None = None) -> tuple[LeakageScan, bool]:
+                compare: str = "slots", template: str | None = None, max_chars: int = MAX_CHARS,
+                progress: ProgressFn | None = None, cancel: Cancel | None = None) -> tuple[LeakageScan, bool]:
         """The leakage scan of this dataset version (from the cache when there) and whether it was cached."""
         params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
-                      progress=progress, cancel=cancel)
+                      max_chars=max_chars, progress=progress, cancel=cancel)
         return self._scan("leakage", scan_leakage, LeakageScan, dataset, params)
 
     # -- "not a duplicate" -----------------------------------------------------------------------------

@@ -123,7 +123,8 @@ def leaked_ids(dataset: Dataset, workspace: Workspace | None, settings: Settings
 
     params = dict(field="text_input" if settings.near_dup_field == "both" else settings.near_dup_field,
                   threshold=settings.near_dup_threshold, scorer=settings.near_dup_scorer,
-                  compare=settings.near_dup_compare, template=settings.template)
+                  compare=settings.near_dup_compare, template=settings.template,
+                  max_chars=settings.near_dup_max_chars)
     if other is not None:  # one dataset of this one's train examples and the other's, as test examples
         from curator.core.model import records_frame
 

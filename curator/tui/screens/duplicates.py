@@ -45,12 +45,14 @@ from curator.tui.widgets.example_table import preview
 
 @dataclass(frozen=True)
 class Found:
-    """What a scan gives the screen: the clusters, those that differ only in numbers, and how inputs were compared."""
+    """What a scan gives the screen: the clusters, those that differ only in numbers, how inputs were compared,
+    and what was not compared (``DedupeScan.uncompared_note``)."""
 
     clusters: list[Cluster]
     numeric: list[Cluster]
     compare: str = "whole"
     templates: tuple[str, ...] = ()
+    uncompared: str = ""
 
 
 ScanFn = Callable[..., Found]  # scan(settings, progress=..., cancel=..., max_seconds=...) -> Found
@@ -144,8 +146,8 @@ class DuplicatesScreen(ListActions, Screen[None]):
         if message.found is None:
             self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.error}")
             return
-        self.found = Found(sort_clusters(message.found.clusters), sort_clusters(message.found.numeric),
-                           message.found.compare, message.found.templates)
+        self.found = replace(message.found, clusters=sort_clusters(message.found.clusters),
+                             numeric=sort_clusters(message.found.numeric))
         self._fill_clusters()
 
     def _ask_long(self, seconds: float) -> None:
@@ -202,6 +204,8 @@ class DuplicatesScreen(ListActions, Screen[None]):
             head = (f"{len(self.clusters):,} clusters · {total:,} examples could go · {s.near_dup_scorer} ≥ "
                     f"{s.near_dup_threshold:g} on {s.near_dup_field}, {how}"
                     + (f" · {numbers:,} differ in numbers only (#)" if numbers else ""))
+        if self.found.uncompared:
+            head += f" · {self.found.uncompared}"
         self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {head}")
         if self.clusters:
             listing.highlighted = min(keep or 0, len(self.clusters) - 1)

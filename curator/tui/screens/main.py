@@ -797,11 +797,12 @@ class MainScreen(EditingActions, CursorActions, Screen):
             params = dict(dedupe_params(settings), progress=progress, cancel=cancel, max_seconds=max_seconds)
             if store is None:
                 result = scan_dataset(ds, **params, isolated=True)
-                return Found(list(result.clusters), list(result.numeric), result.compare, result.templates)
+                return Found(list(result.clusters), list(result.numeric), result.compare, result.templates,
+                             result.uncompared_note())
             result, _ = store.dedupe(ds, **params)
             field = settings.near_dup_field
             return Found(store.clusters(ds, result, field), store.clusters(ds, result, field, numeric=True),
-                         result.compare, result.templates)
+                         result.compare, result.templates, result.uncompared_note())
 
         def not_duplicate(cluster, member: int | None, field: str, undo: bool) -> None:
             if store is None:
