@@ -7,6 +7,7 @@ the file itself changes only on ``save``, atomically.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -306,9 +307,9 @@ def _read(path: Path, fmt: str | None, options: FormatOptions | None, allow_skip
             before = os.stat(path)
         except OSError:
             before = None  # read_file says what is wrong
-        result = read_file(path, fmt, options, allow_skipped=allow_skipped, progress=progress)
-        taken = FileStamp.of(path)
-        if before is None or taken.same_stat(before):
-            return result, taken
+        result = read_file(path, fmt, options, allow_skipped=allow_skipped, progress=progress, digest=True)
+        taken = FileStamp.of(path, digest=False)
+        if before is None or taken.same_stat(before):  # unchanged since before the read: the bytes read are its
+            return result, replace(taken, digest=result.digest)
     raise CuratorError("kept changing while it was being read; open it again once the program writing it is done",
                        path)

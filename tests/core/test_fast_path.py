@@ -80,6 +80,30 @@ def test_agreement_on_awkward_values(extra):
     assert_agree(("\n".join(lines) + "\n").encode(), "gemini-jsonl")
 
 
+@pytest.mark.parametrize("extra", ['"n": "1"', '"n": 1', '"n": {"a": "b"}', '"n": null', '"tags": ["a"]',
+                                   '"output2": "x"'])
+@pytest.mark.parametrize("first", ['{"text_input": "q", "output": "a"}',
+                                   '{"text_input": "q", "output": "a", "note": "kept"}'])
+def test_a_key_the_first_lines_lack_is_read_as_the_exact_reader_reads_it(monkeypatch, first, extra):
+    """Lines after the sample are read with the sample's keys (polars drops other keys without a word): a line
+    with another key, or another key in place of a missing one, is read on its own."""
+    monkeypatch.setattr("curator.core.formats.fast.SAMPLE_LINES", 2)
+    lines = [first] * 4 + [first[:-1] + ", " + extra + "}", '{"text_input": "q", "output": "a", ' + extra + "}"]
+    data = ("\n".join(lines) + "\n").encode()
+    assert_agree(data, "gemini-jsonl")
+    assert read_fast(data, "f", "gemini-jsonl", FormatOptions()) is not None
+
+
+@pytest.mark.parametrize("text", [r"ends with a backslash \\", r"a quote \" inside", r"both \\\" here",
+                                  r"C:\\temp\\"])
+def test_escaped_quotes_and_backslashes_beyond_the_sample_read_as_the_exact_reader_reads_them(monkeypatch, text):
+    monkeypatch.setattr("curator.core.formats.fast.SAMPLE_LINES", 1)
+    plain = '{"text_input": "q", "output": "a"}'
+    lines = [plain, plain, '{"text_input": "' + text + '", "output": "a"}',
+             '{"text_input": "' + text + '", "output": "a", "n": "' + text + '"}', plain]
+    assert_agree(("\n".join(lines) + "\n").encode(), "gemini-jsonl")
+
+
 @pytest.mark.parametrize("chunk", [None, 1 << 20])
 def test_a_broken_line_deep_in_a_large_file_is_located_exactly(tmp_path, monkeypatch, chunk):
     if chunk:  # the broken line in the sixth chunk read

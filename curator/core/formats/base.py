@@ -52,6 +52,7 @@ class ReadResult:
     skipped: list[Problem] = field(default_factory=list)
     source: Source | None = None
     mapping: str | None = None  # which fields were mapped, said for people (None: the format's own fields)
+    digest: str | None = None  # sha256 of the bytes read, when asked for (``read_file(digest=True)``)
 
 
 class Format(Protocol):
