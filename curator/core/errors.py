@@ -27,6 +27,17 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class MoreProblems(Problem):
+    """Stands for ``count`` problems found but not listed (a list of problems is capped)."""
+
+    count: int = 0
+
+    @classmethod
+    def of(cls, path: str, count: int) -> MoreProblems:
+        return cls(path, None, None, f"... and {count:,} more problem{'s' if count != 1 else ''}", count)
+
+
 class CuratorError(Exception):
     """An error curator explains to the user: a file, a line, a column and a reason.
 
@@ -49,7 +60,8 @@ class CuratorError(Exception):
         if problems is None:
             problems = [Problem(self.path or "<input>", line, column, reason)]
         self.problems = problems
-        self.total = len(problems)  # how many problems there are in all (``problems`` may list only the first)
+        # how many problems there are in all: ``problems`` may end with a ``MoreProblems`` for those not listed
+        self.total = sum(p.count if isinstance(p, MoreProblems) else 1 for p in problems)
         super().__init__(str(self))
 
     @classmethod

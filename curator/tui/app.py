@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from curator.core import recent
 from curator.core.demo import demo_copy
-from curator.core.errors import CuratorError, FieldsUnknown
+from curator.core.errors import CuratorError, FieldsUnknown, MoreProblems
 from curator.core.formats.base import FormatOptions
 from curator.core import loading
 from curator.core.session import Session
@@ -100,7 +100,7 @@ class ErrorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         problems, total = self.error.problems, self.error.total
-        located = [p for p in problems if p.line is not None or not p.reason.startswith("... and ")]
+        located = [p for p in problems if not isinstance(p, MoreProblems)]
         listed = f" (the first {len(located):,} listed)" if total > len(located) else ""
         yield Label(f"[b red]cannot open: {total:,} problem{'s' if total != 1 else ''}[/]{listed}")
         with VerticalScroll(id="problems-scroll"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curator.core.errors import CuratorError
+from curator.core.errors import CuratorError, MoreProblems
 from curator.core.formats.base import FormatOptions
 from curator.core.formats.registry import FORMATS, detect_format, format_for_extension, read_file, write_file
 
@@ -247,3 +247,4 @@ def test_too_many_problems_are_capped_and_counted(tmp_path):
         read_text(tmp_path, "many.jsonl", text)
     assert len(info.value.problems) == 201
     assert info.value.problems[-1].reason == "... and 50 more problems"
+    assert isinstance(info.value.problems[-1], MoreProblems) and info.value.total == 250

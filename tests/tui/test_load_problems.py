@@ -39,7 +39,7 @@ async def test_thousands_of_problems_are_counted_truly_and_scroll(tmp_path):
         await pilot.press("pagedown")
         await pilot.pause()
         assert scroll.scroll_y > 0
-        assert "... and 7473 more problems" in str(app.screen.query_one("#problems").render())
+        assert "... and 7,473 more problems" in str(app.screen.query_one("#problems").render())
 
 
 async def test_an_unexpected_failure_while_reading_is_a_dialog_not_a_traceback(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from curator.core.errors import CuratorError, Problem
+from curator.core.errors import CuratorError, MoreProblems, Problem
 from curator.core.model import SPLIT_NAMES, records_frame
 
 # Keys curator stores in object formats beside the format's own keys, with their default values.
@@ -53,10 +53,8 @@ class Problems:
             return
         items = sorted(self.items, key=lambda p: (p.line or 0, p.column or 0))  # in file order
         if self.dropped:
-            items.append(Problem(self.path, None, None, f"... and {self.dropped} more problems"))
-        error = CuratorError.from_problems(items)
-        error.total = len(self.items) + self.dropped
-        raise error
+            items.append(MoreProblems.of(self.path, self.dropped))
+        raise CuratorError.from_problems(items)
 
 
 _TEXT = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
