@@ -205,7 +205,8 @@ def _eval(args: argparse.Namespace) -> int:
     tokens = result.run.metrics.get("tokens", {})
     print(f"tokens (thinking {describe(config.thinking_budget)}): {usage_text(tokens)}", file=sys.stderr)
     if tokens:
-        print(f"used, cached answers included: {actual_text(estimate, tokens)}", file=sys.stderr)
+        asked = result.run.metrics.get("asked", tokens)
+        print(f"asked in this run (cached answers left out): {actual_text(estimate, asked)}", file=sys.stderr)
     cut = result.scorecard.metrics["truncated"]
     if cut["a"] or cut["b"]:
         print(f"curator: answers cut at {config.max_output_tokens:,} output tokens (thinking included): A {cut['a']:,}, "

@@ -12,7 +12,7 @@ estimate says which. After a run, ``actual_text`` puts the billable tokens the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -22,13 +22,18 @@ from curator.core.prices import BATCH_DISCOUNT, price_of
 TOKENIZER_SAMPLE = 20_000
 ESTIMATED = "tokens estimated (UTF-8 bytes / 3); google-genai[local-tokenizer] would count them"
 COUNTED = "tokens counted by the local tokenizer"
+RUNS_HERE = "tokens estimated (UTF-8 bytes / 3): the models run here, at no charge"
+ALL_CACHED = "every answer is already in curator's cache: nothing to ask, nothing to pay"
 
 
-def count_tokens(texts: list[pl.Series], model: str) -> tuple[int, bool]:
-    """(tokens in every text of ``texts``, counted exactly?) with ``model``'s local tokenizer, else estimated."""
+def count_tokens(texts: list[pl.Series], model: str | None) -> tuple[int, bool]:
+    """(tokens in every text of ``texts``, counted exactly?) with ``model``'s local tokenizer, else (or with
+    no ``model``: nothing to price) estimated. No text: (0, True), without loading a tokenizer."""
     from curator.core.checks.limits import estimated_tokens, token_counter
 
-    count = token_counter(model.rsplit("/", 1)[-1])
+    if not any(len(s) for s in texts):
+        return 0, True
+    count = None if model is None else token_counter(model.rsplit("/", 1)[-1])
     if count is None:
         return sum(int(pl.DataFrame({"t": s}).select(estimated_tokens(pl.col("t")).sum()).item() or 0)
                    for s in texts), False
@@ -79,6 +84,11 @@ class CostEstimate:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def asks(self) -> bool:
+        """Whether anything is left to ask (an evaluation whose answers are all cached asks nothing)."""
+        return any(sum(line.tokens.values()) for line in self.lines)
+
+    @property
     def total(self) -> float | None:
         costs = [line.cost for line in self.lines]
         return None if any(c is None for c in costs) else sum(costs)
@@ -88,6 +98,9 @@ class CostEstimate:
         out = []
         for line in self.lines:
             tokens = ", ".join(f"{n:,} {kind}" for kind, n in line.tokens.items())
+            if not any(line.tokens.values()):
+                out.append(f"{line.what}: nothing to ask (every answer is in the cache)")
+                continue
             if line.cost == 0:
                 out.append(f"{line.what}: {tokens} tokens → free ({line.price})")
                 continue
@@ -96,7 +109,12 @@ class CostEstimate:
         total = self.total
         if len(self.lines) > 1:
             out.append("total: " + ("price unknown for some of it" if total is None else money(total)))
-        out.append(COUNTED if self.exact else ESTIMATED)
+        if not self.asks:
+            out.append(ALL_CACHED)
+        elif not self.exact and all(line.cost == 0 for line in self.lines):
+            out.append(RUNS_HERE)
+        else:
+            out.append(COUNTED if self.exact else ESTIMATED)
         out += self.notes
         return "\n".join(out)
 
@@ -158,33 +176,48 @@ def generation_line(what: str, backend: str, model: str, prompt: int, output: in
 
 def eval_estimate(prompts: pl.DataFrame, sides: list[tuple[str, str, str]], *, max_output_tokens: int,
                   samples: int = 1, thinking: Mapping[str, int] | None = None, batch: bool = False,
-                  overrides: Mapping[str, Mapping[str, float]] | None = None) -> CostEstimate:
+                  overrides: Mapping[str, Mapping[str, float]] | None = None,
+                  to_ask: Sequence[Sequence[int]] | None = None) -> CostEstimate:
     """Prompt and expected-output tokens of an evaluation, for each side (what, backend, model priced).
 
     ``prompts`` has the columns prompt, system and expected. Each answer is taken to be as long as the
     expected output (at most ``max_output_tokens``), plus the thinking budget ``thinking[model]`` (an upper
-    bound) when the model thinks; every example is asked ``samples`` times; with ``batch``, sides whose
-    backend has a Batch API are priced at its rate."""
+    bound) when the model thinks; every example is asked ``samples`` times, or, given ``to_ask`` (for each
+    side, how many requests each example still needs: the others' answers are in curator's cache), that many
+    times. With ``batch``, sides whose backend has a Batch API are priced at its rate. Tokens of a side that
+    runs here (free) are estimated, not counted: no tokenizer is loaded to price nothing."""
     from curator.core.backends.registry import BACKENDS
     from curator.core.checks.limits import estimated_tokens
 
-    lines, exact = [], True
-    for what, backend, model in sides:
-        prompt, counted = count_tokens([prompts["prompt"], prompts["system"]], model)
+    lines, exact, cached_notes = [], True, []
+    for k, (what, backend, model) in enumerate(sides):
+        if to_ask is None:
+            asked, share = prompts, samples
+        else:  # an example asked n times is counted n times
+            asked, share = prompts[[i for i, n in enumerate(to_ask[k]) for _ in range(n)]], 1
+            if asked.height < prompts.height * samples:
+                cached_notes.append(f"{prompts.height * samples - asked.height:,} of {what}")
+        free = _free(backend)
+        prompt, counted = count_tokens([asked["prompt"], asked["system"]], None if free else model)
         if counted:
-            answers, _ = count_tokens([prompts["expected"]], model)
-            answers = min(answers, max_output_tokens * prompts.height)
+            answers, _ = count_tokens([asked["expected"]], model)
+            answers = min(answers, max_output_tokens * asked.height)
         else:
-            answers = int(prompts.select(estimated_tokens(pl.col("expected")).clip(upper_bound=max_output_tokens)
-                                         .sum()).item() or 0)
+            answers = int(asked.select(estimated_tokens(pl.col("expected")).clip(upper_bound=max_output_tokens)
+                                       .sum()).item() or 0)
         exact = exact and counted
-        think = (thinking or {}).get(model, 0) * prompts.height
-        lines.append(generation_line(what, backend, model, prompt * samples, (answers + think) * samples,
+        think = (thinking or {}).get(model, 0) * asked.height
+        lines.append(generation_line(what, backend, model, prompt * share, (answers + think) * share,
                                      overrides, batch=batch and backend in BACKENDS and BACKENDS[backend].batch_api))
-    notes = ["answers are taken as long as the expected outputs; answers already in curator's cache cost nothing"]
-    if thinking and any(thinking.values()):
-        notes.append("output includes the thinking budget of each answer (at most that is spent)")
-    return CostEstimate(lines, exact, notes)
+    estimate = CostEstimate(lines, exact)
+    if estimate.asks:
+        estimate.notes.append("answers are taken as long as the expected outputs")
+        if cached_notes:
+            estimate.notes.append("answers already in curator's cache cost nothing and are left out: "
+                                  + "; ".join(cached_notes))
+        if thinking and any(thinking.values()):
+            estimate.notes.append("output includes the thinking budget of each answer (at most that is spent)")
+    return estimate
 
 
 def actual_text(estimate: CostEstimate | None, used: Mapping[str, Mapping[str, int]] | int) -> str:

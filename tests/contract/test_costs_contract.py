@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from curator.cli import main
-from curator.core.costs import COUNTED, ESTIMATED, CostEstimate, actual_text, eval_estimate, tuning_estimate
+from curator.core.costs import (ALL_CACHED, COUNTED, ESTIMATED, RUNS_HERE, CostEstimate, actual_text, eval_estimate,
+                                 tuning_estimate)
 from curator.core.errors import CuratorError
 from curator.core.prices import PRICES, READ, SOURCE_URL, price_of
 from curator.core.settings import load_settings
@@ -123,7 +124,7 @@ def test_eval_prints_the_tokens_used_beside_the_estimate(tmp_path, vertex_env, c
     err = capsys.readouterr().err
     assert code == 0, err
     assert vertex_env.generations == 16  # 8 test examples, two models
-    assert "cost before the run:" in err and "used, cached answers included: A " in err and "(estimated " in err
+    assert "cost before the run:" in err and "asked in this run (cached answers left out): A " in err and "(estimated " in err
 
 
 def test_the_run_keeps_its_estimate_and_the_report_shows_both(tmp_path, vertex_env, capsys):
@@ -160,3 +161,40 @@ def test_a_tuned_endpoint_is_priced_as_its_base_model(tmp_path, vertex_env, caps
     out = capsys.readouterr().out
     assert f"B vertex:{endpoint}: " in out and "input $0.3 · output $2.5 per 1M" in out  # gemini-2.5-flash's
     assert vertex_env.generations == 0
+
+
+def test_eval_estimate_leaves_out_cached_answers_and_loads_no_tokenizer_for_them(monkeypatch):
+    counted = []
+    monkeypatch.setattr("curator.core.checks.limits.token_counter",
+                        lambda model: counted.append(model) or (lambda text: len(text)))
+    prompts = pl.DataFrame({"prompt": ["x" * 30, "y" * 60], "system": [None, None], "expected": ["z" * 9] * 2},
+                           schema={"prompt": pl.String, "system": pl.String, "expected": pl.String})
+    sides = [("A gemini-api:gemini-2.5-flash", "gemini-api", "gemini-2.5-flash"),
+             ("B gemini-api:gemini-2.5-flash-lite", "gemini-api", "gemini-2.5-flash-lite")]
+    some = eval_estimate(prompts, sides, max_output_tokens=100, samples=2, to_ask=[[2, 1], [0, 0]])
+    a, b = some.lines
+    assert a.tokens == {"prompt": 30 * 2 + 60, "output": 9 * 3} and b.tokens == {"prompt": 0, "output": 0}
+    assert set(counted) == {"gemini-2.5-flash"}  # B asks nothing: its tokenizer is not even loaded
+    assert "left out: 1 of A gemini-api:gemini-2.5-flash; 4 of B" in some.text() and COUNTED in some.text()
+    counted.clear()
+    none = eval_estimate(prompts, sides, max_output_tokens=100, to_ask=[[0, 0], [0, 0]])
+    assert counted == [] and none.total == 0 and none.text().endswith(ALL_CACHED)
+    free = eval_estimate(prompts, [("A local:m", "local", "m")], max_output_tokens=100)
+    assert counted == [] and free.lines[0].tokens["prompt"] == 30  # estimated: a free model costs nothing
+    assert RUNS_HERE in free.text() and ESTIMATED not in free.text()
+
+
+def test_a_cached_eval_rerun_prices_nothing_and_reports_what_it_asked(tmp_path, vertex_env, capsys):
+    data = tmp_path / "tickets.jsonl"
+    write_tickets(data)
+    command = ["eval", str(data), "--a", "vertex:gemini-2.5-flash", "--b", "vertex:gemini-2.5-flash-lite",
+               "--temperature", "0.5"]
+    assert main(command) == 0
+    first = capsys.readouterr().err
+    assert ALL_CACHED not in first and "answers are taken as long as the expected outputs" in first
+    assert main(command) == 0
+    again = capsys.readouterr().err
+    assert vertex_env.generations == 16  # nothing asked the second time
+    assert ALL_CACHED in again and "A vertex:gemini-2.5-flash: nothing to ask (every answer is in the cache)" in again
+    assert "asked in this run (cached answers left out): A 0 prompt + 0 output/thinking tokens (estimated 0 + 0)" \
+        in again

@@ -60,6 +60,16 @@ class PredictionCache:
                 found[key] = CachedAnswer(Generation(text, model, reason, p_tokens, o_tokens, t_tokens), seconds)
         return found
 
+    def cached_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have an answer in the cache (without reading the answers)."""
+        keys = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            found.update(key for (key,) in self.workspace.query(
+                f"SELECT key FROM predictions WHERE key IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+        return found
+
     def put(self, key: str, backend: str, generation: Generation, seconds: float) -> None:
         """Keep one answer (committed at once)."""
         self.workspace.execute(

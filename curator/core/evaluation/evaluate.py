@@ -48,6 +48,12 @@ class EvalSpec:
     rule: ScoringRule = ScoringRule()  # what "right" means
     samples: int = 1  # answers asked of each model per example (seeds seed, seed + 1, ...)
 
+    def sample_configs(self) -> list[GenerationConfig]:
+        """The generation config of each sample: the config itself, or one per seed (seed, seed + 1, ...)."""
+        if self.samples == 1:
+            return [self.config]
+        return [replace(self.config, seed=self.config.seed + s) for s in range(self.samples)]
+
     def to_dict(self) -> dict:
         c = self.config
         out = {"model_a": str(self.model_a), "model_b": str(self.model_b), "template": self.template,
@@ -185,9 +191,7 @@ def evaluate(
         rows = runs.rows(run.id)
     task = task_for(spec.task, outputs_for_task or [r.expected for r in rows], max_distinct)
     requests = []
-    configs = [replace(spec.config, seed=spec.config.seed + s) for s in range(spec.samples)] \
-        if spec.samples > 1 else [None]
-    for config in configs:
+    for config in spec.sample_configs():
         for row in rows:
             requests.append(Request(spec.model_a, row.prompt, row.system, config))
             requests.append(Request(spec.model_b, row.prompt, row.system, config))
@@ -205,7 +209,8 @@ def evaluate(
     runs.reuse_verdicts(runs.get(run.id), rows)
     card = score_rows(rows, task, spec.seed, spec.rule)
     runs.finish(run.id, DONE, card.metrics | {"requests": predictions.requests, "seconds": predictions.seconds,
-                                              "stopped": predictions.stopped, "tokens": token_usage(predictions)}
+                                              "stopped": predictions.stopped, "tokens": token_usage(predictions),
+                                              "asked": token_usage(predictions, asked_only=True)}
                 | ({"estimate": estimate} if estimate else {}))
     return EvalResult(runs.get(run.id), rows, card, predictions, resumed)
 
@@ -327,12 +332,13 @@ def rule_of(run: EvalRun) -> ScoringRule:
     return ScoringRule.from_dict(run.spec.get("scoring"))
 
 
-def token_usage(predictions: Predictions) -> dict[str, dict[str, int]]:
-    """Tokens each side's answers used (cached ones included): prompt, output and thinking."""
+def token_usage(predictions: Predictions, *, asked_only: bool = False) -> dict[str, dict[str, int]]:
+    """Tokens each side's answers used (cached ones included, unless ``asked_only``: the answers asked for in
+    this run, what the estimate before it priced): prompt, output and thinking."""
     usage = {side: {"prompt": 0, "output": 0, "thinking": 0} for side in SIDES}
     for i, outcome in enumerate(predictions.outcomes):
         generation = outcome.generation if outcome else None
-        if generation is None:
+        if generation is None or (asked_only and outcome.cached):
             continue
         side = usage[SIDES[i % 2]]
         side["prompt"] += generation.prompt_tokens or 0
@@ -364,7 +370,7 @@ def record_verdict(workspace: Workspace, result: EvalResult, position: int, side
         return result
     card = score_rows(result.rows, result.run.metrics["task"], result.run.spec.get("seed", 0), rule_of(result.run))
     kept = {k: v for k, v in result.run.metrics.items()
-            if k in ("requests", "seconds", "stopped", "tokens", "estimate")}
+            if k in ("requests", "seconds", "stopped", "tokens", "asked", "estimate")}
     runs.set_metrics(result.run.id, card.metrics | kept)
     return EvalResult(runs.get(result.run.id), result.rows, card, result.predictions, result.resumed)
 

@@ -122,7 +122,22 @@ class EvalPlan:
             thinking[priced] = max(0, int(config.get("thinking_budget") or 0))
         return eval_estimate(prompts, sides, max_output_tokens=self.choice.config.max_output_tokens,
                              samples=self.choice.samples, thinking=thinking,
-                             batch=batch, overrides=self.settings.prices)
+                             batch=batch, overrides=self.settings.prices, to_ask=self._to_ask(rows))
+
+    def _to_ask(self, rows: list[RunRow]) -> list[list[int]] | None:
+        """For model A and model B, how many requests each row still needs: its answers not in the cache
+        (None without a workspace: no cache)."""
+        from curator.core.evaluation.cache import PredictionCache, prediction_key
+
+        if self.workspace is None:
+            return None
+        cache, configs = PredictionCache(self.workspace), self.spec.sample_configs()
+        counts = []
+        for ref in (self.spec.model_a, self.spec.model_b):
+            keys = [[prediction_key(ref.backend, ref.model, r.prompt, c, r.system) for c in configs] for r in rows]
+            cached = cache.cached_keys(k for row_keys in keys for k in row_keys)
+            counts.append([sum(k not in cached for k in row_keys) for row_keys in keys])
+        return counts
 
     def run(self, backend_for, **options) -> EvalResult:
         """Prepare (unless done) and run the evaluation; ``options`` go to ``evaluate`` (concurrency, rpm,

@@ -87,10 +87,11 @@ def usage_text(tokens: dict) -> str:
 
 
 def usage_beside_estimate(metrics: dict) -> str:
-    """The tokens a run's answers used (cached ones included), each side beside its estimate and price."""
+    """The tokens of the answers a run asked for (not from the cache: what its estimate priced), each side
+    beside its estimate and price (runs kept before that was recorded: every answer's tokens)."""
     from curator.core.costs import CostEstimate, actual_text
 
-    return actual_text(CostEstimate.from_dict(metrics["estimate"]), metrics["tokens"])
+    return actual_text(CostEstimate.from_dict(metrics["estimate"]), metrics.get("asked", metrics["tokens"]))
 
 
 def confused_pairs(metrics: dict, side: str, top: int = 10) -> list[tuple[str, str, int]]:
@@ -264,7 +265,7 @@ def write_report(result: EvalResult, folder: str | Path, *, force: bool = False)
     run = result.run
     metrics = {"run": run.id, "created": run.created, "dataset": run.dataset, "dataset_version": run.dataset_version,
                "spec": run.spec, "metrics": result.scorecard.metrics if result.scorecard else run.metrics}
-    metrics |= {k: run.metrics[k] for k in ("tokens", "estimate") if k in (run.metrics or {})}
+    metrics |= {k: run.metrics[k] for k in ("tokens", "asked", "estimate") if k in (run.metrics or {})}
     csv = io.BytesIO()
     neutralise_formulas(predictions_frame(result)).write_csv(csv)
     files = {"report.md": markdown(result).encode(), "metrics.json": (json.dumps(metrics, indent=2) + "\n").encode(),

@@ -278,7 +278,7 @@ class ReviewScreen(CursorActions, Screen[None]):
                         "bold reverse" if name == self.filter_name else "")
         self.query_one("#rv-view", Static).update(view)
         kept = (self.result.run.metrics or {}) if self.finished else {}
-        self.query_one(EvalSummary).show(card.metrics | {k: kept[k] for k in ("tokens", "estimate") if k in kept})
+        self.query_one(EvalSummary).show(card.metrics | {k: kept[k] for k in ("tokens", "asked", "estimate") if k in kept})
         self._detail(self.table.current)
 
     def on_verdict_table_cursor_moved(self, message: VerdictTable.CursorMoved) -> None:
