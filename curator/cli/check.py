@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from curator.cli import silence_stdout
-from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
+from curator.cli.common import (add_input_arguments, format_options, open_read_only, open_store, report_error,
+                                say_mapping)
 from curator.cli.progress import StderrProgress
 from curator.core.errors import CuratorError
-from curator.core.settings import TARGETS, TASK_TYPES, load_settings
+from curator.core.settings import TARGETS, TASK_TYPES, load_settings, read_options
 
 if TYPE_CHECKING:
     from curator.core.model import Finding
@@ -46,17 +48,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.labels:
-        return _labels(args)
-    from curator.core.checks import run_checks, worst
-    from curator.core.model import Severity
+    from curator.core.checks import run_checks
 
     try:
-        settings = load_settings(args.file).with_overrides(
-            target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold,
-            near_dup_max_chars=args.max_chars,
-            base_model=args.base_model,
-        )
+        if _streams(args):
+            if args.labels:
+                raise CuratorError("--labels needs the whole file in memory, and this one is too large; run it on "
+                                   "a sample (the app opens one) or a part of the file", args.file)
+            return _streamed(args)
+        if args.labels:
+            return _labels(args)
+        settings = _settings(args)
         session = open_read_only(args)
         progress = StderrProgress("checking")
         findings = run_checks(session.dataset, settings, skip_slow=args.fast, progress=progress,
@@ -67,29 +69,105 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    frame = session.dataset.frame
+    lines = dict(zip(frame["id"].to_list(), frame["src_line"].to_list()))
+    return _answer(args, session.path, session.format, frame.height, lines, settings, findings)
+
+
+def _settings(args: argparse.Namespace):
+    return load_settings(args.file).with_overrides(
+        target=args.target, task_type=args.task_type, near_dup_threshold=args.threshold,
+        near_dup_max_chars=args.max_chars, base_model=args.base_model,
+    )
+
+
+def _streams(args: argparse.Namespace) -> bool:
+    """Whether FILE is too large to read whole and can be read in batches (a large JSONL file)."""
+    from curator.core.loading import is_large
+    from curator.core.stream import format_of, streams
+
+    return is_large(args.file) and streams(format_of(args.file, args.format))
+
+
+def _streamed(args: argparse.Namespace) -> int:
+    """The fast checks of a file too large to hold, read in batches; the slow ones are said to be skipped."""
+    import os
+
+    import numpy as np
+
+    from curator.core.checks import sorted_findings
+    from curator.core.checks.base import RULES
+    from curator.core.checks.streamed import StreamedChecks
+    from curator.core.model import Finding
+    from curator.core.progress import Progress
+    from curator.core.stream import read_batches, record_batches
+
+    settings = _settings(args)
+    bar = StderrProgress("checking")
+    options = read_options(args.file, format_options(args))
+    checks, lines, fmt, said = StreamedChecks(settings), [], args.format, False
+    try:
+        for result in read_batches(args.file, args.format, options, lambda p: bar(Progress(p.fraction, "streamed"))):
+            if not said:
+                say_mapping(args.file, result.mapping)
+                fmt, said = result.format, True
+            for problem in result.skipped:
+                print(f"{problem} (skipped)", file=sys.stderr)
+            lines.append(checks.add(result.records)["src_line"].to_numpy())
+        again = lambda: record_batches(args.file, fmt, options, lambda p: bar(Progress(p.fraction, "JSON outputs")))  # noqa: E731
+        findings = checks.findings(again)
+        bar.close()
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    if not args.fast:
+        rule = RULES["near-dup.not-run"]
+        size = os.path.getsize(args.file) / 1e9
+        findings.append(Finding(rule.id, rule.severity, (), f"near-duplicate and leakage scans not run: the file "
+                                f"({size:.1f} GB) streams, and they need it whole in memory; scan a sample in the app "
+                                "or a part of the file"))
+        findings = sorted_findings(findings)
+    src = np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
+    return _answer(args, Path(args.file).resolve(), fmt, checks.rows, _Lines(src), settings, findings)
+
+
+class _Lines:
+    """The line of each example id of a streamed file (ids count examples from 0)."""
+
+    def __init__(self, lines) -> None:
+        self.lines = lines
+
+    def get(self, example_id: int) -> int | None:
+        return int(self.lines[example_id]) if 0 <= example_id < len(self.lines) else None
+
+
+def _answer(args, path, fmt, count: int, lines, settings, findings: list[Finding]) -> int:
+    """Print the findings; the exit code says the worst of them."""
+    from curator.core.checks import worst
+    from curator.core.model import Severity
+
     code = {Severity.ERROR: 2, Severity.WARNING: 1}.get(worst(findings), 0)
     try:
-        _print(args, session, settings, findings)
+        _print(args, path, fmt, count, lines, settings, findings)
         sys.stdout.flush()
     except BrokenPipeError:  # curator check ... | head -1: the verdict stands, whatever was read of the output
         silence_stdout()
     return code
 
 
-def _print(args: argparse.Namespace, session, settings, findings: list[Finding]) -> None:
-    lines = dict(zip(session.dataset.frame["id"].to_list(), session.dataset.frame["src_line"].to_list()))
+def _print(args: argparse.Namespace, path, fmt, count: int, lines, settings, findings: list[Finding]) -> None:
     if args.json:
         out = {
-            "file": str(session.path),
-            "format": session.format,
-            "examples": session.dataset.frame.height,
+            "file": str(path),
+            "format": fmt,
+            "examples": count,
             "settings": {"target": settings.target, "task_type": settings.task_type},
             "findings": [dict(f.to_dict(), lines=[lines.get(i) for i in f.ids]) for f in findings],
         }
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print_table(findings, lines, session.path, session.dataset.frame.height, settings.target, show_all=args.all)
+        print_table(findings, lines, path, count, settings.target, show_all=args.all)
 
 
 def _labels(args: argparse.Namespace) -> int:
@@ -130,7 +208,7 @@ def _labels(args: argparse.Namespace) -> int:
 
 
 def _where(ids: tuple[int, ...], lines: dict[int, int | None], limit: int = 6) -> str:
-    shown = [f"line {lines[i]}" if lines.get(i) else f"id {i}" for i in ids[:limit]]
+    shown = [f"line {line}" if (line := lines.get(i)) else f"id {i}" for i in ids[:limit]]
     more = f" +{len(ids) - limit}" if len(ids) > limit else ""
     return ", ".join(shown) + more
 

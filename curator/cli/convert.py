@@ -39,14 +39,22 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         stamp = None if args.force or not os.path.isfile(args.output) else FileStamp.of(args.output)
-        result = read_file(args.input, args.format, read_options(args.input, format_options(args)))
-        say_mapping(args.input, result.mapping)
+        options = read_options(args.input, format_options(args))
         target = args.to or format_for_extension(args.output)
         if real_path(args.output) == real_path(args.input):
             raise CuratorError("IN and OUT are the same file; convert to a new file", args.output)
         check = None if stamp is None else lambda: stamp.check_unchanged(args.output)
-        with write_dataset(args.output, before_replace=check) as out:
-            write_file(result.records, out, target, allow_lossy=args.lossy, source=result.source)
+        if _streams(args):
+            count = _streamed(args, options, target, check)
+        else:
+            result = read_file(args.input, args.format, options)
+            say_mapping(args.input, result.mapping)
+            with write_dataset(args.output, before_replace=check) as out:
+                write_file(result.records, out, target, allow_lossy=args.lossy, source=result.source)
+            count = result.records.height
+    except KeyboardInterrupt:
+        print("cancelled; OUT is left as it was", file=sys.stderr)
+        return 130
     except ChangedOnDisk as e:
         print(f"{args.output}: changed by another program while converting ({e.detail}); left as it is "
               "(--force replaces it)", file=sys.stderr)
@@ -55,5 +63,39 @@ def run(args: argparse.Namespace) -> int:
         return report_error(e)
     except OSError as e:
         return report_error(CuratorError(f"cannot write: {e.strerror}", e.filename or args.output))
-    print(f"wrote {result.records.height:,} examples to {args.output} ({target})")
+    print(f"wrote {count:,} examples to {args.output} ({target})")
     return 0
+
+
+def _streams(args: argparse.Namespace) -> bool:
+    """Whether IN is too large to read whole and can be read in batches (a large JSONL file)."""
+    from curator.core.loading import is_large
+    from curator.core.stream import format_of, streams
+
+    return is_large(args.input) and streams(format_of(args.input, args.format))
+
+
+def _streamed(args: argparse.Namespace, options, target: str, check) -> int:
+    """Convert IN a batch at a time, with progress on stderr; returns how many examples were written."""
+    from curator.cli.progress import StderrProgress
+    from curator.core.progress import Progress
+    from curator.core.storage.lock import write_dataset
+    from curator.core.stream import read_batches, write_batches, writes_in_batches
+
+    if not writes_in_batches(target):
+        raise CuratorError(f"{args.input} is too large to hold in memory and is converted a batch at a time: to a "
+                           f"JSONL format or Parquet, not {target}", args.output)
+    bar = StderrProgress("converting")
+
+    def batches():
+        for k, result in enumerate(read_batches(args.input, args.format, options,
+                                                lambda p: bar(Progress(p.fraction, "streamed")))):
+            if k == 0:
+                say_mapping(args.input, result.mapping)
+            yield result
+
+    with write_dataset(args.output, before_replace=check) as out:
+        count = write_batches(batches(), out, target, allow_lossy=args.lossy,
+                              scratch=os.path.dirname(os.path.abspath(args.output)))
+    bar.close()
+    return count

@@ -1,4 +1,5 @@
-"""Reading a file too large to hold in memory batch by batch, for the commands that stream it (``stats``).
+"""Reading a file too large to hold in memory batch by batch, for the commands that stream it (``stats``,
+``check``, ``convert``).
 
 A JSONL file is cut at line breaks into batches of ``BATCH_BYTES``; each is read by the file's own format
 reader, its line numbers shifted to the file's, so a bad line deep in the file still gets its exact place.
@@ -7,29 +8,57 @@ reader, its line numbers shifted to the file's, so a bad line deep in the file s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
-from curator.core.errors import CuratorError
-from curator.core.formats.base import FormatOptions
-from curator.core.formats.registry import HEAD_BYTES, detect_format, read_data
+from curator.core.errors import CuratorError, Problem
+from curator.core.formats.base import FormatOptions, ReadResult
+from curator.core.formats.registry import HEAD_BYTES, detect_format, read_data, write_file
+from curator.core.model import empty_records
 from curator.core.progress import Progress, ProgressFn
 
 BATCH_BYTES = 64 * 1024 * 1024
 
 
-def _shifted(error: CuratorError, lines: int) -> CuratorError:
-    """The error of a batch with its line numbers counted from the start of the file."""
-    problems = [dataclasses.replace(p, line=p.line + lines) if p.line is not None else p for p in error.problems]
-    return CuratorError.from_problems(problems)
+def _shifted(problems: list[Problem], lines: int) -> list[Problem]:
+    """The problems of a batch with their line numbers counted from the start of the file."""
+    return [dataclasses.replace(p, line=p.line + lines) if p.line is not None else p for p in problems]
+
+
+def streams(fmt: str) -> bool:
+    """Whether files of the format can be read in batches (one example per line, no header: the JSONL formats)."""
+    return fmt.endswith("-jsonl")
+
+
+def format_of(path: str | Path, fmt: str | None = None) -> str:
+    """The format of a file, from ``fmt`` or its ending and first bytes."""
+    if fmt is not None:
+        return fmt
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError as e:
+        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
+    return detect_format(path, head)
 
 
 def record_batches(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None,
                    progress: ProgressFn | None = None) -> Iterator[pl.DataFrame]:
     """The records of a JSONL file, a batch at a time (``src_line`` counted from the file's start);
     ``progress`` gets the share of the file read so far."""
+    return (result.records for result in read_batches(path, fmt, options, progress))
+
+
+def read_batches(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None,
+                 progress: ProgressFn | None = None) -> Iterator[ReadResult]:
+    """A JSONL file read a batch at a time: each batch's records (``src_line`` and the skipped lines' places
+    counted from the file's start) and their source bytes (the batch's own, for writing untouched records
+    back)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -38,7 +67,7 @@ def record_batches(path: str | Path, fmt: str | None = None, options: FormatOpti
         raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
     with f:
         chosen = fmt or detect_format(path, f.read(HEAD_BYTES))
-        if not chosen.endswith("-jsonl"):
+        if not streams(chosen):
             raise CuratorError(f"only JSONL files stream; this one is {chosen}: convert it to .jsonl first", path)
         f.seek(0)
         carry, lines, done = b"", 0, 0
@@ -54,11 +83,52 @@ def record_batches(path: str | Path, fmt: str | None = None, options: FormatOpti
                 try:
                     result = read_data(part, path, chosen, options or FormatOptions(), allow_skipped=True)
                 except CuratorError as e:
-                    raise _shifted(e, lines) from None
-                yield result.records.with_columns(pl.col("src_line") + lines)
+                    raise CuratorError.from_problems(_shifted(e.problems, lines)) from None
+                result.records = result.records.with_columns(pl.col("src_line") + lines)
+                result.skipped = _shifted(result.skipped, lines)
+                yield result
             lines += part.count(b"\n")
             done += len(part)
             if progress:
                 progress(Progress(done / size if size else 1.0, "reading"))
             if not chunk:
                 return
+
+
+def writes_in_batches(fmt: str) -> bool:
+    """Whether a file of the format can be written a batch at a time (JSONL: one after the other; Parquet: batch
+    files joined by polars' streaming engine). A table's header and a JSON list need every record at once."""
+    return streams(fmt) or fmt == "parquet"
+
+
+def write_batches(batches: Iterable[ReadResult], out: BinaryIO, fmt: str, *, allow_lossy: bool = False,
+                  scratch: str | Path | None = None) -> int:
+    """Write the records of ``batches`` (``read_batches``) to ``out`` as ``fmt``, a batch at a time, as
+    ``write_file`` writes them read whole; returns how many were written. A lossy write is refused (a
+    CuratorError) at the first batch that would lose data, unless ``allow_lossy``. Parquet's batch files go
+    in ``scratch`` (default: the system's temporary folder), removed when done."""
+    if not writes_in_batches(fmt):
+        raise CuratorError(f"a file read in batches is written as JSONL or Parquet, not {fmt}: they need every "
+                           "example at once")
+    count = 0
+    if fmt == "parquet":
+        with tempfile.TemporaryDirectory(prefix=".curator-convert-", dir=scratch) as folder:
+            parts = []
+            for k, result in enumerate(batches):
+                parts.append(Path(folder) / f"{k:06}.parquet")
+                with parts[-1].open("wb") as part:
+                    write_file(result.records, part, fmt, allow_lossy=allow_lossy, source=result.source)
+                count += result.records.height
+            if parts:
+                pl.concat([pl.scan_parquet(p) for p in parts], how="diagonal_relaxed").sink_parquet(
+                    out, statistics=False)
+            else:
+                write_file(pl.DataFrame(schema=empty_records().schema), out, fmt)
+        return count
+    for result in batches:
+        buffer = io.BytesIO()
+        write_file(result.records, buffer, fmt, allow_lossy=allow_lossy, source=result.source)
+        out.write(buffer.getbuffer())
+        count += result.records.height
+    return count
+

@@ -68,3 +68,97 @@ def test_stats_of_a_large_file_stream_with_the_same_figures(tmp_path, monkeypatc
     assert json.loads(out.out) == whole
     assert whole["labels"]["distinct"] == 3 and whole["tags"][0][0] == "a"
     assert "100%" in out.err  # progress on stderr
+
+
+def checked(path, monkeypatch, capsys, *args, large: bool):
+    """``curator check --json`` of ``path``: read whole, or streamed in small batches."""
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000 if large else 10**12)
+    code = main(["check", *args, str(path), "--json"])
+    out = capsys.readouterr()
+    return code, json.loads(out.out) if out.out else None, out.err
+
+
+def varied_jsonl(path, n, json_from=None):
+    """Examples with something for every fast check: label variants, stray spaces, empty outputs, exact
+    duplicates, conflicts; outputs that are JSON from example ``json_from`` on."""
+    labels = ["billing", "shipping", "refund", "Billing ", "refund!"]
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            output = labels[i % 5] if i % 97 else labels[3 + i % 2]
+            if json_from is not None and i >= json_from:
+                output = json.dumps({"label": output} if i % 41 else {"other": 1}) if i % 53 else "{cut"
+            row = {"text_input": f"order {i % 700}: where is it?" + (" " if i % 89 == 0 else ""),
+                   "output": "" if i % 301 == 0 else output, "split": "test" if i % 9 == 0 else "train"}
+            f.write(json.dumps(row) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("json_from", [None, 300])
+def test_check_of_a_large_file_streams_with_the_same_findings(tmp_path, monkeypatch, capsys, json_from):
+    path = varied_jsonl(tmp_path / "d.jsonl", 3000, json_from)
+    code, whole, _ = checked(path, monkeypatch, capsys, "--fast", large=False)
+    rules = {f["rule"] for f in whole["findings"]}
+    expected = {"basic.empty", "basic.whitespace", "basic.exact-duplicate", "basic.conflicting-outputs"}
+    expected |= {"output.not-json", "output.json-keys"} if json_from else {"labels.variant"}
+    assert expected <= rules
+    streamed_code, streamed, err = checked(path, monkeypatch, capsys, "--fast", large=True)
+    assert (streamed_code, streamed) == (code, whole)
+    assert len(list(stream.record_batches(path))) > 10  # the small batches of the fixture above
+
+
+def test_check_streams_with_a_set_template_and_says_the_slow_checks_are_skipped(tmp_path, monkeypatch, capsys):
+    path = varied_jsonl(tmp_path / "d.jsonl", 2000)
+    (tmp_path / "curator.toml").write_text('template = "order {n}: where is it?"\n')
+    _, whole, _ = checked(path, monkeypatch, capsys, "--fast", large=False)
+    assert any(f["rule"].startswith("template.") for f in whole["findings"])
+    _, streamed, _ = checked(path, monkeypatch, capsys, "--fast", large=True)
+    assert streamed == whole
+    _, slow, _ = checked(path, monkeypatch, capsys, large=True)
+    skipped = [f for f in slow["findings"] if f["rule"] == "near-dup.not-run"]
+    assert len(skipped) == 1 and "streams" in skipped[0]["message"]
+
+
+def test_a_streamed_check_names_a_bad_line_deep_in_the_file(tmp_path, monkeypatch, capsys):
+    path = write_jsonl(tmp_path / "d.jsonl", 2000, broken_at=1733)
+    code, out, err = checked(path, monkeypatch, capsys, "--fast", large=True)
+    assert code == 2 and out is None
+    assert err.strip().splitlines()[-1].startswith(f"{path}:1734:")
+    _, _, whole_err = checked(path, monkeypatch, capsys, "--fast", large=False)
+    assert err.strip().splitlines()[-1] == whole_err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("to", ["out.jsonl", "out.openai.jsonl", "out.parquet"])
+def test_convert_of_a_large_file_streams_to_the_same_file(tmp_path, monkeypatch, capsys, to):
+    path = write_jsonl(tmp_path / "d.jsonl", 2000)
+    extra = ["--to", "openai-jsonl"] if "openai" in to else []
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10**12)
+    assert main(["convert", str(path), str(tmp_path / f"whole-{to}"), *extra]) == 0
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["convert", str(path), str(tmp_path / to), *extra]) == 0
+    assert "wrote 1,960 examples" in capsys.readouterr().out
+    whole, streamed = (tmp_path / f"whole-{to}"), (tmp_path / to)
+    if to.endswith(".parquet"):
+        assert pl.read_parquet(streamed).equals(pl.read_parquet(whole))
+    else:
+        assert streamed.read_bytes() == whole.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["d.jsonl", f"whole-{to}", to])  # no batch files left
+
+
+def test_a_large_file_is_not_converted_to_a_format_that_needs_it_whole(tmp_path, monkeypatch, capsys):
+    path = write_jsonl(tmp_path / "d.jsonl", 200)
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["convert", str(path), str(tmp_path / "out.csv")]) == 2
+    assert "JSONL format or Parquet, not csv" in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_lossy_streamed_conversion_stops_and_leaves_no_file(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "d.jsonl"
+    system = [{"role": "system", "content": "be brief"}]
+    rows = [{"messages": [*system * (i == 150), {"role": "user", "content": f"q{i}"},
+                          {"role": "assistant", "content": "a"}]} for i in range(200)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["convert", str(path), str(tmp_path / "out.jsonl")]) == 2
+    assert "cannot store system" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl"]

@@ -55,8 +55,12 @@ def run_checks(
             span = work.span(start, start + 1 / families, check.__name__.removeprefix("check_").replace("_", " "))
             findings.extend(check(ctx, dataset, progress=span, cancel=cancel, store=store))
     work.report(1.0, "done")
-    findings.sort(key=lambda f: (_ORDER[f.severity], f.rule, f.ids[:1]))
-    return findings
+    return sorted_findings(findings)
+
+
+def sorted_findings(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then by rule and first example id (a stable sort: a family's own order within that)."""
+    return sorted(findings, key=lambda f: (_ORDER[f.severity], f.rule, f.ids[:1]))
 
 
 def worst(findings: list[Finding]) -> Severity | None:

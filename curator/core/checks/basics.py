@@ -51,8 +51,12 @@ def check_whitespace(ctx: CheckContext) -> list[Finding]:
 
 
 def check_duplicates(ctx: CheckContext) -> list[Finding]:
+    return duplicate_findings(ctx.keys)
+
+
+def duplicate_findings(keys: pl.DataFrame) -> list[Finding]:
+    """Groups of examples with the same ``CheckContext.keys`` (those of all a file's batches, when it streams)."""
     rule = RULES["basic.exact-duplicate"]
-    keys = ctx.keys
     groups = (  # grouping only the repeated pairs: at 1M examples, 0.2 s instead of 4 s
         keys.filter(pl.struct("in_key", "out_key").is_duplicated())
         .group_by("in_key", "out_key")
@@ -71,8 +75,12 @@ def check_duplicates(ctx: CheckContext) -> list[Finding]:
 
 
 def check_conflicts(ctx: CheckContext) -> list[Finding]:
+    return conflict_findings(ctx.keys)
+
+
+def conflict_findings(keys: pl.DataFrame) -> list[Finding]:
+    """Inputs (by ``CheckContext.keys``) paired with more than one output."""
     rule = RULES["basic.conflicting-outputs"]
-    keys = ctx.keys
     groups = (
         keys.filter(pl.col("in_key").is_duplicated())
         .group_by("in_key")

@@ -92,14 +92,59 @@ def limits_for(target: str, base_model: str | None = None) -> dict[str, int]:
 
 
 def check_limits(ctx: CheckContext) -> list[Finding]:
-    return _gemini_api(ctx.frame) if ctx.settings.target == "gemini-api" else _vertex(ctx.frame, ctx.settings.base_model)
+    return row_limits(ctx.frame, ctx.settings) + total_limits(limit_totals(ctx.frame), ctx.settings)
+
+
+def row_limits(frame: pl.DataFrame, settings) -> list[Finding]:
+    """The findings of single examples (too long, too many tokens): a batch of a file at a time if need be."""
+    if settings.target == "gemini-api":
+        return _gemini_api_lengths(frame)
+    name, limits = vertex_model(settings.base_model)
+    return _example_tokens(frame, name, limits.example_tokens)
+
+
+def limit_totals(frame: pl.DataFrame) -> dict[str, int]:
+    """What the whole-file limits count; the totals of a file's batches add up to the file's."""
+    train = frame.filter(pl.col("split") == "train")
+    size = pl.col("text_input").str.len_bytes() + pl.col("output").str.len_bytes()
+    return {
+        "train": train.height,
+        "validation": frame.filter(pl.col("split") == "validation").height,
+        "train_bytes": train.select((size + pl.col("system").fill_null("").str.len_bytes()
+                                     + VERTEX_OVERHEAD_BYTES).sum()).item() or 0,
+        "inline_bytes": frame.select((size + JSON_OVERHEAD_BYTES).sum()).item() or 0,
+    }
+
+
+def total_limits(totals: dict[str, int], settings) -> list[Finding]:
+    """The findings of the whole file (example counts, sizes) from its ``limit_totals``."""
+    if settings.target == "gemini-api":
+        size = totals["inline_bytes"]
+        if size > GEMINI_API["inline_bytes"]:
+            return [_finding("limits.inline-size", (),
+                             f"about {size / 1024**2:.1f} MB of examples; inline upload takes at most 4 MB")]
+        return []
+    name, limits = vertex_model(settings.base_model)
+    findings = []
+    if totals["train"] > limits.train_examples:
+        findings.append(_finding("limits.train-examples", (), f"{totals['train']:,} training examples; {name} "
+                                                              f"tunes on at most {limits.train_examples:,}"))
+    size = totals["train_bytes"]
+    if size > limits.file_bytes:
+        findings.append(_finding("limits.file-size", (), f"the training file would be about {size / 1024**3:.2f} GB "
+                                                         f"(limit {limits.file_bytes / 1024**3:.0f} GB)"))
+    validation = totals["validation"]
+    if validation > limits.validation_examples:
+        findings.append(_finding("limits.validation-size", (),
+                                 f"{validation:,} validation examples (limit {limits.validation_examples:,})"))
+    return findings
 
 
 def _finding(rule: str, ids: tuple, message: str, severity: Severity | None = None) -> Finding:
     return Finding(rule, severity or RULES[rule].severity, ids, message)
 
 
-def _gemini_api(frame: pl.DataFrame) -> list[Finding]:
+def _gemini_api_lengths(frame: pl.DataFrame) -> list[Finding]:
     findings = []
     for field, key, rule in (("text_input", "input_chars", "limits.input-length"),
                              ("output", "output_chars", "limits.output-length")):
@@ -107,31 +152,6 @@ def _gemini_api(frame: pl.DataFrame) -> list[Finding]:
         long = frame.select("id", n=pl.col(field).str.len_chars()).filter(pl.col("n") > limit)
         what = "input" if field == "text_input" else "output"
         findings += [_finding(rule, (i,), f"{what} is {n:,} characters (limit {limit:,})") for i, n in long.iter_rows()]
-    size = frame.select(
-        (pl.col("text_input").str.len_bytes() + pl.col("output").str.len_bytes() + JSON_OVERHEAD_BYTES).sum()
-    ).item() or 0
-    if size > GEMINI_API["inline_bytes"]:
-        findings.append(_finding("limits.inline-size", (),
-                                 f"about {size / 1024**2:.1f} MB of examples; inline upload takes at most 4 MB"))
-    return findings
-
-
-def _vertex(frame: pl.DataFrame, base_model: str | None) -> list[Finding]:
-    name, limits = vertex_model(base_model)
-    findings = _example_tokens(frame, name, limits.example_tokens)
-    train = frame.filter(pl.col("split") == "train")
-    if train.height > limits.train_examples:
-        findings.append(_finding("limits.train-examples", (), f"{train.height:,} training examples; {name} tunes "
-                                                              f"on at most {limits.train_examples:,}"))
-    size = train.select((pl.col("text_input").str.len_bytes() + pl.col("output").str.len_bytes()
-                         + pl.col("system").fill_null("").str.len_bytes() + VERTEX_OVERHEAD_BYTES).sum()).item() or 0
-    if size > limits.file_bytes:
-        findings.append(_finding("limits.file-size", (), f"the training file would be about {size / 1024**3:.2f} GB "
-                                                         f"(limit {limits.file_bytes / 1024**3:.0f} GB)"))
-    validation = frame.filter(pl.col("split") == "validation").height
-    if validation > limits.validation_examples:
-        findings.append(_finding("limits.validation-size", (),
-                                 f"{validation:,} validation examples (limit {limits.validation_examples:,})"))
     return findings
 
 

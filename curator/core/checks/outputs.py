@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
-
+import numpy as np
 import polars as pl
 
 from curator.core.checks.base import RULES, CheckContext
@@ -23,29 +22,70 @@ def json_keys(text: str) -> frozenset[str] | None:
 
 
 def check_json_outputs(ctx: CheckContext) -> list[Finding]:
-    frame = ctx.frame.select("id", "output")
-    if frame.height == 0:
-        return []
-    looks = frame.filter(pl.col("output").str.strip_chars().str.contains(r"^[\{\[]"))
-    if looks.height < ctx.settings.json_output_share * frame.height:
-        return []
-    keys = [json_keys(t) for t in frame["output"].to_list()]
-    valid = [k for k in keys if k is not None]
-    if len(valid) < ctx.settings.json_output_share * frame.height:
-        return []
-    dominant, count = Counter(valid).most_common(1)[0]
-    findings = []
-    not_json, other_keys = RULES["output.not-json"], RULES["output.json-keys"]
-    for example_id, k in zip(frame["id"].to_list(), keys):
-        if k is None:
-            findings.append(Finding(not_json.id, not_json.severity, (example_id,),
-                                    f"output is not valid JSON ({len(valid):,} of {frame.height:,} outputs are)"))
-        elif k != dominant and dominant:
-            missing, extra = sorted(dominant - k), sorted(k - dominant)
-            parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
-            findings.append(Finding(other_keys.id, other_keys.severity, (example_id,),
-                                    f"JSON keys differ from the usual {{{', '.join(sorted(dominant))}}}: {'; '.join(parts)}"))
-    return findings
+    outputs = JsonOutputs(ctx.settings.json_output_share)
+    outputs.add(ctx.frame)
+    return outputs.findings()
+
+
+class JsonOutputs:
+    """The JSON-output check over one frame or the batches of a file, in bounded memory: each output's key set
+    is kept as a small code. A batch whose outputs mostly do not look like JSON is not parsed; when the file's
+    outputs do after all, ``wanted()`` names those batches, to be given to ``add`` again."""
+
+    def __init__(self, share: float) -> None:
+        self.share = share
+        self.rows = self.looks = self.batches = 0
+        self.codes: dict[frozenset[str] | None, int] = {}
+        self.parsed: list[tuple[np.ndarray, np.ndarray]] = []  # (ids, key-set codes) per parsed batch
+        self.unparsed: set[int] = set()
+
+    def add(self, frame: pl.DataFrame, batch: int | None = None) -> None:
+        """Count a new batch (columns id and output), or parse the ``batch`` ``wanted()`` named."""
+        if batch is None:
+            batch, self.batches = self.batches, self.batches + 1
+            looks = frame.filter(pl.col("output").str.strip_chars().str.contains(r"^[\{\[]")).height
+            self.rows += frame.height
+            self.looks += looks
+            if looks < self.share * frame.height:
+                self.unparsed.add(batch)
+                return
+        self.unparsed.discard(batch)
+        codes = [self.codes.setdefault(json_keys(t), len(self.codes)) for t in frame["output"].to_list()]
+        self.parsed.append((frame["id"].to_numpy(), np.array(codes, dtype=np.int64)))
+
+    def wanted(self) -> set[int]:
+        """The batches still to parse (none unless the file's outputs mostly look like JSON)."""
+        return set(self.unparsed) if self.rows and self.looks >= self.share * self.rows else set()
+
+    def findings(self) -> list[Finding]:
+        if not self.rows or self.looks < self.share * self.rows or self.unparsed:
+            return []
+        ids = np.concatenate([i for i, _ in self.parsed])
+        codes = np.concatenate([c for _, c in self.parsed])
+        order = np.argsort(ids, kind="stable")
+        ids, codes = ids[order], codes[order]
+        sets = {code: keys for keys, code in self.codes.items()}
+        counts = np.bincount(codes, minlength=len(sets))
+        valid = [c for c in sets if sets[c] is not None and counts[c]]
+        total_valid = int(sum(counts[c] for c in valid))
+        if total_valid < self.share * self.rows:
+            return []
+        first = {int(c): k for k, c in reversed(list(enumerate(codes.tolist())))}  # each code's first row
+        top = max(valid, key=lambda c: (counts[c], -first[c]))  # the most common; the earliest among equals
+        dominant = sets[top]
+        not_json, other_keys = RULES["output.not-json"], RULES["output.json-keys"]
+        findings = []
+        for example_id, code in zip(ids.tolist(), codes.tolist()):
+            k = sets[code]
+            if k is None:
+                findings.append(Finding(not_json.id, not_json.severity, (example_id,),
+                                        f"output is not valid JSON ({total_valid:,} of {self.rows:,} outputs are)"))
+            elif code != top and dominant:
+                missing, extra = sorted(dominant - k), sorted(k - dominant)
+                parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
+                findings.append(Finding(other_keys.id, other_keys.severity, (example_id,),
+                                        f"JSON keys differ from the usual {{{', '.join(sorted(dominant))}}}: {'; '.join(parts)}"))
+        return findings
 
 
 def is_label_set(outputs: pl.Series, max_distinct: int) -> bool:
@@ -55,25 +95,51 @@ def is_label_set(outputs: pl.Series, max_distinct: int) -> bool:
 
 
 def check_label_variants(ctx: CheckContext) -> list[Finding]:
-    outputs = ctx.frame["output"]
-    if not is_label_set(outputs, ctx.settings.label_max_distinct):
-        return []
-    counts = (
-        ctx.frame.group_by("output")
-        .agg(pl.col("id").sort(), n=pl.len())
-        .with_columns(key=label_key(pl.col("output")))
-        .sort("n", "output", descending=[True, False])
-    )
-    rule = RULES["labels.variant"]
-    findings = []
-    for _, group in counts.group_by("key", maintain_order=True):
-        if group.height < 2:
-            continue
-        canonical, top = group["output"][0], group["n"][0]
-        for variant, ids, n in group.select("output", "id", "n").iter_rows():
-            if variant == canonical or n >= top:
+    labels = LabelCounts(ctx.settings.label_max_distinct)
+    labels.add(ctx.frame)
+    return labels.findings()
+
+
+class LabelCounts:
+    """Each output's ids and count, gathered over one frame or the batches of a file while the outputs may
+    still be a label set (forgotten, with the memory they hold, once they cannot)."""
+
+    def __init__(self, max_distinct: int) -> None:
+        self.max_distinct = max_distinct
+        self.rows = 0
+        self.seen: set[str | None] = set()
+        self.parts: list[pl.DataFrame] | None = []
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        if self.parts is None or frame["output"].n_unique() > self.max_distinct:
+            self.parts = None
+            return
+        grouped = frame.group_by("output").agg(pl.col("id"), n=pl.len())
+        self.seen.update(grouped["output"].to_list())
+        self.parts = None if len(self.seen) > self.max_distinct else [*self.parts, grouped]
+
+    def findings(self) -> list[Finding]:
+        distinct = len(self.seen)
+        if not self.parts or not (distinct <= self.max_distinct and distinct * 3 <= self.rows):
+            return []  # not a label set (``is_label_set``)
+        counts = (
+            pl.concat(self.parts)
+            .group_by("output")
+            .agg(pl.col("id").list.explode(keep_nulls=False, empty_as_null=False).sort(), pl.col("n").sum())
+            .with_columns(key=label_key(pl.col("output")))
+            .sort("n", "output", descending=[True, False])
+        )
+        rule = RULES["labels.variant"]
+        findings = []
+        for _, group in counts.group_by("key", maintain_order=True):
+            if group.height < 2:
                 continue
-            fix = Fix(f"change to {canonical!r}", SetField.broadcast("normalise-label", ids, "output", canonical))
-            findings.append(Finding(rule.id, rule.severity, tuple(ids),
-                                    f"label {variant!r} ({n}x) looks like {canonical!r} ({top}x)", fix))
-    return findings
+            canonical, top = group["output"][0], group["n"][0]
+            for variant, ids, n in group.select("output", "id", "n").iter_rows():
+                if variant == canonical or n >= top:
+                    continue
+                fix = Fix(f"change to {canonical!r}", SetField.broadcast("normalise-label", ids, "output", canonical))
+                findings.append(Finding(rule.id, rule.severity, tuple(ids),
+                                        f"label {variant!r} ({n}x) looks like {canonical!r} ({top}x)", fix))
+        return findings

@@ -12,11 +12,15 @@ RECOMMENDED = {"classification": 100, "summarization": 100, "document-search": 1
 
 
 def check_size(ctx: CheckContext) -> list[Finding]:
-    train = ctx.frame.filter(pl.col("split") == "train").height
+    return size_findings(ctx.frame.filter(pl.col("split") == "train").height, ctx.settings)
+
+
+def size_findings(train: int, settings) -> list[Finding]:
+    """Too few training examples for tuning, or for the task type."""
     if train < MINIMUM_TRAIN:
         return [Finding("size.too-few", RULES["size.too-few"].severity, (),
                         f"{train} training examples; tuning needs at least {MINIMUM_TRAIN}")]
-    task = ctx.settings.task_type
+    task = settings.task_type
     if task in RECOMMENDED and train < RECOMMENDED[task]:
         advice = "100-500 or more" if task == "summarization" else f"{RECOMMENDED[task]} or more"
         return [Finding("size.below-recommended", RULES["size.below-recommended"].severity, (),

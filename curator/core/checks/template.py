@@ -26,42 +26,71 @@ register(Rule("template.inferred", I, "inferred prompt template",
 
 def check_template(ctx: CheckContext) -> list[Finding]:
     """Deviations from the set (or inferred) template, each with the rewrite that fixes it when possible."""
-    from curator.core.template import infer_template, match, parse_template  # here: the template package uses the checks
-    from curator.core.template.match import clean_pattern
+    check = TemplateCheck(ctx.settings)
+    check.add(ctx.frame)
+    return check.findings()
 
-    frame = ctx.frame
-    if frame.height == 0:
-        return []
-    findings: list[Finding] = []
-    if ctx.settings.template:
-        try:
-            template = parse_template(ctx.settings.template)
-        except CuratorError as exc:
-            raise CuratorError(f"settings: {exc.reason}") from None
-        inferred = None
-    else:
-        inferred = infer_template(frame["text_input"], frame["output"],
-                                  label_max_distinct=ctx.settings.label_max_distinct)
-        template = inferred.template
-        if template is None:
+
+class TemplateCheck:
+    """The template check over one frame or the batches of a file: a template the settings do not set is
+    inferred from the first batch (and said so when more followed)."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.template = self.inferred = None
+        self.decided = False
+        self.rows = self.exact = self.batches = self.sample = 0
+        self.found: list[Finding] = []
+
+    def _decide(self, frame) -> None:
+        from curator.core.template import infer_template, parse_template  # here: the template package uses the checks
+
+        self.decided, self.sample = True, frame.height
+        if self.settings.template:
+            try:
+                self.template = parse_template(self.settings.template)
+            except CuratorError as exc:
+                raise CuratorError(f"settings: {exc.reason}") from None
+            return
+        self.inferred = infer_template(frame["text_input"], frame["output"],
+                                       label_max_distinct=self.settings.label_max_distinct)
+        self.template = self.inferred.template
+
+    def add(self, frame) -> None:
+        from curator.core.template import match
+        from curator.core.template.match import clean_pattern
+
+        if frame.height == 0:
+            return
+        if not self.decided:
+            self._decide(frame)
+        self.rows += frame.height
+        self.batches += 1
+        if self.template is None:
+            return
+        # Most inputs follow the template cleanly: polars finds those at once; the rest are diagnosed one by one.
+        clean = frame["text_input"].fill_null("").str.contains(clean_pattern(self.template))
+        rest = frame.filter(~clean)
+        results = [(i, match(self.template, t or "")) for i, t in zip(rest["id"].to_list(), rest["text_input"].to_list())]
+        self.exact += int(clean.sum()) + sum(r.exact for _, r in results)
+        for example_id, result in results:
+            for dev in result.deviations:
+                rule = f"template.{dev.kind}"
+                fix = None
+                if result.fixed is not None and dev.kind != "field-empty":
+                    fix = Fix("rewrite in the template's format", SetField("fix-template", (example_id,), "text_input",
+                                                                           (result.fixed,)))
+                self.found.append(Finding(rule, RULES[rule].severity, (example_id,), dev.message, fix))
+
+    def findings(self) -> list[Finding]:
+        if self.template is None or not self.rows:
             return []
-    # Most inputs follow the template cleanly: polars finds those at once; the rest are diagnosed one by one.
-    clean = frame["text_input"].fill_null("").str.contains(clean_pattern(template))
-    rest = frame.filter(~clean)
-    results = [(i, match(template, t or "")) for i, t in zip(rest["id"].to_list(), rest["text_input"].to_list())]
-    exact = int(clean.sum()) + sum(r.exact for _, r in results)
-    if inferred is not None:
-        share = exact / frame.height
-        findings.append(Finding("template.inferred", I, (), f"inputs follow '{template.shown()}' "
-                                f"({share:.0%} exactly); outputs: {inferred.outputs}"))
-        if share < MIN_COVERAGE:
-            return findings
-    for example_id, result in results:
-        for dev in result.deviations:
-            rule = f"template.{dev.kind}"
-            fix = None
-            if result.fixed is not None and dev.kind != "field-empty":
-                fix = Fix("rewrite in the template's format", SetField("fix-template", (example_id,), "text_input",
-                                                                       (result.fixed,)))
-            findings.append(Finding(rule, RULES[rule].severity, (example_id,), dev.message, fix))
-    return findings
+        findings: list[Finding] = []
+        if self.inferred is not None:
+            share = self.exact / self.rows
+            sample = f"; inferred from the first {self.sample:,} examples" if self.batches > 1 else ""
+            findings.append(Finding("template.inferred", I, (), f"inputs follow '{self.template.shown()}' "
+                                    f"({share:.0%} exactly{sample}); outputs: {self.inferred.outputs}"))
+            if share < MIN_COVERAGE:
+                return findings
+        return findings + self.found
