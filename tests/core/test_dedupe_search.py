@@ -6,6 +6,7 @@ import json
 import random
 import threading
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -268,3 +269,30 @@ def test_texts_over_the_cap_are_grouped_only_when_identical():
     everything = find_near_duplicates(texts, ids, max_chars=0)
     assert sorted(map(sorted, clusters(everything))) == [[0, 1, 2], [3, 4], [5, 6]]
     assert everything.uncompared == 0
+
+
+@pytest.mark.parametrize("threshold", [80, 90, 95])
+def test_the_count_bound_is_exact_on_awkward_texts(threshold):
+    # runs of one character (counts beyond the unit levels), templated texts differing in a few characters,
+    # more distinct characters than buckets, empty texts, and pairs right at the length bound
+    from curator.core.dedupe.candidates import max_partner_length
+
+    rng = random.Random(threshold)
+    texts = ["", "", "a", "aa"]
+    for _ in range(40):
+        n = rng.randint(1, 60)
+        texts += ["x" * n + "y" * rng.randint(0, 5), "x" * (n + rng.randint(0, 8))]
+    for _ in range(80):
+        slot = typo(rng, sentence(rng, 2, 5), rng.randint(0, 4))
+        texts.append(f"{slot}\ncontext: customer since {rng.randint(2010, 2026)}")
+    alphabet = [chr(c) for c in range(0x3041, 0x3041 + 90)] + list("αβγδεζηθικλμνξοπρστυφχψω")
+    for _ in range(40):
+        base = "".join(rng.choices(alphabet, k=rng.randint(5, 40)))
+        texts += [base, typo(rng, base, rng.randint(1, 3))]
+    for n in (10, 37, 50):
+        longest = int(max_partner_length(np.array([n]), threshold)[0])
+        texts += ["q" * n, "q" * longest, "q" * (longest + 1)]  # at the bound, and one over
+    ids = list(range(len(texts)))
+    want = oracle(texts, ids, "ratio", threshold)
+    assert len(want) >= 100
+    assert_same_clusters(find_near_duplicates(texts, ids, threshold=threshold), want)

@@ -7,12 +7,13 @@ min(x2, y2)``), so the filter never drops a pair that reaches the threshold: rec
 by measurement (the tests compare with exhaustive ``process.cdist`` all the same).
 
 The sum of minima is bounded by a dot product (``level_encoding``): ``min(x, y) = sum_{k <= K} [x >= k][y >= k]
-+ min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so one float32 matrix product
-(BLAS, several cores, without the interpreter lock) scores a block of thousands of pairs at about 10 ns a pair,
-against about 27 ns for scoring them with ``cdist``. Texts are sorted by length and each block only meets
-the texts its length bound allows. Survivors (1-4 % of the pairs looked at) go through the plain bucketed
-L1 bound, then the caller verifies what is left exactly. The work stays proportional to the
-length-compatible pairs, so ``estimate_seconds`` says beforehand how long a search will take.
++ min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so one float32 matrix product (BLAS, several cores,
+without the interpreter lock) scores a block of thousands of pairs. The unit levels go where the texts' counts
+are (``_levels``), so for most pairs the product is the sum of minima itself: few pairs survive it that the
+plain bucketed L1 bound then drops, and the caller verifies what is left exactly. Texts are sorted by length
+and each block only meets the texts its length bound allows. The work stays proportional to the
+length-compatible pairs (about 10 CPU-ns each, near the cores' arithmetic peak), so ``estimate_seconds`` says
+beforehand how long a search will take.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from curator.core.progress import Work
 
 BUCKETS = 64  # the most frequent characters get a bucket each; the rest share the last few
 SHARED = 8
-LEVELS = 3  # unit levels before the square-root column (see level_encoding)
+_WIDTH = 256  # columns of the encoding (see level_encoding): unit levels, square roots and two for the threshold
 _MATRIX_BYTES = 600_000_000
 _ROWS = 2048  # texts per block of the matrix product
 _COLS = 8192
-NS_PER_PAIR = 10.0  # wall time per length-compatible pair on 2 cores (Alpaca: 331 M pairs, about 6 CPU-s), for the estimate
+NS_PER_PAIR = 6.0  # wall time per length-compatible pair on 2 cores, for the estimate (Alpaca: 331 M pairs in
+# 4.8 CPU-s; templated 100k slot values: 2.5 G pairs in 25 CPU-s)
 _CHUNK_CHARS = 4_000_000
 
 
@@ -55,34 +57,60 @@ def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS) -> tuple[np.ndar
     n = len(texts)
     if len(cp) == 0:
         return np.zeros((n, buckets), np.int32), lengths
-    values, freq = np.unique(cp, return_counts=True)
+    freq = np.bincount(cp)  # one pass, no sort: a bucket per code point seen
+    values = np.flatnonzero(freq)
     own = buckets - SHARED
-    bucket = (values.astype(np.uint64) * np.uint64(0x9E3779B1) >> np.uint64(7)) % np.uint64(SHARED) + np.uint64(own)
-    top = np.argsort(-freq, kind="stable")[:own]
-    bucket[top] = np.arange(len(top), dtype=np.uint64)
-    codes = bucket[np.searchsorted(values, cp)].astype(np.int64)
+    table = np.zeros(len(freq), np.int64)
+    table[values] = (values.astype(np.uint64) * np.uint64(0x9E3779B1) >> np.uint64(7)) % np.uint64(SHARED) + own
+    top = values[np.argsort(-freq[values], kind="stable")[:own]]
+    table[top] = np.arange(len(top))
     owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    counts = np.bincount(owner * buckets + codes, minlength=n * buckets).reshape(n, buckets).astype(np.int32)
+    counts = np.bincount(owner * buckets + table[cp], minlength=n * buckets).reshape(n, buckets).astype(np.int32)
     return counts, lengths
 
 
+def _levels(counts: np.ndarray, budget: int) -> np.ndarray:
+    """How many unit levels each bucket gets: the ``budget`` (bucket, level) columns that the most texts reach
+    (a text reaches level k of a bucket when it holds k of its characters), so the bound is exact for most."""
+    buckets = counts.shape[1]
+    top = int(min(counts.max(initial=0), 4096))
+    if top == 0 or budget <= 0:
+        return np.zeros(buckets, np.int64)
+    reach = np.zeros((top, buckets), np.int64)  # reach[k - 1, c]: texts with at least k in bucket c
+    for c in range(buckets):
+        hist = np.bincount(np.minimum(counts[:, c], top), minlength=top + 1)
+        reach[:, c] = np.cumsum(hist[::-1])[::-1][1:]
+    flat = reach.ravel()  # level-major: of equal reach, the lower level comes first, so each bucket's levels are 1..K
+    chosen = np.argsort(-flat, kind="stable")[:budget]
+    chosen = chosen[flat[chosen] > 0]
+    return np.bincount(chosen % buckets, minlength=buckets).astype(np.int64)
+
+
 def level_encoding(counts: np.ndarray, lengths: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
-    """(left, right), n x (D + 2) and (D + 2) x n float32, with ``left[i] @ right[:, j] >= 0`` whenever texts
-    i and j can reach the threshold (``half`` = threshold / 200).
+    """(left, right), n x D and D x n float32, with ``left[i] @ right[:, j] >= 0`` whenever texts i and j can reach
+    the threshold (``half`` = threshold / 200).
 
     ``min(x, y) = sum_{k <= K} [x >= k][y >= k] + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so K unit
-    levels and the square root of the rest make a dot product that bounds the sum of minima from above;
-    the last two columns subtract what the pair needs, ``half * (|a| + |b|)``, with 0.25 of slack for rounding.
-    K shrinks for very many texts so the two matrices stay within about 600 MB.
+    levels per bucket and the square root of the rest make a dot product that bounds the sum of minima from
+    above; the last two columns subtract what the pair needs, ``half * (|a| + |b|)``, with 0.25 of slack for
+    rounding. The levels go where most texts have counts (``_levels``): for most pairs the product is the sum of
+    minima itself. At most ``_WIDTH`` columns, fewer for very many texts so the matrices stay within about 600 MB.
     """
     n, buckets = counts.shape
-    levels = max(0, min(LEVELS, int(_MATRIX_BYTES / max(n, 1) / 8 / buckets) - 1))
-    width = buckets * (levels + 1) + 2
-    left = np.empty((n, width), np.float32)
-    for k in range(levels):
-        np.greater(counts, k, out=left[:, k * buckets : (k + 1) * buckets])
-    np.sqrt(np.maximum(counts - levels, 0), out=left[:, levels * buckets : width - 2], dtype=np.float32)
-    right = left.T.copy()
+    width = max(buckets + 2, min(_WIDTH, int(_MATRIX_BYTES / max(n, 1) / 8)))
+    levels = _levels(counts, width - 2 - buckets)
+    rest = np.maximum(counts - levels, 0)
+    over = np.flatnonzero(rest.max(axis=0, initial=0) > 0)  # buckets some text overflows: a square-root column each
+    width = int(levels.sum()) + len(over) + 2
+    right = np.empty((width, n), np.float32)  # built row by row (contiguous), then transposed
+    by_bucket = np.ascontiguousarray(counts.T)
+    col = 0
+    for c in np.flatnonzero(levels):
+        for k in range(int(levels[c])):
+            np.greater(by_bucket[c], k, out=right[col])
+            col += 1
+    np.sqrt(rest[:, over].T, out=right[col : col + len(over)], dtype=np.float32)
+    left = right.T.copy()
     left[:, -2] = 1.0
     left[:, -1] = -(half * lengths - 0.25)
     right[-2] = -half * lengths
@@ -162,11 +190,9 @@ def candidate_blocks(
             score = lhs @ col_right[:, c:ce]
             if symmetric and c < stop:  # each pair once: only columns after the row
                 score[np.arange(c, ce)[None, :] <= np.arange(start, stop)[:, None]] = -1.0
-            hit = np.flatnonzero(score.max(axis=1) >= 0)  # most rows have no candidate at all
-            if len(hit) == 0:
+            r, k = np.divmod(np.flatnonzero(score >= 0), ce - c)  # flat: several times faster than 2-d nonzero
+            if len(r) == 0:
                 continue
-            r, k = np.nonzero(score[hit] >= 0)
-            r = hit[r]
             k = k + c
             a, b = block[r], cols[k]
             keep = (a != b) & _within(counts16, lengths, a, b, threshold)

@@ -34,3 +34,40 @@ def compatible_pairs(lengths: np.ndarray, threshold: float) -> int:
     ordered = np.sort(lengths)
     hi = np.searchsorted(ordered, max_partner_length(ordered, threshold), side="right")
     return int((hi - np.arange(1, len(ordered) + 1)).sum())
+
+
+def expand_pairs(owner: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group pairs behind value pairs (a, b): every group of value a with every group of value b.
+
+    ``owner[g]`` is the value of group g. Returns (group, group, index of the value pair).
+    """
+    order = np.argsort(owner, kind="stable")
+    count = np.bincount(owner, minlength=int(max(a.max(initial=0), b.max(initial=0), owner.max(initial=0))) + 1)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    ca, cb = count[a], count[b]
+    per = ca * cb
+    link = np.repeat(np.arange(len(a)), per)
+    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    ga = order[start[a[link]] + within // cb[link]]
+    gb = order[start[b[link]] + within % cb[link]]
+    return ga, gb, link
+
+
+def pairs_inside(owner: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group pairs sharing one of ``values``: (group, group, the value)."""
+    order = np.argsort(owner, kind="stable")
+    count = np.bincount(owner, minlength=int(owner.max(initial=0)) + 1)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    ga, gb, vv = [], [], []
+    for size in np.unique(count[values]):
+        if size < 2:
+            continue
+        vals = values[count[values] == size]
+        i, j = np.triu_indices(int(size), 1)
+        ga.append(order[(start[vals][:, None] + i).ravel()])
+        gb.append(order[(start[vals][:, None] + j).ravel()])
+        vv.append(np.repeat(vals, len(i)))
+    if not ga:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    return np.concatenate(ga), np.concatenate(gb), np.concatenate(vv)

@@ -20,7 +20,13 @@ import polars as pl
 
 from curator.core.dedupe.bound import bounded_candidates, candidate_blocks
 from curator.core.dedupe.bound import estimate_seconds as estimate_bound
-from curator.core.dedupe.candidates import compatible_pairs, max_partner_length, sorted_unique
+from curator.core.dedupe.candidates import (
+    compatible_pairs,
+    expand_pairs,
+    max_partner_length,
+    pairs_inside,
+    sorted_unique,
+)
 from curator.core.dedupe.connect import Connector
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
@@ -139,43 +145,6 @@ def _group(columns: list[list[str]]) -> tuple[np.ndarray, list[tuple[str, ...]]]
     return group, list(index)
 
 
-def _expand(owner: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group pairs behind value pairs (a, b): every group of value a with every group of value b.
-
-    ``owner[g]`` is the value of group g. Returns (group, group, index of the value pair).
-    """
-    order = np.argsort(owner, kind="stable")
-    count = np.bincount(owner, minlength=int(max(a.max(initial=0), b.max(initial=0), owner.max(initial=0))) + 1)
-    start = np.concatenate(([0], np.cumsum(count)[:-1]))
-    ca, cb = count[a], count[b]
-    per = ca * cb
-    link = np.repeat(np.arange(len(a)), per)
-    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
-    ga = order[start[a[link]] + within // cb[link]]
-    gb = order[start[b[link]] + within % cb[link]]
-    return ga, gb, link
-
-
-def _inside(owner: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group pairs sharing one of ``values``: (group, group, the value)."""
-    order = np.argsort(owner, kind="stable")
-    count = np.bincount(owner, minlength=int(owner.max(initial=0)) + 1)
-    start = np.concatenate(([0], np.cumsum(count)[:-1]))
-    ga, gb, vv = [], [], []
-    for size in np.unique(count[values]):
-        if size < 2:
-            continue
-        vals = values[count[values] == size]
-        i, j = np.triu_indices(int(size), 1)
-        ga.append(order[(start[vals][:, None] + i).ravel()])
-        gb.append(order[(start[vals][:, None] + j).ravel()])
-        vv.append(np.repeat(vals, len(i)))
-    if not ga:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, empty
-    return np.concatenate(ga), np.concatenate(gb), np.concatenate(vv)
-
-
 def match_groups(
     values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work, *, sides: Sides | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
@@ -198,10 +167,10 @@ def match_groups(
     texts = list(first)
     keys, scores, method = match_texts(texts, spec, threshold, work.span(0, 0.8, "first field"), sides=value_sides)
     va, vb = np.divmod(keys, max(len(texts), 1))
-    ga, gb, link = _expand(owner, va, vb)
+    ga, gb, link = expand_pairs(owner, va, vb)
     base = scores[link]
     selfish = np.array([spec.func(t, t) for t in texts])
-    ia, ib, iv = _inside(owner, np.flatnonzero(selfish >= threshold))
+    ia, ib, iv = pairs_inside(owner, np.flatnonzero(selfish >= threshold))
     ga, gb = np.concatenate([ga, ia]), np.concatenate([gb, ib])
     base = np.concatenate([base, selfish[iv]])
     if sides is not None:
