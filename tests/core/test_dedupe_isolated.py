@@ -10,7 +10,7 @@ import pytest
 
 import curator.core.dedupe.scan as scan_module
 from curator.core.dataset import Dataset
-from curator.core.dedupe.scan import LongScan, scan_dataset
+from curator.core.dedupe.scan import LongScan, scan_dataset, scan_leakage
 from curator.core.errors import Cancelled
 from curator.core.model import records_frame
 from tests.core.dedupe_corpus import corpus
@@ -39,6 +39,25 @@ def test_isolated_scan_cancels_and_refuses_a_long_scan(dataset):
     with pytest.raises(LongScan) as caught:
         scan_dataset(dataset, isolated=True, max_seconds=0.0)
     assert caught.value.seconds > 0
+
+
+def test_isolated_leakage_scan_runs_in_another_process_and_equals_the_scan_in_process(dataset, monkeypatch):
+    texts = dataset.frame["text_input"].to_list()
+    leaky = Dataset.from_records(records_frame({"text_input": texts, "output": ["x"] * len(texts),
+                                                "split": ["train" if k % 3 else "test" for k in range(len(texts))]}))
+    in_process = scan_leakage(leaky)
+    assert len(in_process.leaks) > 5
+
+    def here(*args, **kwargs):
+        raise AssertionError("the leakage scan ran in the calling process")
+
+    monkeypatch.setattr(scan_module, "leakage_frame", here)  # the spawned process imports its own
+    seen = []
+    assert scan_leakage(leaky, isolated=True, progress=seen.append) == in_process
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        scan_leakage(leaky, isolated=True, cancel=stop)
 
 
 _UNDER_AN_APP = """

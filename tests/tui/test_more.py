@@ -136,6 +136,28 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
         assert "leakage.train-twin" in {f.rule for f in main.state.findings}  # earlier results stay
 
 
+async def test_the_apps_near_duplicate_and_leakage_scans_run_off_its_process(tmp_path, monkeypatch):
+    """Both slow scans run in a child process (from ``ISOLATE_FROM`` examples; here from any), so they never
+    hold the interpreter lock the app draws with."""
+    import curator.core.dedupe.scan as scan_module
+
+    def here(*args, **kwargs):
+        raise AssertionError("a slow scan ran in the app's process")
+
+    monkeypatch.setattr(scan_module, "ISOLATE_FROM", 0)
+    monkeypatch.setattr(scan_module, "scan_frame", here)  # the spawned process imports its own
+    monkeypatch.setattr(scan_module, "leakage_frame", here)
+    path = tmp_path / "leaky.jsonl"
+    rows = [{"text_input": f"How do I reset the password of account {i}?", "output": "account"} for i in range(30)]
+    rows.append({"text_input": "How do I reset the password of account 1??", "output": "account", "split": "test"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path, run_slow_checks=True)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        assert {"leakage.train-twin", "near-dup.cluster"} <= {f.rule for f in main.state.findings}
+        assert "failed" not in main.progress_text
+
+
 async def test_findings_screen_jumps_and_fixes_with_undo(tmp_path):
     from curator.tui.screens.findings import FindingsScreen
 

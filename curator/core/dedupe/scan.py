@@ -274,20 +274,33 @@ def scan_leakage(
     max_chars: int = MAX_CHARS,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
+    isolated: bool = False,
 ) -> LeakageScan:
     """Validation and test examples (active) with an exact or near duplicate among the train examples.
 
     Inputs are compared as near-duplicate search compares them (``compare``: slot values or whole inputs;
-    texts over ``max_chars`` characters only when identical).
+    texts over ``max_chars`` characters only when identical). ``isolated``: in a child process, as
+    ``scan_dataset``.
     """
-    _check_field(field)
-    check_compare(compare)
-    spec = get_scorer(scorer)
-    threshold = check_threshold(threshold)
-    frame = dataset.active()
+    params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
+                  max_chars=max_chars)
+    if isolated and len(dataset) >= ISOLATE_FROM:
+        from curator.core.dedupe.isolated import run_isolated
+
+        frame = dataset.active().select("id", "text_input", "output", "split")
+        return run_isolated(frame, dataset.version_hash(), params, None, progress, cancel, kind="leakage")
+    return leakage_frame(dataset.active(), dataset.version_hash(), params, progress=progress, cancel=cancel)
+
+
+def leakage_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: ProgressFn | None = None,
+                  cancel: Cancel | None = None) -> LeakageScan:
+    """``scan_leakage`` over the examples of ``frame`` (of dataset version ``version``)."""
+    field, compare = _check_field(params["field"]), check_compare(params["compare"])
+    spec = get_scorer(params["scorer"])
+    threshold = check_threshold(params["threshold"])
     texts, also = _compared(frame, field)
     if compare == "slots" and field != "output":
-        texts = compared_inputs(texts, slot_templates(frame["text_input"], template))
+        texts = compared_inputs(texts, slot_templates(frame["text_input"], params["template"]))
     in_train = (frame["split"] == Split.TRAIN.value).to_list()
 
     def side(train: bool, values: list | None) -> list | None:
@@ -297,6 +310,6 @@ def scan_leakage(
     leaks = find_leakage(
         side(True, texts), side(True, ids), side(False, texts), side(False, ids),
         threshold=threshold, scorer=spec.name, train_also=side(True, also), eval_also=side(False, also),
-        max_chars=max_chars, progress=progress, cancel=cancel,
+        max_chars=params["max_chars"], progress=progress, cancel=cancel,
     )
-    return LeakageScan(dataset.version_hash(), field, threshold, spec.name, tuple(leaks), compare)
+    return LeakageScan(version, field, threshold, spec.name, tuple(leaks), compare)

@@ -100,7 +100,7 @@ class DedupeStore:
                 progress: ProgressFn | None = None, cancel: Cancel | None = None) -> tuple[LeakageScan, bool]:
         """The leakage scan of this dataset version (from the cache when there) and whether it was cached."""
         params = dict(field=field, threshold=threshold, scorer=scorer, compare=compare, template=template,
-                      max_chars=max_chars, progress=progress, cancel=cancel)
+                      max_chars=max_chars, progress=progress, cancel=cancel, isolated=self.isolated)
         return self._scan("leakage", scan_leakage, LeakageScan, dataset, params)
 
     # -- "not a duplicate" -----------------------------------------------------------------------------
