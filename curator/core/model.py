@@ -91,7 +91,7 @@ def records_frame(columns: dict[str, list]) -> pl.DataFrame:
     return pl.DataFrame(data, schema={k: schema[k] for k in data}).select(list(RECORD_FIELDS))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A mechanical repair for a finding: a label for the user and the operation that performs it."""
 
@@ -99,7 +99,7 @@ class Fix:
     op: Op
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One result of a check: which rule, how bad, which examples, what is wrong, and how to fix it."""
 

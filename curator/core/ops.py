@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SetField:
     """Set ``field`` of each example in ``ids`` to the matching entry of ``values``."""
 

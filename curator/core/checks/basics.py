@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from curator.core.checks.base import RULES, CheckContext
@@ -57,8 +58,9 @@ def check_duplicates(ctx: CheckContext) -> list[Finding]:
 def duplicate_findings(keys: pl.DataFrame) -> list[Finding]:
     """Groups of examples with the same ``CheckContext.keys`` (those of all a file's batches, when it streams)."""
     rule = RULES["basic.exact-duplicate"]
-    groups = (  # grouping only the repeated pairs: at 1M examples, 0.2 s instead of 4 s
-        keys.filter(pl.struct("in_key", "out_key").is_duplicated())
+    pair = keys["in_key"].to_numpy() * np.uint64(0x9E3779B97F4A7C15) ^ keys["out_key"].to_numpy()
+    groups = (  # grouping only the (likely) repeated pairs: at 1M examples, 0.2 s instead of 4 s
+        keys.filter(_repeated(pair))
         .group_by("in_key", "out_key")
         .agg(pl.col("id").sort())
         .filter(pl.col("id").list.len() > 1)
@@ -82,7 +84,7 @@ def conflict_findings(keys: pl.DataFrame) -> list[Finding]:
     """Inputs (by ``CheckContext.keys``) paired with more than one output."""
     rule = RULES["basic.conflicting-outputs"]
     groups = (
-        keys.filter(pl.col("in_key").is_duplicated())
+        keys.filter(_repeated(keys["in_key"].to_numpy()))
         .group_by("in_key")
         .agg(pl.col("id").sort(), pl.col("out_key").n_unique().alias("outputs"))
         .filter(pl.col("outputs") > 1)
@@ -92,3 +94,17 @@ def conflict_findings(keys: pl.DataFrame) -> list[Finding]:
         Finding(rule.id, rule.severity, tuple(ids), f"one input with {n} different outputs")
         for ids, n in groups.select("id", "outputs").iter_rows()
     ]
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """Which values occur more than once, found by sorting (at 10M keys polars' hash tables took 0.7-1.6 GB,
+    a sort takes a fifth of that)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    out = np.empty(len(values), dtype=bool)
+    out[order] = repeated
+    return out
