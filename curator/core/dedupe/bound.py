@@ -9,8 +9,8 @@ by measurement (the tests compare with exhaustive ``process.cdist`` all the same
 The sum of minima is bounded by a dot product (``level_encoding``): ``min(x, y) = sum_{k <= K} [x >= k][y >= k]
 + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so one float32 matrix product (BLAS, several cores,
 without the interpreter lock) scores a block of thousands of pairs. The unit levels go where the texts' counts
-are (``_levels``), so for most pairs the product is the sum of minima itself: few pairs survive it that the
-plain bucketed L1 bound then drops, and the caller verifies what is left exactly. Texts are sorted by length
+are (``_levels``), so for most pairs the product is the sum of minima itself; the pairs of a text with counts
+beyond its levels go through the plain bucketed L1 bound too, and the caller verifies what is left exactly. Texts are sorted by length
 and each block only meets the texts its length bound allows. The work stays proportional to the
 length-compatible pairs (about 10 CPU-ns each, near the cores' arithmetic peak), so ``estimate_seconds`` says
 beforehand how long a search will take.
@@ -86,9 +86,11 @@ def _levels(counts: np.ndarray, budget: int) -> np.ndarray:
     return np.bincount(chosen % buckets, minlength=buckets).astype(np.int64)
 
 
-def level_encoding(counts: np.ndarray, lengths: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
-    """(left, right), n x D and D x n float32, with ``left[i] @ right[:, j] >= 0`` whenever texts i and j can reach
-    the threshold (``half`` = threshold / 200).
+def level_encoding(counts: np.ndarray, lengths: np.ndarray,
+                   half: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left, right, loose): n x D and D x n float32, with ``left[i] @ right[:, j] >= 0`` whenever texts i and j can
+    reach the threshold (``half`` = threshold / 200), and which texts have counts beyond their levels (for a pair
+    of other texts the product is the sum of minima itself).
 
     ``min(x, y) = sum_{k <= K} [x >= k][y >= k] + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so K unit
     levels per bucket and the square root of the rest make a dot product that bounds the sum of minima from
@@ -115,7 +117,7 @@ def level_encoding(counts: np.ndarray, lengths: np.ndarray, half: float) -> tupl
     left[:, -1] = -(half * lengths - 0.25)
     right[-2] = -half * lengths
     right[-1] = 1.0
-    return left, right
+    return left, right, rest.any(axis=1)
 
 
 def _within(counts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
@@ -166,7 +168,7 @@ def candidate_blocks(
     counts, lengths = bucket_counts([texts[i] for i in order])  # position p holds text order[p]
     work.report(0.05)
     counts16 = np.minimum(counts, np.iinfo(np.int16).max).astype(np.int16)
-    left, right = level_encoding(counts, lengths, threshold / 200.0)
+    left, right, loose = level_encoding(counts, lengths, threshold / 200.0)
     del counts
     if sides is None:
         rows = cols = np.arange(n)
@@ -195,7 +197,9 @@ def candidate_blocks(
                 continue
             k = k + c
             a, b = block[r], cols[k]
-            keep = (a != b) & _within(counts16, lengths, a, b, threshold)
+            keep = a != b
+            check = np.flatnonzero(loose[a] | loose[b])  # the others' product was exact already
+            keep[check] &= _within(counts16, lengths, a[check], b[check], threshold)
             a, b = order[a[keep]], order[b[keep]]
             if len(a):
                 yield np.minimum(a, b) * n + np.maximum(a, b)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from curator.core.dedupe.matches import NearDuplicates
-from curator.core.dedupe.normalise import normalise
+from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.verify import get_scorer
 
 
@@ -71,19 +71,18 @@ class Cluster:
 
 def _components(matches: NearDuplicates) -> list[list[int]]:
     """Groups of ``matches.groups`` indexes that pairs connect, each with at least two examples."""
-    from scipy.sparse import coo_matrix  # scipy costs a second at start-up: only where it is used
-    from scipy.sparse.csgraph import connected_components
+    from curator.core.dedupe.connect import Forest
 
     n = len(matches.groups)
     if n == 0:
         return []
-    rows = [g for g, _, _ in matches.links]
-    cols = [h for _, h, _ in matches.links]
-    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    count, label = connected_components(graph, directed=False)
-    parts: list[list[int]] = [[] for _ in range(count)]
-    for g, c in enumerate(label.tolist()):
-        parts[c].append(g)
+    forest = Forest(n)
+    links = np.asarray([(g, h) for g, h, _ in matches.links], dtype=np.int64).reshape(-1, 2)
+    forest.join(links[:, 0], links[:, 1], np.zeros(len(links)))
+    label = forest.roots(np.arange(n))
+    order = np.argsort(label, kind="stable")
+    cuts = np.flatnonzero(np.diff(label[order])) + 1
+    parts = [p.tolist() for p in np.split(order, cuts)]
     return [p for p in parts if len(p) > 1 or matches.group_pairs_inside(p[0])]
 
 
@@ -108,20 +107,24 @@ def cluster_pairs(
             best[g] = (score, h)
         if score > best.get(h, (-1.0, 0))[0]:
             best[h] = (score, g)
-    clusters: list[Cluster] = []
+    parts = []
+    asked: list[tuple[int, int]] = []  # (keeper, member) pairs to score, members outside the keeper's group
     for part in _components(matches):
         group_of = {i: g for g in part for i in matches.groups[g]}
         keeper = max(group_of, key=lambda i: (rank(i), -i))
-        keeper_texts = [normalise(texts[keeper])] + ([normalise(also[keeper])] if also is not None else [])
+        parts.append((keeper, group_of))
+        asked += [(keeper, i) for i, g in group_of.items() if g != group_of[keeper]]
+    scores = _scores(asked, texts, scorer)
+    if also is not None:
+        scores = np.minimum(scores, _scores(asked, also, scorer))
+    score_of = dict(zip(asked, scores.tolist()))
+    clusters: list[Cluster] = []
+    for keeper, group_of in parts:
         members = [Member(keeper, 100.0)]
         for i, g in group_of.items():
             if i == keeper:
                 continue
-            if g == group_of[keeper]:
-                score = matches.self_scores[g]
-            else:
-                mine = [normalise(texts[i])] + ([normalise(also[i])] if also is not None else [])
-                score = min(scorer(k, m) for k, m in zip(keeper_texts, mine))
+            score = matches.self_scores[g] if g == group_of[keeper] else score_of[(keeper, i)]
             if score < matches.threshold and g in best:
                 via_score, h = best[g]
                 members.append(Member(i, float(score), min(matches.groups[h]), float(via_score)))
@@ -131,3 +134,15 @@ def cluster_pairs(
         clusters.append(Cluster(tuple(members)))
     clusters.sort(key=lambda c: (-c.size, -c.min_score, c.keeper))
     return clusters
+
+
+def _scores(pairs: list[tuple[int, int]], texts: Mapping[int, str | None], scorer) -> np.ndarray:
+    """The scorer on the normalised texts of each (keeper, member) pair, in one batch over every core."""
+    from rapidfuzz import process
+
+    if not pairs:
+        return np.zeros(0)
+    ids = {i for pair in pairs for i in pair}
+    norm = dict(zip(ids, normalise_all(texts[i] for i in ids)))
+    return process.cpdist([norm[k] for k, _ in pairs], [norm[i] for _, i in pairs], scorer=scorer,
+                          dtype=np.float64, workers=-1)
