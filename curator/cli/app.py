@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
+from pathlib import Path
 
 from curator.cli.common import add_format_arguments, format_options
 from curator.core.errors import CuratorError
@@ -25,15 +27,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_app(argv: list[str]) -> int:
-    """Parse the app's arguments and run it; returns the exit code."""
+    """Parse the app's arguments and run it; returns the exit code. The file starts being read before the app
+    is imported, in a thread of its own: reading (mostly outside the GIL) and importing overlap."""
     args = build_parser().parse_args(argv)
-    from curator.core.demo import demo_copy
-    from curator.tui.app import CuratorApp
+    options = format_options(args)
+    opening = None
+    if args.file and not args.demo:
+        from curator.core.opening import Opening
+
+        opening = Opening(Path(args.file), args.format, options, read_only=args.read_only).start()
+    gc.disable()  # importing the app makes objects that live as long as it: no collection need look at them,
+    try:
+        from curator.core.demo import demo_copy
+        from curator.tui.app import CuratorApp
+    finally:
+        gc.freeze()  # nor any later one
+        gc.enable()
 
     path = demo_copy() if args.demo else args.file
     try:
-        app = CuratorApp(path, fmt=args.format, options=format_options(args), theme=args.theme,
-                         run_slow_checks=not args.no_slow_checks, read_only=args.read_only)
+        app = CuratorApp(path, fmt=args.format, options=options, theme=args.theme,
+                         run_slow_checks=not args.no_slow_checks, read_only=args.read_only, opening=opening)
     except CuratorError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -24,13 +24,13 @@ from curator.core.demo import demo_copy
 from curator.core.errors import CuratorError, FieldsUnknown, MoreProblems
 from curator.core.formats.base import FormatOptions
 from curator.core import loading
+from curator.core.opening import Opening
 from curator.core.session import Session
 from curator.core.settings import Settings, load_settings, remember_columns
 from curator.core.storage.lock import InUse
 from curator.tui.actions import MAIN, REMAPPED, key_label
 from curator.tui.keymap import KEYMAP_FILE, load_keymap
 from curator.tui.messages import GoToExample, OpenPlayground, ShowExamples
-from curator.tui.screens.columns import ColumnPickerScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.start import StartScreen
@@ -122,10 +122,12 @@ class CuratorApp(App):
                  options: FormatOptions | None = None, settings: Settings | None = None,
                  session: Session | None = None, theme: str = "textual-dark", run_slow_checks: bool = True,
                  read_only: bool = False, backend_factory=None, keymap_path: Path = KEYMAP_FILE,
-                 watch_interval: float = 2.0) -> None:
+                 watch_interval: float = 2.0, opening: Opening | None = None) -> None:
         """``backend_factory(name) -> Backend`` replaces the registry (tests, other installations);
-        ``watch_interval``: seconds between two looks at whether the file changed on disk."""
+        ``watch_interval``: seconds between two looks at whether the file changed on disk; ``opening``: ``path``
+        being read already (started before the app was imported)."""
         super().__init__()
+        self.opening = opening
         self.watch_interval = watch_interval
         self.keymap_path = keymap_path
         self.path = Path(path) if path is not None else None
@@ -204,22 +206,34 @@ class CuratorApp(App):
                               f"examples of {path.name}", title="sample", timeout=8)
         self.call_from_thread(self.show_session, sample)
 
+    def _opening_of(self, path: Path, read_only: bool) -> Opening:
+        """The opening started before the app for this file (once), else a new one."""
+        opening, self.opening = self.opening, None
+        if opening is not None and not opening.declined and (opening.path, opening.fmt, opening.options, opening.read_only) == \
+                (path, self.fmt, self.options, read_only):
+            return opening
+        return Opening(path, self.fmt, self.options, read_only=read_only)
+
     @work(thread=True, exclusive=True, group="load")
     def _load_worker(self, path: Path, read_only: bool) -> None:
         worker = get_current_worker()
+        opening = self._opening_of(path, read_only)
+        opening.listen(lambda fraction: self.post_message(self.LoadProgress(fraction)))
+        stop = lambda: worker.is_cancelled  # noqa: E731 - the app quit while the file was read
         try:
-            head = loading.read_head(path, self.fmt, self.options)
-            if head is not None and head.records.height:
+            head = opening.head(stop)
+            if head is not None and head.records.height and not worker.is_cancelled:
                 self.call_from_thread(self.show_first_rows, Session.of_records(path, head))
-            session = Session.open(path, self.fmt, self.options, read_only=read_only, allow_skipped=True,
-                                   progress=lambda p: self.post_message(self.LoadProgress(p.fraction)))
+            session = opening.session(stop)
         except Exception as exc:  # never Textual's traceback, which would print the rows being read
             if not isinstance(exc, CuratorError):
                 exc = CuratorError(f"cannot read this file ({type(exc).__name__}: {exc})", path)
             if not worker.is_cancelled:
                 self.call_from_thread(self._load_failed, path, exc)
             return
-        if worker.is_cancelled:  # the app quit while the file was read
+        if session is None:
+            return
+        if worker.is_cancelled:
             session.close()
             return
         self.call_from_thread(self.show_session, session)
@@ -253,6 +267,8 @@ class CuratorApp(App):
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
         if isinstance(error, FieldsUnknown) and not self.read_only:
+            from curator.tui.screens.columns import ColumnPickerScreen
+
             def picked(options: FormatOptions | None) -> None:
                 if options is None:
                     self.exit(return_code=1, message=str(error))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
 from curator.core import loading
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
+from curator.core.opening import Opening
+from curator.core.session import Session
 
 
 def write_jsonl(path, n, broken_at=None):
@@ -75,3 +78,47 @@ def test_large_means_above_the_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "LARGE_SIZE", path.stat().st_size - 1)
     assert loading.is_large(path)
     assert not loading.is_large(tmp_path / "missing.jsonl")
+
+
+def test_an_opening_started_in_a_thread_gives_the_head_then_the_session(tmp_path, small_head):
+    path = write_jsonl(tmp_path / "d.jsonl", 500)
+    heard = []
+    opening = Opening(path).start()
+    opening.listen(heard.append)
+    head = opening.head()
+    with opening.session() as session:
+        assert 10 < head.records.height < 500 and session.dataset.frame.height == 500
+        assert session.workspace is not None and not session.read_only  # locked, as the app opens it
+    assert opening.fraction == heard[-1] == 1.0
+
+
+def test_an_opening_hands_over_the_error_and_declines_a_large_file(tmp_path, small_head, monkeypatch):
+    broken = write_jsonl(tmp_path / "broken.jsonl", 500, broken_at=300)
+    opening = Opening(broken).start()
+    with pytest.raises(CuratorError, match=":301"):
+        opening.session()
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    large = Opening(write_jsonl(tmp_path / "large.jsonl", 500)).start()
+    assert large.head() is None and large.session() is None and large.declined  # the app offers a sample
+
+
+def test_an_opening_not_started_reads_when_asked(tmp_path, small_head):
+    path = write_jsonl(tmp_path / "d.jsonl", 500)
+    opening = Opening(path, read_only=True)
+    assert opening.head().records.height < 500  # read here, head first
+    with opening.session() as session:
+        assert session.dataset.frame.height == 500 and session.read_only
+
+
+def test_waiting_for_an_opening_stops_when_told_and_the_late_session_is_closed(tmp_path, monkeypatch):
+    release, closed = threading.Event(), threading.Event()
+
+    class Late:
+        def close(self):
+            closed.set()
+
+    monkeypatch.setattr(Session, "open", classmethod(lambda cls, *a, **k: release.wait(10) and Late()))
+    opening = Opening(write_jsonl(tmp_path / "d.jsonl", 5)).start()
+    assert opening.session(stop=lambda: True) is None  # the app quit while the file was read
+    release.set()
+    assert closed.wait(10)

@@ -39,6 +39,18 @@ def test_app_and_its_first_screen_load_no_scikit_learn_scipy_google_or_backend()
     assert sorted(n for n in loaded if n.startswith("curator.core.backends")) == []
 
 
+def test_curator_file_starts_reading_before_loading_polars_or_textual_and_paints_without_what_waits():
+    # the file is read in a thread started before the app is imported: what starts it loads neither
+    early = loaded_after("curator.cli", "curator.cli.app", "curator.core.opening")
+    assert sorted(n for n in early if n.split(".")[0] in ("polars", "numpy", "textual", "rich")) == []
+    # what the first screen needs (reading, the table) loads nothing that only later work uses
+    first = loaded_after("curator.cli.app", "curator.core.opening", "curator.core.loading", "curator.core.session",
+                         "curator.tui.app", "curator.tui.screens.main")
+    later = ("rapidfuzz", "curator.core.template.infer", "curator.tui.screens.editor",
+             "curator.tui.screens.columns", "curator.core.dedupe", "curator.core.evaluation", "curator.core.tuning")
+    assert sorted(n for n in first if any(n == m or n.startswith(m + ".") for m in later)) == []
+
+
 def test_top_level_help_and_version_import_no_command_module():
     for flag in ("--help", "--version"):
         code = (f"import sys, contextlib, io\nfrom curator.cli import main\n"

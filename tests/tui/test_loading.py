@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from curator.core import loading
+from curator.core.opening import Opening
 from curator.core.progress import Progress
 from curator.core.session import Session
 from curator.tui.app import ErrorScreen
@@ -134,3 +135,15 @@ async def test_a_large_file_can_be_left_for_the_command_line(tmp_path, monkeypat
         await pilot.pause()
     assert app.return_code == 0
     assert "curator stats" in capsys.readouterr().err
+
+
+async def test_the_app_shows_the_file_its_command_started_reading_without_reading_it_again(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "big.jsonl")
+    opened = []
+    real_open = Session.open.__func__
+    monkeypatch.setattr(Session, "open", classmethod(lambda cls, *a, **k: opened.append(a) or real_open(cls, *a, **k)))
+    app = make_app(path, opening=Opening(path).start())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.state.row_count() == TOTAL)
+        assert not app.screen.partial and len(opened) == 1
+        assert f"{TOTAL:,} examples" in status(app)

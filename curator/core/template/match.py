@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
-
 from curator.core.template.model import Template
 
 KINDS = ("preamble", "field-missing", "field-order", "marker", "separator", "extra-text", "field-empty")
@@ -105,6 +103,8 @@ def match(template: Template, text: str) -> MatchResult:
 
 def _diagnose_free(template: Template, text: str) -> MatchResult:
     """A template without field markers (``Preamble\n{text}``): only the preamble can deviate."""
+    from rapidfuzz import fuzz  # here: loading it is the dearest part of the module, and this its only use
+
     expected = template.literals[0]
     if not expected:
         return MatchResult(False, (Deviation("extra-text", "the text around the field differs from the template"),))

@@ -12,7 +12,6 @@ from curator.core.formats.registry import format_for_extension, lossy_fields
 from curator.core.model import SPLITS
 from curator.core.ops import AddRows, Batch, Op, SetField, describe
 from curator.core.storage.stamp import ChangedOnDisk
-from curator.tui.screens.editor import EditorScreen
 from curator.tui.screens.prompts import AskScreen, BusyScreen, ChoicePrompt, TextPrompt
 
 
@@ -50,6 +49,8 @@ class EditingActions:
     # -- editing ----------------------------------------------------------------------------------------
 
     def action_edit(self) -> None:
+        from curator.tui.screens.editor import EditorScreen  # here: the first screen opens no editor
+
         row = self.table.current
         if row is None or not self._writable():
             return
@@ -69,6 +70,8 @@ class EditingActions:
                                           self.limits, meta), apply)
 
     def action_add(self) -> None:
+        from curator.tui.screens.editor import EditorScreen
+
         if not self._writable():
             return
         splits = self.state.spec.filter.splits

@@ -30,7 +30,7 @@ from curator.core.progress import Progress as JobProgress
 from curator.core.session import Session
 from curator.core.storage.stamp import DELETED
 from curator.core.settings import Settings, save_dataset_setting
-from curator.core.template import infer_template, parse_template
+from curator.core.template import parse_template
 from curator.core.template.display import InputDisplay, input_display
 from curator.core.view import SORT_NAMES, SUSPECT, Filter
 from curator.tui.actions import MAIN, bindings
@@ -207,6 +207,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
     @work(thread=True, exclusive=True, group="inputs")
     def describe_inputs(self) -> None:
         """Find how to list the inputs so rows can be told apart: the template's slots, else shared starts."""
+        from curator.core.template import infer_template
+
         self._painted.wait(PAINT_WAIT)
         inputs = self.session.dataset.active()["text_input"].fill_null("")
         template = None
@@ -631,6 +633,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if not self._ready():
             return
         from curator.core.models import default_pair, known_models
+        from curator.core.template import infer_template
         from curator.tui.screens.playground import PlaygroundScreen
 
         try:
