@@ -335,8 +335,6 @@ def _pick(spans: Spans, index: np.ndarray) -> Spans:
     return spans[0][index], spans[1][index]
 
 
-_STRUCTURE = np.zeros(256, dtype=bool)
-_STRUCTURE[list(b"[]{},")] = True
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\n\r")] = True
 
@@ -354,7 +352,8 @@ def list_spans(data: bytes) -> Spans:
         run[pending] += 1
         pending = pending[quotes[pending] - run[pending] > 0]
     quotes = quotes[run % 2 == 0]
-    marks = np.flatnonzero(_STRUCTURE[raw])
+    folded = raw | 0x20  # "[" and "]" become "{" and "}": three comparisons, no lookup of every byte (twice as slow)
+    marks = np.flatnonzero((raw == ord(",")) | (folded == ord("{")) | (folded == ord("}")))
     marks = marks[np.searchsorted(quotes, marks) % 2 == 0]  # outside strings
     kinds = raw[marks]
     depth = np.cumsum((kinds == ord("[")) | (kinds == ord("{"))) - np.cumsum((kinds == ord("]")) | (kinds == ord("}")))
