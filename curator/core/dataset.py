@@ -39,6 +39,8 @@ class Dataset:
         missing = [c for c in SCHEMA if c not in frame.columns]
         if missing:
             raise ValueError(f"dataset frame lacks columns {missing}")
+        self._changes = 0  # counts the frames this dataset held, so a digest is taken once per version
+        self._hashed: tuple[int, str] | None = None
         self._frame = frame.select(list(SCHEMA)).cast(SCHEMA).sort("id")
         self._next_id = int(self._frame["id"].max()) + 1 if self._frame.height else 0
         self._saved_next_id = self._next_id
@@ -52,6 +54,15 @@ class Dataset:
             pl.lit(False).alias("deleted"),
         )
         return cls(frame)
+
+    @property
+    def _frame(self) -> pl.DataFrame:
+        return self._current
+
+    @_frame.setter
+    def _frame(self, frame: pl.DataFrame) -> None:
+        self._current = frame
+        self._changes += 1
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -222,6 +233,9 @@ class Dataset:
         Stable across runs and library versions: each column contributes its null mask, the UTF-8 byte length
         of every value and the values' bytes, so no two different datasets share the digest by construction.
         """
+        changes = self._changes  # read before the frame: a frame changed meanwhile leaves a digest never used
+        if self._hashed is not None and self._hashed[0] == changes:
+            return self._hashed[1]  # the scans' cache keys ask several times per version (0.5 s each at 1M)
         content = self.active()
         h = hashlib.sha256(str(content.height).encode())
         for name in ("text_input", "output", "system", "split"):
@@ -231,4 +245,6 @@ class Dataset:
             h.update(filled.str.len_bytes().to_numpy().astype(np.int64).tobytes())
             for start in range(0, filled.len(), _HASH_CHUNK):  # in slices: one 380 MB string at 1M rows is slow
                 h.update(filled.slice(start, _HASH_CHUNK).str.join("").item().encode())
-        return h.hexdigest()[:16]
+        digest = h.hexdigest()[:16]
+        self._hashed = (changes, digest)
+        return digest

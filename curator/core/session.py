@@ -15,6 +15,7 @@ import polars as pl
 
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError, Problem
+from curator.core.model import RECORD_FIELDS
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import format_for_extension, read_file, write_file
 from curator.core.formats.source import Source
@@ -254,13 +255,13 @@ class Session:
     def _records_with_provenance(self) -> tuple[pl.DataFrame, np.ndarray]:
         """What a writer writes, each record with its index in the source (``src``) and whether it was edited
         (``changed``), so untouched ones are copied byte for byte; and the ids of those records."""
-        active = self.dataset.active()
+        active = self.dataset.active()  # filtered once (0.25 s at 1M examples)
         ids = active["id"].to_numpy().astype(np.int64)
         known = self._source_ids
         pos = np.minimum(np.searchsorted(known, ids), max(len(known) - 1, 0))
         found = (known[pos] == ids) if len(known) else np.zeros(len(ids), dtype=bool)
         edited = np.fromiter(self.dataset.edited_ids(), dtype=np.int64)
-        records = self.dataset.records().with_columns(
+        records = active.select(list(RECORD_FIELDS)).with_columns(
             pl.Series("src", np.where(found, pos, -1)).replace(-1, None),
             pl.Series("changed", np.isin(ids, edited)),
         )

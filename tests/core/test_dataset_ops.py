@@ -132,6 +132,29 @@ def test_version_hash_follows_content_not_ids_or_marks():
     assert a.version_hash() != b.version_hash()
 
 
+def test_version_hash_is_taken_once_per_version_and_follows_every_change():
+    ds = make()
+
+    def fresh() -> str:  # the digest of the same content, never computed before
+        return Dataset.from_records(ds.records()).version_hash()
+
+    first = ds.version_hash()
+    assert ds.version_hash() == first == fresh()
+    (new_id,) = ds.reserve_ids(1)
+    steps = [SetField.broadcast("edit", [0], "output", "other"), SetField.broadcast("delete", [1], "deleted", True),
+             AddRows("add", (ds.new_row(new_id, text_input="new", output="x"),))]
+    for op in steps:
+        before = ds.version_hash()
+        undo = ds.apply(op)
+        assert ds.version_hash() == fresh() != before
+        ds.apply(undo, undoing=True)
+        assert ds.version_hash() == before == fresh()
+        ds.apply(op)
+    changed = ds.version_hash()
+    ds.mark_saved()
+    assert ds.version_hash() == changed == fresh()
+
+
 def test_ops_are_described_in_the_users_words():
     from curator.core.ops import AddRows, Batch, RemoveRows, SetField, describe
 

@@ -38,3 +38,12 @@ def test_an_absent_optional_part_is_left_out():
     shown = input_display([], template)
     assert shown("Name three colours.") == "Name three colours."
     assert shown("Translate.\n\nbonjour") == "Translate. · bonjour"
+
+
+def test_a_column_of_inputs_is_sampled_as_a_list_is():
+    import polars as pl
+
+    others = [f"What is the capital of country {i}?" for i in range(40)]
+    column = pl.Series((TICKETS + others) * 100 + [None])  # more than the sample: drawn before becoming strings
+    assert shared_preambles(column) == shared_preambles(column.fill_null("").to_list()) == ("Classify the ticket.\n",)
+    assert input_display(column[:80], None).preambles == ("Classify the ticket.\n",)

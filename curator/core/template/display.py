@@ -8,6 +8,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+import polars as pl
+
 from curator.core.template.match import exact_pattern
 from curator.core.template.model import Template
 
@@ -47,9 +49,12 @@ class InputDisplay:
         return "input: shared start hidden" if self.preambles else "input"
 
 
-def shared_preambles(inputs: list[str], seed: int = 0) -> tuple[str, ...]:
-    """First lines (with their line break) that many inputs start with: instructions a list need not repeat."""
-    if len(inputs) > SAMPLE:
+def shared_preambles(inputs: list[str] | pl.Series, seed: int = 0) -> tuple[str, ...]:
+    """First lines (with their line break) that many inputs start with: instructions a list need not repeat.
+    A Series is sampled before its texts are made Python strings (1M of them held the interpreter lock 0.5 s)."""
+    if isinstance(inputs, pl.Series):
+        inputs = (inputs.sample(SAMPLE, seed=seed) if len(inputs) > SAMPLE else inputs).fill_null("").to_list()
+    elif len(inputs) > SAMPLE:
         inputs = random.Random(seed).sample(inputs, SAMPLE)
     firsts = Counter(text[: text.index("\n") + 1] for text in inputs if text and "\n" in text)
     floor = max(3, int(MIN_SHARE * len(inputs)))
@@ -57,6 +62,6 @@ def shared_preambles(inputs: list[str], seed: int = 0) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
-def input_display(inputs: list[str], template: Template | None) -> InputDisplay:
+def input_display(inputs: list[str] | pl.Series, template: Template | None) -> InputDisplay:
     """The display for a dataset's inputs: its template's slots when it has one, else its shared preambles."""
     return InputDisplay(template, shared_preambles(inputs))

@@ -219,7 +219,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
                 template = infer_template(inputs).template
         except CuratorError:
             template = None
-        self.post_message(self.InputsDescribed(input_display(inputs.to_list(), template)))
+        self.post_message(self.InputsDescribed(input_display(inputs, template)))
 
     def on_main_screen_inputs_described(self, message: InputsDescribed) -> None:
         self.state.input_display = message.display
