@@ -17,6 +17,7 @@ from curator.core.settings import read_options
 
 HEAD_SIZE = 1024 * 1024  # bytes read for the first screen (~2,500 examples of 400 bytes)
 LARGE_SIZE = 1024**3  # a file above this is large: ~2.7M examples of 400 bytes, ~4 GB in memory
+MEMORY_PER_BYTE = 3  # about what opening a file whole holds in memory, per byte of the file
 SAMPLE_ROWS = 500_000  # how many examples "open a sample" reads from a large file
 _CHUNK = 16 * 1024 * 1024
 
@@ -27,12 +28,31 @@ def is_line_based(fmt: str) -> bool:
 
 
 def is_large(path: str | Path) -> bool:
-    """Whether the file is larger than ``LARGE_SIZE``, too large to open whole in the app (the command line
-    streams it)."""
+    """Whether the file is too large to open whole in the app (the command line streams it): larger than
+    ``LARGE_SIZE``, or needing more memory than is available (``estimated_memory``), told before reading."""
     try:
-        return os.path.getsize(path) > LARGE_SIZE
+        size = os.path.getsize(path)
     except OSError:
         return False
+    available = available_memory()
+    return size > LARGE_SIZE or (available is not None and estimated_memory(size) > available)
+
+
+def estimated_memory(size: int) -> int:
+    """Bytes of memory a file of ``size`` bytes takes opened whole."""
+    return size * MEMORY_PER_BYTE
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new process without swapping (Linux's MemAvailable); None elsewhere."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _format_of(path: Path, head: bytes, fmt: str | None) -> str | None:

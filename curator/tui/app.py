@@ -188,11 +188,13 @@ class CuratorApp(App):
                 self.exit(return_code=0, message=f"{path.name} streams through the command line:\n{commands}")
 
         rows = loading.SAMPLE_ROWS
+        available = loading.available_memory()
+        free = f", {available / 1e9:.1f} GB available" if available is not None else ""
         self.push_screen(AskScreen(
             "A large file",
-            f"{path.name} is {size / 1e9:.1f} GB, more than curator holds in memory to edit (about 3 times the "
-            f"file). Open its first {rows:,} examples read-only, or use the command line, which streams the whole "
-            f"file:\n{commands}",
+            f"{path.name} is {size / 1e9:.1f} GB: opened whole to edit, it would take about "
+            f"{loading.estimated_memory(size) / 1e9:.1f} GB of memory{free}. Open its first {rows:,} examples "
+            f"read-only, or use the command line, which streams the whole file:\n{commands}",
             [("sample", f"Sample the first {rows:,}"), ("quit", "Quit")], "sample"), answer)
 
     @work(thread=True, exclusive=True, group="load")

@@ -122,3 +122,15 @@ def test_waiting_for_an_opening_stops_when_told_and_the_late_session_is_closed(t
     assert opening.session(stop=lambda: True) is None  # the app quit while the file was read
     release.set()
     assert closed.wait(10)
+
+
+def test_large_also_means_needing_more_memory_than_is_available(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "d.jsonl", 100)
+    size = path.stat().st_size
+    monkeypatch.setattr(loading, "available_memory", lambda: loading.estimated_memory(size) - 1)
+    assert loading.is_large(path)
+    monkeypatch.setattr(loading, "available_memory", lambda: loading.estimated_memory(size))
+    assert not loading.is_large(path)
+    monkeypatch.setattr(loading, "available_memory", lambda: None)  # not told: the size alone decides
+    assert not loading.is_large(path)
+

@@ -147,3 +147,15 @@ async def test_the_app_shows_the_file_its_command_started_reading_without_readin
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.state.row_count() == TOTAL)
         assert not app.screen.partial and len(opened) == 1
         assert f"{TOTAL:,} examples" in status(app)
+
+
+async def test_a_file_needing_more_memory_than_is_available_is_offered_as_a_sample(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "tight.jsonl")
+    size = path.stat().st_size
+    monkeypatch.setattr(loading, "available_memory", lambda: 2 * size)  # far below the LARGE_SIZE limit
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+        message = app.screen.message
+        assert f"about {3 * size / 1e9:.1f} GB of memory, {2 * size / 1e9:.1f} GB available" in message
+        assert "curator convert" in message
