@@ -428,7 +428,9 @@ class CuratorApp(App):
             self.pop_screen()
         self.load(session.path, read_only=session.read_only)
 
+    @work(thread=True, group="recent")
     def remember_file(self, path: Path) -> None:
+        """Put ``path`` first in the recent files, off the UI thread (the list is written and fsynced)."""
         recent.remember(path)
 
     # -- quitting --------------------------------------------------------------------------------------
