@@ -27,15 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_app(argv: list[str]) -> int:
-    """Parse the app's arguments and run it; returns the exit code. The file starts being read before the app
-    is imported, in a thread of its own: reading (mostly outside the GIL) and importing overlap."""
+    """Parse the app's arguments and run it; returns the exit code. With a core to spare, the file starts being
+    read before the app is imported, in a thread of its own: reading (mostly outside the GIL) and importing
+    overlap."""
     args = build_parser().parse_args(argv)
     options = format_options(args)
     opening = None
     if args.file and not args.demo:
-        from curator.core.opening import Opening
+        from curator.core.opening import Opening, core_to_spare
 
-        opening = Opening(Path(args.file), args.format, options, read_only=args.read_only).start()
+        if core_to_spare():  # else the app's worker reads it once the app runs
+            opening = Opening(Path(args.file), args.format, options, read_only=args.read_only).start()
     gc.disable()  # importing the app makes objects that live as long as it: no collection need look at them,
     try:
         from curator.core.demo import demo_copy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from curator.core import loading
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
-from curator.core.opening import Opening
+from curator.core.opening import Opening, core_to_spare
 from curator.core.session import Session
 
 
@@ -134,3 +135,10 @@ def test_large_also_means_needing_more_memory_than_is_available(tmp_path, monkey
     monkeypatch.setattr(loading, "available_memory", lambda: None)  # not told: the size alone decides
     assert not loading.is_large(path)
 
+
+def test_a_file_is_read_beside_the_import_only_with_a_core_to_spare(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.8, 3.0, 3.0))  # the last minute counts
+    assert core_to_spare()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 0.2, 0.2))  # both cores mostly busy
+    assert not core_to_spare()
