@@ -94,7 +94,7 @@ def level_encoding(counts: np.ndarray, lengths: np.ndarray,
 
     ``min(x, y) = sum_{k <= K} [x >= k][y >= k] + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so K unit
     levels per bucket and the square root of the rest make a dot product that bounds the sum of minima from
-    above; the last two columns subtract what the pair needs, ``half * (|a| + |b|)``, with 0.25 of slack for
+    above; the last two columns subtract what the pair needs, ``half * (|a| + |b|)``, with 0.5 of slack for
     rounding. The levels go where most texts have counts (``_levels``): for most pairs the product is the sum of
     minima itself. At most ``_WIDTH`` columns, fewer for very many texts so the matrices stay within about 600 MB.
     """
@@ -114,7 +114,7 @@ def level_encoding(counts: np.ndarray, lengths: np.ndarray,
     np.sqrt(rest[:, over].T, out=right[col : col + len(over)], dtype=np.float32)
     left = right.T.copy()
     left[:, -2] = 1.0
-    left[:, -1] = -(half * lengths - 0.25)
+    left[:, -1] = -(half * lengths - 0.5)
     right[-2] = -half * lengths
     right[-1] = 1.0
     return left, right, rest.any(axis=1)

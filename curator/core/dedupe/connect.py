@@ -43,20 +43,30 @@ class Forest:
         return root
 
     def join(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> None:
-        """Union the components of every pair (a, b), keeping the pairs that joined two components."""
-        parent = self.parent
-        for i, j, s in zip(a.tolist(), b.tolist(), scores.tolist()):
-            ri = i
-            while parent[ri] != ri:
-                ri = int(parent[ri])
-            rj = j
-            while parent[rj] != rj:
-                rj = int(parent[rj])
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-                self.a.append(i)
-                self.b.append(j)
-                self.scores.append(s)
+        """Union the components of every pair (a, b), keeping the pairs that joined two components (of pairs
+        joining the same components, the first).
+
+        In rounds over whole arrays: each component root that some pair would hang under a smaller root takes the
+        first such pair (a root gets one parent a round and parents are smaller than children, so every hook
+        joins two components); the pairs left are looked at again with their new roots.
+        """
+        a, b, scores = np.asarray(a, np.int64), np.asarray(b, np.int64), np.asarray(scores, np.float64)
+        while len(a):
+            ra, rb = self.roots(a), self.roots(b)
+            apart = ra != rb
+            a, b, scores, ra, rb = a[apart], b[apart], scores[apart], ra[apart], rb[apart]
+            if not len(a):
+                return
+            low, high = np.minimum(ra, rb), np.maximum(ra, rb)
+            _, first = np.unique(high, return_index=True)
+            first.sort()  # in the pairs' order
+            self.parent[high[first]] = low[first]
+            self.a += a[first].tolist()
+            self.b += b[first].tolist()
+            self.scores += scores[first].tolist()
+            rest = np.ones(len(a), dtype=bool)
+            rest[first] = False
+            a, b, scores = a[rest], b[rest], scores[rest]
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return (np.asarray(self.a, dtype=np.int64), np.asarray(self.b, dtype=np.int64),
