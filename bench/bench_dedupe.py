@@ -4,16 +4,16 @@
     python bench/bench_dedupe.py --quick      # smaller sizes, no full-Alpaca and no 100k runs
     python bench/bench_dedupe.py --million    # also the templated 1M file (prints its estimate first)
 
-Real data comes from ``--data`` (default ../shared/data beside the repo, see its README) and is never
-copied; a case whose file is missing is skipped. Generated data is built here, deterministically, and the
-templated files by ``bench/generate.py`` (the mixed production-template data users bring). Engine cases run
-in a fresh process so their peak memory (RSS) is their own; the templated files are timed as the user runs
-them, ``curator dedupe FILE --json --no-cache --yes`` from the shell, start-up included, with peak RSS from
-``/usr/bin/time``. Recall is measured against ``rapidfuzz.process.cdist`` at the same scorer and threshold on
-the same compared text (normalised; slot values for templated data): every cdist pair must fall inside one
-cluster, and the clusters must be cdist's connected components (every link was scored by rapidfuzz). Texts
-over the near-duplicate length cap (``--max-chars``, 10,000 characters) are not compared, only grouped when
-identical, so on the templated files recall is exact among the compared texts (cdist sees the same ones).
+Real data comes from ``--data`` (default shared/data beside the checkout or its folder of worktrees, see its
+README) and is never copied; a case whose file is missing is skipped. Generated data is built here,
+deterministically, and the templated files by ``bench/generate.py`` (the mixed production-template data users
+bring). Engine cases run in a fresh process so their peak memory (RSS) is their own; the templated files are
+timed as the user runs them, ``curator dedupe FILE --json --no-cache --yes`` from the shell, start-up included,
+with peak RSS from ``/usr/bin/time``. Recall is measured against ``rapidfuzz.process.cdist`` at the same scorer
+and threshold on the same compared text (normalised; slot values for templated data): every cdist pair must fall
+inside one cluster, and the clusters must be cdist's connected components (every link was scored by rapidfuzz).
+Texts over the near-duplicate length cap (``--max-chars``, 10,000 characters) are not compared, only grouped
+when identical, so on the templated files recall is exact among the compared texts (cdist sees the same ones).
 Every time is printed with the CPU seconds it took (user + system; 2 cores) and the load average at its start.
 """
 
@@ -354,11 +354,13 @@ def templated_cases(args, ok: bool) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, skip the full-Alpaca and 100k runs")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="folder of the real data")
+    parser.add_argument("--data", type=Path, help="folder of the real data (default: shared/data beside the checkout "
+                        "or the folder of worktrees)")
     parser.add_argument("--million", action="store_true", help="also the templated 1M file")
     parser.add_argument("--work", default="/tmp/curator-bench", help="folder for the generated files")
     args = parser.parse_args()
-    data: Path = args.data
+    data: Path = args.data or next((up / "shared" / "data" for up in ROOT.parents if (up / "shared" / "data").is_dir()),
+                                   ROOT.parent / "shared" / "data")
     ok = True
     print("near-duplicates: fuzz.ratio ≥ 90 on normalised text_input (NFKC, lower-case, collapsed whitespace)")
 
