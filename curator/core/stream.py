@@ -73,13 +73,18 @@ def read_batches(path: str | Path, fmt: str | None = None, options: FormatOption
         carry, lines, done = b"", 0, 0
         while True:
             chunk = f.read(BATCH_BYTES)
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            cut = chunk.rfind(b"\n") + 1
             if chunk and cut == 0:
-                carry = data  # a line longer than a batch: read on
+                carry += chunk  # a line longer than a batch: read on
                 continue
-            part, carry = data[:cut], data[cut:]
-            if part.strip():
+            # One copy of a batch at most (each is a fresh 64 MB the system must map: page faults)
+            if not chunk:
+                part = carry
+            elif carry or cut < len(chunk):
+                part, carry = b"".join((carry, memoryview(chunk)[:cut])), chunk[cut:]
+            else:
+                part = chunk
+            if part and not part.isspace():
                 try:
                     result = read_data(part, path, chosen, options or FormatOptions(), allow_skipped=True)
                 except CuratorError as e:

@@ -43,6 +43,15 @@ def test_batches_hold_the_records_of_a_whole_read(tmp_path):
     assert pl.concat(batches).select(cols).equals(read_file(path).records.select(cols))
 
 
+def test_a_line_longer_than_a_batch_and_a_file_without_a_last_line_break_read_whole(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", 300)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[150] = json.dumps({"text_input": "long " * 3000, "output": "x"})  # 15,000 bytes, batches of 4,096
+    path.write_text("\n".join(lines), encoding="utf-8")
+    cols = list(RECORD_FIELDS)
+    assert pl.concat(stream.record_batches(path)).select(cols).equals(read_file(path).records.select(cols))
+
+
 def test_a_bad_line_deep_in_the_file_keeps_its_place(tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", 2000, broken_at=1733)
     with pytest.raises(CuratorError) as caught:
