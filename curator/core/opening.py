@@ -133,11 +133,16 @@ class Opening:
             self.head()
             self._open()
         if not self._wait(self._done, stop):
-            threading.Thread(target=self._close_when_done, name="curator-open-close", daemon=True).start()
+            self.discard()
             return None
         if self._error is not None:
             raise self._error
         return self._session
+
+    def discard(self) -> None:
+        """Not wanted after all (the app quit, or found the file too large to hold): the session is closed once
+        open, its lock released and its memory freed (the reading itself goes on to its end)."""
+        threading.Thread(target=self._close_when_done, name="curator-open-close", daemon=True).start()
 
     def _close_when_done(self) -> None:
         self._done.wait()

@@ -170,6 +170,9 @@ class CuratorApp(App):
     def load(self, path: Path, read_only: bool | None = None) -> None:
         self.path = path
         if loading.is_large(path):
+            if self.opening is not None:  # read before the app ran, when memory was freer
+                self.opening.discard()
+                self.opening = None
             self._offer_sample(path)
             return
         self.push_screen(LoadingScreen(path))
@@ -211,9 +214,12 @@ class CuratorApp(App):
     def _opening_of(self, path: Path, read_only: bool) -> Opening:
         """The opening started before the app for this file (once), else a new one."""
         opening, self.opening = self.opening, None
-        if opening is not None and not opening.declined and (opening.path, opening.fmt, opening.options, opening.read_only) == \
-                (path, self.fmt, self.options, read_only):
+        wanted = (path, self.fmt, self.options, read_only)
+        if opening is not None and not opening.declined and \
+                (opening.path, opening.fmt, opening.options, opening.read_only) == wanted:
             return opening
+        if opening is not None:
+            opening.discard()
         return Opening(path, self.fmt, self.options, read_only=read_only)
 
     @work(thread=True, exclusive=True, group="load")

@@ -111,7 +111,7 @@ def test_an_opening_not_started_reads_when_asked(tmp_path, small_head):
         assert session.dataset.frame.height == 500 and session.read_only
 
 
-def test_waiting_for_an_opening_stops_when_told_and_the_late_session_is_closed(tmp_path, monkeypatch):
+def test_waiting_for_an_opening_stops_when_told_and_a_session_not_wanted_is_closed(tmp_path, monkeypatch):
     release, closed = threading.Event(), threading.Event()
 
     class Late:
@@ -122,6 +122,9 @@ def test_waiting_for_an_opening_stops_when_told_and_the_late_session_is_closed(t
     opening = Opening(write_jsonl(tmp_path / "d.jsonl", 5)).start()
     assert opening.session(stop=lambda: True) is None  # the app quit while the file was read
     release.set()
+    assert closed.wait(10)
+    closed.clear()
+    Opening(write_jsonl(tmp_path / "d.jsonl", 5)).start().discard()  # e.g. too large to hold after all
     assert closed.wait(10)
 
 
