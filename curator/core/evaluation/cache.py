@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from curator.core.backends.base import Generation, GenerationConfig
 from curator.core.storage.workspace import Workspace
@@ -21,8 +22,10 @@ from curator.core.storage.workspace import Workspace
 _CHUNK = 500  # keys per SELECT (SQLite caps bound parameters)
 
 
+@lru_cache(maxsize=1 << 16)
 def prediction_key(backend: str, model: str, prompt: str, config: GenerationConfig, system: str | None = None) -> str:
-    """The cache key of one request (sha256 of its deciding parts)."""
+    """The cache key of one request (sha256 of its deciding parts); remembered, as an evaluation asks for each
+    key twice (its estimate leaves out what is cached, its run looks the answers up)."""
     # None is written "least": it once meant the model's own thinking, and answers cached then differ
     thinking = "least" if config.thinking_budget is None else config.thinking_budget
     parts = [backend, model, system or "", prompt, config.temperature, config.seed, config.max_output_tokens,
