@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
                 scan, _ = store.leakage(ds, **leak_params, progress=progress)
                 items = store.leaks(ds, scan)
             else:
-                items = list(scan_leakage(ds, **leak_params, progress=progress).leaks)
+                scan = scan_leakage(ds, **leak_params, progress=progress)
+                items = list(scan.leaks)
         else:
             scan = store.cached_dedupe(ds, **params) if store is not None else None
             if scan is None:
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         print("cancelled", file=sys.stderr)
         return 130
     progress.close()
-    note = "" if args.leakage else scan.uncompared_note()
+    note = scan.uncompared_note()
     frame = ds.frame
     rows = {r["id"]: r for r in frame.select("id", "src_line", "split", "text_input", "output").iter_rows(named=True)}
 
@@ -138,10 +139,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.leakage:
             doc["numbers_only"] = [_cluster_json(c, rows) for c in numeric]
             doc["templates"] = list(scan.templates) if settings.near_dup_compare == "slots" else []
-            doc["not_compared"] = {"examples": scan.matches.uncompared, "max_chars": scan.matches.max_chars,
-                                   "reason": note or None}
-            if note:
-                print(note, file=sys.stderr)
+        cap = scan if args.leakage else scan.matches
+        doc["not_compared"] = {"examples": cap.uncompared, "max_chars": cap.max_chars, "reason": note or None}
+        if note:
+            print(note, file=sys.stderr)
         _write_json(doc)
         return 1 if items else 0
     how = f"{settings.near_dup_scorer} ≥ {settings.near_dup_threshold:g} on {settings.near_dup_field}"
@@ -150,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
                 else ", whole inputs")
     if args.leakage:
         print(f"{session.path}: {len(items):,} validation/test examples leaked from train ({how})")
+        if note:
+            print(note)
         for leak in items:
             best = leak.twins[0]
             print(f"  {rows[leak.eval_id]['split']:<10} {where(leak.eval_id):>10}  {text(leak.eval_id)}")

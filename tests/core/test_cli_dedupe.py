@@ -78,6 +78,8 @@ def test_texts_over_max_chars_are_said_and_only_grouped_when_identical(tmp_path,
     report = json.loads(capsys.readouterr().out)
     assert [1, 2, 3] in [sorted(m["line"] for m in c["members"]) for c in report["clusters"]]
     assert report["not_compared"]["examples"] == 0
+    assert main(["dedupe", str(path), "--max-chars", "200", "--leakage"]) == 1
+    assert "3 inputs over 200 characters not compared for near-duplicates (--max-chars)" in capsys.readouterr().out
     assert main(["check", str(path), "--max-chars", "200", "--json"]) in (1, 2)
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert [f["message"] for f in findings if f["rule"] == "near-dup.uncompared"] == [

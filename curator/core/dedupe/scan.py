@@ -37,7 +37,7 @@ from curator.core.model import SPLITS, Split
 
 FIELDS = ("text_input", "output", "both")
 ISOLATE_FROM = 5_000  # examples: a smaller scan takes less time than starting a process
-ENGINE_VERSION = 5  # bump when results for the same inputs would change (5: texts over max_chars not compared)
+ENGINE_VERSION = 6  # bump when results for the same inputs would change (6: texts over max_chars not compared)
 MAX_CHARS = 10_000  # compared texts longer than this are not compared for near-duplicates (the settings' default)
 
 
@@ -70,6 +70,15 @@ def _compared(frame: pl.DataFrame, field: str) -> tuple[list, list | None]:
     return frame[field].to_list(), None
 
 
+def uncompared_note(count: int, max_chars: int, field: str) -> str:
+    """"N inputs over 10,000 characters not compared ..." ("" when none were left out)."""
+    if not count:
+        return ""
+    noun = {"text_input": "input", "output": "output"}.get(field, "example")
+    return (f"{count:,} {noun}{'s' if count != 1 else ''} over {max_chars:,} characters not compared for "
+            "near-duplicates (--max-chars)")
+
+
 @dataclass(frozen=True)
 class DedupeScan:
     """A near-duplicate scan of one dataset version: the pairs, their clusters, the clusters of pairs that
@@ -89,11 +98,7 @@ class DedupeScan:
 
     def uncompared_note(self) -> str:
         """What was left out of the comparison and why ("" when nothing was)."""
-        n, cap = self.matches.uncompared, self.matches.max_chars
-        if not n:
-            return ""
-        noun = {"text_input": "input", "output": "output"}.get(self.matches.field, "example")
-        return f"{n:,} {noun}{'s' if n != 1 else ''} over {cap:,} characters not compared for near-duplicates (--max-chars)"
+        return uncompared_note(self.matches.uncompared, self.matches.max_chars, self.matches.field)
 
     @classmethod
     def from_dict(cls, data: dict) -> DedupeScan:
@@ -185,15 +190,22 @@ class LeakageScan:
     scorer: str
     leaks: tuple[Leak, ...]
     compare: str = "whole"
+    max_chars: int = 0
+    uncompared: int = 0  # examples over max_chars: they met only identical twins
+
+    def uncompared_note(self) -> str:
+        return uncompared_note(self.uncompared, self.max_chars, self.field)
 
     def to_dict(self) -> dict:
         return {"version": self.version, "field": self.field, "threshold": self.threshold,
-                "scorer": self.scorer, "leaks": [leak.to_dict() for leak in self.leaks], "compare": self.compare}
+                "scorer": self.scorer, "leaks": [leak.to_dict() for leak in self.leaks], "compare": self.compare,
+                "max_chars": self.max_chars, "uncompared": self.uncompared}
 
     @classmethod
     def from_dict(cls, data: dict) -> LeakageScan:
         return cls(str(data["version"]), str(data["field"]), float(data["threshold"]), str(data["scorer"]),
-                   tuple(Leak.from_dict(d) for d in data["leaks"]), str(data.get("compare", "whole")))
+                   tuple(Leak.from_dict(d) for d in data["leaks"]), str(data.get("compare", "whole")),
+                   int(data.get("max_chars", 0)), int(data.get("uncompared", 0)))
 
 
 class LongScan(CuratorError):
@@ -312,4 +324,9 @@ def leakage_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: 
         threshold=threshold, scorer=spec.name, train_also=side(True, also), eval_also=side(False, also),
         max_chars=params["max_chars"], progress=progress, cancel=cancel,
     )
-    return LeakageScan(version, field, threshold, spec.name, tuple(leaks), compare)
+    max_chars = params["max_chars"]
+    longest = [len(t) for t in normalise_all(texts)]
+    if also is not None:
+        longest = [max(n, len(t)) for n, t in zip(longest, normalise_all(also))]
+    uncompared = sum(n > max_chars for n in longest) if max_chars else 0
+    return LeakageScan(version, field, threshold, spec.name, tuple(leaks), compare, max_chars, uncompared)
