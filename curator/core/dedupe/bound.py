@@ -6,14 +6,14 @@ characters into one bucket keeps the sum an upper bound (``min(x1 + x2, y1 + y2)
 min(x2, y2)``), so the filter never drops a pair that reaches the threshold: recall is 1.0 by proof, not
 by measurement (the tests compare with exhaustive ``process.cdist`` all the same).
 
-The sum of minima is bounded by a dot product (``level_encoding``): ``min(x, y) = sum_{k <= K} [x >= k][y >= k]
-+ min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so one float32 matrix product (BLAS, several cores,
-without the interpreter lock) scores a block of thousands of pairs. The unit levels go where the texts' counts
-are (``_levels``), so for most pairs the product is the sum of minima itself; the pairs of a text with counts
-beyond its levels go through the plain bucketed L1 bound too, and the caller verifies what is left exactly. Texts are sorted by length
-and each block only meets the texts its length bound allows. The work stays proportional to the
-length-compatible pairs (about 10 CPU-ns each, near the cores' arithmetic peak), so ``estimate_seconds`` says
-beforehand how long a search will take.
+The sum of minima is bounded by a dot product (``level_encoding``): ``min(x, y) = sum_{k <= K} [x >= k][y >=
+k] + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so one float32 matrix product (BLAS, several
+cores, without the interpreter lock) scores a block of thousands of pairs. The unit levels go where the texts'
+counts are (``_levels``), so for most pairs the product is the sum of minima itself; the pairs of a text with
+counts beyond its levels go through the plain bucketed L1 bound too, and the caller verifies what is left
+exactly. Texts are sorted by length and each block only meets the texts its length bound allows. The work
+stays proportional to the length-compatible pairs (about 10 CPU-ns each, near the cores' arithmetic peak), so
+``estimate_seconds`` says beforehand how long a search will take.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from curator.core.progress import Work
 BUCKETS = 64  # the most frequent characters get a bucket each; the rest share the last few
 SHARED = 8
 _WIDTH = 256  # columns of the encoding (see level_encoding): unit levels, square roots and two for the threshold
-_MATRIX_BYTES = 600_000_000
+_MATRIX_BYTES = 800_000_000  # the encoding's matrix (float32, one column per text) at most
 _ROWS = 2048  # texts per block of the matrix product
 _COLS = 8192
 NS_PER_PAIR = 6.0  # wall time per length-compatible pair on 2 cores, for the estimate (Alpaca: 331 M pairs in
@@ -86,25 +86,24 @@ def _levels(counts: np.ndarray, budget: int) -> np.ndarray:
     return np.bincount(chosen % buckets, minlength=buckets).astype(np.int64)
 
 
-def level_encoding(counts: np.ndarray, lengths: np.ndarray,
-                   half: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(left, right, loose): n x D and D x n float32, with ``left[i] @ right[:, j] >= 0`` whenever texts i and j can
-    reach the threshold (``half`` = threshold / 200), and which texts have counts beyond their levels (for a pair
-    of other texts the product is the sum of minima itself).
+def level_encoding(counts: np.ndarray, lengths: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """(right, loose): D x n float32, with ``row_encoding(right, [i], ...) @ right[:, j] >= 0`` whenever texts i
+    and j can reach the threshold (``half`` = threshold / 200), and which texts have counts beyond their levels
+    (for a pair of other texts the product is the sum of minima itself).
 
     ``min(x, y) = sum_{k <= K} [x >= k][y >= k] + min(x - K, y - K)+`` and ``min(u, v) <= sqrt(u * v)``, so K unit
     levels per bucket and the square root of the rest make a dot product that bounds the sum of minima from
-    above; the last two columns subtract what the pair needs, ``half * (|a| + |b|)``, with 0.5 of slack for
-    rounding. The levels go where most texts have counts (``_levels``): for most pairs the product is the sum of
-    minima itself. At most ``_WIDTH`` columns, fewer for very many texts so the matrices stay within about 600 MB.
+    above; the last two rows (with ``row_encoding``'s last two columns) subtract what the pair needs,
+    ``half * (|a| + |b|)``, with 0.5 of slack for rounding. The levels go where most texts have counts (``_levels``): for most pairs the product is the sum of
+    minima itself. At most ``_WIDTH`` rows, fewer for very many texts so the matrix stays within ``_MATRIX_BYTES``.
     """
     n, buckets = counts.shape
-    width = max(buckets + 2, min(_WIDTH, int(_MATRIX_BYTES / max(n, 1) / 8)))
+    width = max(buckets + 2, min(_WIDTH, int(_MATRIX_BYTES / max(n, 1) / 4)))
     levels = _levels(counts, width - 2 - buckets)
     rest = np.maximum(counts - levels, 0)
     over = np.flatnonzero(rest.max(axis=0, initial=0) > 0)  # buckets some text overflows: a square-root column each
     width = int(levels.sum()) + len(over) + 2
-    right = np.empty((width, n), np.float32)  # built row by row (contiguous), then transposed
+    right = np.empty((width, n), np.float32)  # built row by row (contiguous)
     by_bucket = np.ascontiguousarray(counts.T)
     col = 0
     for c in np.flatnonzero(levels):
@@ -112,12 +111,20 @@ def level_encoding(counts: np.ndarray, lengths: np.ndarray,
             np.greater(by_bucket[c], k, out=right[col])
             col += 1
     np.sqrt(rest[:, over].T, out=right[col : col + len(over)], dtype=np.float32)
-    left = right.T.copy()
-    left[:, -2] = 1.0
-    left[:, -1] = -(half * lengths - 0.5)
     right[-2] = -half * lengths
     right[-1] = 1.0
-    return left, right, rest.any(axis=1)
+    return right, rest.any(axis=1)
+
+
+def row_encoding(right: np.ndarray, texts: np.ndarray | slice, lengths: np.ndarray, half: float) -> np.ndarray:
+    """The rows of the product for ``texts`` (positions in ``right``): their encoding, 1, and what they need with
+    0.5 of slack (a block at a time: one matrix of the encoding is kept, not two)."""
+    rows = right[:-2, texts].T
+    out = np.empty((rows.shape[0], right.shape[0]), np.float32)
+    out[:, :-2] = rows
+    out[:, -2] = 1.0
+    out[:, -1] = -(half * lengths - 0.5)
+    return out
 
 
 def _within(counts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
@@ -168,15 +175,15 @@ def candidate_blocks(
     counts, lengths = bucket_counts([texts[i] for i in order])  # position p holds text order[p]
     work.report(0.05)
     counts16 = np.minimum(counts, np.iinfo(np.int16).max).astype(np.int16)
-    left, right, loose = level_encoding(counts, lengths, threshold / 200.0)
+    half = threshold / 200.0
+    right, loose = level_encoding(counts, lengths, half)
     del counts
     if sides is None:
         rows = cols = np.arange(n)
-        row_left, col_right = left, right  # D x columns: a block's columns are a strided view, as BLAS likes
+        col_right = right  # D x columns: a block's columns are a strided view, as BLAS likes
     else:
         rows, cols = np.flatnonzero(sides[0][order]), np.flatnonzero(sides[1][order])
-        row_left, col_right = left[rows], right[:, cols]
-    del left, right
+        col_right = right[:, cols]
     row_len, col_len = lengths[rows], lengths[cols]
     symmetric = sides is None
     # a row meets the columns from its own length (symmetric: from itself) up to its longest partner
@@ -185,7 +192,7 @@ def candidate_blocks(
     total = len(rows)
     for start, stop in _row_blocks(lo, hi):
         block = rows[start:stop]
-        lhs = row_left[start:stop]
+        lhs = row_encoding(right, slice(start, stop) if sides is None else block, lengths[block], half)
         c0, c1 = int(lo[start]), int(hi[stop - 1])
         for c in range(c0, c1, _COLS):
             ce = min(c + _COLS, c1)
