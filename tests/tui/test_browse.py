@@ -173,3 +173,31 @@ async def test_frequency_enter_filters_table(tmp_path):
         shown = {app.session.dataset.get(int(i))["output"] for i in main.state.ids}
         assert shown == {main.state.spec.filter.output_equals}
         assert outputs.count(main.state.spec.filter.output_equals) == outputs.count(top)
+
+
+async def test_the_detail_pane_grows_and_shrinks_with_the_cursor_rows_text(tmp_path):
+    """Texts that fit the panel are shown without laying the screen out again; a longer one still scrolls,
+    and the findings line grows and shrinks with the row's findings."""
+    import json
+
+    long_output = "\n".join(f"line {k}" for k in range(60))
+    rows = [{"text_input": "short", "output": "one line"}, {"text_input": "short two", "output": long_output},
+            {"text_input": " padded ", "output": "two\nlines"}, {"text_input": "last", "output": "x"}]
+    path = tmp_path / "lengths.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        panel = main.query_one("#output-panel", TextPanel)
+        findings = main.query_one(DetailPane).query_one("#findings")
+        assert panel.max_scroll_y == 0
+        await pilot.press("j")
+        await pilot.pause()
+        assert panel.max_scroll_y >= 60 - panel.scrollable_content_region.height
+        await pilot.press("j")
+        await pilot.pause()
+        assert panel.max_scroll_y == 0 and str(panel._body.render()) == "two\nlines"
+        assert "basic.whitespace" in str(findings.render()) and findings.size.height >= 1
+        await pilot.press("j")
+        await pilot.pause()
+        assert str(findings.render()) == "no findings" and findings.size.height == 1

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from curator.core.model import Finding, Severity
 from curator.core.view import match_spans
 
+FINDING_LINES = 5  # the findings' lines shown at most (their max-height below)
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -44,13 +45,33 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> Text:
     return out
 
 
+def update_in_place(static: Static, content: Text | str, floor: int = 0, cap: int | None = None) -> None:
+    """Show ``content`` in ``static``, laying the screen out again only when that changes its height (a layout
+    at every cursor move was a third of the move's time); ``floor`` and ``cap``: the least and most height its
+    styles give it, whatever its content."""
+    width = static.size.width
+    if not width or static.parent is None:
+        static.update(content)
+        return
+    container, viewport = static.parent.size, static.app.size
+
+    def height() -> int:
+        content_height = max(floor, static.get_content_height(container, viewport, width))
+        return content_height if cap is None else min(cap, content_height)
+
+    before = height()
+    static.update(content, layout=False)
+    if height() != before:
+        static.refresh(layout=True)
+
+
 class TextPanel(VerticalScroll):
     """A titled, scrollable, wrapped text."""
 
     DEFAULT_CSS = """
     TextPanel { width: 1fr; height: 1fr; border: round $panel-lighten-2; padding: 0 1; }
     TextPanel:focus { border: round $accent; }
-    TextPanel > Static { width: 1fr; }
+    TextPanel > Static { width: 1fr; min-height: 100%; }
     """
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
@@ -67,7 +88,7 @@ class TextPanel(VerticalScroll):
         if pattern:
             for a, b in match_spans(shown, pattern, regex):
                 text.stylize("black on yellow", a, b)
-        self._body.update(text)
+        update_in_place(self._body, text, floor=self.scrollable_content_region.height)
         self.border_subtitle = subtitle.plain
         self.scroll_home(animate=False)
 
@@ -125,4 +146,4 @@ class DetailPane(Widget):
             lines.append(f"\n… {len(findings) - 3} more (filter by finding with f)", "dim")
         if not findings:
             lines.append(unchecked or "no findings", "dim")
-        notes.update(lines)
+        update_in_place(notes, lines, cap=FINDING_LINES)
