@@ -171,3 +171,15 @@ def test_a_lossy_streamed_conversion_stops_and_leaves_no_file(tmp_path, monkeypa
     assert main(["convert", str(path), str(tmp_path / "out.jsonl")]) == 2
     assert "cannot store system" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl"]
+
+
+@pytest.mark.parametrize("items", [[], [{"ids": [1, 2], "text": "é\n\"q\"", "none": None}, {"ids": []}]])
+def test_a_listing_is_written_as_json_dump_writes_it(items):
+    import io
+
+    from curator.cli.check import dump_listing
+
+    out = io.StringIO()
+    head = {"file": "d.jsonl", "settings": {"target": "vertex", "task_type": None}}
+    dump_listing(head, "findings", iter(items), out)
+    assert out.getvalue() == json.dumps(dict(head, findings=items), ensure_ascii=False, indent=2) + "\n"
