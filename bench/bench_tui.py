@@ -34,7 +34,9 @@ TARGETS = {"first paint s": 1.5, "cursor move ms": 50, "page-down ms": 50, "edit
 
 async def _measure(path: str) -> dict:
     from curator.core.settings import Settings
-    from curator.tui.app import CuratorApp
+    from textual.screen import ModalScreen
+
+    from curator.tui.app import CuratorApp, ErrorScreen
     from curator.tui.screens.main import MainScreen
 
     out: dict[str, float] = {}
@@ -42,12 +44,17 @@ async def _measure(path: str) -> dict:
     app = CuratorApp(path, settings=Settings(), run_slow_checks=False)
     async with app.run_test(size=(120, 40)) as pilot:
         while not isinstance(app.screen, MainScreen) or not app.screen.table.source.row_count():
+            if isinstance(app.screen, ModalScreen | ErrorScreen):  # a question on open (recovery, file in use)
+                raise SystemExit(f"{path}: the app asks before showing the file ({type(app.screen).__name__}: "
+                                 f"{getattr(app.screen, 'title_text', '')}); benchmark a private copy")
             await asyncio.sleep(0.005)
         app.export_screenshot()  # the first full paint
         out["first paint s"] = time.perf_counter() - start
         await app.workers.wait_for_complete()
         await pilot.pause()
         main = app.screen
+        if not isinstance(main, MainScreen) or main.partial:
+            raise SystemExit(f"{path}: not on the whole file's table once loaded but on {type(main).__name__}")
 
         def timed(action, repeats: int = 30) -> float:
             times = []
@@ -114,8 +121,12 @@ def run_case(path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, help="the folder holding alpaca_data.json (default: shared/data "
+                        "beside the checkout or a folder above it)")
     args = parser.parse_args()
+    if args.data is None:
+        args.data = next((up / "shared" / "data" for up in ROOT.parents if (up / "shared" / "data").is_dir()),
+                         ROOT.parent / "shared" / "data")
     from bench.generate import generate, write_jsonl
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -262,12 +262,15 @@ class CuratorApp(App):
         """The main screen showing the first examples of the file being loaded, if there is one."""
         return next((s for s in self.screen_stack if isinstance(s, MainScreen) and s.partial), None)
 
-    def show_first_rows(self, preview: Session) -> None:
-        """The first examples while the rest loads: browsing and search work, checks wait for the whole file."""
+    async def show_first_rows(self, preview: Session) -> None:
+        """The first examples while the rest loads: browsing and search work, checks wait for the whole file.
+
+        Returns once the screen is mounted: the loader's next word (the whole file, a failure, a question) may
+        pop it or ask over it, and a screen popped while it mounts would mount without its widgets."""
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
         self.settings = self._settings_for(preview)
-        self.push_screen(MainScreen(preview, self.settings, run_slow_checks=self.run_slow_checks, partial=True))
+        await self.push_screen(MainScreen(preview, self.settings, run_slow_checks=self.run_slow_checks, partial=True))
 
     def _load_failed(self, path: Path, error: CuratorError) -> None:
         while self._loading_main() is not None:

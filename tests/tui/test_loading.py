@@ -12,6 +12,7 @@ from curator.core import loading
 from curator.core.opening import Opening
 from curator.core.progress import Progress
 from curator.core.session import Session
+from curator.core.storage.lock import InUse
 from curator.tui.app import ErrorScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -107,6 +108,26 @@ async def test_a_broken_line_past_the_first_screen_lands_on_the_error_screen(tmp
         assert not any(isinstance(s, MainScreen) for s in app.screen_stack)
         problems = str(app.screen.query_one("#problems").render())
         assert "broken.jsonl:551:" in problems
+
+
+async def test_the_loaders_next_word_right_after_the_first_rows_finds_their_screen_mounted(tmp_path, monkeypatch):
+    """The loader shows the first rows, then at once says the file is in use (its lock is taken by another
+    curator): the first rows' screen gives way to the question without failing to mount (it raised NoMatches
+    for its detail pane when popped half-mounted)."""
+    monkeypatch.setattr(loading, "HEAD_SIZE", 4096)
+    path = write_jsonl(tmp_path / "big.jsonl")
+    app = make_app(path)
+    monkeypatch.setattr(app, "load", lambda path: None)  # the test speaks for the loader's worker
+    async with app.run_test(size=SIZE) as pilot:
+        preview = Session.of_records(path, loading.read_head(path))
+        app.call_next(app.show_first_rows, preview)  # back to back, as the worker's call_from_thread gives them
+        app.call_next(app._load_failed, path, InUse("in use by another curator (pid 1); close it there first", path))
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+        assert app.screen.title_text == "File in use"
+        assert not any(isinstance(s, MainScreen) for s in app.screen_stack)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 1
 
 
 async def test_a_large_file_is_offered_as_a_read_only_sample(tmp_path, monkeypatch):
