@@ -104,7 +104,7 @@ async def test_a_broken_line_past_the_first_screen_lands_on_the_error_screen(tmp
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         held_open.set()
-        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen) and app.screen.query("#problems"))
         assert not any(isinstance(s, MainScreen) for s in app.screen_stack)
         problems = str(app.screen.query_one("#problems").render())
         assert "broken.jsonl:551:" in problems
