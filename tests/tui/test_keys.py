@@ -89,6 +89,39 @@ async def test_sort_menu_opens_on_the_current_sort(tmp_path):
         assert options.get_option_at_index(options.highlighted).id == chosen
 
 
+async def test_j_and_k_move_in_every_list(tmp_path):
+    """The sort menu, the frequency lists and the start screen's files move with j / k as help says (the
+    findings and duplicates screens' lists are tested with them)."""
+    from curator.core.recent import remember
+    from curator.core.settings import Settings
+    from curator.tui.app import CuratorApp
+    from curator.tui.screens.frequency import FrequencyScreen
+
+    async def moves(pilot, options: OptionList) -> None:
+        start = options.highlighted or 0
+        await pilot.press("j")
+        assert options.highlighted == start + 1
+        await pilot.press("k")
+        assert options.highlighted == start
+
+    path = copy_fixture(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("o")
+        assert isinstance(app.screen, ChoicePrompt)
+        await moves(pilot, app.screen.query_one(OptionList))
+        await pilot.press("escape", "F")
+        await pilot.pause()
+        assert isinstance(app.screen, FrequencyScreen)
+        await moves(pilot, app.screen.focused)
+    remember(path)
+    app = CuratorApp(settings=Settings(), run_slow_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await moves(pilot, app.screen.query_one(OptionList))
+
+
 async def test_toasts_speak_the_users_words(tmp_path):
     app = make_app(copy_fixture(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from curator.core.frequency import Bin, Count, length_histogram, output_counts, split_counts, tag_counts
 from curator.core.view import Filter
+from curator.tui.widgets.cursor_view import Choices
 
 BAR_WIDTH = 24
 
@@ -79,7 +80,7 @@ class FrequencyScreen(Screen[Filter | None]):
                         key = f"{field}-len-{k}"
                         self.filters[key] = Filter(length_field=field, min_length=b.low, max_length=b.high)
                         options.append(bin_option(b, top, key))
-                    yield OptionList(*options, id=f"list-{field}-lengths")
+                    yield Choices(*options, id=f"list-{field}-lengths")
         yield Footer()
 
     def _counts_list(self, counts: list[Count], kind: str, make) -> OptionList:
@@ -91,7 +92,7 @@ class FrequencyScreen(Screen[Filter | None]):
             options.append(count_option(c, top, key))
         if not options:
             options.append(Option(f"no {kind}s", id=f"none-{kind}", disabled=True))
-        return OptionList(*options, id=f"list-{kind}")
+        return Choices(*options, id=f"list-{kind}")
 
     def on_mount(self) -> None:
         self.query_one("#list-output", OptionList).focus()

@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, OptionList
 from textual.widgets.option_list import Option
 
+from curator.tui.widgets.cursor_view import Choices
+
 
 class AskScreen(ModalScreen[str | None]):
     """A question answered by one of several buttons; each answer has a key (its first letter)."""
@@ -90,7 +92,7 @@ class ChoicePrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            options = OptionList(*[Option(label, id=value) for value, label in self.choices])
+            options = Choices(*[Option(label, id=value) for value, label in self.choices])
             values = [value for value, _ in self.choices]
             if self.current in values:
                 options.highlighted = values.index(self.current)

@@ -11,6 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from curator.tui.widgets.cursor_view import Choices
+
 
 class StartScreen(Screen[Path | None]):
     """Pick a recent file, the demo, or type a path; dismisses with the chosen path."""
@@ -27,7 +29,7 @@ class StartScreen(Screen[Path | None]):
             yield Label("curator · curate fine-tuning data, tune, compare base vs tuned", classes="title")
             options = [Option(f"demo: support tickets ({self.demo.name})", id="demo")]
             options += [Option(str(p), id=f"recent-{k}") for k, p in enumerate(self.recent)]
-            yield OptionList(*options, id="files")
+            yield Choices(*options, id="files")
             path_input = Input(placeholder="or type a path and press enter (o)", id="path")
             path_input.cursor_blink = False
             yield path_input

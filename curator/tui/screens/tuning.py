@@ -31,6 +31,7 @@ from curator.core.tuning import JobRecord, Jobs
 from curator.tui.actions import TUNING, bindings
 from curator.tui.messages import OpenPlayground, ShowExamples
 from curator.tui.screens.prompts import AskScreen
+from curator.tui.widgets.cursor_view import Choices
 from curator.tui.widgets.job_view import STATE_STYLE, JobView
 
 SHORT = {"epochs": "Epochs", "batch_size": "Batch size", "learning_rate": "Learning rate",
@@ -122,7 +123,7 @@ class TuningScreen(Screen[None]):
                 yield Static(self._tip(n_train), id="guidance")
                 yield Button("Check and launch (ctrl+l)", id="launch-button", variant="primary", compact=True)
             with Vertical(id="right"):
-                yield OptionList(id="jobs")
+                yield Choices(id="jobs")
                 yield JobView(id="job-view")
         yield Footer()
 

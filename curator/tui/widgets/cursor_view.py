@@ -5,6 +5,7 @@ focused list's, on screens of option lists)."""
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -101,3 +102,10 @@ class ListActions:
     def action_list_up(self) -> None:
         if isinstance(self.focused, OptionList):
             self.focused.action_cursor_up()
+
+
+class Choices(OptionList):
+    """An option list that j and k move too, as every list of the app does (on screens without ``ListActions``)."""
+
+    BINDINGS = [Binding("j", "cursor_down", "next item", show=False),
+                Binding("k", "cursor_up", "previous item", show=False)]
