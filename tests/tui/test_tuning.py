@@ -233,3 +233,25 @@ async def test_the_form_shows_the_cost_before_launch_and_the_job_its_billable_to
             shown = Console(width=200, record=True)
             shown.print(status_table(status, screen.jobs.estimate(status.job_id)))
             assert f"billable tokens {status.stats['billable tokens']:,} (estimated " in shown.export_text()
+
+
+async def test_a_field_half_typed_keeps_the_cursor_until_launch(tmp_path):
+    """Typing something that is not (yet) a number leaves the focus where the user moves it; only launching
+    sends it to the first field in error."""
+    app = make_app(copy_fixture(tmp_path, "template_deviations.jsonl"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tuning(pilot)
+        epochs = screen.query_one("#epochs", Input)
+        epochs.focus()
+        epochs.value = ""
+        await pilot.press("x")  # not a number: the form cannot be read while it says so
+        await pilot.pause()
+        screen.query_one("#seed", Input).focus()
+        await pilot.press("4")  # typing in another field
+        await pilot.pause()
+        assert app.focused.id == "seed" and screen.query_one("#seed", Input).value.endswith("4")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.focused.id == "epochs"
+        assert "not a number: epochs" in str(screen.query_one("#problems").render()).lower()
+

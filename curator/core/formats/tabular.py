@@ -41,7 +41,7 @@ def resolve_columns(names: list[str], options: FormatOptions, path: str) -> Mapp
             return wanted
         if wanted.isdigit() and 1 <= int(wanted) <= len(names):
             return names[int(wanted) - 1]
-        nested = f" (a Parquet struct's field is named COLUMN.FIELD, one level deep)" if (
+        nested = " (a Parquet struct's field is named COLUMN.FIELD, one level deep)" if (
             "." in wanted and wanted.split(".")[0] in names) else ""
         raise CuratorError(f"no {role} column {wanted!r}{nested}; the columns are: {', '.join(names)}", path, 1, 1)
 

@@ -207,8 +207,10 @@ class TuningScreen(Screen[None]):
             labels = ", ".join(HYPERPARAMETER_HELP[i][0].lower() for i in ignored)
             self.query_one("#problems", Static).update(f"[yellow]ignored by this backend: {labels}[/yellow]")
 
-    def read_form(self) -> Hyperparameters:
-        """The hyperparameters in the form; a CuratorError lists every field that is not a number."""
+    def read_form(self, focus_error: bool = False) -> Hyperparameters:
+        """The hyperparameters in the form; a CuratorError lists every field that is not a number (``focus_error``,
+        on launch: the first of them takes the focus; never while the user types, where it would pull the cursor
+        back into a field half typed)."""
         values: dict = {}
         bad = []
         for name in NUMBER_FIELDS:
@@ -218,7 +220,8 @@ class TuningScreen(Screen[None]):
             except ValueError:
                 bad.append(name)
         if bad:
-            self.query_one(f"#{bad[0]}").focus()  # the first field in error, not the next control
+            if focus_error:
+                self.query_one(f"#{bad[0]}").focus()  # the first field in error, not the next control
             raise CuratorError(f"not a number: {', '.join(HYPERPARAMETER_HELP[n][0].lower() for n in bad)}")
         adapter = self.query_one("#adapter_size", Select).value
         values["adapter_size"] = None if adapter is Select.NULL else int(adapter)
@@ -263,7 +266,7 @@ class TuningScreen(Screen[None]):
         if self.busy:
             return
         try:
-            hp = self.read_form()
+            hp = self.read_form(focus_error=True)
         except CuratorError as exc:
             problems.update(f"[red]{exc.reason}[/red]")
             return
