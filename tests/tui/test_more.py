@@ -427,3 +427,31 @@ async def test_duplicates_not_a_duplicate_marks_undo_and_redo(tmp_path):
         await pilot.press("D")
         await settle(pilot)
         assert [sorted(c.ids) for c in again.screen.clusters] == [[0, 1, 2], [3, 4]]
+
+
+async def test_duplicates_mark_a_member_that_joined_through_another(tmp_path):
+    """A member below the threshold to the keeper that joined through another member says so, in the list and
+    under its text."""
+    from curator.tui.screens.duplicates import DuplicatesScreen
+
+    path = tmp_path / "chain.jsonl"
+    texts = ("please tell me how to reset the password of my account on the mobile app",
+             "please tell me how to reset the password of my profile on the mobile app",  # 92 to the first
+             "please tell me how to reset the passcode of my profile on the mobile phone")  # 93 to 2nd, 85 to 1st
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        screen = app.screen
+        assert isinstance(screen, DuplicatesScreen)
+        await settle(pilot)
+        (cluster,) = screen.clusters
+        assert cluster.keeper == 0
+        members = screen.query_one("#members")
+        prompts = [str(members.get_option_at_index(k).prompt) for k in range(members.option_count)]
+        assert "via" not in prompts[1] and "#1" in prompts[1]
+        assert "#2" in prompts[2] and "via #1 (93)" in prompts[2]
+        await pilot.press("tab", "j")  # the members list, its next member: the chained one
+        assert screen._member_id() == 2
+        assert "below the threshold: joined via #1" in str(screen.query_one("#member-side").border_subtitle)
