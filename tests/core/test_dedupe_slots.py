@@ -103,3 +103,24 @@ def test_a_long_scan_never_starts_on_its_own(monkeypatch):
     assert "near-dup.cluster" not in {f.rule for f in findings}
     skipped = [f for f in findings if f.rule == "near-dup.not-run"]
     assert len(skipped) == 1 and "curator dedupe" in skipped[0].message
+
+
+def test_a_saved_scorer_that_makes_the_scan_long_starts_no_leakage_scan_either(monkeypatch):
+    """Leakage compares the same texts with the same scorer: when the near-duplicate scan is too long to start
+    on its own, the leakage scan does not start either (it said nothing and could run for half an hour)."""
+    import curator.core.checks.near_dups as near_dups
+    import curator.core.dedupe.scan as scan
+
+    monkeypatch.setattr(near_dups, "AUTO_SCAN_SECONDS", 0.0)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the leakage scan started on its own")
+
+    monkeypatch.setattr(scan, "scan_leakage", never)
+    settings = Settings(near_dup_scorer="token_set_ratio", near_dup_threshold=85)
+    rules = [f.rule for f in run_checks(numbers_dataset(), settings)]
+    assert rules.count("leakage.not-run") == 1 and "leakage.train-twin" not in rules
+    monkeypatch.setattr(near_dups, "AUTO_SCAN_SECONDS", 60.0)  # a short scan: both run
+    monkeypatch.undo()
+    rules = [f.rule for f in run_checks(numbers_dataset(), settings)]
+    assert "leakage.not-run" not in rules and "near-dup.not-run" not in rules

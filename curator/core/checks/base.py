@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import polars as pl
@@ -28,6 +28,8 @@ class CheckContext:
 
     frame: pl.DataFrame
     settings: Settings
+    long_scans: dict[str, float] = field(default_factory=dict, compare=False)  # a slow check's word to the next
+
 
     @cached_property
     def keys(self) -> pl.DataFrame:

@@ -20,6 +20,10 @@ register(Rule("near-dup.not-run", I, "near-duplicate scan not started on its own
 register(Rule("near-dup.uncompared", I, "very long texts not compared for near-duplicates",
               "Compared texts over the [dedupe] max_chars setting (--max-chars; default 10,000 characters) are grouped "
               "only when identical: comparing them for near-duplicates costs tens of milliseconds a pair."))
+register(Rule("leakage.not-run", I, "leakage scan not started on its own",
+              "The near-duplicate scan the settings ask for would take over a minute, so the leakage scan, which "
+              "compares the same texts with the same scorer, does not start on its own either; run it with "
+              "curator dedupe --leakage (the app's near-duplicate search, D, is started by hand)."))
 register(Rule("leakage.train-twin", W, "validation/test example leaked from train",
               "A validation or test example has an exact or near duplicate in train, so it measures memory."))
 
@@ -46,6 +50,7 @@ def check_near_duplicates(ctx: CheckContext, dataset: Dataset, progress=None, ca
     try:
         scan = store.dedupe(dataset, **params)[0] if store is not None else scan_dataset(dataset, **params)
     except LongScan as exc:
+        ctx.long_scans["near-duplicates"] = exc.seconds  # leakage compares the same texts: it waits too
         rule = RULES["near-dup.not-run"]
         return [Finding(rule.id, rule.severity, (), f"near-duplicate scan ({s.near_dup_scorer} ≥ "
                         f"{s.near_dup_threshold:g}) would take about {exc.seconds / 60:,.0f} min; run it with D "
@@ -76,6 +81,10 @@ def check_leakage(ctx: CheckContext, dataset: Dataset, progress=None, cancel=Non
     from curator.core.dedupe.scan import scan_leakage
 
     s = ctx.settings
+    if "near-duplicates" in ctx.long_scans:  # a saved scorer never starts a long scan on its own
+        rule = RULES["leakage.not-run"]
+        return [Finding(rule.id, rule.severity, (), f"leakage scan ({s.near_dup_scorer} ≥ {s.near_dup_threshold:g}) "
+                        "not started on its own, as the near-duplicate scan; run it with curator dedupe --leakage")]
     params = dict(dedupe_params(s), progress=progress, cancel=cancel)
     if store is not None:
         scan, _ = store.leakage(dataset, **params)
