@@ -125,7 +125,8 @@ def _case(path: str, queue) -> None:
 
 
 def run_case(path: Path) -> dict:
-    return {**in_fresh_process(_case, str(path)), **terminal_case(path)}
+    fresh = Path(shutil.copy(path, path.with_name(f"terminal-{path.name}")))  # none of the first case's edits
+    return {**in_fresh_process(_case, str(path)), **terminal_case(fresh)}
 
 
 def _process_cpu(pid: int) -> float:
