@@ -13,6 +13,7 @@ from curator.core.session import Session
 from curator.tui.screens.editor import EditorScreen
 from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
 from curator.tui.screens.split import SplitScreen
+from curator.tui.view_state import FindingIndex
 from tests.tui.helpers import copy_fixture, make_app, settle, until_main
 
 SIZE = (120, 40)
@@ -250,3 +251,34 @@ async def test_unreadable_file_shows_its_problems(tmp_path):
         await wait_for_screen(pilot, "ErrorScreen")
         text = str(app.screen.query_one("#problems").render())
         assert "empty.jsonl" in text and "empty" in text.split("empty.jsonl", 1)[1]
+
+
+async def test_check_result_during_a_save_waits_for_it(tmp_path, monkeypatch):
+    """A save drops the deleted examples while the view still lists them: checks finishing in the middle of it
+    (at 1M rows they often do) redrew the rows, the deleted one among them, and the app died with a KeyError."""
+    path = copy_fixture(tmp_path)
+    app = make_app(path)
+    real_save = Session.save
+    arrived = []
+
+    def save_then_checks_finish(session, *args, **kwargs):
+        written = real_save(session, *args, **kwargs)  # the deleted example is gone from the dataset now
+        main = app.screen_stack[-2]
+        done = main.ChecksDone(FindingIndex.of([], slow=True), True, main._generation)
+        app.call_from_thread(main.on_main_screen_checks_done, done)  # handled now, on the UI thread
+        arrived.append(main.table.row(main.table.cursor))
+        return written
+
+    async with app.run_test(size=SIZE) as pilot:
+        main = await until_main(pilot)
+        gone = main.table.current.id
+        await pilot.press("d")  # the deleted row stays in view, marked, until the save
+        assert main.table.row(0).id == gone and main.table.row(0).deleted
+        shown = main.table.current.id
+        monkeypatch.setattr(Session, "save", save_then_checks_finish)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert arrived and arrived[0].id == shown  # the view was left alone while the save ran
+        assert gone not in app.session.dataset and main.table.current.id != gone
+        assert "saved" in str(main.query_one("#status").render())
+        assert len(lines(path)) == len(main.state.ids)

@@ -3,9 +3,12 @@ through the session (journalled, undoable). Bulk actions act on the selection, e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from textual import work
+from textual.message import Message
 
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import format_for_extension, lossy_fields
@@ -222,6 +225,7 @@ class EditingActions:
         """Save in a worker; the screen shows ``saving…`` and edits wait until it is done."""
         self.progress_text = "saving…"
         self.refresh_all(detail=False)
+        self._saving = True
         self.app.push_screen(BusyScreen("saving…"))
         self._save_worker(path, fmt, allow_lossy, then_quit, force)
 
@@ -260,9 +264,17 @@ class EditingActions:
             [("overwrite", "Overwrite"), ("save-as", "Save as…"), ("reload", "Reload from disk"), ("cancel", "Cancel")],
             "cancel"), answer)
 
+    def held_while_saving(self, handler: Callable[[Message], None], message: Message) -> bool:
+        """True when ``message`` must wait for the save under way: the save drops the deleted examples from the
+        dataset while the view still lists them, so a worker's result that redraws rows is handled after it."""
+        if self._saving:
+            self._after_save.append(partial(handler, message))
+        return self._saving
+
     def _saved(self, written: Path | None, error: str | None, then_quit: bool) -> None:
         self.app.pop_screen()
         self.progress_text = ""
+        self._saving = False
         if error:
             self.notify(error, title="not saved", severity="error", timeout=8)
         elif written is not None:
@@ -274,6 +286,9 @@ class EditingActions:
             self.app.remember_file(written)
             if then_quit:
                 self.app.exit()
+        held, self._after_save = self._after_save, []
+        for handle in held:
+            handle()
         self.refresh_all()
 
     def action_split_dataset(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -108,6 +109,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self._search_error: Notification | None = None
         self.changed_on_disk: str | None = None  # what changed the file on disk since it was read or saved
         self._watcher = None  # the worker looking at the file on disk, if one is
+        self._saving = False  # a save's worker drops deleted examples from the dataset while it runs
+        self._after_save: list[Callable[[], None]] = []  # workers' results that redraw rows, held until then
 
     # -- layout ------------------------------------------------------------------------------------------
 
@@ -222,6 +225,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.post_message(self.InputsDescribed(input_display(inputs, template)))
 
     def on_main_screen_inputs_described(self, message: InputsDescribed) -> None:
+        if self.held_while_saving(self.on_main_screen_inputs_described, message):
+            return
         self.state.input_display = message.display
         self.table.invalidate()
         self.refresh_all(detail=False)
@@ -373,6 +378,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.refresh_all(detail=False)
 
     def on_main_screen_checks_done(self, message: ChecksDone) -> None:
+        if self.held_while_saving(self.on_main_screen_checks_done, message):
+            return
         if message.slow:
             self.progress_text = "" if message.generation == self._generation else "near-duplicates: rerun with c"
         elif message.generation != self._generation:
@@ -514,6 +521,8 @@ class MainScreen(EditingActions, CursorActions, Screen):
             self.post_message(self.SuspectsFound(None, exc.reason))
 
     def on_main_screen_suspects_found(self, message: SuspectsFound) -> None:
+        if self.held_while_saving(self.on_main_screen_suspects_found, message):
+            return
         if message.found is None:
             self.notify(message.error or "no ranking", title="suspect labels", severity="warning", timeout=8)
             return
