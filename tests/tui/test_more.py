@@ -94,11 +94,16 @@ async def test_length_filter_from_the_form(tmp_path):
         assert "input length 30..36" in str(main.query_one("#title-bar").render())
 
 
-async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypatch):
-    path = tmp_path / "dups.jsonl"
+def write_leaky(path, split: str):
+    """30 training questions that differ in a number, and a near-copy of one of them in ``split``."""
     rows = [{"text_input": f"How do I reset the password of account {i}?", "output": "account"} for i in range(30)]
-    rows.append({"text_input": "How do I reset the password of account 1??", "output": "account", "split": "validation"})
+    rows.append({"text_input": "How do I reset the password of account 1??", "output": "account", "split": split})
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypatch):
+    path = write_leaky(tmp_path / "dups.jsonl", "validation")
     app = make_app(path, run_slow_checks=True)
     async with app.run_test(size=SIZE) as pilot:
         main = await until_main(pilot)
@@ -147,10 +152,7 @@ async def test_the_apps_near_duplicate_and_leakage_scans_run_off_its_process(tmp
     monkeypatch.setattr(scan_module, "ISOLATE_FROM", 0)
     monkeypatch.setattr(scan_module, "scan_frame", here)  # the spawned process imports its own
     monkeypatch.setattr(scan_module, "leakage_frame", here)
-    path = tmp_path / "leaky.jsonl"
-    rows = [{"text_input": f"How do I reset the password of account {i}?", "output": "account"} for i in range(30)]
-    rows.append({"text_input": "How do I reset the password of account 1??", "output": "account", "split": "test"})
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    path = write_leaky(tmp_path / "leaky.jsonl", "test")
     app = make_app(path, run_slow_checks=True)
     async with app.run_test(size=SIZE) as pilot:
         main = await until_main(pilot)
