@@ -94,6 +94,19 @@ async def test_length_filter_from_the_form(tmp_path):
         assert "input length 30..36" in str(main.query_one("#title-bar").render())
 
 
+def write_inputs(path, texts) -> None:
+    """A JSONL file of ``texts`` as inputs, each with the output "x"."""
+    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+
+
+async def open_duplicates(pilot):
+    """Open the file's duplicates screen (D) and wait for its scan; returns the screen."""
+    await until_main(pilot)
+    await pilot.press("D")
+    await settle(pilot)
+    return pilot.app.screen
+
+
 def write_leaky(path, split: str):
     """30 training questions that differ in a number, and a near-copy of one of them in ``split``."""
     rows = [{"text_input": f"How do I reset the password of account {i}?", "output": "account"} for i in range(30)]
@@ -307,10 +320,7 @@ async def test_duplicates_scan_options_rescan_and_are_kept(tmp_path):
     path = copy_fixture(tmp_path, "qa_context.jsonl")
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await until_main(pilot)
-        await pilot.press("D")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_duplicates(pilot)
         at_90 = sum(c.size for c in screen.clusters)
         await pilot.press("o")
         assert isinstance(app.screen, ScanOptionsScreen)
@@ -336,13 +346,10 @@ async def test_duplicates_numbers_only_apart_and_whole_cluster_not_duplicate(tmp
     path = tmp_path / "n.jsonl"
     texts = ["What is the square root of 31?", "What is the square root of 104?", "What is the square root of 144?",
              "How do I reset my password?", "How do I reset my pasword?", "how do i reset my password??"]
-    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    write_inputs(path, texts)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await until_main(pilot)
-        await pilot.press("D")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_duplicates(pilot)
         assert [sorted(c.ids) for c in screen.clusters] == [[3, 4, 5]]  # the square roots are different examples
         assert "1 differ in numbers only" in str(screen.query_one("#dup-title").render())
         await pilot.press("number_sign")
@@ -363,14 +370,11 @@ async def test_duplicates_say_which_texts_were_too_long_to_compare(tmp_path):
     path = tmp_path / "n.jsonl"
     long = "please refund the order I placed last week, " * 4
     texts = [long, long + "now", "How do I reset my password?", "How do I reset my pasword?"]
-    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    write_inputs(path, texts)
     (tmp_path / "n.jsonl.curator.toml").write_text("[dedupe]\nmax_chars = 100\n")
     app = make_app(path, settings=load_settings(path))
     async with app.run_test(size=SIZE) as pilot:
-        await until_main(pilot)
-        await pilot.press("D")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_duplicates(pilot)
         assert [sorted(c.ids) for c in screen.clusters] == [[2, 3]]
         assert "2 inputs over 100 characters not compared for near-duplicates (--max-chars)" in str(
             screen.query_one("#dup-title").render())
@@ -382,7 +386,7 @@ async def test_duplicates_a_long_scan_says_its_estimate_and_starts_only_when_ask
     monkeypatch.setattr(duplicates, "LONG_SCAN", -1.0)  # every scan counts as long
     path = tmp_path / "n.jsonl"
     texts = ["How do I reset my password?", "How do I reset my pasword?", "Where is my parcel?"]
-    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    write_inputs(path, texts)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
@@ -405,13 +409,10 @@ async def test_duplicates_not_a_duplicate_marks_undo_and_redo(tmp_path):
     path = tmp_path / "m.jsonl"
     texts = ["How do I reset my password?", "How do I reset my pasword?", "how do i reset my password??",
              "Where is my parcel now?", "Where is my parcel now??"]
-    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    write_inputs(path, texts)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await until_main(pilot)
-        await pilot.press("D")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_duplicates(pilot)
         assert [sorted(c.ids) for c in screen.clusters] == [[0, 1, 2], [3, 4]]
         await pilot.press("N")  # the whole first cluster: not duplicates
         assert [sorted(c.ids) for c in screen.clusters] == [[3, 4]]
@@ -440,7 +441,7 @@ async def test_duplicates_mark_a_member_that_joined_through_another(tmp_path):
     texts = ("please tell me how to reset the password of my account on the mobile app",
              "please tell me how to reset the password of my profile on the mobile app",  # 92 to the first
              "please tell me how to reset the passcode of my profile on the mobile phone")  # 93 to 2nd, 85 to 1st
-    path.write_text("".join(json.dumps({"text_input": t, "output": "x"}) + "\n" for t in texts))
+    write_inputs(path, texts)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
