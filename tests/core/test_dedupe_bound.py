@@ -1,0 +1,69 @@
+"""The compiled count bound keeps every pair exhaustive cdist finds, one text against all or one side against
+the other, and drops most of the pairs that cannot reach the threshold."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz, process
+
+from curator.core.dedupe.bound import bounded_candidates
+from curator.core.dedupe.candidates import max_partner_length
+from curator.core.progress import Work
+from tests.core.dedupe_corpus import sentence, typo
+
+
+def _texts(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = ["", "a", "ab"]
+    for _ in range(40):
+        slot = sentence(rng, 4, 8)
+        texts += [f"{typo(rng, slot, rng.randint(0, 3))} order {rng.randint(10, 99)}" for _ in range(3)]
+    for n in (300, 600):  # counts beyond what a byte holds: clipping at 255 must not drop the pair
+        texts += ["e" * n + "xy", "e" * n + "yz", "e" * (n - 20) + "w" * 40]
+    for n in (12, 40):
+        longest = int(max_partner_length(np.array([n]), 90)[0])
+        texts += ["q" * n, "q" * longest, "q" * (longest + 1)]  # at the length bound, and one over
+    alphabet = [chr(c) for c in range(0x3041, 0x3041 + 90)]  # more distinct characters than buckets
+    for _ in range(20):
+        base = "".join(rng.choices(alphabet, k=rng.randint(5, 30)))
+        texts += [base, typo(rng, base, 1)]
+    return list(dict.fromkeys(texts))
+
+
+def _cdist_pairs(texts: list[str], threshold: float, left=None, right=None) -> set[tuple[int, int]]:
+    scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold)
+    a, b = np.nonzero(scores >= threshold)
+    pairs = {(int(i), int(j)) for i, j in zip(a, b) if i < j}
+    if left is not None:
+        pairs = {(i, j) for i, j in pairs if (left[i] and right[j]) or (left[j] and right[i])}
+    return pairs
+
+
+@pytest.mark.parametrize("threshold", [70, 90, 97])
+def test_every_pair_reaching_the_threshold_is_a_candidate(threshold):
+    texts = _texts(threshold)
+    n = len(texts)
+    keys = bounded_candidates(texts, threshold, Work())
+    got = {(int(k // n), int(k % n)) for k in keys}
+    want = _cdist_pairs(texts, threshold)
+    assert len(want) >= 10  # 13 at 97, over 100 at 90
+    assert want <= got
+    assert all(i < j for i, j in got) and len(got) == len(keys)  # each pair once, in order
+    assert len(got) < n * (n - 1) // 4  # and it is a filter: most pairs are refuted
+
+
+def test_one_side_against_the_other_keeps_every_crossing_pair():
+    texts = _texts(5)
+    n = len(texts)
+    rng = np.random.default_rng(1)
+    left = rng.random(n) < 0.7
+    right = ~left
+    keys = bounded_candidates(texts, 90, Work(), sides=(left, right))
+    got = {(int(k // n), int(k % n)) for k in keys}
+    want = _cdist_pairs(texts, 90, left, right)
+    assert len(want) >= 10
+    assert want <= got
+    assert all((left[i] and right[j]) or (left[j] and right[i]) for i, j in got)
