@@ -13,9 +13,10 @@ from curator.core.checks import run_checks
 from curator.core.dataset import Dataset
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
+from curator.core.model import records_frame
 from curator.core.settings import Settings
 from curator.core.template import infer_template, match, parse_template
-from curator.core.template.match import clean_pattern
+from curator.core.template.match import clean_pattern, loose_pattern
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 TEMPLATE = "Classify the ticket.\nquestion: {question}\ncontext: {context}"
@@ -82,9 +83,12 @@ def test_fast_path_agrees_with_the_matcher(question, context, mutate):
     if mutate:
         text = text.replace("question", "Question")
     clean = pl.Series([text]).str.contains(clean_pattern(t))[0]
+    loose = pl.Series([text]).str.contains(loose_pattern(t))[0]
     result = match(t, text)
     if clean:  # whatever polars calls clean, the matcher finds exact with no deviation
         assert result.exact and not result.deviations
+    if result.exact:  # and what the matcher finds exact, polars never leaves out as certainly not exact
+        assert loose
 
 
 def test_template_rules_with_fixes_and_undo():
@@ -124,3 +128,17 @@ def test_inferred_template_is_reported_and_enforced():
     info = [f for f in findings if f.rule == "template.inferred"]
     assert len(info) == 1 and "Classify the ticket.\\nquestion: {question}\\ncontext: {context}" in info[0].message
     assert {f.ids[0] for f in findings if f.rule == "template.preamble"} == {14, 15}
+
+
+def test_inputs_an_inferred_template_is_not_enforced_on_are_not_diagnosed(monkeypatch):
+    """Half the inputs in each field order: the inferred template covers 50%, under the share it is enforced
+    from; the other half cannot follow it, and are not matched one by one for deviations nobody is shown."""
+    import curator.core.template as template_package
+
+    texts = [f"question: q{i}\ncontext: c{i}" if i % 2 else f"context: c{i}\nquestion: q{i}" for i in range(40)]
+    ds = Dataset.from_records(records_frame({"text_input": texts, "output": ["x"] * 40}))
+    calls = []
+    monkeypatch.setattr(template_package, "match", lambda *a: calls.append(a) or match(*a))
+    findings = [f for f in run_checks(ds, Settings(), skip_slow=True) if f.rule.startswith("template.")]
+    assert [(f.rule, f.message.split("(")[1].split(" ")[0]) for f in findings] == [("template.inferred", "50%")]
+    assert calls == []

@@ -72,6 +72,17 @@ def clean_pattern(template: Template) -> str:
     return "".join(parts)
 
 
+def loose_pattern(template: Template) -> str:
+    """``exact_pattern`` for polars (Rust): the inputs ``match`` may call exact; any other input is not."""
+    parts = ["(?s)^"]
+    for k, f in enumerate(template.fields):
+        part = _rust_escape(template.literals[k]) + (".*?" if k < len(template.fields) - 1 else ".*")
+        parts.append(f"(?:{part})?" if f.optional else part)
+    parts.append(_rust_escape(template.literals[-1]))
+    parts.append("$")
+    return "".join(parts)
+
+
 @lru_cache(maxsize=256)
 def marker_pattern(label: str) -> re.Pattern:
     """A marker at a line start, in any case and spacing: ``Question :``, ``QUESTION:``, ``question -``."""
