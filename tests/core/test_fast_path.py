@@ -19,10 +19,11 @@ from tests.core.test_roundtrip import CORPUS
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 
 
-def outcome(data: bytes, fmt: str, options: FormatOptions, exact: bool):
-    """What reading gives: the records (extras parsed) and spans, or the problems."""
+def outcome(data: bytes, fmt: str, options: FormatOptions, exact: bool, allow_skipped: bool = False):
+    """What reading gives: the records (extras parsed), spans, options, skipped lines and the mapping said, or
+    the problems."""
     try:
-        result = read_data(data, "f", fmt, options, exact=exact)
+        result = read_data(data, "f", fmt, options, exact=exact, allow_skipped=allow_skipped)
     except CuratorError as e:
         return "error", [str(p) for p in e.problems]
     records = result.records.with_columns(result.records["extra"].map_elements(json.loads, return_dtype=object))
@@ -31,11 +32,12 @@ def outcome(data: bytes, fmt: str, options: FormatOptions, exact: bool):
     spans = None
     if source is not None and source.table is None:
         spans = [a.tolist() for a in source.spans()]
-    return "ok", rows, spans, result.options
+    return "ok", rows, spans, result.options, [str(p) for p in result.skipped], result.mapping
 
 
-def assert_agree(data: bytes, fmt: str, options: FormatOptions = FormatOptions()) -> None:
-    assert outcome(data, fmt, options, exact=False) == outcome(data, fmt, options, exact=True)
+def assert_agree(data: bytes, fmt: str, options: FormatOptions = FormatOptions(), allow_skipped: bool = False) -> None:
+    assert (outcome(data, fmt, options, exact=False, allow_skipped=allow_skipped)
+            == outcome(data, fmt, options, exact=True, allow_skipped=allow_skipped))
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -176,3 +178,135 @@ def test_list_spans_cut_every_element_as_a_json_decoder_does(data):
     elements = json.loads(body)
     assert [json.loads(data[a:b]) for a, b in zip(starts.tolist(), ends.tolist())] == elements
     assert all(data[a:a + 1].strip() and data[b - 1:b].strip() for a, b in zip(starts.tolist(), ends.tolist()))
+
+
+# -- chat and contents lines (OpenAI, ShareGPT, Vertex) and column-mapped objects ---------------------------------
+
+def chat(fmt: str, *turns: tuple[str, str], **rest) -> str:
+    """A line of ``fmt`` holding ``turns`` ((role, text), roles as curator names them) and other keys."""
+    if fmt == "vertex-jsonl":
+        obj = {} if turns[0][0] != "system" else {"systemInstruction": {"role": "system",
+                                                                        "parts": [{"text": turns[0][1]}]}}
+        obj["contents"] = [{"role": {"assistant": "model"}.get(r, r), "parts": [{"text": t}]}
+                           for r, t in turns if r != "system"]
+        return json.dumps(obj | rest)
+    key, role, text = ("messages", "role", "content") if fmt == "openai-jsonl" else ("conversations", "from", "value")
+    names = {} if fmt == "openai-jsonl" else {"user": "human", "assistant": "gpt"}
+    return json.dumps({key: [{role: names.get(r, r), text: t} for r, t in turns]} | rest)
+
+
+CHATS = ("openai-jsonl", "sharegpt-jsonl", "vertex-jsonl")
+PAIR = (("user", "q"), ("assistant", "a"))
+
+
+def plain_lines(fmt: str, n: int = 6) -> list[str]:
+    lines = [chat(fmt, ("user", f"question {i}"), ("assistant", f"answer {i}")) for i in range(n)]
+    lines[1] = chat(fmt, ("system", "be brief"), ("user", "q1"), ("assistant", "a1"), split="test")
+    return lines
+
+
+def odd_chat_lines(fmt: str) -> list[str]:
+    """Lines of ``fmt`` the bulk read must not take at face value: other layouts, awkward texts and keys,
+    broken records and broken JSON."""
+    lines = [chat(fmt, ("system", "s"), *PAIR, split="dev", note=None, tags=["t"], n=1),
+             chat(fmt, *PAIR, note="kept", extra={"a": [1, None]}, system="top-level system key"),
+             chat(fmt, ("user", 'ends with a backslash \\\\'), ("assistant", 'a "quoted" \\\\" \\\\\\\\"')),
+             chat(fmt, ("user", "ünï \\u00e9 😀"), ("assistant", "")), chat(fmt, ("user", "\t tab"), ("assistant", "a")),
+             chat(fmt, *PAIR, *PAIR), chat(fmt, ("assistant", "a"), ("user", "q")), chat(fmt, ("user", "q")),
+             chat(fmt, ("user", "q"), ("system", "s"), ("assistant", "a")),
+             chat(fmt, ("system", "s"), ("system", "s"), *PAIR), chat(fmt, *PAIR, split=None), chat(fmt, *PAIR, n=None),
+             chat(fmt, *PAIR, split="nowhere"), chat(fmt, *PAIR, tags="x")]
+    plain = chat(fmt, *PAIR)
+    lines += [plain.replace('": ', '":').replace(", ", ","), plain.replace('": ', '" :\t ').replace(", ", " , "),
+              " " + plain, plain + " ", plain[:-1] + ', "split": "test"  }', plain[:-1] + ",}", plain[:-1] + ", 5}",
+              plain[:-1] + ', "x": 1, }', plain.replace('"q"', "5"), plain.replace('"q"', "null"),
+              plain.replace('"q"', '["q"]'), plain.replace('"q"', '{"q": 1}'), plain.replace('"a"', '"a\\x"'),
+              plain.replace('"q"', '"\\ud800"'), plain[:-1] + ', "' + plain[2:], plain.replace("user", "tool"),
+              plain.replace('"q"', '"q" ') + "", plain[:-1] + ', "__curator_in__": "x"}', plain.replace("q", "q\\/"),
+              plain.replace('"q"', '"raw\ttab"'), plain.replace('"a"', '"raw\x01"')]
+    if fmt == "vertex-jsonl":
+        lines += [plain.replace('{"text": "q"}', '{"text": "q"}, {"text": " and more"}'),
+                  plain.replace('{"text": "q"}', '{"inlineData": {"mimeType": "image/png"}}'),
+                  plain.replace('"parts": [{"text": "q"}]', '"parts": []'),
+                  plain.replace('{"role": "user", ', '{"parts": [{"text": "q"}], "role": "user"} , {"role": "x", '),
+                  '{"systemInstruction": {"parts": [{"text": "no role"}]}, ' + plain[1:],
+                  '{"systemInstruction": {"role": 5, "parts": [{"text": "s"}]}, ' + plain[1:],
+                  '{"systemInstruction": null, ' + plain[1:], '{"systemInstruction": "s", ' + plain[1:],
+                  plain[:-1] + ', "systemInstruction": {"parts": [{"text": "after"}]}}']
+    else:
+        role, text = ("role", "content") if fmt == "openai-jsonl" else ("from", "value")
+        swapped = plain.replace(f'{{"{role}": "user", "{text}": "q"}}', f'{{"{text}": "q", "{role}": "user"}}')
+        lines += [swapped, plain.replace('"a"}', '"a", "weight": 0}'), '{"id": 3, ' + plain[1:],
+                  plain.replace('"q"', '[{"type": "text", "text": "q"}]'),
+                  plain.replace('"q"', '[{"type": "image_url", "image_url": "u"}]'),
+                  plain.replace('"system"', '"developer"'), plain.replace(f'"{text}": "q"', f'"{text}": "q", "name": "x"')]
+        lines.append(plain.replace("user", "human").replace("assistant", "gpt") if fmt == "openai-jsonl"
+                     else plain.replace("human", "user"))
+    return lines
+
+
+@pytest.mark.parametrize("fmt", CHATS)
+def test_plain_chat_lines_are_read_in_bulk(fmt, monkeypatch):
+    data = ("\n".join(plain_lines(fmt, 50)) + "\n").encode()
+    monkeypatch.setattr("curator.core.formats.fast._decoded", None)  # one line decoded on its own would fail
+    assert read_fast(data, "f", fmt, FormatOptions()) is not None
+    monkeypatch.undo()
+    assert_agree(data, fmt)
+
+
+@pytest.mark.parametrize("fmt", CHATS)
+@pytest.mark.parametrize("allow_skipped", [False, True])
+def test_every_awkward_chat_line_reads_as_the_exact_reader_reads_it(fmt, allow_skipped, monkeypatch):
+    monkeypatch.setattr("curator.core.formats.fast.SAMPLE_LINES", 3)
+    plain = plain_lines(fmt)
+    for line in odd_chat_lines(fmt):
+        data = ("\n".join([*plain, line, *plain]) + "\n").encode()
+        assert_agree(data, fmt, allow_skipped=allow_skipped)
+
+
+@pytest.mark.parametrize("fmt", CHATS)
+def test_chat_lines_read_in_small_chunks_read_as_one_piece(fmt, monkeypatch):
+    small_chunks(monkeypatch, 300)
+    lines = [line for pair in zip(plain_lines(fmt, 14), odd_chat_lines(fmt)) for line in pair]
+    assert_agree(("\n".join(lines) + "\r\n\n").encode(), fmt, allow_skipped=True)
+
+
+def test_multi_turn_chats_are_skipped_in_bulk_as_the_exact_reader_skips_them():
+    lines = plain_lines("openai-jsonl", 40)
+    lines[30] = chat("openai-jsonl", *PAIR, *PAIR)
+    data = ("\n".join(lines) + "\n").encode()
+    result = read_fast(data, "f", "openai-jsonl", FormatOptions(), allow_skipped=True)
+    assert [str(p) for p in result.skipped] == ["f:31:1: unsupported: multi-turn conversation with 4 turns; curator "
+                                                "handles single-turn pairs"]
+    assert 31 not in result.records["src_line"].to_list() and result.records.height == 39
+    assert read_fast(data, "f", "openai-jsonl", FormatOptions()) is None  # the exact reader lists it as a problem
+    assert_agree(data, "openai-jsonl", allow_skipped=True)
+
+
+MAPPED = [
+    [{"prompt": f"p{i}", "completion": f"c{i}"} for i in range(5)],
+    [{"instruction": f"i{i}", "input": "" if i % 2 else f"x{i}", "output": f"o{i}", "system": "s"} for i in range(5)],
+    [{"question": "q", "answer": 3}, {"question": "q", "answer": "a", "split": "dev"}, {"question": "q"}],
+    [{"question": "q", "answer": "a", "system": None}, {"question": "q", "answer": "a", "system": 5}],
+    [{"text": "t", "label": "l", "meta": {"a": 1}}, {"text": None, "label": "l"}, {"text": "t", "label": "l", "x": 1}],
+    [{"document": "d", "summary": "s"}, {"document": "d", "summary": "s", "document ": "other"}],
+]
+
+
+@pytest.mark.parametrize("objects", MAPPED)
+@pytest.mark.parametrize("options", [FormatOptions(), FormatOptions("meta.a,text", "label"),
+                                     FormatOptions("question", "answer", system_col="system"),
+                                     FormatOptions("instruction,input", "output", template="{input} / {instruction}")])
+def test_column_mapped_objects_read_as_the_exact_reader_reads_them(objects, options, monkeypatch):
+    monkeypatch.setattr("curator.core.formats.fast.SAMPLE_LINES", 2)
+    data = ("\n".join(json.dumps(o) for o in objects * 3) + "\n").encode()
+    assert_agree(data, "jsonl", options)
+
+
+def test_a_recognised_shape_is_read_in_bulk_with_its_mapping_said(monkeypatch):
+    data = ("\n".join(json.dumps(o) for o in MAPPED[1] * 20) + "\n").encode()
+    monkeypatch.setattr("curator.core.formats.fast._decoded", None)
+    result = read_fast(data, "f", "jsonl", FormatOptions())
+    assert result.mapping.startswith("recognised instruction/input/output")
+    assert result.records["system"].to_list()[:2] == ["s", "s"]
+    assert result.records["text_input"].to_list()[:2] == ["i0\n\nx0", "i1"]

@@ -27,6 +27,7 @@ class Fields:
     output: str
     joined: str | None = None
     kept_as: str | None = None
+    system: str | None = None  # the column holding the system text (a null: none)
     tags_separator: str | None = None  # tables hold tags as one ";"-separated text
     empty_note_is_none: bool = False  # tables: an empty note cell is no note
     nulls_are_values: bool = False  # tables: a null is a value; JSON: a null may be a missing key
@@ -51,7 +52,10 @@ def to_records(raw: pl.DataFrame, fields: Fields, src_line: pl.Series) -> pl.Dat
                 else pl.struct(joined.alias(_ALPACA_INPUT)))
         extra_parts.append(pl.when(joined != "").then(kept.struct.json_encode()))
     columns: list[pl.Expr] = [text.alias("text_input"), pl.col(fields.output).alias("output")]
-    columns.append(pl.lit(None, dtype=pl.String).alias("system"))
+    system = schema.get(fields.system, pl.Null) if fields.system else pl.Null
+    if system not in (pl.String, pl.Null):
+        return None
+    columns.append((pl.col(fields.system) if system == pl.String else pl.lit(None, dtype=pl.String)).alias("system"))
 
     split = _split(raw, fields)
     if split is None:
@@ -66,7 +70,7 @@ def to_records(raw: pl.DataFrame, fields: Fields, src_line: pl.Series) -> pl.Dat
         return None
     columns.append(note)
 
-    kept = [c for c in raw.columns if c not in (*mapped, "split", "tags", "note")]
+    kept = [c for c in raw.columns if c not in (*mapped, fields.system, "split", "tags", "note")]
     for name in kept:
         dtype = schema[name]
         ok = _primitive(dtype) or (isinstance(dtype, pl.List) and _primitive(dtype.inner))

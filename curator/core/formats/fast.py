@@ -12,13 +12,17 @@ import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from curator.core.errors import Problem
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import encoding_problem
+from curator.core.formats.nested import INPUT, OUTPUT, SYNTHETIC, SYSTEM, Shape, shape_of
 from curator.core.formats.source import BOM, Source, filled_lines, line_spans, list_spans
 from curator.core.progress import Progress, ProgressFn
 
@@ -62,26 +66,87 @@ CHUNK_BYTES = 16 * 1024 * 1024  # a JSONL file is read this much at a time: prog
 READERS = 2  # chunks read at once
 
 
-def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions,
-              progress: ProgressFn | None = None) -> ReadResult | None:
+def read_fast(data: bytes, path: str, fmt: str, options: FormatOptions, progress: ProgressFn | None = None,
+              allow_skipped: bool = False) -> ReadResult | None:
     """The file read in bulk, or None when the exact reader must read it. ``progress`` hears how much of a
-    JSONL file is read."""
+    JSONL file is read; with ``allow_skipped``, lines curator cannot represent (multi-turn chats) are listed in
+    the result's ``skipped``, as the exact reader lists them."""
     try:
         encoding_problem(data, path)  # raises: the exact reader says it
-        if fmt in _OBJECT_FIELDS:
-            return _objects(data, fmt, options, progress)
         if fmt in ("csv", "tsv"):
             return _delimited(data, path, fmt, options)
+        reader = _reader(data, path, fmt, options)
+        if reader is not None:
+            return _objects(data, path, fmt, reader, progress, allow_skipped)
     except (Exception, PanicException):  # any polars failure means: let the exact reader judge the file
         return None
     return None
 
 
-def _objects(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn | None) -> ReadResult | None:
+@dataclass(frozen=True)
+class _Reader:
+    """How a format's objects are read in bulk: the fields of the (flat, or rewritten flat) objects that make
+    the example, the format's decoder for the lines read one by one, the nested shape rewritten flat, and the
+    options (and mapping said) the exact reader would give."""
+
+    fields: Fields
+    decoder: Any
+    options: FormatOptions
+    shape: Shape | None = None
+    mapping: str | None = None
+
+
+def _reader(data: bytes, path: str, fmt: str, options: FormatOptions) -> _Reader | None:
+    from curator.core.formats.registry import FORMATS
+
+    if fmt in _OBJECT_FIELDS:
+        return _Reader(_OBJECT_FIELDS[fmt], FORMATS[fmt], options)
+    shape = shape_of(fmt)
+    if shape is not None:
+        if any(key.encode() in data for key in SYNTHETIC):
+            return None
+        return _Reader(Fields(INPUT, OUTPUT, system=SYSTEM), FORMATS[fmt], options, shape)
+    if fmt == "jsonl":
+        return _mapped(data, path, options)
+    return None
+
+
+def _mapped(data: bytes, path: str, options: FormatOptions) -> _Reader | None:
+    """Objects whose fields a mapping names (one or two top-level input fields composed by the default
+    template, an output, maybe a system field), read in bulk like the formats' own."""
+    from curator.core.formats.common import DECODER
+    from curator.core.formats.compose import AS_READ, default_template
+    from curator.core.formats.objects import SAMPLE
+    from curator.core.formats.registry import FORMATS
+
+    first, objects = 0, []
+    while len(objects) < SAMPLE and first < len(data):
+        end = data.find(b"\n", first)
+        end = len(data) if end == -1 else end + 1
+        line = data[first:end].removeprefix(BOM) if first == 0 else data[first:end]
+        if line.strip():
+            objects.append(DECODER.decode(line.decode("utf-8")))
+        first = end
+    fmt = FORMATS["jsonl"].for_file(options, objects, path)
+    m = fmt.mapping
+    names = (*m.inputs, m.output, *([m.system] if m.system else []))
+    if len(m.inputs) > 2 or any("." in n or n in ("split", "tags", "note") for n in names) or (
+            len(m.inputs) == 2 and m.template not in (None, default_template(m.inputs))):
+        return None
+    joined = m.inputs[1] if len(m.inputs) == 2 else None
+    resolved, said = fmt.resolved(options)
+    return _Reader(Fields(m.inputs[0], m.output, joined=joined, kept_as=AS_READ if joined else None,
+                          system=m.system), fmt, resolved, mapping=said)
+
+
+def _objects(data: bytes, path: str, fmt: str, reader: _Reader, progress: ProgressFn | None,
+             allow_skipped: bool) -> ReadResult | None:
     if _SURROGATE_ESCAPE.search(data) and _lone_surrogate(data):
         return None
-    if fmt.endswith("-jsonl"):
-        return _lines(data, fmt, options, progress)
+    if fmt.endswith("jsonl"):
+        return _lines(data, path, fmt, reader, progress, allow_skipped)
+    if reader.shape is not None:
+        return None
     body = data[len(BOM) :] if data.startswith(BOM) else data
     if not body.lstrip().startswith(b"["):
         return None
@@ -91,48 +156,68 @@ def _objects(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn
         return None
     newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     src_line = np.searchsorted(newlines, starts) + 1
-    records = _records(raw, data, starts, ends, src_line, fmt)
-    if records is None:
+    read = _records(raw, data, starts, ends, src_line, reader, path, allow_skipped=False)
+    if read is None:
         return None
-    options = options.with_split_names(split_names(raw))
-    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
+    records, _, names = read
+    options = reader.options.with_split_names(names)
+    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)), mapping=reader.mapping)
 
 
-def _lines(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn | None) -> ReadResult | None:
+def _lines(data: bytes, path: str, fmt: str, reader: _Reader, progress: ProgressFn | None,
+           allow_skipped: bool) -> ReadResult | None:
     """A JSONL file, ``CHUNK_BYTES`` of whole lines at a time, two chunks at once (polars reads one chunk on
     one core, without the interpreter lock; its frame of a chunk is all the room a read takes beside the
-    records)."""
+    records). Lines of a nested shape are first rewritten flat (``nested``)."""
     spans = line_spans(data)
     filled = filled_lines(data, spans)
     line_starts = spans[0]
     bounds = [0, *np.searchsorted(line_starts, np.arange(CHUNK_BYTES, len(data), CHUNK_BYTES)).tolist(),
               len(line_starts)]
 
-    def chunk(first: int, last: int) -> tuple[pl.DataFrame | None, dict[str, str], int]:
-        """The records of lines ``first`` to ``last`` (None when the exact reader must read them), the
-        split names they use and where the chunk ends in the file."""
-        end = int(line_starts[last]) if last < len(line_starts) else len(data)
-        rows = np.flatnonzero(filled[first:last]) + first
-        if not len(rows):
-            return pl.DataFrame(), {}, end
+    def flat(first: int, last: int) -> tuple | None:
+        """The bytes of lines ``first`` to ``last`` as read and as polars reads them, their spans in those
+        bytes, which lines must be decoded one by one and the string quotes of each line polars reads (None
+        when not known: a flat format; None for all: the chunk cannot be read in bulk)."""
         start = int(line_starts[first])  # past a byte-order mark on the first line
+        end = int(line_starts[last]) if last < len(line_starts) else len(data)
         part = data[start:end]
-        raw = pl.read_ndjson(part, schema=schema) if schema else pl.read_ndjson(part, infer_schema_length=None)
-        if len(rows) != raw.height:
-            return None, {}, end
-        quotes = 4 * len(schema) if schema else None
-        return (_records(raw, data, spans[0][rows], spans[1][rows], rows + 1, fmt, quotes), split_names(raw),
-                end)
+        starts, ends = spans[0][first:last] - start, spans[1][first:last] - start
+        if reader.shape is None:
+            return part, part, starts, ends, None, None
+        rewritten = reader.shape.rewrite(part, starts, ends, filled[first:last])
+        return None if rewritten is None else (part, rewritten[0], starts, ends, *rewritten[1:])
 
-    schema = _text_keys(data, line_starts, filled)
-    parts, names = [], {}
+    def chunk(first: int, last: int) -> tuple[tuple | None, int]:
+        """The records, skipped lines and split names of lines ``first`` to ``last`` (None when the exact
+        reader must read them), and where the chunk ends in the file."""
+        end = int(line_starts[last]) if last < len(line_starts) else len(data)
+        lines = np.flatnonzero(filled[first:last])
+        if not len(lines):
+            return (pl.DataFrame(), [], {}), end
+        pieces = flat(first, last)
+        if pieces is None:
+            return None, end
+        part, text, starts, ends, forced, counted = pieces
+        raw = pl.read_ndjson(text, schema=schema) if schema else pl.read_ndjson(text, infer_schema_length=None)
+        if len(lines) != raw.height or (reader.shape and set(reader.shape.keys) & set(raw.columns)):
+            return None, end
+        if forced is not None:
+            forced, counted = forced[lines], counted[lines]
+        return _records(raw, text, starts[lines], ends[lines], lines + first + 1, reader, path, bool(schema),
+                        forced, counted, part, allow_skipped), end
+
+    schema = _text_keys(data, line_starts, filled, flat)
+    parts, skipped, names = [], [], {}
     pool = ThreadPoolExecutor(READERS)
     try:
-        for records, split, end in pool.map(chunk, *zip(*[(a, b) for a, b in zip(bounds, bounds[1:]) if a != b])):
-            if records is None:
+        for read, end in pool.map(chunk, *zip(*[(a, b) for a, b in zip(bounds, bounds[1:]) if a != b])):
+            if read is None:
                 return None
+            records, lost, split = read
             if records.height:
                 parts.append(records)
+            skipped += lost
             for key, name in split.items():  # the file's first name of each split
                 names.setdefault(key, name)
             if progress is not None:
@@ -141,25 +226,33 @@ def _lines(data: bytes, fmt: str, options: FormatOptions, progress: ProgressFn |
         pool.shutdown(cancel_futures=True)  # after a chunk the exact reader must read, the rest are not started
     if not parts:
         return None
-    starts, ends = spans[0][filled], spans[1][filled]
     records = pl.concat(parts) if len(parts) > 1 else parts[0]
-    options = options.with_split_names(names)
-    return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)))
+    kept = records["src_line"].to_numpy() - 1
+    options = reader.options.with_split_names(names)
+    return ReadResult(records, fmt, options, skipped, Source(fmt, options, data, (spans[0][kept], spans[1][kept])),
+                      reader.mapping)
 
 
 SAMPLE_LINES = 1000  # lines whose keys are taken as every line's, when all their values are text
 
 
-def _text_keys(data: bytes, line_starts: np.ndarray, filled: np.ndarray) -> dict | None:
-    """The keys of the first lines when every one of their values is text: the schema the other lines are read
-    with (inferring it from every line took polars as long again as reading them). A line holding other keys
-    holds another count of unescaped quotes than four a key, and is decoded on its own (``_quote_counts``)."""
+def _text_keys(data: bytes, line_starts: np.ndarray, filled: np.ndarray, flat) -> dict | None:
+    """The keys of the first lines (as ``flat`` gives them to polars) when every one of their values is text:
+    the schema the other lines are read with (inferring it from every line took polars as long again as reading
+    them). A line holding other keys holds another count of unescaped quotes than four a key, and is decoded on
+    its own (``_quote_counts``)."""
     sample = np.flatnonzero(filled[: SAMPLE_LINES + 1])
     if len(sample) < 2:
         return None
-    end = int(line_starts[sample[-1]])
-    schema = pl.read_ndjson(data[int(line_starts[sample[0]]) : end], infer_schema_length=None).schema
-    return dict(schema) if all(dtype == pl.String for dtype in schema.values()) else None
+    pieces = flat(int(sample[0]), int(sample[-1]))
+    if pieces is None:
+        return None
+    text, forced = pieces[1], pieces[4]
+    synthetic = {} if forced is None else dict.fromkeys(SYNTHETIC, pl.String)
+    if forced is not None and forced.all():
+        return None
+    schema = {**synthetic, **pl.read_ndjson(text, infer_schema_length=None).schema}
+    return schema if all(dtype == pl.String for dtype in schema.values()) else None
 
 
 def _quote_counts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -178,32 +271,59 @@ def _quote_counts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
 
 
 def _records(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarray, src_line: np.ndarray,
-             fmt: str, quotes: int | None = None) -> pl.DataFrame | None:
-    """The records of ``raw`` (read from the spans ``starts``/``ends`` of ``data``), or None. ``quotes``: the
-    unescaped quotes a line of ``raw``'s keys alone holds (``raw`` was read with a given schema, which drops
-    other keys); a line holding another number is decoded on its own."""
+             reader: _Reader, path: str, quotes: bool = False, forced: np.ndarray | None = None,
+             counted: np.ndarray | None = None, original: bytes | None = None,
+             allow_skipped: bool = False) -> tuple | None:
+    """The records of ``raw`` (read from the spans ``starts``/``ends`` of ``data``), the lines skipped and the
+    split names used, or None. With ``quotes``, ``raw`` was read with a given schema (which drops other keys):
+    a line holding another count of unescaped quotes than its keys and texts hold (``counted``, else counted
+    here) is decoded on its own, as are the ``forced`` lines, from ``original`` (the bytes as read, when ``data``
+    was rewritten flat)."""
     # A null may be a missing key or an explicit null, which the exact reader tells apart: rows holding one
-    # are decoded one by one (from their source bytes) and the rest in bulk.
+    # are decoded one by one (from their source bytes) and the rest in bulk, unless the quotes counted tell
+    # (a key with a null holds two quotes, a missing one none). The texts of a rewritten line (``SYNTHETIC``)
+    # were checked as it was rewritten: a missing system text is no system.
+    plain = [c for c in raw.columns if c not in SYNTHETIC]
+    odd = _undecided(raw, data, starts, ends, plain, nulls=not quotes)
+    if quotes and len(starts):  # another key in a key's place, an explicit null, a key not in the schema
+        missing = [c for c in plain if c not in ("split", "note")]  # a missing split is train, a missing note none
+        if missing:
+            odd |= raw.select(pl.any_horizontal(pl.col(missing).is_null())).to_series().to_numpy()
+        keys = raw.select(pl.sum_horizontal(pl.all().is_not_null())).to_series().to_numpy()
+        odd |= (_quote_counts(data, starts, ends) if counted is None else counted) != 4 * keys
+        if "split" in raw.columns:
+            raw = raw.with_columns(pl.col("split").fill_null("train"))
+    if forced is not None:
+        odd |= forced
     lines = pl.Series("src_line", src_line, dtype=pl.Int64)
-    odd = _undecided(raw, data, starts, ends)
-    if quotes is not None and len(starts):  # a key missing (null, whichever key) or another in its place
-        odd |= raw.select(pl.any_horizontal(pl.all().is_null())).to_series().to_numpy()
-        odd |= _quote_counts(data, starts, ends) != quotes
-    if odd.any():
-        clean = to_records(raw.filter(pl.Series(~odd)), _OBJECT_FIELDS[fmt], lines.filter(pl.Series(~odd)))
-        one_by_one = _decoded(data, starts[odd], ends[odd], src_line[odd], fmt)
-        if clean is None or one_by_one is None:
+    splits = raw["split"] if raw.schema.get("split") == pl.String else pl.Series("split", [None] * raw.height,
+                                                                                dtype=pl.String)
+    if not odd.any():
+        records = to_records(raw, reader.fields, lines)
+        return None if records is None else (records, [], split_names(raw))
+    source = data if original is None else original
+    decoded = _decoded(source, starts[odd], ends[odd], src_line[odd], reader.decoder, path, allow_skipped)
+    if decoded is None:
+        return None
+    one_by_one, skipped, names = decoded
+    parts = [one_by_one]
+    if not odd.all():
+        clean = to_records(raw.filter(pl.Series(~odd)), reader.fields, lines.filter(pl.Series(~odd)))
+        if clean is None:
             return None
-        return pl.concat([clean, one_by_one]).sort("src_line")
-    return to_records(raw, _OBJECT_FIELDS[fmt], lines)
+        parts.insert(0, clean)
+    splits = splits.scatter(np.flatnonzero(odd), pl.Series(names, dtype=pl.String))
+    records = pl.concat(parts).sort("src_line") if len(parts) > 1 else one_by_one
+    return records, skipped, split_names(pl.DataFrame({"split": splits}))
 
 
-def _undecided(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Rows the bulk read cannot vouch for: a null (a missing key or an explicit null, which the exact reader
-    tells apart), or text that may have been a number, boolean, list or object in the file (polars reads
-    those as their JSON text where a column holds text) and is one there."""
-    nullable = [c for c in raw.columns if c != "note"]
-    texts = [c for c, dtype in raw.schema.items() if dtype == pl.String]
+def _undecided(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarray, columns: list[str],
+               nulls: bool = True) -> np.ndarray:
+    """Rows the bulk read cannot vouch for (of ``columns``): a null (a missing key or an explicit null, which
+    the exact reader tells apart; with ``nulls``), or text that may have been a number, boolean, list or object
+    in the file (polars reads those as their JSON text where a column holds text) and is one there."""
+    nullable = [c for c in columns if c != "note"] if nulls else []
+    texts = [c for c in columns if raw.schema[c] == pl.String]
     odd = np.zeros(raw.height, dtype=bool)
     if nullable:
         odd |= raw.select(pl.any_horizontal(pl.col(nullable).is_null())).to_series().to_numpy()
@@ -219,23 +339,34 @@ def _undecided(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndar
     return odd
 
 
-def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray, fmt: str) -> pl.DataFrame | None:
-    """Records decoded one by one as the exact reader does; None at the first one it would refuse."""
-    from curator.core.formats.common import RecordBuilder, RecordError
-    from curator.core.formats.registry import FORMATS
+def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray, decoder, path: str,
+             allow_skipped: bool) -> tuple[pl.DataFrame, list[Problem], list[str | None]] | None:
+    """Records decoded one by one as the exact reader does, the lines skipped (with ``allow_skipped``) and each
+    line's split as written; None at the first line it would refuse."""
+    from curator.core.formats.common import DECODER, RecordBuilder, RecordError, check_unicode
+    from curator.core.formats.objects import Unsupported
 
     builder = RecordBuilder()
-    decode = FORMATS[fmt].decode
+    skipped, names = [], []
     for start, end, line in zip(starts.tolist(), ends.tolist(), lines.tolist()):
         try:
-            value = json.loads(data[start:end])
+            text = data[start:end].decode("utf-8")
+            value = DECODER.decode(text)
+            if "\\u" in text:
+                check_unicode(value, text)
             if not isinstance(value, dict):
                 return None
-            text_input, output, system, rest = decode(value)
+            text_input, output, system, rest = decoder.decode(value)
             builder.add(line, text_input, output, system, rest)
+            names.append(rest.get("split") if isinstance(rest.get("split"), str) else None)
+        except Unsupported as e:
+            if not allow_skipped:
+                return None
+            skipped.append(Problem(path, line, 1, f"unsupported: {e.reason}"))
+            names.append(None)
         except (ValueError, RecursionError, RecordError):
             return None
-    return builder.frame()
+    return builder.frame(), skipped, names
 
 
 def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:

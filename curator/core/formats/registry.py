@@ -216,7 +216,7 @@ def read_data(data: bytes, path: str | Path, fmt: str, options: FormatOptions, *
     reader, which locates every problem."""
     _check_name(fmt)
     fmt = _mapped_instead(fmt, options, Path(path))
-    result = None if exact else read_fast(data, str(path), fmt, options, progress)
+    result = None if exact else read_fast(data, str(path), fmt, options, progress, allow_skipped)
     return result or FORMATS[fmt].read(data, str(path), options, allow_skipped=allow_skipped)
 
 
