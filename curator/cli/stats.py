@@ -9,13 +9,12 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from curator.cli.common import add_input_arguments, format_options, open_read_only, report_error
+from curator.cli.common import add_input_arguments, format_options, open_read_only, report_error, say_mapping
 from curator.core.errors import CuratorError
-from curator.core.settings import load_settings
+from curator.core.settings import load_settings, read_options
 
 if TYPE_CHECKING:
     import polars as pl
-
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,24 +69,34 @@ def batch_stats(batches: Iterable[pl.DataFrame], label_max_distinct: int, top: i
 
 
 def _streamed(args: argparse.Namespace, label_max_distinct: int) -> dict:
-    """Stats of a file too large to hold, read in batches with progress on stderr."""
+    """Stats of a file too large to hold, read in batches with progress on stderr, through the fields its
+    flags or settings map (as a whole read), skipped lines said on stderr."""
     from curator.core.progress import Progress
-    from curator.core.stream import record_batches
+    from curator.core.stream import read_batches
 
     def progress(p: Progress) -> None:
         print(f"\rreading {args.file}: {p.fraction:4.0%}", end="" if p.fraction < 1 else "\n", file=sys.stderr,
               flush=True)
 
-    return batch_stats(record_batches(args.file, args.format, format_options(args), progress), label_max_distinct,
-                       args.top)
+    def batches() -> Iterable[pl.DataFrame]:
+        options = read_options(args.file, format_options(args))
+        for k, result in enumerate(read_batches(args.file, args.format, options, progress)):
+            if k == 0:
+                say_mapping(args.file, result.mapping)
+            for problem in result.skipped:
+                print(f"{problem} (skipped)", file=sys.stderr)
+            yield result.records
+
+    return batch_stats(batches(), label_max_distinct, args.top)
 
 
 def run(args: argparse.Namespace) -> int:
     from curator.core.loading import is_large
+    from curator.core.stream import format_of, streams
 
     try:
         settings = load_settings(args.file)
-        if is_large(args.file):
+        if is_large(args.file) and streams(format_of(args.file, args.format)):  # as check and convert
             stats, where = _streamed(args, settings.label_max_distinct), f"{args.file} (streamed)"
         else:
             session = open_read_only(args)

@@ -31,8 +31,9 @@ def _shifted(problems: list[Problem], lines: int) -> list[Problem]:
 
 
 def streams(fmt: str) -> bool:
-    """Whether files of the format can be read in batches (one example per line, no header: the JSONL formats)."""
-    return fmt.endswith("-jsonl")
+    """Whether files of the format can be read in batches (one example per line, no header: the JSONL formats,
+    JSON objects with mapped fields among them)."""
+    return fmt.endswith("jsonl")
 
 
 def format_of(path: str | Path, fmt: str | None = None) -> str:

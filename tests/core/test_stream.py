@@ -13,6 +13,7 @@ from curator.core import loading, stream
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
 from curator.core.model import RECORD_FIELDS
+from curator.core.settings import dataset_settings_path
 
 
 def write_jsonl(path, n, broken_at=None):
@@ -183,3 +184,24 @@ def test_a_listing_is_written_as_json_dump_writes_it(items):
     head = {"file": "d.jsonl", "settings": {"target": "vertex", "task_type": None}}
     dump_listing(head, "findings", iter(items), out)
     assert out.getvalue() == json.dumps(dict(head, findings=items), ensure_ascii=False, indent=2) + "\n"
+
+
+def test_stats_of_a_large_file_read_its_fields_through_the_settings_mapping(tmp_path, monkeypatch, capsys):
+    """A file whose examples are "question"/"answer" records, mapped by its settings: streamed, the stats count
+    the mapped fields as a whole read does, and say the mapping."""
+    path = tmp_path / "qa.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(2000):
+            f.write(json.dumps({"question": "q" * (i % 40 + 1), "answer": ["yes", "no"][i % 2]}) + "\n")
+    dataset_settings_path(path).write_text('[columns]\ninput = "question"\noutput = "answer"\n')
+    assert main(["stats", str(path), "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert whole["chars"]["input"]["max"] == 40 and whole["labels"]["distinct"] == 2
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["stats", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out) == whole
+    assert "question" in out.err and "(streamed)" not in out.out
+    _, whole_check, _ = checked(path, monkeypatch, capsys, "--fast", large=False)
+    streamed_code, streamed_check, _ = checked(path, monkeypatch, capsys, "--fast", large=True)
+    assert streamed_check == whole_check and whole_check["examples"] == 2000
