@@ -12,6 +12,7 @@ from curator.cli import main
 from curator.core import loading, stream
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
+from curator.core.checks import RULES
 from curator.core.model import RECORD_FIELDS
 from curator.core.settings import dataset_settings_path
 
@@ -205,3 +206,30 @@ def test_stats_of_a_large_file_read_its_fields_through_the_settings_mapping(tmp_
     _, whole_check, _ = checked(path, monkeypatch, capsys, "--fast", large=False)
     streamed_code, streamed_check, _ = checked(path, monkeypatch, capsys, "--fast", large=True)
     assert streamed_check == whole_check and whole_check["examples"] == 2000
+
+
+def test_a_streamed_check_lists_the_first_template_deviations_of_each_kind_and_counts_them_all(
+        tmp_path, monkeypatch, capsys):
+    path = varied_jsonl(tmp_path / "d.jsonl", 2000)
+    (tmp_path / "curator.toml").write_text('template = "order {n}: where is it?"\n')
+    _, whole, _ = checked(path, monkeypatch, capsys, "--fast", large=False)
+    monkeypatch.setattr("curator.core.checks.streamed.TEMPLATE_EXAMPLES", 5)
+    _, streamed, _ = checked(path, monkeypatch, capsys, "--fast", large=True)
+
+    def by_rule(report):
+        out = {}
+        for f in report["findings"]:
+            out.setdefault(f["rule"], []).append(f)
+        return out
+
+    whole_rules, streamed_rules = by_rule(whole), by_rule(streamed)
+    deviations = [rule for rule in whole_rules if rule.startswith("template.")]
+    over = [rule for rule in deviations if len(whole_rules[rule]) > 5]
+    assert over  # the fixture has kinds with more than five deviations
+    for rule in deviations:
+        assert streamed_rules[rule] == whole_rules[rule][:5]  # the first five examples, in file order
+    notes = [f["message"] for f in streamed_rules["template.listed-in-part"]]
+    assert sorted(notes) == sorted(f"{len(whole_rules[rule]):,} inputs: {RULES[rule].title}; the first 5 are listed "
+                                   "(a file read in batches keeps no more of each kind)" for rule in over)
+    rest = {rule: found for rule, found in streamed_rules.items() if not rule.startswith("template.")}
+    assert rest == {rule: found for rule, found in whole_rules.items() if not rule.startswith("template.")}

@@ -4,7 +4,8 @@ Each batch's examples are checked on their own for what concerns one example (li
 whitespace); what concerns the whole file is gathered small: counts and sizes, 64-bit keys of the normalised
 input and output (exact duplicates and conflicts across the whole file), a code per output's JSON keys, the
 ids of each output while the outputs may be labels. The findings equal ``run_checks(skip_slow=True)`` on the
-file read whole, but for an inferred template: inferred from the first batch, and said so.
+file read whole, but for the template: one the settings do not set is inferred from the first batch, and
+said so; the deviations of each kind past the first ``TEMPLATE_EXAMPLES`` are counted, not listed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from curator.core.model import Finding
 from curator.core.settings import Settings
 
 _KEYS = {"id": pl.Int64, "in_key": pl.UInt64, "out_key": pl.UInt64}
+TEMPLATE_EXAMPLES = 1000  # template deviations listed of each kind (all are counted)
 
 
 class StreamedChecks:
@@ -38,7 +40,7 @@ class StreamedChecks:
         self.keys: list[pl.DataFrame] = []
         self.json = JsonOutputs(settings.json_output_share)
         self.labels = LabelCounts(settings.label_max_distinct)
-        self.template = TemplateCheck(settings)
+        self.template = TemplateCheck(settings, keep=TEMPLATE_EXAMPLES)
 
     def add(self, records: pl.DataFrame) -> pl.DataFrame:
         """Check one batch of a reader's records; returns them with their ids."""
