@@ -49,6 +49,7 @@ class Opening:
         self._head: ReadResult | None = None
         self._session: Session | None = None
         self._error: BaseException | None = None
+        self._lock = None  # a writable opening's lock on the file, taken before its first examples are read
         self._head_read, self._done = threading.Event(), threading.Event()
         self._listener: Callable[[float], None] | None = None
         self._thread: threading.Thread | None = None
@@ -78,12 +79,21 @@ class Opening:
         self._open()
 
     def _read_head(self) -> None:
+        """The first examples, once the file's lock is taken for a writable session: a file another curator has
+        open is said to be in use before any of its examples show (InUse, handed to whoever waits)."""
         try:
             from curator.core.loading import is_large, read_head
 
             if self._thread is not None and is_large(self.path):
                 self.declined = True
             else:
+                if not self.read_only:
+                    from curator.core.paths import real_path
+                    from curator.core.storage.lock import DatasetLock
+
+                    lock = DatasetLock(real_path(self.path))
+                    lock.acquire()
+                    self._lock = lock
                 self._head = read_head(self.path, self.fmt, self.options)
         except BaseException as exc:  # handed to whoever waits for the session
             self._error = exc
@@ -96,10 +106,13 @@ class Opening:
                 from curator.core.session import Session
 
                 self._session = Session.open(self.path, self.fmt, self.options, read_only=self.read_only,
-                                             allow_skipped=True, progress=self._progress)
+                                             allow_skipped=True, progress=self._progress, lock=self._lock)
         except BaseException as exc:
             self._error = exc
         finally:
+            if self._session is None and self._lock is not None:
+                self._lock.release()  # no session took it (the head failed, or the whole read did)
+            self._lock = None
             self._done.set()
 
     def listen(self, listener: Callable[[float], None]) -> None:

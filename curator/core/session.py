@@ -76,17 +76,22 @@ class Session:
         read_only: bool = False,
         allow_skipped: bool = False,
         progress: ProgressFn | None = None,
+        lock: DatasetLock | None = None,
     ) -> Session:
         """Open a dataset file. Read-only sessions take no lock and journal nothing (``curator check``).
 
-        A writable session locks the file itself (whatever name, hard link or symlink it is opened by) and
-        removes what saves of it killed half-way left beside it.
+        A writable session locks the file itself (whatever name, hard link or symlink it is opened by; ``lock``:
+        taken already by the caller, and the session's from now on) and removes what saves of it killed
+        half-way left beside it.
         """
         path = real_path(path)
-        lock = workspace = journal = None
-        if not read_only:
-            lock = DatasetLock(path)
-            lock.acquire()
+        workspace = journal = None
+        if read_only:
+            lock = None
+        else:
+            if lock is None:
+                lock = DatasetLock(path)
+                lock.acquire()
             if lock.held:
                 remove_interrupted_saves(path)
         try:

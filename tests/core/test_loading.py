@@ -13,6 +13,7 @@ from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
 from curator.core.opening import Opening, core_to_spare
 from curator.core.session import Session
+from curator.core.storage.lock import DatasetLock, InUse
 
 
 def write_jsonl(path, n, broken_at=None):
@@ -103,6 +104,23 @@ def test_an_opening_hands_over_the_error_and_declines_a_large_file(tmp_path, sma
     assert large.head() is None and large.session() is None and large.declined  # the app offers a sample
 
 
+def test_an_opening_of_a_file_in_use_reads_none_of_it_and_a_read_only_one_does(tmp_path, small_head):
+    path = write_jsonl(tmp_path / "d.jsonl", 500)
+    other = DatasetLock(path)  # another curator holds it
+    other.acquire()
+    try:
+        opening = Opening(path).start()
+        assert opening.head() is None
+        with pytest.raises(InUse, match="in use by another curator"):
+            opening.session()
+        with Opening(path, read_only=True).start().session() as session:
+            assert session.dataset.frame.height == 500
+    finally:
+        other.release()
+    with Opening(path).start().session() as session:  # the lock of the opening that failed was let go
+        assert not session.read_only
+
+
 def test_an_opening_not_started_reads_when_asked(tmp_path, small_head):
     path = write_jsonl(tmp_path / "d.jsonl", 500)
     opening = Opening(path, read_only=True)
@@ -124,7 +142,8 @@ def test_waiting_for_an_opening_stops_when_told_and_a_session_not_wanted_is_clos
     release.set()
     assert closed.wait(10)
     closed.clear()
-    Opening(write_jsonl(tmp_path / "d.jsonl", 5)).start().discard()  # e.g. too large to hold after all
+    # e.g. too large to hold after all (another file: the stand-in session above does not release its lock)
+    Opening(write_jsonl(tmp_path / "e.jsonl", 5)).start().discard()
     assert closed.wait(10)
 
 

@@ -12,7 +12,7 @@ from curator.core import loading
 from curator.core.opening import Opening
 from curator.core.progress import Progress
 from curator.core.session import Session
-from curator.core.storage.lock import InUse
+from curator.core.storage.lock import DatasetLock, InUse
 from curator.tui.app import ErrorScreen
 from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
@@ -128,6 +128,28 @@ async def test_the_loaders_next_word_right_after_the_first_rows_finds_their_scre
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 1
+
+
+async def test_a_file_another_curator_has_open_asks_before_showing_any_example(tmp_path, monkeypatch):
+    """Its lock is taken before the first examples are read: the question comes first, with no rows shown
+    under it beforehand; read-only then opens it whole."""
+    monkeypatch.setattr(loading, "HEAD_SIZE", 4096)
+    path = write_jsonl(tmp_path / "big.jsonl")
+    other = DatasetLock(path)  # another curator's lock (flock: another open file, even in this process)
+    other.acquire()
+    app = make_app(path)
+    shown = []
+    monkeypatch.setattr(app, "show_first_rows", lambda preview: shown.append(preview))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+            assert app.screen.title_text == "File in use" and shown == []
+            assert not any(isinstance(s, MainScreen) for s in app.screen_stack)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and not app.screen.partial)
+            assert app.screen.session.read_only and app.screen.state.row_count() == TOTAL
+    finally:
+        other.release()
 
 
 async def test_a_large_file_is_offered_as_a_read_only_sample(tmp_path, monkeypatch):
