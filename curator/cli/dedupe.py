@@ -117,27 +117,34 @@ def run(args: argparse.Namespace) -> int:
     progress.close()
     note = scan.uncompared_note()
     frame = ds.frame
-    rows = {r["id"]: r for r in frame.select("id", "src_line", "split", "text_input", "output").iter_rows(named=True)}
+    ids = frame["id"].to_list()
+    line_of = dict(zip(ids, frame["src_line"].to_list()))  # columns, not 100k row dicts: a second less at 100k
+    column = {}
+
+    def cell(name: str, i: int):
+        if name not in column:
+            column[name] = dict(zip(ids, frame[name].to_list()))
+        return column[name][i]
 
     def where(i: int) -> str:
-        line = rows[i]["src_line"]
+        line = line_of[i]
         return f"line {line}" if line is not None else f"id {i}"
 
     def text(i: int, width: int = 70) -> str:
-        value = rows[i]["output" if settings.near_dup_field == "output" else "text_input"] or ""
+        value = cell("output" if settings.near_dup_field == "output" else "text_input", i) or ""
         flat = value.replace("\n", "⏎")
         return flat if len(flat) <= width else flat[: width - 1] + "…"
 
     if args.json:
         if args.leakage:
-            out = [{"eval": {"id": leak.eval_id, "line": rows[leak.eval_id]["src_line"]},
-                    "twins": [{"id": t.id, "line": rows[t.id]["src_line"], "score": t.score} for t in leak.twins]}
+            out = [{"eval": {"id": leak.eval_id, "line": line_of[leak.eval_id]},
+                    "twins": [{"id": t.id, "line": line_of[t.id], "score": t.score} for t in leak.twins]}
                    for leak in items]
         else:
-            out = [_cluster_json(c, rows) for c in items]
+            out = [_cluster_json(c, line_of) for c in items]
         doc = {"file": str(session.path), "settings": params, "leakage" if args.leakage else "clusters": out}
         if not args.leakage:
-            doc["numbers_only"] = [_cluster_json(c, rows) for c in numeric]
+            doc["numbers_only"] = [_cluster_json(c, line_of) for c in numeric]
             doc["templates"] = list(scan.templates) if settings.near_dup_compare == "slots" else []
         cap = scan if args.leakage else scan.matches
         doc["not_compared"] = {"examples": cap.uncompared, "max_chars": cap.max_chars, "reason": note or None}
@@ -155,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             print(note)
         for leak in items:
             best = leak.twins[0]
-            print(f"  {rows[leak.eval_id]['split']:<10} {where(leak.eval_id):>10}  {text(leak.eval_id)}")
+            print(f"  {cell('split', leak.eval_id):<10} {where(leak.eval_id):>10}  {text(leak.eval_id)}")
             print(f"  {'train twin':<10} {where(best.id):>10}  {best.score:5.1f}  "
                   f"{text(best.id, 60)}{f'  (+{len(leak.twins) - 1} more)' if len(leak.twins) > 1 else ''}")
     else:
@@ -176,10 +183,10 @@ def run(args: argparse.Namespace) -> int:
     return 1 if items else 0
 
 
-def _cluster_json(cluster, rows) -> dict:
+def _cluster_json(cluster, line_of: dict) -> dict:
     members = []
     for m in cluster.members:
-        member = {"id": m.id, "line": rows[m.id]["src_line"], "score": m.score}
+        member = {"id": m.id, "line": line_of[m.id], "score": m.score}
         if m.via is not None:
             member |= {"via": m.via, "via_score": m.via_score}
         members.append(member)

@@ -1,5 +1,6 @@
-"""The compiled count bound keeps every pair exhaustive cdist finds, one text against all or one side against
-the other, and drops most of the pairs that cannot reach the threshold."""
+"""The count bound, compiled (large searches) and in numpy (small ones), keeps every pair exhaustive cdist finds,
+one text against all or one side against the other, and drops most of the pairs that cannot reach the
+threshold."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
+from curator.core.dedupe import bound
 from curator.core.dedupe.bound import bounded_candidates
 from curator.core.dedupe.candidates import max_partner_length
 from curator.core.progress import Work
@@ -33,6 +35,13 @@ def _texts(seed: int) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def route(request, monkeypatch):
+    """Both routes of the bound: the compiled loop from the first pair, or numpy for every size."""
+    monkeypatch.setattr(bound, "SMALL", 0 if request.param == "compiled" else 10**18)
+    return request.param
+
+
 def _cdist_pairs(texts: list[str], threshold: float, left=None, right=None) -> set[tuple[int, int]]:
     scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold)
     a, b = np.nonzero(scores >= threshold)
@@ -43,7 +52,7 @@ def _cdist_pairs(texts: list[str], threshold: float, left=None, right=None) -> s
 
 
 @pytest.mark.parametrize("threshold", [70, 90, 97])
-def test_every_pair_reaching_the_threshold_is_a_candidate(threshold):
+def test_every_pair_reaching_the_threshold_is_a_candidate(threshold, route):
     texts = _texts(threshold)
     n = len(texts)
     keys = bounded_candidates(texts, threshold, Work())
@@ -55,7 +64,7 @@ def test_every_pair_reaching_the_threshold_is_a_candidate(threshold):
     assert len(got) < n * (n - 1) // 4  # and it is a filter: most pairs are refuted
 
 
-def test_one_side_against_the_other_keeps_every_crossing_pair():
+def test_one_side_against_the_other_keeps_every_crossing_pair(route):
     texts = _texts(5)
     n = len(texts)
     rng = np.random.default_rng(1)
@@ -67,3 +76,12 @@ def test_one_side_against_the_other_keeps_every_crossing_pair():
     assert len(want) >= 10
     assert want <= got
     assert all((left[i] and right[j]) or (left[j] and right[i]) for i, j in got)
+
+
+def test_both_routes_find_the_same_candidates(monkeypatch):
+    texts = _texts(11)
+    found = []
+    for small in (0, 10**18):
+        monkeypatch.setattr(bound, "SMALL", small)
+        found.append(set(bounded_candidates(texts, 85, Work()).tolist()))
+    assert found[0] == found[1] and len(found[0]) > 100

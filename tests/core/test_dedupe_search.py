@@ -271,12 +271,15 @@ def test_texts_over_the_cap_are_grouped_only_when_identical():
     assert everything.uncompared == 0
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("threshold", [80, 90, 95])
-def test_the_count_bound_is_exact_on_awkward_texts(threshold):
+def test_the_count_bound_is_exact_on_awkward_texts(threshold, compiled, monkeypatch):
     # runs of one character (counts beyond the unit levels), templated texts differing in a few characters,
     # more distinct characters than buckets, empty texts, and pairs right at the length bound
+    from curator.core.dedupe import bound
     from curator.core.dedupe.candidates import max_partner_length
 
+    monkeypatch.setattr(bound, "SMALL", 0 if compiled else 10**18)  # the compiled loop, or numpy
     rng = random.Random(threshold)
     texts = ["", "", "a", "aa"]
     for _ in range(40):

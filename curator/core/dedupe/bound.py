@@ -30,6 +30,7 @@ SHARED = 8
 NS_PER_PAIR = 0.8  # wall time per length-compatible pair on 2 cores, for the estimate (templated 100k slot
 # values: 2.5 G pairs in 4 CPU-s)
 _ROWS = 256  # rows per block handed to a thread
+SMALL = 4_000_000  # length-compatible pairs from which the compiled loop is used (numba starts in about a second)
 _CHUNK_CHARS = 4_000_000
 
 
@@ -48,12 +49,15 @@ def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return (np.concatenate(parts) if parts else np.zeros(0, np.uint32)), lengths
 
 
-def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's character counts in ``buckets`` buckets (n x buckets int32) and its length."""
+def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS, *, compiled: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's character counts in ``buckets`` buckets (n x buckets uint8; a count stops at 255, which can
+    only shrink the L1 distance) and its length. ``compiled``: counted by ``kernel.count_buckets`` (faster on
+    many texts, once numba has started)."""
     cp, lengths = _codepoints(texts)
     n = len(texts)
     if len(cp) == 0:
-        return np.zeros((n, buckets), np.int32), lengths
+        return np.zeros((n, buckets), np.uint8), lengths
     freq = np.bincount(cp)  # one pass, no sort: a bucket per code point seen
     values = np.flatnonzero(freq)
     own = buckets - SHARED
@@ -61,9 +65,13 @@ def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS) -> tuple[np.ndar
     table[values] = (values.astype(np.uint64) * np.uint64(0x9E3779B1) >> np.uint64(7)) % np.uint64(SHARED) + own
     top = values[np.argsort(-freq[values], kind="stable")[:own]]
     table[top] = np.arange(len(top))
+    if compiled:
+        from curator.core.dedupe.kernel import count_buckets
+
+        return count_buckets(cp, lengths, table, buckets), lengths
     owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    counts = np.bincount(owner * buckets + table[cp], minlength=n * buckets).reshape(n, buckets).astype(np.int32)
-    return counts, lengths
+    counts = np.bincount(owner * buckets + table[cp], minlength=n * buckets).reshape(n, buckets)
+    return np.minimum(counts, 255).astype(np.uint8), lengths
 
 
 def estimate_seconds(compatible: int) -> float:
@@ -78,6 +86,20 @@ def _threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _numpy_pairs(start: int, stop: int, lo: np.ndarray, hi: np.ndarray, rows: np.ndarray, row_len: np.ndarray,
+                 cols: np.ndarray, col_len: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """``kernel.block_pairs`` in numpy, for searches too small to be worth starting numba."""
+    c0, c1 = int(lo[start:stop].min()), int(hi[start:stop].max())
+    if c0 >= c1:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    l1 = np.abs(rows[start:stop, None, :].astype(np.int16) - cols[None, c0:c1, :]).sum(axis=2)
+    at = np.arange(c0, c1)
+    ok = (at >= lo[start:stop, None]) & (at < hi[start:stop, None])
+    ok &= l1 <= eps * (row_len[start:stop, None] + col_len[None, c0:c1]) + 1e-6
+    r, c = np.nonzero(ok)
+    return r + start, c + c0
+
+
 def candidate_blocks(
     texts: Sequence[str],
     threshold: float,
@@ -88,55 +110,63 @@ def candidate_blocks(
     """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, block by block, as keys
     ``i * n + j`` (i < j; each pair once unless ``sides`` is given, when a pair may come twice).
 
-    With ``sides = (left, right)`` (boolean masks) only pairs with one text in each are looked at.
+    With ``sides = (left, right)`` (boolean masks) only pairs with one text in each are looked at. Searches
+    over ``SMALL`` length-compatible pairs run the compiled loop (``kernel``) in threads; smaller ones numpy.
     """
-    from curator.core.dedupe.kernel import HEAD, block_pairs  # numba: only when a search runs
-
     n = len(texts)
     if n < 2:
         return
     order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=n), kind="stable")
-    counts, lengths = bucket_counts([texts[i] for i in order])  # position p holds text order[p]
-    counts = np.minimum(counts, 255).astype(np.uint8)  # clipping only shrinks the L1 distance
-    work.report(0.05)
+    lengths = np.sort(np.fromiter(map(len, texts), dtype=np.int64, count=n))
     if sides is None:
         rows = cols = np.arange(n)
     else:
         rows, cols = np.flatnonzero(sides[0][order]), np.flatnonzero(sides[1][order])
-    row_counts, col_counts = counts[rows], counts[cols]
     row_len, col_len = lengths[rows], lengths[cols]
-    head = np.ascontiguousarray(col_counts[:, :HEAD].T)
     # a row meets the columns from its own length (symmetric: after itself) up to its longest partner
     hi = np.searchsorted(col_len, max_partner_length(row_len, threshold), side="right").astype(np.int64)
     if sides is None:
         lo = np.arange(1, n + 1, dtype=np.int64)
     else:
         lo = np.searchsorted(col_len, min_partner_length(row_len, threshold)).astype(np.int64)
+    compiled = int(np.maximum(hi - lo, 0).sum()) >= SMALL
+    counts, _ = bucket_counts([texts[i] for i in order], compiled=compiled)  # position p holds text order[p]
+    work.report(0.05)
+    row_counts, col_counts = counts[rows], counts[cols]
     eps = 1.0 - threshold / 100.0
     total = len(rows)
-    starts = range(0, total, _ROWS)
+    if not compiled:
+        step = max(1, min(_ROWS, 16_000_000 // (BUCKETS * max(1, len(cols)))))  # at most 32 MB of differences
+        for start in range(0, total, step):
+            stop = min(start + step, total)
+            found = _numpy_pairs(start, stop, lo, hi, row_counts, row_len, col_counts, col_len, eps)
+            yield from _keys(found, stop, rows, cols, order, n, total, work)
+        return
+    from curator.core.dedupe.kernel import HEAD, block_pairs
+
+    head = np.ascontiguousarray(col_counts[:, :HEAD].T)
     threads = _threads()
     pool = ThreadPoolExecutor(threads, thread_name_prefix="curator-bound")
     pending: deque = deque()
     try:
-        for start in starts:
+        for start in range(0, total, _ROWS):
             stop = min(start + _ROWS, total)
             pending.append((stop, pool.submit(block_pairs, start, stop, lo, hi, row_counts, row_len, head,
                                               col_counts, col_len, eps)))
-            if len(pending) < 2 * threads:
-                continue
-            yield from _keys(pending.popleft(), rows, cols, order, n, total, work)
+            if len(pending) >= 2 * threads:
+                stop, future = pending.popleft()
+                yield from _keys(future.result(), stop, rows, cols, order, n, total, work)
         while pending:
-            yield from _keys(pending.popleft(), rows, cols, order, n, total, work)
+            stop, future = pending.popleft()
+            yield from _keys(future.result(), stop, rows, cols, order, n, total, work)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _keys(entry: tuple, rows: np.ndarray, cols: np.ndarray, order: np.ndarray, n: int, total: int,
-          work: Work) -> Iterator[np.ndarray]:
-    """A finished block's pairs as keys ``i * n + j`` (i < j), then its progress."""
-    stop, future = entry
-    r, c = future.result()
+def _keys(found: tuple[np.ndarray, np.ndarray], stop: int, rows: np.ndarray, cols: np.ndarray, order: np.ndarray,
+          n: int, total: int, work: Work) -> Iterator[np.ndarray]:
+    """A block's pairs (row and column positions) as keys ``i * n + j`` (i < j), then its progress."""
+    r, c = found
     a, b = order[rows[r]], order[cols[c]]
     keep = a != b
     a, b = a[keep], b[keep]

@@ -102,3 +102,20 @@ def block_pairs(r0, r1, lo, hi, rows, row_lens, head, cols, col_lens, eps):  # p
                     out_c[found] = c
                     found += 1
     return out_r[:found], out_c[:found]
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def count_buckets(codepoints, lengths, table, buckets):  # pragma: no cover - compiled
+    """Each text's character counts in ``buckets`` buckets (n x buckets uint8, stopping at 255): text after text
+    in ``codepoints``, ``lengths[i]`` characters each, ``table[c]`` the bucket of code point c."""
+    n = len(lengths)
+    out = np.zeros((n, buckets), np.uint8)
+    at = 0
+    for i in range(n):
+        row = out[i]
+        for k in range(at, at + lengths[i]):
+            b = table[codepoints[k]]
+            if row[b] < 255:
+                row[b] += 1
+        at += lengths[i]
+    return out

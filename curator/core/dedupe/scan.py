@@ -123,6 +123,7 @@ class ScanPlan:
     compare: str
     templates: tuple[str, ...]
     texts: list
+    normalised: list  # ``texts`` normalised: what is compared
     also: list | None
     seconds: float
     max_chars: int = MAX_CHARS
@@ -174,10 +175,11 @@ def plan_frame(
     if compare == "slots" and field != "output":
         templates = slot_templates(frame["text_input"], template)
         texts = compared_inputs(texts, templates)
-    distinct = [t for t in set(normalise_all(texts)) if not max_chars or len(t) <= max_chars]
+    normalised = normalise_all(texts)
+    distinct = [t for t in set(normalised) if not max_chars or len(t) <= max_chars]
     seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
-    return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts, also,
-                    seconds, max_chars)
+    return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts,
+                    normalised, also, seconds, max_chars)
 
 
 @dataclass(frozen=True)
@@ -262,8 +264,8 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
     frame, texts, also = plan.frame, plan.texts, plan.also
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
-        texts, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
-        max_chars=plan.max_chars, progress=work.span(0, 0.95, "searching"), cancel=cancel,
+        plan.normalised, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
+        max_chars=plan.max_chars, normalised=True, progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
     by_id = dict(zip(ids, texts))
     also_by_id = dict(zip(ids, also)) if also is not None else None

@@ -240,12 +240,14 @@ def connect_groups(
 
 
 def prepare(
-    texts: Sequence[str | None], also: Sequence[str | None] | None, n_ids: int, work: Work
+    texts: Sequence[str | None], also: Sequence[str | None] | None, n_ids: int, work: Work, *,
+    normalised: bool = False,
 ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Normalise the compared field(s) and group identical examples."""
+    """Normalise the compared field(s) (``texts`` only when not ``normalised`` already) and group identical
+    examples."""
     if len(texts) != n_ids or (also is not None and len(also) != n_ids):
         raise ValueError("texts, also and ids must have the same length")
-    columns = [normalise_all(texts)]
+    columns = [list(texts) if normalised else normalise_all(texts)]
     work.report(0.5)
     if also is not None:
         columns.append(normalise_all(also))
@@ -274,6 +276,7 @@ def find_near_duplicates(
     also: Sequence[str | None] | None = None,
     field: str = "text",
     max_chars: int = 0,
+    normalised: bool = False,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> NearDuplicates:
@@ -282,6 +285,7 @@ def find_near_duplicates(
     ``also`` is a second text per example that must reach the threshold too (the pair's score is then
     the lower of the two). ``field`` only labels the result. Examples with a (normalised) text over
     ``max_chars`` characters are grouped when identical but not compared (0: no cap; see ``within_cap``).
+    ``normalised``: ``texts`` are ``normalise``d already (a scan plan did it).
     Raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
@@ -290,7 +294,7 @@ def find_near_duplicates(
     if len(np.unique(ids)) != len(ids):
         raise ValueError("example ids must be unique")
     work = Work(progress, cancel)
-    group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"))
+    group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"), normalised=normalised)
     sizes = np.bincount(group, minlength=len(values))
     compared = np.flatnonzero(within_cap(values, max_chars))
     uncompared = int(len(ids) - sizes[compared].sum())
