@@ -17,10 +17,10 @@ Keys (all optional):
 | base_model | "gemini-2.5-flash" | the Vertex base model whose limits apply |
 | task_type | none | "classification", "summarization", "document-search" or "generation": sets the recommended size |
 | template | none | the production prompt template, e.g. "Classify the ticket.\\nquestion: {question}" |
-| near_dup_threshold | 90 | similarity (0–100) from which two examples are near-duplicates |
-| near_dup_scorer | "ratio" | rapidfuzz scorer: ratio, token_set_ratio, token_sort_ratio, partial_ratio, WRatio, QRatio |
-| near_dup_field | "text_input" | compared field: "text_input", "output" or "both" |
-| near_dup_compare | "slots" | compare inputs by their template slot values ("slots") or whole ("whole") |
+| [dedupe] threshold | 90 | similarity (0–100) from which two examples are near-duplicates |
+| [dedupe] scorer | "ratio" | rapidfuzz scorer: ratio, token_set_ratio, token_sort_ratio, partial_ratio, WRatio, QRatio |
+| [dedupe] field | "text_input" | compared field: "text_input", "output" or "both" |
+| [dedupe] compare | "slots" | compare inputs by their template slot values ("slots") or whole ("whole") |
 | [dedupe] max_chars | 10000 | compared texts longer than this are grouped only when identical, not compared for near-duplicates (0: no cap) |
 | label_max_distinct | 100 | outputs form a label set when they have at most this many distinct values (and repeat) |
 | json_output_share | 0.8 | outputs count as JSON when at least this share of them parse as JSON |
@@ -28,7 +28,9 @@ Keys (all optional):
 | score_match | "auto" | evaluation: when an answer is right: auto, exact, normalised, numeric[:TOL], contains, starts-with, json[:schema=FILE;fields=a,b], judge:BACKEND:MODEL |
 | judge_rubric | none | evaluation: what the judge model grades by (with score_match = "judge:...") |
 
-``max_chars`` sits in a ``[dedupe]`` table. A ``[columns]`` table says which fields of the file hold the example
+The near-duplicate scan's options sit in a ``[dedupe]`` table (``Settings.near_dup_*``); the flat keys of earlier
+files (``near_dup_threshold = 85``) are still read, the table's value winning over them, and the app writes the
+table (dropping the flat key). A ``[columns]`` table says which fields of the file hold the example
 (see ``Columns``), and ``[prices]`` tables over curator's price table (``curator.core.prices``), per model, in US
 dollars per million tokens: ``[prices."gemini-2.5-flash"]`` with ``tuning``, ``input`` and ``output``.
 """
@@ -95,8 +97,12 @@ class Settings:
 
 
 _TABLES = ("source", "columns", "prices", "near_dup_max_chars")  # not plain keys
-_KEYS = {f.name: f for f in fields(Settings) if f.name not in _TABLES}
-_DEDUPE_KEYS = {"max_chars": "near_dup_max_chars"}  # the [dedupe] table
+_FIELDS = {f.name: f for f in fields(Settings)}
+_KEYS = {name: f for name, f in _FIELDS.items() if name not in _TABLES}
+_DEDUPE_KEYS = {"threshold": "near_dup_threshold", "scorer": "near_dup_scorer", "field": "near_dup_field",
+                "compare": "near_dup_compare", "max_chars": "near_dup_max_chars"}  # the [dedupe] table: key -> field
+_IN_DEDUPE = {name: key for key, name in _DEDUPE_KEYS.items()}  # field -> its key in [dedupe]
+_CURRENT = [k for k in _KEYS if k not in _IN_DEDUPE] + ["columns", "prices", "dedupe"]  # keys documented today
 PRICE_KINDS = ("tuning", "input", "output")
 
 
@@ -106,9 +112,9 @@ def _validated(settings: Settings, where: str) -> Settings:
     if settings.task_type is not None and settings.task_type not in TASK_TYPES:
         raise CuratorError(f"task_type must be one of {', '.join(TASK_TYPES)}, not {settings.task_type!r}", where)
     if not 0 <= settings.near_dup_threshold <= 100:
-        raise CuratorError("near_dup_threshold must be between 0 and 100", where)
+        raise CuratorError("[dedupe] threshold must be between 0 and 100", where)
     if settings.near_dup_field not in ("text_input", "output", "both"):
-        raise CuratorError("near_dup_field must be text_input, output or both", where)
+        raise CuratorError("[dedupe] field must be text_input, output or both", where)
     if settings.score_extract or settings.score_match:
         from curator.core.evaluation.rules import parse_rule
 
@@ -117,7 +123,7 @@ def _validated(settings: Settings, where: str) -> Settings:
         except CuratorError as exc:
             raise CuratorError(exc.reason, where) from None
     if settings.near_dup_compare not in ("slots", "whole"):
-        raise CuratorError("near_dup_compare must be slots or whole", where)
+        raise CuratorError("[dedupe] compare must be slots or whole", where)
     if settings.near_dup_max_chars < 0:
         raise CuratorError("[dedupe] max_chars must be 0 (no cap) or more", where)
     if settings.template:
@@ -201,16 +207,30 @@ def _prices_from_table(table: Any, where: str) -> dict[str, dict[str, float]]:
     return prices
 
 
+_KINDS = {"str": "text", "str | None": "text", "float": "a number", "int": "a whole number"}
+
+
+def _typed(name: str, value: Any) -> bool:
+    """Whether ``value`` has the type of the setting ``name`` (a ``Settings`` field)."""
+    return {
+        "str": isinstance(value, str),
+        "str | None": isinstance(value, str),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+    }[_FIELDS[name].type]
+
+
 def _dedupe_from_table(table: Any, where: str) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise CuratorError("[dedupe] must be a table, e.g. max_chars = 10000", where)
+        raise CuratorError("[dedupe] must be a table, e.g. threshold = 90 and max_chars = 10000", where)
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _DEDUPE_KEYS:
             raise CuratorError(f"unknown key {key!r} in [dedupe]; known: {', '.join(_DEDUPE_KEYS)}", where)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise CuratorError(f"[dedupe] {key} must be a whole number, not {value!r}", where)
-        values[_DEDUPE_KEYS[key]] = value
+        name = _DEDUPE_KEYS[key]
+        if not _typed(name, value):
+            raise CuratorError(f"[dedupe] {key} must be {_KINDS[_FIELDS[name].type]}, not {value!r}", where)
+        values[name] = value
     return values
 
 
@@ -225,22 +245,21 @@ def _values_from_table(table: dict, where: str) -> dict[str, Any]:
             values[key] = _prices_from_table(value, where)
             continue
         if key == "dedupe":
-            values.update(_dedupe_from_table(value, where))
-            continue
+            continue  # below: the table wins over an earlier file's flat near_dup_* keys
         if key not in _KEYS:
-            raise CuratorError(f"unknown setting {key!r}; known: {', '.join([*_KEYS, 'columns', 'prices', 'dedupe'])}",
-                               where)
-        expected = _KEYS[key].type
-        ok = {
-            "str": isinstance(value, str),
-            "str | None": isinstance(value, str),
-            "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "int": isinstance(value, int) and not isinstance(value, bool),
-        }[expected]
-        if not ok:
+            raise CuratorError(f"unknown setting {key!r}; known: {', '.join(_CURRENT)}", where)
+        if not _typed(key, value):
             raise CuratorError(f"setting {key!r} has the wrong type ({type(value).__name__})", where)
         values[key] = value
+    if "dedupe" in table:
+        values.update(_dedupe_from_table(table["dedupe"], where))
     return values
+
+
+def _sets(table: dict, name: str) -> bool:
+    """Whether a settings file's ``table`` sets the setting ``name``, flat or in its [dedupe] table."""
+    dedupe = table.get("dedupe")
+    return name in table or (name in _IN_DEDUPE and isinstance(dedupe, dict) and _IN_DEDUPE[name] in dedupe)
 
 
 def settings_from_table(table: dict, where: str) -> Settings:
@@ -333,13 +352,15 @@ def save_dataset_setting(dataset_path: str | Path, key: str, value: Any) -> Path
 
 
 def save_dataset_settings(dataset_path: str | Path, values: dict[str, Any], comment: str | None = None) -> Path:
-    """``save_dataset_setting`` for several settings at once (one write), with an optional comment above them."""
+    """``save_dataset_setting`` for several settings at once (one write), with an optional comment above them.
+    Keys are ``Settings`` fields; the near-duplicate options go into the [dedupe] table (an earlier file's flat
+    key for the same setting is dropped, so the file says it once)."""
     import tomlkit
 
     from curator.core.storage.atomic import atomic_write
 
     for key in values:
-        if key not in _KEYS and key != "columns":
+        if key not in _KEYS and key not in _IN_DEDUPE and key != "columns":
             raise CuratorError(f"unknown setting {key!r}")
     path = dataset_settings_path(_resolved(dataset_path))
     try:
@@ -352,7 +373,10 @@ def save_dataset_settings(dataset_path: str | Path, values: dict[str, Any], comm
     for key, value in values.items():
         if isinstance(value, Columns):
             value = value.to_table()
-        if value is None:
+        if key in _IN_DEDUPE:
+            document.pop(key, None)
+            _set_in_table(document, "dedupe", _IN_DEDUPE[key], value)
+        elif value is None:
             document.pop(key, None)
         else:
             document[key] = value
@@ -363,6 +387,22 @@ def save_dataset_settings(dataset_path: str | Path, values: dict[str, Any], comm
     except OSError as e:
         raise CuratorError(f"cannot write the settings: {e.strerror or e}", path) from None
     return path
+
+
+def _set_in_table(document, name: str, key: str, value: Any) -> None:
+    """Set (None: remove) ``key`` in the document's table ``name``, made when missing and dropped when empty."""
+    import tomlkit
+
+    table = document.get(name)
+    if value is None:
+        if table is not None:
+            table.pop(key, None)
+            if not table:
+                document.pop(name)
+        return
+    if table is None:
+        table = document[name] = tomlkit.table()
+    table[key] = value
 
 
 def move_old_settings(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -392,7 +432,7 @@ def move_old_settings(rows: list[tuple[str, str, str]]) -> tuple[list[str], list
         for key, text in items:
             try:
                 value = json.loads(text)
-                if key not in own:
+                if not _sets(own, key):
                     settings_from_table({key: value}, "the workspace")
                     moving[key] = value
             except (ValueError, CuratorError):
@@ -405,7 +445,7 @@ def move_old_settings(rows: list[tuple[str, str, str]]) -> tuple[list[str], list
                              "the next open")
                 continue
         done += [(file, key) for key, _ in items]
-        kept = [key for key, _ in items if key in own]
+        kept = [key for key, _ in items if _sets(own, key)]
         said = [f"moved {', '.join(moving)} from the workspace into {target.name}"] if moving else []
         said += [f"{target.name} already sets {', '.join(kept)}: its value stays"] if kept else []
         said += [f"left out {', '.join(dropped)} (not a valid setting)"] if dropped else []

@@ -151,3 +151,38 @@ def test_the_near_duplicate_length_cap_is_read_from_the_dedupe_table(tmp_path):
     settings = load_settings(data)
     assert (settings.near_dup_threshold, settings.near_dup_max_chars) == (80, 0)
     assert settings.with_overrides(near_dup_max_chars=500).near_dup_max_chars == 500
+
+
+def test_the_scan_options_are_saved_in_the_dedupe_table_and_read_back(tmp_path):
+    from curator.core.settings import save_dataset_settings
+
+    data = tmp_path / "d.jsonl"
+    own = dataset_settings_path(data)
+    own.write_text("# ours\nnear_dup_threshold = 80  # an earlier curator wrote it flat\n[dedupe]\nmax_chars = 300\n")
+    assert load_settings(data).near_dup_threshold == 80  # an earlier file still reads
+    chosen = {"near_dup_scorer": "token_set_ratio", "near_dup_threshold": 75.5, "near_dup_field": "both",
+              "near_dup_compare": "whole", "near_dup_max_chars": 0}
+    save_dataset_settings(data, chosen)
+    s = load_settings(data)
+    assert {key: getattr(s, key) for key in chosen} == chosen
+    text = own.read_text()
+    assert text.startswith("# ours\n") and "near_dup_" not in text  # said once, in the table
+    import tomllib
+
+    assert tomllib.loads(text)["dedupe"] == {"max_chars": 0, "scorer": "token_set_ratio", "threshold": 75.5,
+                                             "field": "both", "compare": "whole"}
+    save_dataset_settings(data, dict.fromkeys(chosen))  # None: the project's or default value applies again
+    assert "dedupe" not in own.read_text() and load_settings(data).near_dup_max_chars == 10_000
+
+
+def test_the_dedupe_table_wins_over_a_flat_key_and_names_bad_values(tmp_path):
+    data = tmp_path / "d.jsonl"
+    own = dataset_settings_path(data)
+    own.write_text("near_dup_threshold = 80\n[dedupe]\nthreshold = 95\n")
+    assert load_settings(data).near_dup_threshold == 95
+    own.write_text('[dedupe]\nscorer = 3\n')
+    with pytest.raises(CuratorError, match="\\[dedupe\\] scorer must be text, not 3"):
+        load_settings(data)
+    own.write_text('[dedupe]\ncompare = "halves"\n')
+    with pytest.raises(CuratorError, match="\\[dedupe\\] compare must be slots or whole"):
+        load_settings(data)

@@ -380,6 +380,39 @@ async def test_duplicates_say_which_texts_were_too_long_to_compare(tmp_path):
             screen.query_one("#dup-title").render())
 
 
+async def test_duplicates_length_cap_is_a_scan_option_kept_in_the_dedupe_table(tmp_path):
+    import tomllib
+
+    from curator.tui.screens.scan_options import ScanOptionsScreen
+
+    path = tmp_path / "n.jsonl"
+    long = "please refund the order I placed last week, " * 4
+    write_inputs(path, [long, long + "now", "How do I reset my password?", "How do I reset my pasword?"])
+    own = tmp_path / "n.jsonl.curator.toml"
+    own.write_text("near_dup_threshold = 88  # written flat by an earlier curator\n")
+    app = make_app(path, settings=load_settings(path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_duplicates(pilot)
+        assert sorted(sorted(c.ids) for c in screen.clusters) == [[0, 1], [2, 3]]  # under the 10,000 default
+        await pilot.press("o")
+        assert isinstance(app.screen, ScanOptionsScreen)
+        assert app.screen.query_one("#max-chars").value == "10000"
+        app.screen.query_one("#max-chars").value = "-5"
+        await pilot.press("ctrl+s")
+        assert "max chars is a whole number" in str(app.screen.query_one("#error").render())
+        app.screen.query_one("#max-chars").value = "100"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and screen.settings.near_dup_max_chars == 100
+        assert [sorted(c.ids) for c in screen.clusters] == [[2, 3]]
+        assert "2 inputs over 100 characters not compared" in str(screen.query_one("#dup-title").render())
+    table = tomllib.loads(own.read_text())  # the flat key of the earlier file moved into the table
+    assert table == {"dedupe": {"scorer": "ratio", "threshold": 88, "field": "text_input", "compare": "slots",
+                                "max_chars": 100}}
+    again = load_settings(path)
+    assert (again.near_dup_threshold, again.near_dup_max_chars) == (88, 100)
+
+
 async def test_duplicates_a_long_scan_says_its_estimate_and_starts_only_when_asked(tmp_path, monkeypatch):
     import curator.tui.screens.duplicates as duplicates
 

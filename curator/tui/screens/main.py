@@ -30,7 +30,7 @@ from curator.core.ops import AddRows
 from curator.core.progress import Progress as JobProgress
 from curator.core.session import Session
 from curator.core.storage.stamp import DELETED
-from curator.core.settings import Settings, save_dataset_setting
+from curator.core.settings import Settings, save_dataset_settings
 from curator.core.template import parse_template
 from curator.core.template.display import InputDisplay, input_display
 from curator.core.view import SORT_NAMES, SUSPECT, Filter
@@ -743,8 +743,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if all(getattr(self.settings, key) == value for key, value in values.items()):
             return
         self.settings = self.app.settings = replace(self.settings, **values)
-        for key, value in values.items():
-            self.keep_setting(key, value)
+        self.keep_settings(values)
 
     def action_eval_runs(self) -> None:
         """Pick a kept evaluation run of this dataset and open it in the review."""
@@ -802,6 +801,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         from curator.core.checks.near_dups import dedupe_params
         from curator.core.dedupe import scan_dataset
         from curator.tui.screens.duplicates import DuplicatesScreen, Found
+        from curator.tui.screens.scan_options import OPTION_KEYS
 
         ds, store = self.session.dataset, self.store
 
@@ -824,16 +824,15 @@ class MainScreen(EditingActions, CursorActions, Screen):
             else:
                 (store.unmark if undo else store.mark_not_duplicate)(ds, cluster.keeper, member, field)
 
-        def keep_settings(settings: Settings) -> None:
+        def keep_options(settings: Settings) -> None:
             self.settings = self.app.settings = settings
-            for key in ("near_dup_scorer", "near_dup_threshold", "near_dup_field", "near_dup_compare"):
-                self.keep_setting(key, getattr(settings, key))
+            self.keep_settings({key: getattr(settings, key) for key in OPTION_KEYS})
 
         def back(_: None) -> None:
             self.check_slow()  # marks, deletions and new options change the near-duplicate findings
 
         self.app.push_screen(DuplicatesScreen(ds, self.settings, scan, lambda op, message: self.do(op, message=message),
-                                              not_duplicate, keep_settings, self.step_history), back)
+                                              not_duplicate, keep_options, self.step_history), back)
 
     def step_history(self, direction: str) -> None:
         """Undo or redo from a screen above the table (``direction`` is "undo" or "redo")."""
@@ -871,10 +870,14 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
     def keep_setting(self, key: str, value) -> None:
         """Write a setting the user changed into the dataset's settings file, where every command reads it."""
+        self.keep_settings({key: value})
+
+    def keep_settings(self, values: dict) -> None:
+        """``keep_setting`` for several settings at once (one write)."""
         if self.session.read_only:
             return
         try:
-            save_dataset_setting(self.session.path, key, value)
+            save_dataset_settings(self.session.path, values)
         except CuratorError as exc:
             self.notify(str(exc), title="settings not saved", severity="error", timeout=10)
 
