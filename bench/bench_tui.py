@@ -11,11 +11,12 @@ child process, as the app runs it, and, for comparison, in the worker thread. Fi
 
 The "terminal" figures run ``curator FILE`` in a pseudo-terminal as a person would: a key (j) is written and the
 time taken until the moved cursor's example shows on the screen, idle and while the checks' scans run (c; a key
-counts when a scan process ran before and after it), with the share of a core the app's own process used
-meanwhile (its scans run in child processes, so this shows what the app itself spends on them) and the scans'
-wall-clock time. ``--terminal``
-gives these figures alone, ``--file`` benchmarks other files; "n/a" marks a figure the run could not measure. The load average is printed beside them: on a shared
-2-core machine the idle figure itself moves with it.
+counts when a scan process ran before and after it). Every other key during the scan is timed with the scan
+processes stopped (SIGSTOP), so the scans' own cost shows apart from the machine's load at the same moments.
+Beside them: the share of a core the app's own process used (its scans run in child processes, so this shows
+what the app itself spends on them), the scans' wall-clock time from c (the stopped time left out) and the load
+average: on a shared 2-core machine the idle figure itself moves with it. ``--terminal`` gives these figures
+alone, ``--file`` benchmarks other files; "n/a" marks a figure the run could not measure.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncio
 import os
 import resource
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -39,10 +41,11 @@ from curator.core.ops import SetField  # noqa: E402
 
 TARGETS = {"first paint s": 1.5, "cursor move ms": 50, "page-down ms": 50, "edit ms": 50, "search ms": 300,
            "save s": 2.0, "cursor during scan ms": 50, "cursor, scan in thread ms": None, "peak MB": 1024,
-           "terminal cursor ms": 50, "terminal cursor during scan ms": 50, "keys timed during scan": None,
-           "app CPU share during scan": None, "scans s (from c)": None, "load average": None}
-TERMINAL = ("terminal cursor ms", "terminal cursor during scan ms", "keys timed during scan",
-            "app CPU share during scan", "scans s (from c)", "load average")
+           "terminal cursor ms": 50, "terminal cursor during scan ms": 50, "same moments, scan stopped ms": None,
+           "keys timed during scan": None,
+           "app CPU share idle": None, "app CPU share during scan": None, "scans s (from c)": None, "load average": None}
+TERMINAL = ("terminal cursor ms", "terminal cursor during scan ms", "same moments, scan stopped ms",
+            "keys timed during scan", "app CPU share idle", "app CPU share during scan", "scans s (from c)", "load average")
 
 
 async def _measure(path: str) -> dict:
@@ -159,7 +162,8 @@ def _scan_children(pid: int) -> list[int]:
 
 def terminal_case(path: Path, keys: int = 30) -> dict:
     """``curator FILE`` in a pseudo-terminal: key j until the next example's detail shows, idle and while the
-    checks' scans run (a key counts when a scan process ran before and after it); the share of a core the app's
+    checks' scans run (a key counts when a scan process ran before and after it; every other key is timed with the scan processes stopped, so
+that the scans' own cost shows apart from the machine's load at the same moments); the share of a core the app's
     own process used meanwhile, and the scans' wall-clock time from c until the last scan process ended."""
     from bench import bench_million
     from bench.bench_million import CURATOR, Terminal
@@ -178,7 +182,9 @@ def terminal_case(path: Path, keys: int = 30) -> dict:
         term.settle(quiet=3.0, timeout=600)  # loaded, and the first checks (a scan too, if one started) are done
         while _scan_children(term.pid):
             term.settle(quiet=1.0, timeout=1.0)
+        before, start = _process_cpu(term.pid), time.perf_counter()
         out["terminal cursor ms"] = statistics.median(down() for _ in range(keys // 2))
+        out["app CPU share idle"] = (_process_cpu(term.pid) - before) / (time.perf_counter() - start)
         term.key(b"d")  # a new version of the data, which no scan has cached
         term.settle(quiet=1.0)
         started = time.perf_counter()
@@ -186,20 +192,31 @@ def terminal_case(path: Path, keys: int = 30) -> dict:
         while not _scan_children(term.pid) and time.perf_counter() - started < 60:
             term.settle(quiet=0.05, timeout=0.05)
         before, start = _process_cpu(term.pid), time.perf_counter()
-        times = []
-        while len(times) < keys and _scan_children(term.pid):
+        times, paused_times, paused = [], [], 0.0
+        while len(times) < keys and (scans := _scan_children(term.pid)):
+            if len(paused_times) < len(times):  # every other key with the scans stopped: the same moment's
+                halt = time.perf_counter()      # load without them
+                for pid in scans:
+                    os.kill(pid, signal.SIGSTOP)
+                took = down()
+                for pid in scans:
+                    os.kill(pid, signal.SIGCONT)
+                paused += time.perf_counter() - halt
+                paused_times.append(took)
+                continue
             took = down()
             if _scan_children(term.pid):
                 times.append(took)
         out["app CPU share during scan"] = (_process_cpu(term.pid) - before) / (time.perf_counter() - start)
         out["keys timed during scan"] = len(times)
         out["terminal cursor during scan ms"] = statistics.median(times) if times else float("nan")
+        out["same moments, scan stopped ms"] = statistics.median(paused_times) if paused_times else float("nan")
         last = time.perf_counter()
         while time.perf_counter() - last < 2.0 and time.perf_counter() - started < 900:
             if _scan_children(term.pid):
                 last = time.perf_counter()
             term.settle(quiet=0.05, timeout=0.05)
-        out["scans s (from c)"] = last - started
+        out["scans s (from c)"] = last - started - paused
         out["load average"] = os.getloadavg()[0]
     finally:
         term.close()

@@ -89,3 +89,29 @@ def test_isolated_scan_runs_when_standard_error_has_no_descriptor():
     done = subprocess.run([sys.executable, "-c", _UNDER_AN_APP], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) >= 1
+
+
+_THREADS_BEFORE = """
+import os, threading
+from curator.core.dedupe.isolated import _make_way
+
+stop = threading.Event()
+started = threading.Thread(target=stop.wait)  # as numpy's BLAS threads, started before the scan makes way
+started.start()
+cpus = os.sched_getaffinity(0)
+_make_way()
+threads = [int(tid) for tid in os.listdir("/proc/self/task")]
+print(len(threads), len(cpus), sorted({os.getpriority(os.PRIO_PROCESS, t) for t in threads}),
+      sorted({len(os.sched_getaffinity(t)) for t in threads}))
+stop.set()
+"""
+
+
+def test_the_scan_process_makes_way_for_the_interface_in_every_thread():
+    """On Linux os.nice and sched_setaffinity change one thread; a BLAS thread left as it was took a core from
+    the interface at full priority."""
+    done = subprocess.run([sys.executable, "-c", _THREADS_BEFORE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    threads, cpus, rest = done.stdout.split(" ", 2)
+    assert int(threads) >= 2
+    assert rest.strip() == f"[19] [{max(1, int(cpus) - 1)}]"  # every thread, the one started earlier too

@@ -12,6 +12,7 @@ to it. A member below the threshold says which member it joined through.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -57,6 +58,7 @@ class Found:
 
 ScanFn = Callable[..., Found]  # scan(settings, progress=..., cancel=..., max_seconds=...) -> Found
 LONG_SCAN = 60.0  # seconds: a scan estimated longer asks before it starts
+PROGRESS_EVERY = 0.25  # seconds between the progress redraws of a scan
 
 
 def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
@@ -94,6 +96,7 @@ class DuplicatesScreen(ListActions, Screen[None]):
         self.clusters: list[Cluster] = []
         self._undo: list[tuple] = []  # ("mark", cluster, member, found before, found after) or ("op",)
         self._redo: list[tuple] = []
+        self._progress_title = ""  # the title the scan's progress last showed
 
     @property
     def field(self) -> str:
@@ -120,8 +123,16 @@ class DuplicatesScreen(ListActions, Screen[None]):
     def run_scan(self, confirmed: bool = False) -> None:
         """Scan; one estimated over ``LONG_SCAN`` seconds starts only once the user says so (``confirmed``)."""
         worker = get_current_worker()
+        last = [0.0]
+
+        def progress(p: JobProgress) -> None:  # a few redraws a second, not one per report of the scan
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                self.post_message(self.Progress(p))
+
         try:
-            found = self.scan(self.settings, progress=lambda p: self.post_message(self.Progress(p)),
+            found = self.scan(self.settings, progress=progress,
                               cancel=worker.cancelled_event, max_seconds=None if confirmed else LONG_SCAN)
         except LongScan as exc:
             self.post_message(self.Scanned(None, long=exc.seconds))
@@ -136,10 +147,14 @@ class DuplicatesScreen(ListActions, Screen[None]):
 
     def on_duplicates_screen_progress(self, message: Progress) -> None:
         self.query_one(ProgressBar).update(progress=message.progress.fraction)
-        self.query_one("#dup-title", Static).update(f"[b]near-duplicates[/b] · {message.progress.stage}…")
+        title = f"[b]near-duplicates[/b] · {message.progress.stage}…"
+        if title != self._progress_title:  # one line high: redrawn alone, when the stage changes
+            self._progress_title = title
+            self.query_one("#dup-title", Static).update(title, layout=False)
 
     def on_duplicates_screen_scanned(self, message: Scanned) -> None:
         self.query_one(ProgressBar).display = False
+        self._progress_title = ""  # the title says something else now
         if message.long is not None:
             self._ask_long(message.long)
             return

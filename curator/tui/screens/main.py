@@ -100,6 +100,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.limits = limits_for(settings.target, settings.base_model)
         self.whitespace = False
         self.progress_text = ""
+        self._title = ""  # what the title bar shows
         self.run_slow_checks = run_slow_checks
         self._generation = 0  # bumps on every data change, so stale check results are dropped
         self._store = None
@@ -289,7 +290,10 @@ class MainScreen(EditingActions, CursorActions, Screen):
         if self.state.pattern:
             typed = escape(("re:" if self.state.regex else "") + self.state.pattern)
             parts.append(f"search: “{typed}” ({len(self.state.matches):,} matches)")
-        self.query_one("#title-bar", Static).update("  ·  ".join(parts))
+        title = "  ·  ".join(parts)
+        if title != self._title:  # one line high (main.tcss): redrawn alone, and only when it changed
+            self._title = title
+            self.query_one("#title-bar", Static).update(title, layout=False)
         frame = self.session.dataset.frame
         deleted = int(frame["deleted"].sum())
         self.query_one(StatusBar).update_state(
@@ -355,7 +359,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
         run = self._slow_run
         last = [0.0]
 
-        def progress(p: JobProgress) -> None:
+        def progress(p: JobProgress) -> None:  # a few redraws of the status bar a second
             now = time.monotonic()
             if now - last[0] > 0.2:
                 last[0] = now

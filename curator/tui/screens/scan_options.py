@@ -48,7 +48,7 @@ class ScanOptionsScreen(ModalScreen[dict | None]):
             with Horizontal(id="cap-row"):
                 yield Label("max chars", classes="field")
                 yield Input(str(s.near_dup_max_chars), id="max-chars", type="integer", compact=True)
-            yield Label("texts over max chars are grouped only when identical (0: no cap)", classes="hint")
+            yield Label("longer texts are grouped only when identical · 0: no cap", classes="hint")
             yield Label("", id="error")
             with Horizontal(id="buttons"):
                 yield Button("Scan", id="apply", variant="primary", compact=True)

@@ -13,12 +13,19 @@ class StatusBar(Static):
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
+    _shown: tuple | None = None  # what the bar shows now
+
     def update_state(self, *, file: str, total: int, shown: int | None, selected: int, changes: int, target: str,
                      deleted: int = 0, read_only: bool = False, progress: str = "", partial: bool = False,
                      changed_on_disk: bool = False) -> None:
         """``total`` counts the examples kept; ``shown`` (None when no filter) those the filter shows;
         ``partial``: the file is still loading and ``total`` counts the first examples only;
-        ``changed_on_disk``: something else changed the file since it was read or saved."""
+        ``changed_on_disk``: something else changed the file since it was read or saved. Redraws only this line,
+        and only when something it shows changed (a scan's progress calls it several times a second)."""
+        state = (file, total, shown, selected, changes, target, deleted, read_only, progress, partial, changed_on_disk)
+        if state == self._shown:
+            return
+        self._shown = state
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(file, "bold")
         text.append(f"  {'first ' if partial else ''}{total:,} examples")
@@ -39,4 +46,4 @@ class StatusBar(Static):
         text.append(f"  target {target}", "dim")
         if progress:
             text.append(f"  {progress}", "italic")
-        self.update(text)
+        self.update(text, layout=False)  # one line high whatever it says: no layout of the screen
