@@ -84,11 +84,10 @@ def _settings(args: argparse.Namespace):
 
 
 def _streams(args: argparse.Namespace) -> bool:
-    """Whether FILE is too large to read whole and can be read in batches (a large JSONL file)."""
-    from curator.core.loading import is_large
-    from curator.core.stream import format_of, streams
+    """Whether FILE is too large to read whole and can be read in batches (``stream.streamed``)."""
+    from curator.core.stream import streamed
 
-    return is_large(args.file) and streams(format_of(args.file, args.format))
+    return streamed(args.file, args.format)
 
 
 def _streamed(args: argparse.Namespace) -> int:

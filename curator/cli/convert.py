@@ -68,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _streams(args: argparse.Namespace) -> bool:
-    """Whether IN is too large to read whole and can be read in batches (a large JSONL file)."""
-    from curator.core.loading import is_large
-    from curator.core.stream import format_of, streams
+    """Whether IN is too large to read whole and can be read in batches (``stream.streamed``)."""
+    from curator.core.stream import streamed
 
-    return is_large(args.input) and streams(format_of(args.input, args.format))
+    return streamed(args.input, args.format)
 
 
 def _streamed(args: argparse.Namespace, options, target: str, check) -> int:

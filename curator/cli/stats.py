@@ -91,12 +91,11 @@ def _streamed(args: argparse.Namespace, label_max_distinct: int) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from curator.core.loading import is_large
-    from curator.core.stream import format_of, streams
+    from curator.core.stream import streamed
 
     try:
         settings = load_settings(args.file)
-        if is_large(args.file) and streams(format_of(args.file, args.format)):  # as check and convert
+        if streamed(args.file, args.format):
             stats, where = _streamed(args, settings.label_max_distinct), f"{args.file} (streamed)"
         else:
             session = open_read_only(args)

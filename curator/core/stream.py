@@ -1,8 +1,10 @@
 """Reading a file too large to hold in memory batch by batch, for the commands that stream it (``stats``,
 ``check``, ``convert``).
 
-A JSONL file is cut at line breaks into batches of ``BATCH_BYTES``; each is read by the file's own format
-reader, its line numbers shifted to the file's, so a bad line deep in the file still gets its exact place.
+A JSONL, CSV or TSV file is cut at line breaks into batches of ``BATCH_BYTES`` (a CSV file where the line break
+ends a record, outside quotes; each batch after the first gets the header line); each is read by the file's own
+format reader, its line numbers shifted to the file's, so a bad line deep in the file still gets its exact
+place. A Parquet file is read a slice of rows at a time through polars' lazy scan. A JSON list is read whole.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import polars as pl
 
 from curator.core.errors import CuratorError, Problem
@@ -23,6 +26,7 @@ from curator.core.model import empty_records
 from curator.core.progress import Progress, ProgressFn
 
 BATCH_BYTES = 64 * 1024 * 1024
+PARQUET_SHRINK = 4  # about how much larger than its file a Parquet slice of text is in memory (compressed pages)
 
 
 def _shifted(problems: list[Problem], lines: int) -> list[Problem]:
@@ -31,9 +35,28 @@ def _shifted(problems: list[Problem], lines: int) -> list[Problem]:
 
 
 def streams(fmt: str) -> bool:
-    """Whether files of the format can be read in batches (one example per line, no header: the JSONL formats,
-    JSON objects with mapped fields among them)."""
-    return fmt.endswith("jsonl")
+    """Whether files of the format can be read in batches (JSONL, JSON objects with mapped fields among them; CSV,
+    TSV, Parquet; not a JSON list)."""
+    return fmt.endswith("jsonl") or fmt in ("csv", "tsv", "parquet")
+
+
+def streamed(path: str | Path, fmt: str | None = None) -> bool:
+    """Whether a command reads the file in batches: it is too large to read whole (``loading.is_large``) and
+    its format streams. A CuratorError when it needs more memory than there is and cannot be read in batches."""
+    from curator.core.loading import available_memory, estimated_memory, is_large
+
+    if not is_large(path):
+        return False
+    chosen = format_of(path, fmt)
+    if streams(chosen):
+        return True
+    size, available = Path(path).stat().st_size, available_memory()
+    if available is not None and estimated_memory(size) > available:
+        raise CuratorError(f"too large to read: a {chosen} file (a JSON list) is read whole, which takes about "
+                           f"{estimated_memory(size) / 1e9:.1f} GB of memory here and {available / 1e9:.1f} GB is "
+                           "free; only JSONL, CSV, TSV and Parquet files are read in batches: make it JSONL (one "
+                           "example per line) where there is the memory, e.g. curator convert IN OUT.jsonl", path)
+    return False
 
 
 def format_of(path: str | Path, fmt: str | None = None) -> str:
@@ -50,15 +73,15 @@ def format_of(path: str | Path, fmt: str | None = None) -> str:
 
 def record_batches(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None,
                    progress: ProgressFn | None = None) -> Iterator[pl.DataFrame]:
-    """The records of a JSONL file, a batch at a time (``src_line`` counted from the file's start);
+    """The records of a file, a batch at a time (``src_line`` counted from the file's start);
     ``progress`` gets the share of the file read so far."""
     return (result.records for result in read_batches(path, fmt, options, progress))
 
 
 def read_batches(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None,
                  progress: ProgressFn | None = None) -> Iterator[ReadResult]:
-    """A JSONL file read a batch at a time: each batch's records (``src_line`` and the skipped lines' places
-    counted from the file's start) and their source bytes (the batch's own, for writing untouched records
+    """A file read a batch at a time (module docstring): each batch's records (``src_line`` and the skipped lines'
+    places counted from the file's start) and their source (the batch's own, for writing untouched records
     back)."""
     path = Path(path)
     try:
@@ -69,14 +92,22 @@ def read_batches(path: str | Path, fmt: str | None = None, options: FormatOption
     with f:
         chosen = fmt or detect_format(path, f.read(HEAD_BYTES))
         if not streams(chosen):
-            raise CuratorError(f"only JSONL files stream; this one is {chosen}: convert it to .jsonl first", path)
+            raise CuratorError(f"only JSONL, CSV, TSV and Parquet files stream; this one is {chosen}: convert it "
+                               "to .jsonl first", path)
+        options = options or FormatOptions()
+        if chosen == "parquet":
+            yield from _parquet_batches(path, options, progress)
+            return
+        f.seek(0)
+        quoted = chosen == "csv"
+        header = _header(f, quoted) if chosen in ("csv", "tsv") and options.header else b""
         f.seek(0)
         carry, lines, done = b"", 0, 0
         while True:
             chunk = f.read(BATCH_BYTES)
-            cut = chunk.rfind(b"\n") + 1
+            cut = _cut(carry, chunk, quoted)
             if chunk and cut == 0:
-                carry += chunk  # a line longer than a batch: read on
+                carry += chunk  # a line (or a record) longer than a batch: read on
                 continue
             # One copy of a batch at most (each is a fresh 64 MB the system must map: page faults)
             if not chunk:
@@ -86,12 +117,14 @@ def read_batches(path: str | Path, fmt: str | None = None, options: FormatOption
             else:
                 part = chunk
             if part and not part.isspace():
+                shift = lines - header.count(b"\n") if lines else 0  # a later batch starts with the header
                 try:
-                    result = read_data(part, path, chosen, options or FormatOptions(), allow_skipped=True)
+                    result = read_data(header + part if lines else part, path, chosen, options, allow_skipped=True)
                 except CuratorError as e:
-                    raise CuratorError.from_problems(_shifted(e.problems, lines)) from None
-                result.records = result.records.with_columns(pl.col("src_line") + lines)
-                result.skipped = _shifted(result.skipped, lines)
+                    raise CuratorError.from_problems(_shifted(e.problems, shift)) from None
+                result.records = result.records.with_columns(pl.col("src_line") + shift)
+                result.skipped = _shifted(result.skipped, shift)
+                options = result.options  # every batch through the fields the first one was read through
                 yield result
             lines += part.count(b"\n")
             done += len(part)
@@ -101,10 +134,58 @@ def read_batches(path: str | Path, fmt: str | None = None, options: FormatOption
                 return
 
 
+def _cut(carry: bytes, chunk: bytes, quoted: bool) -> int:
+    """Where ``chunk`` (read after ``carry``, which starts a line) ends its last whole line, 0 when it ends none;
+    with ``quoted`` (CSV), a line break inside a quoted value (an odd number of quotes before it) ends none."""
+    if not quoted:
+        return chunk.rfind(b"\n") + 1
+    buffer = np.frombuffer(chunk, dtype=np.uint8)
+    quotes, breaks = np.flatnonzero(buffer == ord('"')), np.flatnonzero(buffer == ord("\n"))
+    outside = breaks[(np.searchsorted(quotes, breaks) + carry.count(b'"')) % 2 == 0]
+    return int(outside[-1]) + 1 if len(outside) else 0
+
+
+def _header(f: BinaryIO, quoted: bool) -> bytes:
+    """The header line of a table (lines, when a quoted name holds a line break)."""
+    head = b""
+    while chunk := f.read(HEAD_BYTES):
+        head += chunk
+        buffer = np.frombuffer(head, dtype=np.uint8)
+        breaks = np.flatnonzero(buffer == ord("\n"))
+        if quoted:
+            breaks = breaks[np.searchsorted(np.flatnonzero(buffer == ord('"')), breaks) % 2 == 0]
+        if len(breaks):
+            return head[: int(breaks[0]) + 1]
+    return head + b"\n" if head else b""
+
+
+def _parquet_batches(path: Path, options: FormatOptions, progress: ProgressFn | None) -> Iterator[ReadResult]:
+    """A Parquet file read a slice of rows at a time (polars reads the row groups a slice needs), each slice's
+    records numbered as the file's rows."""
+    from curator.core.formats.tabular import PARQUET
+
+    try:
+        scan = pl.scan_parquet(path)
+        total = scan.select(pl.len()).collect().item()
+    except Exception as e:  # polars raises several types for a corrupt file
+        raise CuratorError(f"not a readable Parquet file: {e}", path) from None
+    rows = max(1, int(total * BATCH_BYTES / max(path.stat().st_size, 1) / PARQUET_SHRINK))
+    for first in range(0, max(total, 1), rows):
+        try:
+            frame = scan.slice(first, rows).collect()
+        except Exception as e:
+            raise CuratorError(f"not a readable Parquet file: {e}", path) from None
+        result = PARQUET.records_of(frame, str(path), options, first_row=first + 1)
+        options = result.options
+        if progress:
+            progress(Progress(min(first + rows, total) / total if total else 1.0, "reading"))
+        yield result
+
+
 def writes_in_batches(fmt: str) -> bool:
     """Whether a file of the format can be written a batch at a time (JSONL: one after the other; Parquet: batch
     files joined by polars' streaming engine). A table's header and a JSON list need every record at once."""
-    return streams(fmt) or fmt == "parquet"
+    return fmt.endswith("jsonl") or fmt == "parquet"
 
 
 def write_batches(batches: Iterable[ReadResult], out: BinaryIO, fmt: str, *, allow_lossy: bool = False,

@@ -11,7 +11,7 @@ import pytest
 from curator.cli import main
 from curator.core import loading, stream
 from curator.core.errors import CuratorError
-from curator.core.formats.registry import read_file
+from curator.core.formats.registry import read_data, read_file
 from curator.core.checks import RULES
 from curator.core.model import RECORD_FIELDS
 from curator.core.settings import dataset_settings_path
@@ -62,11 +62,65 @@ def test_a_bad_line_deep_in_the_file_keeps_its_place(tmp_path):
     assert str(caught.value.problems[0]).startswith(f"{path}:1734:")
 
 
-def test_only_jsonl_streams(tmp_path):
-    path = tmp_path / "d.csv"
-    path.write_text("input,output\nq,a\n")
-    with pytest.raises(CuratorError, match="only JSONL"):
+def write_table(path, n, broken_at=None):
+    """A CSV (quoted commas, quotes and line breaks in values), TSV or Parquet file of ``n`` examples."""
+    labels = ["billing", "shipping", "refund"]
+    rows = [{"question": f"ticket {i}, " + ('said "hi"\nthen left' if i % 7 == 0 else "é" * (i % 13)),
+             "answer": labels[i % 3], "split": "validation" if i % 10 == 0 else "train", "n": str(i)}
+            for i in range(n)]
+    frame = pl.DataFrame(rows)
+    if path.suffix == ".parquet":
+        frame.write_parquet(path, row_group_size=100)
+    elif path.suffix == ".tsv":
+        frame.with_columns(pl.col("question").str.replace_all("\n", " ")).write_csv(path, separator="\t",
+                                                                                    quote_style="never")
+    else:
+        frame.write_csv(path)
+    if broken_at is not None:
+        lines = path.read_bytes().split(b"\n")
+        lines[broken_at] = lines[broken_at] + b",one too many"
+        path.write_bytes(b"\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("name", ["d.csv", "d.tsv", "d.parquet"])
+def test_tables_stream_in_batches_holding_the_records_of_a_whole_read(tmp_path, name):
+    path = write_table(tmp_path / name, 3000)
+    batches = list(stream.read_batches(path))
+    assert len(batches) > 10
+    cols = list(RECORD_FIELDS)
+    whole = read_file(path)
+    assert pl.concat([b.records for b in batches]).select(cols).equals(whole.records.select(cols))
+    last = {"d.csv": 3000 + 3000 // 7 + 2, "d.tsv": 3001, "d.parquet": 3000}[name]  # CSV values span lines
+    assert whole.records["src_line"].max() == last
+    assert {b.options for b in batches} == {whole.options}
+
+
+def test_a_bad_row_deep_in_a_streamed_csv_keeps_its_place(tmp_path):
+    path = write_table(tmp_path / "d.csv", 3000, broken_at=2900)
+    with pytest.raises(CuratorError) as whole:
+        read_file(path)
+    with pytest.raises(CuratorError) as caught:
         list(stream.record_batches(path))
+    assert [str(p) for p in caught.value.problems] == [str(p) for p in whole.value.problems]
+    assert caught.value.problems[0].line == 2901
+
+
+def test_a_json_list_does_not_stream_and_one_too_large_to_hold_is_refused_clearly(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps([{"text_input": f"q{i}", "output": "a"} for i in range(200)]))
+    with pytest.raises(CuratorError, match="only JSONL, CSV, TSV and Parquet"):
+        list(stream.record_batches(path))
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["stats", str(path), "--json"]) == 0  # large, but there is the memory to read it whole
+    assert json.loads(capsys.readouterr().out)["examples"] == 200
+    monkeypatch.setattr(loading, "available_memory", lambda: 5000)
+    for command in (["stats"], ["check", "--fast"], ["convert", str(tmp_path / "out.jsonl")]):
+        args = [command[0], str(path), *command[1:]]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert f"{path}: too large to read: a gemini-json file (a JSON list) is read whole" in err
+        assert "Traceback" not in err and not (tmp_path / "out.jsonl").exists()
 
 
 def test_stats_of_a_large_file_stream_with_the_same_figures(tmp_path, monkeypatch, capsys):
@@ -233,3 +287,50 @@ def test_a_streamed_check_lists_the_first_template_deviations_of_each_kind_and_c
                                    "(a file read in batches keeps no more of each kind)" for rule in over)
     rest = {rule: found for rule, found in streamed_rules.items() if not rule.startswith("template.")}
     assert rest == {rule: found for rule, found in whole_rules.items() if not rule.startswith("template.")}
+
+
+@pytest.mark.parametrize("name", ["d.csv", "d.tsv", "d.parquet"])
+def test_stats_and_check_of_a_large_table_stream_with_the_same_figures(tmp_path, monkeypatch, capsys, name):
+    path = write_table(tmp_path / name, 3000)
+    assert main(["stats", str(path), "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    code, checks, _ = checked(path, monkeypatch, capsys, "--fast", large=False)
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["stats", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out) == whole and "100%" in out.err
+    assert whole["examples"] == 3000 and whole["labels"]["distinct"] == 3
+    read = []
+    monkeypatch.setattr(stream, "read_data", lambda *a, **k: read.append(a[0]) or read_data(*a, **k))
+    streamed_code, streamed, _ = checked(path, monkeypatch, capsys, "--fast", large=True)
+    assert (streamed_code, streamed) == (code, checks)
+    assert name == "d.parquet" or len(read) > 10  # read in batches
+
+
+@pytest.mark.parametrize(("name", "to"), [("d.csv", "out.jsonl"), ("d.parquet", "out.parquet"),
+                                          ("d.tsv", "out.parquet"), ("d.parquet", "out.jsonl")])
+def test_convert_of_a_large_table_streams_to_the_same_file(tmp_path, monkeypatch, capsys, name, to):
+    path = write_table(tmp_path / name, 3000)
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10**12)
+    assert main(["convert", str(path), str(tmp_path / f"whole-{to}")]) == 0
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["convert", str(path), str(tmp_path / to)]) == 0
+    assert "wrote 3,000 examples" in capsys.readouterr().out
+    whole, streamed = (tmp_path / f"whole-{to}"), (tmp_path / to)
+    if to.endswith(".parquet"):
+        assert pl.read_parquet(streamed).equals(pl.read_parquet(whole))
+    else:
+        assert streamed.read_bytes() == whole.read_bytes()
+
+
+def test_a_column_mapped_jsonl_file_streams_through_the_first_batch_s_fields(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"prompt": f"p{i}", "completion": f"c{i}", "system": "s"}) + "\n"
+                            for i in range(2000)))
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10**12)
+    assert main(["convert", str(path), str(tmp_path / "whole.jsonl"), "--to", "openai-jsonl"]) == 0
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["convert", str(path), str(tmp_path / "streamed.jsonl"), "--to", "openai-jsonl"]) == 0
+    assert "recognised prompt/completion: input ← prompt, output ← completion, system ← system" in (
+        capsys.readouterr().err)
+    assert (tmp_path / "streamed.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()

@@ -324,6 +324,11 @@ class Parquet:
             frame = pl.read_parquet(io.BytesIO(data))
         except Exception as e:  # polars raises several types for a corrupt file
             raise CuratorError(f"not a readable Parquet file: {e}", path) from None
+        return self.records_of(frame, path, options)
+
+    def records_of(self, frame: pl.DataFrame, path: str, options: FormatOptions, first_row: int = 1) -> ReadResult:
+        """The records of a frame read from a Parquet file whose first row is row ``first_row`` of the file (a
+        file read in batches: ``curator.core.stream``)."""
         table, frame = frame, _flattened(frame, options)
         names = frame.columns
         try:
@@ -341,14 +346,14 @@ class Parquet:
         said_mapping = said(mapping, options)
         fields = table_fields(mapping, tags_separator=";" if frame.schema.get("tags") == pl.String else None)
         records = None if fields is None else to_records(
-            frame, fields, pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64))
+            frame, fields, pl.int_range(first_row, first_row + frame.height, eager=True, dtype=pl.Int64))
         if records is not None:
             resolved = resolved.with_split_names(split_names(frame))
             return ReadResult(records, self.name, resolved, source=Source(self.name, resolved, table=table),
                               mapping=said_mapping)
         builder = RecordBuilder()
         required = [names.index(mapping.inputs[0]), names.index(mapping.output)]
-        for row_number, values in enumerate(frame.iter_rows(), start=1):
+        for row_number, values in enumerate(frame.iter_rows(), start=first_row):
             missing = [k for k in required if values[k] is None]
             if missing:
                 problems.add(row_number, missing[0] + 1, "missing value (null)")
