@@ -217,6 +217,30 @@ async def test_findings_screen_jumps_and_fixes_with_undo(tmp_path):
         assert app.session.dataset.frame["output"].to_list()[5] == "Positive "
 
 
+async def test_fix_all_counts_only_what_it_would_delete_now(tmp_path):
+    """After one rule's fixes deleted some examples, another rule's fix-all does not count them again."""
+    path = tmp_path / "f.jsonl"
+    write_inputs(path, ["How do I reset my password?", "How do I reset my password?", "How do I reset my pasword?",
+                        "Where is my parcel?", "Cancel my subscription"])
+    app = make_app(path, run_slow_checks=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("exclamation_mark")
+        screen = app.screen
+        rules = [rule for rule, _ in screen.groups]
+        screen.query_one("#rules").highlighted = rules.index("near-dup.cluster")
+        await pilot.press("X")
+        assert "would delete 2 examples (2 in train)." in str(app.screen.query_one(".message").render())
+        await pilot.press("c")
+        screen.query_one("#rules").highlighted = rules.index("basic.exact-duplicate")
+        await pilot.press("X", "a")  # deletes the later copy, #1
+        assert app.session.dataset.get(1)["deleted"]
+        screen.query_one("#rules").highlighted = rules.index("near-dup.cluster")
+        await pilot.press("X")
+        assert ("would delete 1 example (1 in train) (1 more they name are marked for deletion already)"
+                in str(app.screen.query_one(".message").render()))
+
+
 async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
     from curator.tui.screens.duplicates import DuplicatesScreen
 

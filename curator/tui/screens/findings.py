@@ -48,6 +48,10 @@ def _effects(ops) -> tuple[set[int], set[int]]:
     return deleted, changed
 
 
+def _examples(n: int) -> str:
+    return f"{n:,} example{'s' if n != 1 else ''}"
+
+
 def group_by_rule(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
     """Rules with their findings, errors first, then by count."""
     groups: dict[str, list[Finding]] = defaultdict(list)
@@ -63,12 +67,15 @@ class FindingsScreen(ListActions, Screen[None]):
     BINDINGS = bindings(FINDINGS)
 
     def __init__(self, findings: list[Finding], apply: Callable[[Op, str], bool], line_of: Callable[[int], str],
-                 history: Callable[[str], None], split_of: Callable[[int], str]) -> None:
+                 history: Callable[[str], None], split_of: Callable[[int], str],
+                 is_deleted: Callable[[int], bool]) -> None:
         """``apply(op, message)`` applies a fix through the main screen; ``line_of(id)`` locates an example,
-        ``split_of(id)`` names its split; ``history("undo" | "redo")`` steps the main screen's history."""
+        ``split_of(id)`` names its split, ``is_deleted(id)`` says whether it is marked for deletion already;
+        ``history("undo" | "redo")`` steps the main screen's history."""
         super().__init__()
         self.groups = group_by_rule(findings)
         self.apply_op, self.line_of, self.history, self.split_of = apply, line_of, history, split_of
+        self.is_deleted = is_deleted
         self.fixed: set[int] = set()  # id() of findings whose fix was applied here
         self.done: list[set[int]] = []  # the findings each fix applied here marked fixed, latest last
         self.undone: list[set[int]] = []
@@ -172,6 +179,8 @@ class FindingsScreen(ListActions, Screen[None]):
             self.notify("nothing left to fix for this rule", severity="warning", timeout=2)
             return
         deleted, changed = _effects([f.fix.op for f in todo])
+        already = {i for i in deleted if self.is_deleted(i)}  # by another rule's fixes, or by hand
+        deleted -= already
 
         def count(ids: set[int]) -> str:
             per: dict[str, int] = defaultdict(int)
@@ -181,10 +190,13 @@ class FindingsScreen(ListActions, Screen[None]):
 
         parts = []
         if deleted:
-            parts.append(f"delete {len(deleted):,} examples ({count(deleted)})")
+            parts.append(f"delete {_examples(len(deleted))} ({count(deleted)})")
         if changed - deleted:
-            parts.append(f"change {len(changed - deleted):,} examples ({count(changed - deleted)})")
-        message = f"{len(todo):,} fixes of {rule} would " + " and ".join(parts or ["change nothing"]) + ". ctrl+z undoes them."
+            parts.append(f"change {_examples(len(changed - deleted))} ({count(changed - deleted)})")
+        message = f"{len(todo):,} fixes of {rule} would " + " and ".join(parts or ["change nothing"])
+        if already:
+            message += f" ({len(already):,} more they name are marked for deletion already)"
+        message += ". ctrl+z undoes them."
 
         def answer(choice: str | None) -> None:
             if choice == "apply" and self.apply_op(Batch("fix-all", tuple(f.fix.op for f in todo)),

@@ -894,13 +894,19 @@ class MainScreen(EditingActions, CursorActions, Screen):
             return self.do(op, message=message)
 
         self.app.push_screen(FindingsScreen(self.state.findings, apply, self.line_of, self.step_history,
-                                            self.split_of))
+                                            self.split_of, self.is_deleted))
 
     def split_of(self, example_id: int) -> str:
         try:
             return self.session.dataset.get(example_id)["split"] or "train"
         except KeyError:
             return "unknown"
+
+    def is_deleted(self, example_id: int) -> bool:
+        try:
+            return bool(self.session.dataset.get(example_id)["deleted"])
+        except KeyError:  # dropped from the dataset by a save
+            return True
 
     def line_of(self, example_id: int) -> str:
         """Where an example is: its line in the file, or its id when it was added."""
