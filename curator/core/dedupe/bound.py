@@ -106,18 +106,22 @@ def candidate_blocks(
     work: Work,
     *,
     sides: tuple[np.ndarray, np.ndarray] | None = None,
+    forests: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Iterator[np.ndarray]:
     """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, block by block, as keys
     ``i * n + j`` (i < j; each pair once unless ``sides`` is given, when a pair may come twice).
 
     With ``sides = (left, right)`` (boolean masks) only pairs with one text in each are looked at. Searches
     over ``SMALL`` length-compatible pairs run the compiled loop (``kernel``) in threads; smaller ones numpy.
+    ``forests = (masks, main, numeric)``: the caller's union-find parents (see ``connect``), which the compiled
+    loop reads to leave out pairs already connected (a shortcut: the caller still checks every pair it gets).
     """
     n = len(texts)
     if n < 2:
         return
-    order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=n), kind="stable")
-    lengths = np.sort(np.fromiter(map(len, texts), dtype=np.int64, count=n))
+    unsorted = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    order = np.argsort(unsorted, kind="stable")
+    lengths = unsorted[order]
     if sides is None:
         rows = cols = np.arange(n)
     else:
@@ -145,6 +149,9 @@ def candidate_blocks(
     from curator.core.dedupe.kernel import HEAD, block_pairs
 
     head = np.ascontiguousarray(col_counts[:, :HEAD].T)
+    none = np.zeros(0, np.int64)
+    masks, main, numeric = forests if forests is not None else (none, none, none)
+    row_ids, col_ids = order[rows], order[cols]
     threads = _threads()
     pool = ThreadPoolExecutor(threads, thread_name_prefix="curator-bound")
     pending: deque = deque()
@@ -152,7 +159,7 @@ def candidate_blocks(
         for start in range(0, total, _ROWS):
             stop = min(start + _ROWS, total)
             pending.append((stop, pool.submit(block_pairs, start, stop, lo, hi, row_counts, row_len, head,
-                                              col_counts, col_len, eps)))
+                                              col_counts, col_len, eps, row_ids, col_ids, masks, main, numeric)))
             if len(pending) >= 2 * threads:
                 stop, future = pending.popleft()
                 yield from _keys(future.result(), stop, rows, cols, order, n, total, work)

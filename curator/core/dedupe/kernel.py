@@ -23,12 +23,24 @@ _TILE = 4096  # columns summed at a time (their head counts and the sums stay in
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
-def block_pairs(r0, r1, lo, hi, rows, row_lens, head, cols, col_lens, eps):  # pragma: no cover - compiled
+def _root(parent, x):  # pragma: no cover - compiled
+    while parent[x] != x:
+        x = parent[x]
+    return x
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def block_pairs(r0, r1, lo, hi, rows, row_lens, head, cols, col_lens, eps, row_ids, col_ids, masks, main,
+                numeric):  # pragma: no cover - compiled
     """Pairs (r, c), rows ``r0 <= r < r1`` against columns ``lo[r] <= c < hi[r]``, whose counts' L1 distance is
     at most ``eps * (row_lens[r] + col_lens[c]) + 1e-6``.
 
     ``rows`` and ``cols`` are the counts (uint8, one row a text), ``head`` the first ``HEAD`` columns of ``cols``
     transposed (contiguous), lengths int64, columns sorted by length. Returns the row and column positions.
+    With ``masks`` (one per text; empty: none), a pair whose texts ``row_ids[r]`` and ``col_ids[c]`` are already
+    connected in its union-find forest (the parents ``numeric`` when their masks are equal, else ``main``) is
+    skipped: it could not change the clusters. The parents may change while this runs (the caller joins clusters); every
+    link points to a smaller text of the same cluster, so a root found is always a true ancestor.
     """
     buckets = cols.shape[1]
     cap = 1024
@@ -90,6 +102,12 @@ def block_pairs(r0, r1, lo, hi, rows, row_lens, head, cols, col_lens, eps):  # p
                     y = cols[c, b]
                     total += np.uint16(max(x, y) - min(x, y))
                 if total <= eps * (length + col_lens[c]) + 1e-6:
+                    if len(masks):
+                        ta = row_ids[r]
+                        tb = col_ids[c]
+                        parent = numeric if masks[ta] == masks[tb] else main
+                        if _root(parent, ta) == _root(parent, tb):
+                            continue
                     if found == cap:
                         cap *= 2
                         grown = np.empty(cap, np.int64)

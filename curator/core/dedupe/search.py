@@ -220,7 +220,9 @@ def connect_groups(
     connector = Connector(texts, _mask_ids(values), spec, threshold, work)
     one_field = not values or len(values[0]) == 1
     if one_field and spec.sources == ("chars",):
-        for keys in candidate_blocks(list(texts), threshold, work.span(0, 0.9, "finding candidates")):
+        forests = (connector.masks, connector.main.parent, connector.numeric.parent)
+        for keys in candidate_blocks(list(texts), threshold, work.span(0, 0.9, "finding candidates"),
+                                     forests=forests):
             connector.add(keys)
         last = work.span(0.9, 1.0, "verifying")
         last.report(0.0)
