@@ -124,3 +124,34 @@ def test_a_saved_scorer_that_makes_the_scan_long_starts_no_leakage_scan_either(m
     monkeypatch.undo()
     rules = [f.rule for f in run_checks(numbers_dataset(), settings)]
     assert "leakage.not-run" not in rules and "near-dup.not-run" not in rules
+
+
+def test_inputs_found_in_bulk_get_the_values_one_by_one_matching_gives():
+    # compared_inputs finds exact followers with polars (Rust regex); slot_values is the reference, input by
+    # input: a marker repeated inside a value, line breaks and other scripts in values, empty values, deviations
+    from curator.core.dedupe.slots import slot_values
+    from curator.core.template import parse_template
+
+    templates = (parse_template("Classify the ticket.\nquestion: {question}\ncontext: {context}"),
+                 parse_template("Extract name and city.\ntext: {text}"))
+    inputs = [
+        "Classify the ticket.\nquestion: why?\ncontext: none",
+        "Classify the ticket.\nquestion: a\ncontext: b\ncontext: c",  # the marker again, in the last value
+        "Classify the ticket.\nquestion: x\ncontext: y\nquestion: z\ncontext: w",
+        "Classify the ticket.\nquestion: 料金は？\n二行目\ncontext: 顧客",
+        "Classify the ticket.\nquestion: \ncontext: ",
+        "Classify the ticket.\nQuestion: deviating\ncontext: marker case",
+        "Classify the ticket.\nquestion: only one field",
+        "Extract name and city.\ntext: Ana from Lisbon.\ntext: again",
+        "Extract name and city.\ntext: ",
+        "something else entirely",
+        "",
+        None,
+    ]
+    want = []
+    for text in inputs:
+        found = slot_values(text, templates) if text else None
+        want.append("\n".join(found[1].values()) if found else text)
+    got = compared_inputs(inputs, templates)
+    assert got == want
+    assert got[1] == "a\nb\ncontext: c" and got[0] == "why?\nnone" and got[-1] is None

@@ -83,6 +83,19 @@ def loose_pattern(template: Template) -> str:
     return "".join(parts)
 
 
+def exact_groups_pattern(template: Template) -> str:
+    """``exact_pattern`` for polars (Rust), with the same groups ``f0``, ``f1``, ...: its matches and groups are
+    Python's (both engines match leftmost-first, lazy fields as short as the rest allows)."""
+    parts = ["(?s)^"]
+    for k, f in enumerate(template.fields):
+        field = f"(?P<f{k}>.*?)" if k < len(template.fields) - 1 else f"(?P<f{k}>.*)"
+        part = _rust_escape(template.literals[k]) + field
+        parts.append(f"(?:{part})?" if f.optional else part)
+    parts.append(_rust_escape(template.literals[-1]))
+    parts.append("$")
+    return "".join(parts)
+
+
 @lru_cache(maxsize=256)
 def marker_pattern(label: str) -> re.Pattern:
     """A marker at a line start, in any case and spacing: ``Question :``, ``QUESTION:``, ``question -``."""
