@@ -8,6 +8,7 @@ apart before reading (``is_large``): the app offers the command line or the firs
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from curator.core.errors import CuratorError
@@ -18,6 +19,7 @@ from curator.core.settings import read_options
 HEAD_SIZE = 1024 * 1024  # bytes read for the first screen (~2,500 examples of 400 bytes)
 LARGE_SIZE = 1024**3  # a file above this is large: ~2.7M examples of 400 bytes, ~4 GB in memory
 MEMORY_PER_BYTE = 3  # about what opening a file whole holds in memory, per byte of the file
+PARQUET_RATIO = 6  # a Parquet file of text holds about this many bytes of JSONL per byte (compressed pages)
 SAMPLE_ROWS = 500_000  # how many examples "open a sample" reads from a large file
 _CHUNK = 16 * 1024 * 1024
 
@@ -29,9 +31,16 @@ def is_line_based(fmt: str) -> bool:
 
 def is_large(path: str | Path) -> bool:
     """Whether the file is too large to open whole in the app (the command line streams it): larger than
-    ``LARGE_SIZE``, or needing more memory than is available (``estimated_memory``), told before reading."""
+    ``LARGE_SIZE``, or needing more memory than is available (``estimated_memory``), told before reading (a
+    Parquet file counted as the JSONL it holds)."""
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return False  # a pipe is never opened here (nothing may ever write to it): the reader says what it is
+        size = info.st_size
+        with open(path, "rb") as f:
+            if f.read(4) == b"PAR1":
+                size *= PARQUET_RATIO
     except OSError:
         return False
     available = available_memory()

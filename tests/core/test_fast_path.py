@@ -55,12 +55,28 @@ def test_plain_files_take_the_fast_path(name):
     assert read_fast((FIXTURES / name).read_bytes(), name, fmt, FormatOptions()) is not None
 
 
-def test_a_plain_csv_takes_the_fast_path_and_a_value_spanning_lines_the_exact_one():
+def test_a_plain_csv_takes_the_fast_path_values_spanning_lines_too():
     plain = b'question,answer,note\n"a, b",c,\nd,"e ""f""",checked\n'
     result = read_fast(plain, "t.csv", "csv", FormatOptions())
     assert result is not None and result.records["text_input"].to_list() == ["a, b", "d"]
     assert result.records["note"].to_list() == [None, "checked"]
-    assert read_fast(b'question,answer\n"a\nb",c\n', "t.csv", "csv", FormatOptions()) is None
+    spanning = b'question,answer\n"a\nb",c\n"d","e\n\n""f"",\ng"\nh,i\n'
+    result = read_fast(spanning, "t.csv", "csv", FormatOptions())
+    assert result.records["text_input"].to_list() == ["a\nb", "d", "h"]
+    assert result.records["output"].to_list() == ["c", 'e\n\n"f",\ng', "i"]
+    assert result.records["src_line"].to_list() == [2, 4, 8]
+    assert_agree(spanning, "csv")
+
+
+@pytest.mark.parametrize("body", ['"a"b,c', 'a"b,c', 'a,"b"c', '"a,b', 'a,b"', '"a"",b', ' "a",b', '"a" ,b',
+                                  '"a\r\nb",c', '"a\nb",c\r', '"",""', '"a""",b', 'a,"b\n\nc"', '"a\nb","c,d,e"',
+                                  '"a\nb",c,d', 'a\n"b', '"a\n', '"""",x', 'a,"b"\n\n', '"x""y" ,z'])
+def test_csv_quotes_read_as_the_exact_reader_reads_them(body):
+    data = ("question,answer\nq,r\n" + body + "\ns,t\n").encode()
+    assert_agree(data, "csv")
+    assert_agree(data.replace(b"\n", b"\r\n"), "csv")
+    assert_agree(b"\xef\xbb\xbf" + data, "csv")
+    assert_agree(data, "csv", FormatOptions("2", "1", header=False))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,6 +6,7 @@ import json
 import os
 import threading
 
+import polars as pl
 import pytest
 
 from curator.core import loading
@@ -80,6 +81,16 @@ def test_large_means_above_the_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "LARGE_SIZE", path.stat().st_size - 1)
     assert loading.is_large(path)
     assert not loading.is_large(tmp_path / "missing.jsonl")
+
+
+def test_a_parquet_file_counts_as_large_by_the_text_it_holds(tmp_path, monkeypatch):
+    """Its pages are compressed: a 10M-example file of 580 MB holds 3.8 GB of JSONL."""
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"text_input": ["q"] * 100, "output": ["a"] * 100}).write_parquet(path)
+    monkeypatch.setattr(loading, "LARGE_SIZE", path.stat().st_size * loading.PARQUET_RATIO - 1)
+    assert loading.is_large(path)
+    monkeypatch.setattr(loading, "LARGE_SIZE", path.stat().st_size * loading.PARQUET_RATIO)
+    assert not loading.is_large(path)
 
 
 def test_an_opening_started_in_a_thread_gives_the_head_then_the_session(tmp_path, small_head):

@@ -377,48 +377,72 @@ def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> Read
     separator = "," if fmt == "csv" else "\t"
     raw = pl.read_csv(io.BytesIO(data), has_header=options.header, separator=separator, infer_schema=False,
                       quote_char='"' if fmt == "csv" else None, raise_if_empty=True)
-    spans = line_spans(data)
-    filled = filled_lines(data, spans)
-    lines = np.flatnonzero(filled)
-    body = lines[1:] if options.header else lines
-    if len(body) != raw.height or not raw.height:
-        return None  # blank lines, values spanning lines or rows polars padded: the exact reader decides
+    rows = _rows(data, fmt == "csv")
+    if rows is None:
+        return None
+    starts, ends, lines = (a[1:] for a in rows) if options.header else rows
+    if len(starts) != raw.height or not raw.height:
+        return None  # blank lines, or rows polars padded: the exact reader decides
     if not options.header:
         raw.columns = [str(k) for k in range(1, raw.width + 1)]
     names = raw.columns
     if len(set(names)) != len(names):
         return None
-    if not _same_width(data, spans, body, raw.width, separator.encode(), fmt):
+    if not _same_width(data, starts, ends, raw.width, separator.encode(), fmt == "csv"):
         return None
     mapping = resolve_columns(names, options, path)
     fields = table_fields(mapping, tags_separator=";")
     if fields is None:
         return None  # three input columns, a custom template or a system column: read by the exact reader
     raw = raw.with_columns(pl.all().fill_null(""))
-    records = to_records(raw, fields, pl.Series("src_line", body + 1, dtype=pl.Int64))
+    records = to_records(raw, fields, pl.Series("src_line", lines + 1, dtype=pl.Int64))
     if records is None:
         return None
     resolved = resolved_options(options, mapping).with_split_names(split_names(raw))
-    source = Source(fmt, resolved, data, (spans[0][body], spans[1][body]), names=names)
+    source = Source(fmt, resolved, data, (starts, ends), names=names)
     return ReadResult(records, fmt, resolved, source=source, mapping=said(mapping, options))
 
 
-def _same_width(data: bytes, spans, body: np.ndarray, width: int, separator: bytes, fmt: str) -> bool:
-    """Every row line holds ``width`` values: separators counted in bulk, lines with quotes parsed by csv
-    (polars pads a short row with nulls where Python's csv reports it)."""
-    import csv
-
-    buffer = np.frombuffer(data, dtype=np.uint8)
+def _rows(data: bytes, quoted: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The spans of a table's non-blank rows and the (0-based) line each starts on: lines, joined where a line
+    break is inside a quoted value (an odd number of quotes before it); None when the quotes do not close, or
+    when a value spanning lines meets CR line ends."""
+    spans = line_spans(data)
+    filled = filled_lines(data, spans)
     starts, ends = spans
-    row_starts, row_ends = starts[body], ends[body]
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"')) if quoted else ()
+    if not len(quotes):
+        lines = np.flatnonzero(filled)
+        return starts[lines], ends[lines], lines
+    closes = np.searchsorted(quotes, ends) % 2 == 0  # the line ends a row
+    if not closes[-1] or (not closes.all() and b"\r" in data):
+        return None
+    first = np.flatnonzero(np.concatenate(([True], closes[:-1])))
+    last = np.flatnonzero(closes)
+    kept = filled[first] | (last > first)
+    return starts[first[kept]], ends[last[kept]], first[kept]
+
+
+def _same_width(data: bytes, starts: np.ndarray, ends: np.ndarray, width: int, separator: bytes,
+                quoted: bool) -> bool:
+    """Every row holds ``width`` values (polars pads a short row with nulls where Python's csv reports it):
+    separators outside quoted values counted in bulk; and every quote where strict csv reading allows it (a
+    quoted value opens after a separator or a line break and closes before one; a quote inside is doubled)."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
     marks = np.flatnonzero(buffer == separator[0])
-    counts = np.searchsorted(marks, row_ends) - np.searchsorted(marks, row_starts)
-    quotes = np.flatnonzero(buffer == ord('"')) if fmt == "csv" else np.zeros(0, dtype=np.int64)
-    quoted = (np.searchsorted(quotes, row_ends) - np.searchsorted(quotes, row_starts)) > 0
-    if not (counts[~quoted] == width - 1).all():
-        return False
-    for k in np.flatnonzero(quoted).tolist():
-        line = data[int(row_starts[k]) : int(row_ends[k])].decode("utf-8")
-        if len(next(csv.reader([line], strict=True))) != width:
+    quotes = np.flatnonzero(buffer == ord('"')) if quoted else np.zeros(0, dtype=np.int64)
+    if len(quotes):
+        marks = marks[np.searchsorted(quotes, marks) % 2 == 0]
+        opening, closing = quotes[0::2], quotes[1::2]
+        doubled = np.zeros(len(opening), dtype=bool)
+        doubled[1:] = closing[:-1] + 1 == opening[1:]  # "" inside a quoted value
+        before = buffer[np.maximum(opening - 1, 0)]
+        start = (opening == 0) | (opening == len(BOM) if data.startswith(BOM) else False)
+        if not (start | doubled | (before == separator[0]) | (before == 10)).all():
             return False
-    return True
+        after = buffer[np.minimum(closing + 1, len(buffer) - 1)]
+        end = (closing == len(buffer) - 1) | np.append(doubled[1:], False)
+        if not (end | (after == separator[0]) | (after == 10) | (after == 13)).all():
+            return False
+    counts = np.searchsorted(marks, ends) - np.searchsorted(marks, starts)
+    return bool((counts == width - 1).all())
