@@ -122,6 +122,13 @@ def _validated(settings: Settings, where: str) -> Settings:
             parse_rule(settings.score_extract, settings.score_match, load_schema=False)
         except CuratorError as exc:
             raise CuratorError(exc.reason, where) from None
+    if settings.near_dup_scorer != "ratio":  # the scorers' module imports rapidfuzz: only for another choice
+        from curator.core.dedupe.verify import get_scorer
+
+        try:
+            get_scorer(settings.near_dup_scorer)
+        except CuratorError as exc:
+            raise CuratorError(f"[dedupe] scorer: {exc.reason}", where) from None
     if settings.near_dup_compare not in ("slots", "whole"):
         raise CuratorError("[dedupe] compare must be slots or whole", where)
     if settings.near_dup_max_chars < 0:

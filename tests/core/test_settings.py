@@ -53,6 +53,7 @@ def test_a_new_settings_file_says_what_it_is(tmp_path):
         ('[dedupe]\nmax_chars = -1\n', "\\[dedupe\\] max_chars must be 0 \\(no cap\\) or more"),
         ('[dedupe]\nlimit = 3\n', "unknown key 'limit' in \\[dedupe\\]"),
         ('near_dup_max_chars = 3\n', "unknown setting 'near_dup_max_chars'"),
+        ('[dedupe]\nscorer = "bogus"\n', "\\[dedupe\\] scorer: unknown scorer 'bogus'; choose one of ratio"),
     ],
 )
 def test_bad_dataset_settings_name_the_file(tmp_path, content, message):
