@@ -9,6 +9,12 @@ Each figure is a whole process measured from outside (start-up included), beside
 - read: the whole file into a Dataset, as the app gets it when ready, target <= 3 s;
 - `curator check --fast`, target <= 8 s;
 - peak memory (RSS) of either, target <= 1.5 GB.
+
+    python bench/bench_shapes.py --tables 10000000   # CSV and Parquet of 10M examples through the command line
+
+With --tables, the examples are written as CSV and Parquet (polars' streaming sinks) and `curator stats`,
+`check --fast` and `convert` (to Parquet) run on each: above curator.core.loading.LARGE_SIZE (a Parquet file
+counted as the JSONL it holds) they stream, target peak <= 2 GB.
 CPU seconds (user + system) are printed beside the wall clock, and the load average beside each shape: the
 machine may be shared. A third of the examples carry a system instruction. Nothing is written in the repository.
 """
@@ -27,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-READ_S, CHECK_S, MEMORY_MB = 3.0, 8.0, 1536
+READ_S, CHECK_S, MEMORY_MB, STREAMED_MB = 3.0, 8.0, 1536, 2048
 SYSTEM = "You are a careful support assistant. Answer briefly."
 
 
@@ -101,10 +107,34 @@ def measured(command: list[str]) -> tuple[float, float, float]:
     return took, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
+def tables(n: int, folder: Path) -> None:
+    """stats, check --fast and convert of ``n`` examples as CSV and as Parquet."""
+    import polars as pl
+
+    source = ensure_file("flat", n, folder)
+    scan = pl.scan_ndjson(source, schema={"text_input": pl.String, "output": pl.String, "split": pl.String})
+    for suffix in ("csv", "parquet"):
+        path = folder / f"flat{n}.{suffix}"
+        if not path.exists():
+            print(f"writing {path} …", flush=True)
+            scan.sink_csv(path) if suffix == "csv" else scan.sink_parquet(path)
+        target = folder / "converted.parquet"
+        commands = {"stats": ["stats", str(path)], "check --fast": ["check", "--fast", str(path)],
+                    "convert": ["convert", str(path), str(target)]}
+        for case, args in commands.items():
+            wall, peak, cpu = measured([sys.executable, "-m", "curator", *args])
+            target.unlink(missing_ok=True)
+            mem = "ok" if peak <= STREAMED_MB else "OVER"
+            print(f"{suffix:10}{case:16}{wall:7.2f}s{'':12}{cpu:6.1f}s{peak:8,.0f}{STREAMED_MB:6} {mem:4}"
+                  f"{os.getloadavg()[0]:5.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1_000_000, help="examples (default 1,000,000)")
     parser.add_argument("--shape", choices=SHAPES, action="append", help="shapes to measure (default: all)")
+    parser.add_argument("--tables", type=int, metavar="N", help="instead: N examples as CSV and Parquet through "
+                        "stats, check --fast and convert")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/curator-shapes"), help="where generated files live")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -112,6 +142,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; whole processes, start-up "
           "included; cpu = user + system seconds")
     print(f"{'shape':10}{'case':16}{'wall':>8}{'target':>8}{'cpu':>8}{'peak MB':>9}{'target':>8}{'load':>6}")
+    if args.tables:
+        tables(args.tables, args.dir)
+        return
     for shape in args.shape or list(SHAPES):
         path = ensure_file(shape, args.n, args.dir)
         cases = {"read": ([sys.executable, "-c", READ, str(path)], READ_S),
