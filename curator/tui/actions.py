@@ -205,6 +205,11 @@ def key_label(key: str) -> str:
     return KEY_LABELS.get(key, key)
 
 
+def key_of(actions: tuple[Action, ...], name: str) -> str:
+    """How the first key of the action ``name`` of ``actions`` reads now (the user's keymap applied)."""
+    return key_label(next(a for a in actions if a.name == name).current_keys[0])
+
+
 def bindings(actions: tuple[Action, ...] = MAIN) -> list[Binding]:
     """Textual bindings for ``actions``."""
     return [a.binding() for a in actions]

@@ -400,7 +400,7 @@ async def test_duplicates_say_which_texts_were_too_long_to_compare(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_duplicates(pilot)
         assert [sorted(c.ids) for c in screen.clusters] == [[2, 3]]
-        assert "2 inputs over 100 characters not compared for near-duplicates (--max-chars)" in str(
+        assert "2 inputs over 100 characters not compared for near-duplicates (o: max chars)" in str(
             screen.query_one("#dup-title").render())
 
 
@@ -451,10 +451,15 @@ async def test_duplicates_a_long_scan_says_its_estimate_and_starts_only_when_ask
         await settle(pilot)
         ask = app.screen
         assert ask.title_text == "A long scan" and "This scan will take about" in ask.message
+        assert "o changes the options" in ask.message  # the scan options' key, o
         await pilot.press("escape")  # not started
         await settle(pilot)
         screen = app.screen
-        assert screen.clusters == [] and "not started" in str(screen.query_one("#dup-title").render())
+        title = str(screen.query_one("#dup-title").render())
+        assert screen.clusters == [] and "not started" in title and title.endswith("· o options")
+        await pilot.press("o")
+        assert type(app.screen).__name__ == "ScanOptionsScreen"
+        await pilot.press("escape")
         await pilot.press("escape", "D")  # back to the table, and D again
         await settle(pilot)
         await pilot.press("s")  # start it

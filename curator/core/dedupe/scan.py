@@ -70,13 +70,14 @@ def _compared(frame: pl.DataFrame, field: str) -> tuple[list, list | None]:
     return frame[field].to_list(), None
 
 
-def uncompared_note(count: int, max_chars: int, field: str) -> str:
-    """"N inputs over 10,000 characters not compared ..." ("" when none were left out)."""
+def uncompared_note(count: int, max_chars: int, field: str, how: str = "--max-chars") -> str:
+    """"N inputs over 10,000 characters not compared ... (``how`` the cap is changed)" ("" when none were
+    left out)."""
     if not count:
         return ""
     noun = {"text_input": "input", "output": "output"}.get(field, "example")
     return (f"{count:,} {noun}{'s' if count != 1 else ''} over {max_chars:,} characters not compared for "
-            "near-duplicates (--max-chars)")
+            f"near-duplicates ({how})")
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,9 @@ class DedupeScan:
                 "numeric": [c.to_dict() for c in self.numeric], "compare": self.compare,
                 "templates": list(self.templates)}
 
-    def uncompared_note(self) -> str:
-        """What was left out of the comparison and why ("" when nothing was)."""
-        return uncompared_note(self.matches.uncompared, self.matches.max_chars, self.matches.field)
+    def uncompared_note(self, how: str = "--max-chars") -> str:
+        """What was left out of the comparison and why ("" when nothing was); ``how`` the cap is changed."""
+        return uncompared_note(self.matches.uncompared, self.matches.max_chars, self.matches.field, how)
 
     @classmethod
     def from_dict(cls, data: dict) -> DedupeScan:

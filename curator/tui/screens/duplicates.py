@@ -34,7 +34,7 @@ from curator.core.errors import Cancelled, CuratorError
 from curator.core.ops import Op, SetField
 from curator.core.progress import Progress as JobProgress
 from curator.core.settings import Settings
-from curator.tui.actions import DUPLICATES, bindings
+from curator.tui.actions import DUPLICATES, bindings, key_of
 from curator.tui.messages import GoToExample
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.scan_options import ScanOptionsScreen
@@ -169,7 +169,8 @@ class DuplicatesScreen(ListActions, Screen[None]):
         s = self.settings
         about = f"about {seconds / 60:,.0f} min" if seconds >= 90 else f"about {seconds:,.0f} s"
         title = self.query_one("#dup-title", Static)
-        title.update(f"[b]near-duplicates[/b] · scan not started ({about}) · s options")
+        options = key_of(DUPLICATES, "scan-options")
+        title.update(f"[b]near-duplicates[/b] · scan not started ({about}) · {options} options")
 
         def answer(choice: str | None) -> None:
             if choice == "start":
@@ -179,7 +180,7 @@ class DuplicatesScreen(ListActions, Screen[None]):
 
         self.app.push_screen(AskScreen("A long scan", f"This scan will take {about} ({s.near_dup_scorer} ≥ "
                                        f"{s.near_dup_threshold:g} on {s.near_dup_field}, inputs compared "
-                                       f"{s.near_dup_compare}); ctrl+c cancels it while it runs. s changes the "
+                                       f"{s.near_dup_compare}); ctrl+c cancels it while it runs. {options} changes the "
                                        "options.", [("start", "Start it"), ("cancel", "Cancel")], "cancel"), answer)
 
     def action_cancel_scan(self) -> None:

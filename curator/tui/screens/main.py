@@ -34,7 +34,7 @@ from curator.core.settings import Settings, save_dataset_settings
 from curator.core.template import parse_template
 from curator.core.template.display import InputDisplay, input_display
 from curator.core.view import SORT_NAMES, SUSPECT, Filter
-from curator.tui.actions import MAIN, bindings
+from curator.tui.actions import DUPLICATES, MAIN, bindings, key_of
 from curator.tui.screens.editing import EditingActions
 from curator.tui.screens.filter import FilterScreen
 from curator.tui.screens.help import HelpScreen
@@ -808,17 +808,18 @@ class MainScreen(EditingActions, CursorActions, Screen):
         from curator.tui.screens.scan_options import OPTION_KEYS
 
         ds, store = self.session.dataset, self.store
+        cap = f"{key_of(DUPLICATES, 'scan-options')}: max chars"  # how the app changes the length cap
 
         def scan(settings: Settings, progress, cancel, max_seconds: float | None = None) -> Found:
             params = dict(dedupe_params(settings), progress=progress, cancel=cancel, max_seconds=max_seconds)
             if store is None:
                 result = scan_dataset(ds, **params, isolated=True)
                 return Found(list(result.clusters), list(result.numeric), result.compare, result.templates,
-                             result.uncompared_note())
+                             result.uncompared_note(cap))
             result, _ = store.dedupe(ds, **params)
             field = settings.near_dup_field
             return Found(store.clusters(ds, result, field), store.clusters(ds, result, field, numeric=True),
-                         result.compare, result.templates, result.uncompared_note())
+                         result.compare, result.templates, result.uncompared_note(cap))
 
         def not_duplicate(cluster, member: int | None, field: str, undo: bool) -> None:
             if store is None:
