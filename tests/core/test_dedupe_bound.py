@@ -85,3 +85,15 @@ def test_both_routes_find_the_same_candidates(monkeypatch):
         monkeypatch.setattr(bound, "SMALL", small)
         found.append(set(bounded_candidates(texts, 85, Work()).tolist()))
     assert found[0] == found[1] and len(found[0]) > 100
+
+
+def test_the_estimate_counts_the_share_of_pairs_the_bound_lets_through(monkeypatch):
+    from curator.core.dedupe.candidates import compatible_pairs
+
+    texts = _texts(3)  # fewer texts than the sample: every one is counted, so the share is exact
+    monkeypatch.setattr(bound, "SMALL", 0)
+    lengths = np.array([len(t) for t in texts])
+    share = bound.candidate_share(texts, 90)
+    assert share == pytest.approx(len(bounded_candidates(texts, 90, Work())) / compatible_pairs(lengths, 90))
+    assert 0 < share < 0.5
+    assert bound.estimate_seconds(10**9, share) > bound.estimate_seconds(10**9)

@@ -29,6 +29,9 @@ BUCKETS = 64  # the most frequent characters get a bucket each; the rest share t
 SHARED = 8
 NS_PER_PAIR = 0.8  # wall time per length-compatible pair on 2 cores, for the estimate (templated 100k slot
 # values: 2.5 G pairs in 4 CPU-s)
+NS_PER_CANDIDATE = 300.0  # wall time per candidate it lets through (verified, joined into clusters), 2 cores
+# (templated 100k: 9.9 M candidates in about 3 s)
+_SAMPLED = 256  # texts whose candidates ``candidate_share`` counts
 _ROWS = 256  # rows per block handed to a thread
 SMALL = 4_000_000  # length-compatible pairs from which the compiled loop is used (numba starts in about a second)
 _CHUNK_CHARS = 4_000_000
@@ -74,9 +77,34 @@ def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS, *, compiled: boo
     return np.minimum(counts, 255).astype(np.uint8), lengths
 
 
-def estimate_seconds(compatible: int) -> float:
-    """Seconds the bound takes over ``compatible`` length-compatible pairs (2-core figure)."""
-    return compatible * NS_PER_PAIR * 1e-9
+def estimate_seconds(compatible: int, share: float = 0.0) -> float:
+    """Seconds a search takes over ``compatible`` length-compatible pairs, of which the bound lets ``share``
+    through to be verified (2-core figure)."""
+    return compatible * (NS_PER_PAIR + share * NS_PER_CANDIDATE) * 1e-9
+
+
+def candidate_share(texts: Sequence[str], threshold: float) -> float:
+    """The share of length-compatible pairs the count bound lets through, counted on ``_SAMPLED`` texts spread
+    over the lengths by the compiled loop (on templated data it grows with the number of texts, and verifying
+    the candidates can cost more than the bound itself)."""
+    from curator.core.dedupe.kernel import HEAD, block_pairs
+
+    n = len(texts)
+    if n < 2:
+        return 0.0
+    order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=n), kind="stable")
+    counts, lengths = bucket_counts([texts[i] for i in order], compiled=True)
+    hi = np.searchsorted(lengths, max_partner_length(lengths, threshold), side="right").astype(np.int64)
+    lo = np.arange(1, n + 1, dtype=np.int64)
+    head = np.ascontiguousarray(counts[:, :HEAD].T)
+    none = np.zeros(0, np.int64)
+    seen = found = 0
+    for r in np.unique(np.linspace(0, n - 2, _SAMPLED).astype(np.int64)).tolist():
+        pairs = block_pairs(r, r + 1, lo, hi, counts, lengths, head, counts, lengths, 1.0 - threshold / 100.0,
+                            none, none, none, none, none)
+        found += len(pairs[0])
+        seen += int(hi[r] - lo[r])
+    return found / seen if seen else 0.0
 
 
 def _threads() -> int:
