@@ -18,7 +18,7 @@ from tests.tui.helpers import copy_fixture, make_app, settle, until_main, wait_f
 SIZE = (120, 40)
 
 
-async def wait_until(pilot, condition, tries: int = 200, step: float = 0.05) -> None:
+async def wait_until(pilot, condition, tries: int = 600, step: float = 0.05) -> None:  # 30 s: a loaded machine
     for _ in range(tries):
         if condition():
             return
