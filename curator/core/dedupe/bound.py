@@ -92,10 +92,8 @@ def candidate_share(texts: Sequence[str], threshold: float) -> float:
     n = len(texts)
     if n < 2:
         return 0.0
-    order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=n), kind="stable")
-    counts, lengths = bucket_counts([texts[i] for i in order], compiled=True)
-    hi = np.searchsorted(lengths, max_partner_length(lengths, threshold), side="right").astype(np.int64)
-    lo = np.arange(1, n + 1, dtype=np.int64)
+    order, lengths, _, _, lo, hi = _layout(texts, threshold, None)
+    counts, _ = bucket_counts([texts[i] for i in order], compiled=True)
     head = np.ascontiguousarray(counts[:, :HEAD].T)
     none = np.zeros(0, np.int64)
     seen = found = 0
@@ -105,6 +103,27 @@ def candidate_share(texts: Sequence[str], threshold: float) -> float:
         found += len(pairs[0])
         seen += int(hi[r] - lo[r])
     return found / seen if seen else 0.0
+
+
+def _layout(texts: Sequence[str], threshold: float, sides: tuple[np.ndarray, np.ndarray] | None) -> tuple:
+    """How a search walks ``texts``: their order by length and the sorted lengths, the row and column positions
+    (every text, or the two sides), and each row's window of columns ``lo <= c < hi``: from its own length
+    (symmetric: after itself) up to its longest partner."""
+    n = len(texts)
+    unsorted = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    order = np.argsort(unsorted, kind="stable")
+    lengths = unsorted[order]
+    if sides is None:
+        rows = cols = np.arange(n)
+    else:
+        rows, cols = np.flatnonzero(sides[0][order]), np.flatnonzero(sides[1][order])
+    row_len, col_len = lengths[rows], lengths[cols]
+    hi = np.searchsorted(col_len, max_partner_length(row_len, threshold), side="right").astype(np.int64)
+    if sides is None:
+        lo = np.arange(1, n + 1, dtype=np.int64)
+    else:
+        lo = np.searchsorted(col_len, min_partner_length(row_len, threshold)).astype(np.int64)
+    return order, lengths, rows, cols, lo, hi
 
 
 def _threads() -> int:
@@ -147,20 +166,8 @@ def candidate_blocks(
     n = len(texts)
     if n < 2:
         return
-    unsorted = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    order = np.argsort(unsorted, kind="stable")
-    lengths = unsorted[order]
-    if sides is None:
-        rows = cols = np.arange(n)
-    else:
-        rows, cols = np.flatnonzero(sides[0][order]), np.flatnonzero(sides[1][order])
+    order, lengths, rows, cols, lo, hi = _layout(texts, threshold, sides)
     row_len, col_len = lengths[rows], lengths[cols]
-    # a row meets the columns from its own length (symmetric: after itself) up to its longest partner
-    hi = np.searchsorted(col_len, max_partner_length(row_len, threshold), side="right").astype(np.int64)
-    if sides is None:
-        lo = np.arange(1, n + 1, dtype=np.int64)
-    else:
-        lo = np.searchsorted(col_len, min_partner_length(row_len, threshold)).astype(np.int64)
     compiled = int(np.maximum(hi - lo, 0).sum()) >= SMALL
     counts, _ = bucket_counts([texts[i] for i in order], compiled=compiled)  # position p holds text order[p]
     work.report(0.05)

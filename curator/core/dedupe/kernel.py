@@ -64,7 +64,8 @@ def block_pairs(r0, r1, lo, hi, rows, row_lens, head, cols, col_lens, eps, row_i
             w = z - a
             length = row_lens[r]
             widest = min(eps * (length + col_lens[z - 1]) + 1e-6, 65535.0)  # the longest column allows the most
-            if widest < 255.0:  # sums in bytes that stop at 255 (twice as many lanes): exact below the limit
+            small = widest < 255.0  # sums in bytes that stop at 255 (twice as many lanes): exact below the limit
+            if small:
                 acc8[:w] = 0
                 for b in range(HEAD):
                     x = rows[r, b]
@@ -82,7 +83,6 @@ def block_pairs(r0, r1, lo, hi, rows, row_lens, head, cols, col_lens, eps, row_i
                     for j in range(w):
                         y = line[j]
                         acc[j] += np.uint16(max(x, y) - min(x, y))
-            small = widest < 255.0
             limit = np.uint16(widest)
             m = 0
             if small:  # branch-free: keep every column, advance only past the ones within reach
