@@ -19,6 +19,7 @@ from curator.core.settings import Settings, load_settings
 from curator.tui.app import CuratorApp
 from curator.tui.screens.editor import EditorScreen
 from curator.tui.screens.start import StartScreen
+from curator.tui.widgets.status_bar import StatusBar
 from tests.tui.helpers import copy_fixture, make_app, settle, until_main
 
 SIZE = (120, 40)
@@ -115,7 +116,7 @@ def write_leaky(path, split: str):
     return path
 
 
-async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypatch):
+async def test_slow_scan_fills_findings_and_cancelling_clears_its_progress(tmp_path, monkeypatch):
     path = write_leaky(tmp_path / "dups.jsonl", "validation")
     app = make_app(path, run_slow_checks=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -144,13 +145,14 @@ async def test_slow_scan_fills_findings_and_can_be_cancelled(tmp_path, monkeypat
             await pilot.pause(0.02)
             if started.is_set() and main.progress_text:
                 break
-        assert "checking near-duplicates" in main.progress_text
+        assert "checking near-duplicates" in str(main.query_one(StatusBar).render())
         run = main._slow_run
         await pilot.press("ctrl+c")
         main.post_message(main.Progress("checking near-duplicates 50%", run))  # late, from the cancelled scan
         await settle(pilot)
-        assert worker.is_cancelled and "scan cancelled" in main.progress_text
-        assert "checking" not in main.progress_text
+        assert worker.is_cancelled and main.progress_text == ""  # the status bar shows no progress any more
+        assert "checking" not in str(main.query_one(StatusBar).render())
+        assert any(n.message == "scan cancelled (c runs it again)" for n in pilot.app._notifications)
         assert "leakage.train-twin" in {f.rule for f in main.state.findings}  # earlier results stay
 
 

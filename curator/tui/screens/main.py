@@ -623,8 +623,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
         for worker in running:
             worker.cancel()
         self._slow_run += 1  # progress the cancelled scan still posts is dropped
-        self.progress_text = "scan cancelled (c runs it again)"
+        self.progress_text = ""  # the status bar shows no progress of a scan that no longer runs
         self.refresh_all(detail=False)
+        self.notify(f"scan cancelled ({key_of(MAIN, 'recheck')} runs it again)", timeout=3)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.session.history.labels()))
