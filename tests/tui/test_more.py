@@ -243,6 +243,38 @@ async def test_fix_all_counts_only_what_it_would_delete_now(tmp_path):
                 in str(app.screen.query_one(".message").render()))
 
 
+async def test_fix_counts_leave_out_fixes_whose_examples_are_deleted_already(tmp_path):
+    """Once another rule's fixes deleted every example a fix names, the rule list does not count it as a fix left
+    to apply, nor does X apply it; an undo brings it back."""
+    path = tmp_path / "f.jsonl"
+    write_inputs(path, ["How do I reset my password?", "How do I reset my password?", "How do I reset my pasword?",
+                        "Where is my parcel?", "Cancel my subscription"])
+    app = make_app(path, run_slow_checks=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("exclamation_mark")
+        screen = app.screen
+        rules = [rule for rule, _ in screen.groups]
+        listing = screen.query_one("#rules")
+
+        def label(rule: str) -> str:
+            return str(listing.get_option_at_index(rules.index(rule)).prompt)
+
+        assert "(1 fix)" in label("basic.exact-duplicate")
+        listing.highlighted = rules.index("near-dup.cluster")
+        await pilot.press("X", "a")  # keeps #0, deletes #1 (the exact copy) and #2
+        assert app.session.dataset.get(1)["deleted"] and app.session.dataset.get(2)["deleted"]
+        assert "fix)" not in label("basic.exact-duplicate") and "(1 done)" in label("near-dup.cluster")
+        listing.highlighted = rules.index("basic.exact-duplicate")
+        await pilot.pause()
+        assert "marked for deletion already" in str(screen.query_one("#items").get_option_at_index(0).prompt)
+        await pilot.press("X")
+        assert app.screen is screen  # nothing asked: nothing left to fix
+        await pilot.press("ctrl+z")
+        assert not app.session.dataset.get(1)["deleted"]
+        assert "(1 fix)" in label("basic.exact-duplicate")
+
+
 async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
     from curator.tui.screens.duplicates import DuplicatesScreen
 

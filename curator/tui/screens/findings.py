@@ -2,7 +2,8 @@
 
 Enter jumps to the example; x applies one finding's fix, X the fixes of every finding of the rule after
 saying how many examples per split they change or delete (one undo step). Fixes go through the main
-screen's op path, so they are journalled and undoable, here too (ctrl+z / ctrl+y).
+screen's op path, so they are journalled and undoable, here too (ctrl+z / ctrl+y). A fix whose examples are
+all marked for deletion already (by another rule's fixes, or by hand) is not counted as one left to apply.
 """
 
 from __future__ import annotations
@@ -68,14 +69,15 @@ class FindingsScreen(ListActions, Screen[None]):
 
     def __init__(self, findings: list[Finding], apply: Callable[[Op, str], bool], line_of: Callable[[int], str],
                  history: Callable[[str], None], split_of: Callable[[int], str],
-                 is_deleted: Callable[[int], bool]) -> None:
+                 alive: Callable[[], set[int]]) -> None:
         """``apply(op, message)`` applies a fix through the main screen; ``line_of(id)`` locates an example,
-        ``split_of(id)`` names its split, ``is_deleted(id)`` says whether it is marked for deletion already;
+        ``split_of(id)`` names its split, ``alive()`` gives the ids of the examples not marked for deletion;
         ``history("undo" | "redo")`` steps the main screen's history."""
         super().__init__()
         self.groups = group_by_rule(findings)
         self.apply_op, self.line_of, self.history, self.split_of = apply, line_of, history, split_of
-        self.is_deleted = is_deleted
+        self.alive = alive
+        self._alive = alive()  # as of the latest change made here
         self.fixed: set[int] = set()  # id() of findings whose fix was applied here
         self.done: list[set[int]] = []  # the findings each fix applied here marked fixed, latest last
         self.undone: list[set[int]] = []
@@ -90,9 +92,18 @@ class FindingsScreen(ListActions, Screen[None]):
         yield Static("", id="rule-help")
         yield Footer()
 
+    def _pending(self, finding: Finding) -> bool:
+        """Whether the finding's fix is left to apply: not applied here, and some example it deletes or changes
+        is not marked for deletion already."""
+        if finding.fix is None or id(finding) in self.fixed:
+            return False
+        deleted, changed = _effects([finding.fix.op])
+        touched = deleted | changed
+        return not touched or not touched.isdisjoint(self._alive)
+
     def _rule_option(self, rule: str, findings: list[Finding]) -> Option:
         sev = findings[0].severity
-        fixable = sum(1 for f in findings if f.fix and id(f) not in self.fixed)
+        fixable = sum(1 for f in findings if self._pending(f))
         done = sum(1 for f in findings if id(f) in self.fixed)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(SEVERITY_MARK[sev], SEVERITY_STYLE[sev])
@@ -136,8 +147,10 @@ class FindingsScreen(ListActions, Screen[None]):
                 text.append("fixed  ", "green")
             text.append(f.message)
             text.append(f"  [{', '.join(self.line_of(i) for i in f.ids[:4])}{' …' if len(f.ids) > 4 else ''}]", "dim")
-            if f.fix and id(f) not in self.fixed:
+            if self._pending(f):
                 text.append(f"  fix: {f.fix.label}", "cyan")
+            elif f.fix and id(f) not in self.fixed:
+                text.append("  its examples are marked for deletion already", "dim")
             items.add_option(Option(text, id=str(k)))
         if len(findings) > 2000:
             items.add_option(Option(f"… {len(findings) - 2000:,} more (filter the table by this rule with f)",
@@ -166,6 +179,9 @@ class FindingsScreen(ListActions, Screen[None]):
         if finding is None or finding.fix is None or id(finding) in self.fixed:
             self.notify("no fix for this finding", severity="warning", timeout=2)
             return
+        if not self._pending(finding):
+            self.notify("its examples are marked for deletion already", severity="warning", timeout=2)
+            return
         if self.apply_op(finding.fix.op, f"fixed: {finding.fix.label}"):
             self._mark({id(finding)})
 
@@ -174,12 +190,12 @@ class FindingsScreen(ListActions, Screen[None]):
         if group is None:
             return
         rule, findings = group
-        todo = [f for f in findings if f.fix and id(f) not in self.fixed]
+        todo = [f for f in findings if self._pending(f)]
         if not todo:
             self.notify("nothing left to fix for this rule", severity="warning", timeout=2)
             return
         deleted, changed = _effects([f.fix.op for f in todo])
-        already = {i for i in deleted if self.is_deleted(i)}  # by another rule's fixes, or by hand
+        already = deleted - self._alive  # by another rule's fixes, or by hand
         deleted -= already
 
         def count(ids: set[int]) -> str:
@@ -229,12 +245,16 @@ class FindingsScreen(ListActions, Screen[None]):
         self._refresh_rule()
 
     def _refresh_rule(self) -> None:
+        """Redraw every rule's counts (a fix of one rule can delete the examples of another's) and the
+        current rule's findings."""
         rules = self.query_one("#rules", OptionList)
         if not self.groups:
             return
+        self._alive = self.alive()
+        for k, (rule, findings) in enumerate(self.groups):
+            rules.replace_option_prompt_at_index(k, self._rule_option(rule, findings).prompt)
         index = rules.highlighted or 0
         rule, findings = self.groups[index]
-        rules.replace_option_prompt_at_index(index, self._rule_option(rule, findings).prompt)
         items = self.query_one("#items", OptionList)
         keep = items.highlighted
         self._show_rule(index)

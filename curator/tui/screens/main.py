@@ -896,7 +896,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
             return self.do(op, message=message)
 
         self.app.push_screen(FindingsScreen(self.state.findings, apply, self.line_of, self.step_history,
-                                            self.split_of, self.is_deleted))
+                                            self.split_of, self.alive_ids))
 
     def split_of(self, example_id: int) -> str:
         try:
@@ -904,11 +904,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
         except KeyError:
             return "unknown"
 
-    def is_deleted(self, example_id: int) -> bool:
-        try:
-            return bool(self.session.dataset.get(example_id)["deleted"])
-        except KeyError:  # dropped from the dataset by a save
-            return True
+    def alive_ids(self) -> set[int]:
+        """The ids of the examples not marked for deletion (one dropped by a save is in no list)."""
+        return set(self.session.dataset.active()["id"].to_list())
 
     def line_of(self, example_id: int) -> str:
         """Where an example is: its line in the file, or its id when it was added."""
