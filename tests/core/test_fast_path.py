@@ -247,6 +247,9 @@ def odd_chat_lines(fmt: str) -> list[str]:
                   plain.replace('{"role": "user", ', '{"parts": [{"text": "q"}], "role": "user"} , {"role": "x", '),
                   '{"systemInstruction": {"parts": [{"text": "no role"}]}, ' + plain[1:],
                   '{"systemInstruction": {"role": 5, "parts": [{"text": "s"}]}, ' + plain[1:],
+                  *('{"systemInstruction": {"role": "%s", "parts": [{"text": "s"}]}, ' % role + plain[1:]
+                    for role in ("sys\\u0074em", 'a\\"b', "\\\\", "\\x", "a role longer than sixteen bytes",
+                                 "long and broken \\x")),
                   '{"systemInstruction": null, ' + plain[1:], '{"systemInstruction": "s", ' + plain[1:],
                   plain[:-1] + ', "systemInstruction": {"parts": [{"text": "after"}]}}']
     else:
@@ -326,3 +329,21 @@ def test_a_recognised_shape_is_read_in_bulk_with_its_mapping_said(monkeypatch):
     assert result.mapping.startswith("recognised instruction/input/output")
     assert result.records["system"].to_list()[:2] == ["s", "s"]
     assert result.records["text_input"].to_list()[:2] == ["i0\n\nx0", "i1"]
+
+
+@pytest.mark.parametrize("fmt", CHATS)
+def test_chat_lines_of_several_spacings_are_read_in_bulk_as_the_exact_reader_reads_them(fmt, monkeypatch):
+    lines = plain_lines(fmt, 80)
+    for k in range(0, 80, 3):  # punctuation spaced three ways, each way on many lines or on few
+        lines[k] = lines[k].replace('": ', '":').replace(", ", ",")
+    for k in range(1, 80, 17):
+        lines[k] = lines[k].replace('": ', '" :  ').replace(", ", " ,\t")
+    data = ("\n".join(lines) + "\n").encode()
+    monkeypatch.setattr("curator.core.formats.fast._decoded", None)  # every line is read in bulk
+    assert read_fast(data, "f", fmt, FormatOptions()) is not None
+    monkeypatch.undo()
+    assert_agree(data, fmt)
+
+
+def test_a_csv_header_with_bytes_that_are_not_utf8_reads_as_the_exact_reader_reads_it():
+    assert_agree(b"text_input,output,\x80plit\nq,a,train\n", "csv")

@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
+from numpy.lib.stride_tricks import as_strided
 
 SYSTEM, INPUT, OUTPUT = "__curator_sys__", "__curator_in__", "__curator_out__"
 SYNTHETIC = (SYSTEM, INPUT, OUTPUT)
@@ -77,6 +78,23 @@ class Layout:
                 parts.append(re.escape(json.dumps(piece)))
         return _WS.join(parts)
 
+    @cached_property
+    def segments(self) -> tuple[list[tuple[int, tuple[bytes, ...]]], tuple[bytes, ...]]:
+        """The bytes between the texts (and strings of any value) as json.dumps writes them, spaced or compact:
+        (which string follows, the ways it is written) for each run up to such a string, and the ways the run
+        after the last one is written (the line's other keys follow after a comma)."""
+        runs: list[tuple[int, list[Piece]]] = []
+        run: list[Piece] = []
+        k = 0
+        for piece in self.pieces:
+            if isinstance(piece, Value) or (isinstance(piece, Either) and not piece.names):
+                runs.append((k, run))
+                run = []
+            else:
+                run.append(piece)
+            k += not (isinstance(piece, str) and len(piece) == 1)
+        return [(k, _written(run)) for k, run in runs], _written(run)
+
     def first_bytes(self) -> list[tuple[int, bytes]]:
         """(which string, the bytes one of which starts it) of each key and named role: what tells the layouts
         of one shape apart once a line is known to have one of them."""
@@ -97,10 +115,54 @@ class Shape:
     keys: tuple[str, ...]
 
     @cached_property
+    def telling(self) -> list[list[tuple[int, np.ndarray]]]:
+        """The first bytes checked to tell which layout a line matching ``pattern`` has, for each layout: those
+        every layout shares hold on every such line, and are left out."""
+        checks = [layout.first_bytes() for layout in self.layouts]
+        shared = set.intersection(*map(set, checks))
+        return [[(k, np.frombuffer(allowed, dtype=np.uint8)) for k, allowed in c if (k, allowed) not in shared]
+                for c in checks]
+
+    @cached_property
     def pattern(self) -> str:
         alternatives = "|".join(f"(?:{layout.regex})" for layout in self.layouts)
         # the line's other keys: none, or a comma and a key after the last bracket
         return rf"^\{{{_WS}(?:{alternatives}){_WS}(?:,{_WS}\".*)?\}}$"
+
+    def _as_written(self, buffer: np.ndarray, quotes: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                    first: np.ndarray, count: np.ndarray, filled: np.ndarray) -> np.ndarray:
+        """The layout of each line written as json.dumps writes it (``Layout.segments``; -1 for the others),
+        told without the regular expression: its punctuation, keys and roles compared in bulk; its texts are
+        checked by polars as it reads them, its other strings hold no backslash, no line holds a control
+        character."""
+        layout_of = np.full(len(starts), -1)
+        clean = filled & (ends > starts)
+        control = np.flatnonzero(buffer < 0x20)
+        control = control[buffer[control] != ord("\n")]
+        if len(control):
+            line = np.maximum(np.searchsorted(starts, control, side="right") - 1, 0)
+            clean[line[control < ends[line]]] = False
+        candidates = np.flatnonzero(clean)
+        candidates = candidates[(buffer[starts[candidates]] == ord("{")) & (buffer[ends[candidates] - 1] == ord("}"))]
+        for number, layout in enumerate(self.layouts):
+            strings = 2 * len(layout.strings)
+            rows = candidates[count[candidates] >= strings]
+            q, lo = first[rows], starts[rows] + 1
+            ok = np.ones(len(rows), dtype=bool)
+            runs, tail = layout.segments
+            for k, ways in runs:
+                opening, closing = quotes[q + 2 * k], quotes[q + 2 * k + 1]
+                ok &= _written_as(buffer, lo, opening, ways)
+                if not isinstance(layout.strings[k], Value):
+                    ok &= _plain(buffer, opening + 1, closing)
+                lo = closing + 1
+            more = count[rows] > strings
+            ok[more] &= _written_as(buffer, lo[more], quotes[q[more] + strings], [t + c for t in tail
+                                                                                  for c in (b", ", b",")])
+            ok[~more] &= _written_as(buffer, lo[~more], ends[rows[~more]] - 1, tail)
+            layout_of[rows[ok]] = number
+            candidates = candidates[layout_of[candidates] < 0]
+        return layout_of
 
     def rewrite(self, part: bytes, starts: np.ndarray, ends: np.ndarray,
                 filled: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray] | None:
@@ -108,22 +170,27 @@ class Shape:
         every other non-blank line as ``{}``, which lines those are (to decode one by one) and how many double
         quotes open or close a string in each line rewritten; None when a line cannot be rewritten in its own
         length."""
-        lines = pl.read_lines(part)["line"]
-        if lines.len() != len(starts):
-            return None
-        matched = lines.str.contains(self.pattern).to_numpy() & filled
-        del lines
-        buffer = np.frombuffer(part, dtype=np.uint8).copy()
-        quotes = _delimiters(part, buffer)
+        if b"__curator_" in part:
+            return None  # a key of the flat objects in the file: the exact reader reads it
+        source = np.frombuffer(part, dtype=np.uint8)
+        quotes = _delimiters(part, source)
         first = np.searchsorted(quotes, starts)
         count = np.searchsorted(quotes, ends) - first
-        layout_of = np.full(len(starts), -1)
-        for number, layout in enumerate(self.layouts):
-            fits = matched & (layout_of < 0) & (count >= 2 * len(layout.strings))
-            for k, allowed in layout.first_bytes():
-                at = quotes[np.where(fits, first + 2 * k, 0)] + 1 if len(quotes) else np.zeros(len(fits), int)
-                fits &= np.isin(buffer[np.minimum(at, len(buffer) - 1)], np.frombuffer(allowed, dtype=np.uint8))
-            layout_of[fits] = number
+        layout_of = self._as_written(source, quotes, starts, ends, first, count, filled)
+        others = np.flatnonzero(filled & (layout_of < 0))
+        if len(others):  # other spacing, control characters, other layouts: told by the regular expression
+            lines = pl.read_lines(part)["line"]
+            if lines.len() != len(starts):
+                return None
+            candidates = others[lines.gather(others).str.contains(self.pattern).to_numpy()]
+            del lines
+            for number, (layout, checks) in enumerate(zip(self.layouts, self.telling)):
+                rows = candidates[count[candidates] >= 2 * len(layout.strings)]
+                for k, allowed in checks:
+                    rows = rows[np.isin(source[quotes[first[rows] + 2 * k] + 1], allowed)]
+                layout_of[rows] = number
+                candidates = candidates[layout_of[candidates] < 0]
+        buffer = source.copy()
         odd = (layout_of < 0) & filled
         counted = np.zeros(len(starts), dtype=np.int64)
         regions: list[tuple[np.ndarray, np.ndarray, bytes]] = []  # (from, to, what is written at from)
@@ -147,11 +214,50 @@ class Shape:
         return buffer.tobytes(), odd, counted
 
 
+def _written(run: list[Piece]) -> tuple[bytes, ...]:
+    """Every way json.dumps writes ``run`` (its roles by each of their names), with its default separators
+    and with compact ones."""
+    ways = [(b"", b"")]
+    for piece in run:
+        if isinstance(piece, Either):
+            names = [json.dumps(n).encode() for n in piece.names]
+            ways = [(a + n, b + n) for a, b in ways for n in names]
+        elif len(piece) == 1:
+            ways = [(a + {":": b": ", ",": b", "}.get(piece, piece.encode()), b + piece.encode()) for a, b in ways]
+        else:
+            ways = [(a + json.dumps(piece).encode(), b + json.dumps(piece).encode()) for a, b in ways]
+    return tuple(dict.fromkeys(w for pair in ways for w in pair))
+
+
+def _written_as(buffer: np.ndarray, lo: np.ndarray, hi: np.ndarray, ways) -> np.ndarray:
+    """Whether the bytes from ``lo`` to ``hi`` are one of ``ways``, for each span."""
+    length = hi - lo
+    found = np.zeros(len(lo), dtype=bool)
+    for way in ways:
+        at = np.flatnonzero(length == len(way))
+        if len(at):
+            found[at] |= _windows(buffer, len(way))[lo[at]] == way
+    return found
+
+
+_PLAIN = 16  # a string of any value longer than this is left to the regular expression
+
+
+def _plain(buffer: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Whether the bytes from ``lo`` to ``hi`` (at most ``_PLAIN``) hold no backslash, for each span."""
+    window = _rows(buffer, _PLAIN)[np.minimum(lo, len(buffer) - _PLAIN)]
+    inside = np.arange(_PLAIN) < (hi - lo)[:, None]
+    return (hi - lo <= _PLAIN) & (lo <= len(buffer) - _PLAIN) & ~((window == ord("\\")) & inside).any(axis=1)
+
+
 def _delimiters(part: bytes, buffer: np.ndarray) -> np.ndarray:
     """Where the double quotes that open or close a JSON string are (not those escaped inside one)."""
     at = np.flatnonzero(buffer == ord('"'))
-    after = buffer[np.maximum(at - 1, 0)] == ord("\\")
-    unsure = at[after & (buffer[np.maximum(at - 2, 0)] == ord("\\"))].tolist()  # after two backslashes or more
+    after = buffer[at - 1] == ord("\\") if len(at) and at[0] else buffer[np.maximum(at - 1, 0)] == ord("\\")
+    if not after.any():
+        return at
+    escaped = at[after]
+    unsure = escaped[buffer[np.maximum(escaped - 2, 0)] == ord("\\")].tolist()  # after two backslashes or more
     delimiters = [q for q in unsure if _backslashes_before(part, q) % 2 == 0]
     return np.sort(np.concatenate([at[~after], np.array(delimiters, dtype=at.dtype)])) if delimiters else at[~after]
 
@@ -164,18 +270,44 @@ def _backslashes_before(part: bytes, at: int) -> int:
 
 
 def _blank(buffer: np.ndarray, regions: list[tuple[np.ndarray, np.ndarray, bytes]]) -> bool:
-    """Spaces over every region, then its text at its start; False when a text does not fit its region."""
+    """Each region becomes its text followed by spaces; False when a text does not fit its region. Regions of
+    a length many share (a layout's punctuation as json.dumps spaces it) are written a row of bytes at a time
+    through a strided view; the others byte by byte."""
     for start, stop, text in regions:
         if not len(start):
             continue
         lengths = stop - start
         if (lengths < len(text)).any():
             return False
-        ends = np.cumsum(lengths)
-        buffer[np.repeat(start - ends + lengths, lengths) + np.arange(int(ends[-1]))] = ord(" ")
-        if text:
-            buffer[start[:, None] + np.arange(len(text))] = np.frombuffer(text, dtype=np.uint8)
+        sizes, counts = np.unique(lengths, return_counts=True)
+        shared = sizes[counts >= _SHARED].tolist()
+        for size in shared:
+            if size:
+                _windows(buffer, size, "V")[start[lengths == size]] = np.void(text.ljust(size))
+        rest = ~np.isin(lengths, shared) if shared else np.ones(len(start), dtype=bool)
+        if rest.any():
+            start, lengths = start[rest], lengths[rest]
+            ends = np.cumsum(lengths)
+            buffer[np.repeat(start - ends + lengths, lengths) + np.arange(int(ends[-1]))] = ord(" ")
+            if text:
+                _rows(buffer, len(text))[start] = np.frombuffer(text, dtype=np.uint8)
     return True
+
+
+_SHARED = 32  # regions of one length written through a strided view (below this, one by one costs less)
+
+
+def _rows(buffer: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes from each position of ``buffer``, as rows of a (writable, overlapping) view."""
+    return as_strided(buffer, shape=(len(buffer) - width + 1, width), strides=(1, 1))
+
+
+def _windows(buffer: np.ndarray, width: int, kind: str = "S") -> np.ndarray:
+    """The ``width`` bytes from each position of ``buffer`` as one element each of an overlapping view: bytes
+    strings (``S``, compared in bulk; no way compared holds a NUL) or raw bytes (``V``, written in bulk). A
+    gather of elements costs a fraction of one of rows."""
+    dtype = np.dtype((np.void, width)) if kind == "V" else np.dtype(f"S{width}")
+    return np.ndarray((len(buffer) - width + 1,), dtype=dtype, buffer=buffer, strides=(1,))
 
 
 def _chat(key: str, role: str, text: str, names: dict[str, tuple[str, ...]]) -> Shape:
