@@ -10,11 +10,12 @@ Each figure is a whole process measured from outside (start-up included), beside
 - `curator check --fast`, target <= 8 s;
 - peak memory (RSS) of either, target <= 1.5 GB.
 
-    python bench/bench_shapes.py --tables 10000000   # CSV and Parquet of 10M examples through the command line
+    python bench/bench_shapes.py --tables 10000000   # CSV, Parquet and a JSON list of 10M examples
+    python bench/bench_shapes.py --tables 1000000 --table json
 
-With --tables, the examples are written as CSV and Parquet (polars' streaming sinks) and `curator stats`,
-`check --fast` and `convert` (to Parquet) run on each: above curator.core.loading.LARGE_SIZE (a Parquet file
-counted as the JSONL it holds) they stream, target peak <= 2 GB.
+With --tables, the examples are written as CSV and Parquet (polars' streaming sinks) and as a JSON list (one
+element per line) and `curator stats`, `check --fast` and `convert` (to Parquet) run on each, streamed (as they
+stream a file above curator.core.loading.LARGE_SIZE, which a smaller file is taken to be), target peak <= 2 GB.
 CPU seconds (user + system) are printed beside the wall clock, and the load average beside each shape: the
 machine may be shared. A third of the examples carry a system instruction. Nothing is written in the repository.
 """
@@ -82,6 +83,14 @@ def ensure_file(shape: str, n: int, folder: Path) -> Path:
     return path
 
 
+STREAMED = """
+import sys
+from curator.core import loading
+from curator.cli import main
+loading.LARGE_SIZE = 0  # read in batches, as a file too large to read whole is
+sys.exit(main(sys.argv[1:]))
+"""
+
 READ = """
 import sys
 from curator.core.dataset import Dataset
@@ -107,22 +116,37 @@ def measured(command: list[str]) -> tuple[float, float, float]:
     return took, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def tables(n: int, folder: Path) -> None:
-    """stats, check --fast and convert of ``n`` examples as CSV and as Parquet."""
+def json_list(source: Path, path: Path) -> None:
+    """The JSONL file ``source`` as a JSON list, one element per line."""
+    with source.open("rb") as f, path.open("wb") as out:
+        out.write(b"[\n")
+        separator = b""
+        for line in f:
+            if line.strip():
+                out.write(separator + line.rstrip(b"\r\n"))
+                separator = b",\n"
+        out.write(b"\n]\n")
+
+
+def tables(n: int, folder: Path, kinds: list[str]) -> None:
+    """stats, check --fast and convert of ``n`` examples as CSV, Parquet and a JSON list, streamed."""
     import polars as pl
 
     source = ensure_file("flat", n, folder)
     scan = pl.scan_ndjson(source, schema={"text_input": pl.String, "output": pl.String, "split": pl.String})
-    for suffix in ("csv", "parquet"):
+    write = {"csv": scan.sink_csv, "parquet": scan.sink_parquet, "json": lambda path: json_list(source, path)}
+    for suffix in kinds:
         path = folder / f"flat{n}.{suffix}"
         if not path.exists():
             print(f"writing {path} …", flush=True)
-            scan.sink_csv(path) if suffix == "csv" else scan.sink_parquet(path)
+            partial = path.with_suffix(".part")
+            write[suffix](partial)
+            partial.rename(path)
         target = folder / "converted.parquet"
         commands = {"stats": ["stats", str(path)], "check --fast": ["check", "--fast", str(path)],
                     "convert": ["convert", str(path), str(target)]}
         for case, args in commands.items():
-            wall, peak, cpu = measured([sys.executable, "-m", "curator", *args])
+            wall, peak, cpu = measured([sys.executable, "-c", STREAMED, *args])
             target.unlink(missing_ok=True)
             mem = "ok" if peak <= STREAMED_MB else "OVER"
             print(f"{suffix:10}{case:16}{wall:7.2f}s{'':12}{cpu:6.1f}s{peak:8,.0f}{STREAMED_MB:6} {mem:4}"
@@ -133,8 +157,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1_000_000, help="examples (default 1,000,000)")
     parser.add_argument("--shape", choices=SHAPES, action="append", help="shapes to measure (default: all)")
-    parser.add_argument("--tables", type=int, metavar="N", help="instead: N examples as CSV and Parquet through "
-                        "stats, check --fast and convert")
+    parser.add_argument("--tables", type=int, metavar="N", help="instead: N examples as CSV, Parquet and a JSON "
+                        "list through stats, check --fast and convert, streamed")
+    parser.add_argument("--table", choices=["csv", "parquet", "json"], action="append",
+                        help="with --tables: which of them (default: all)")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/curator-shapes"), help="where generated files live")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -143,7 +169,7 @@ def main() -> None:
           "included; cpu = user + system seconds")
     print(f"{'shape':10}{'case':16}{'wall':>8}{'target':>8}{'cpu':>8}{'peak MB':>9}{'target':>8}{'load':>6}")
     if args.tables:
-        tables(args.tables, args.dir)
+        tables(args.tables, args.dir, args.table or ["csv", "parquet", "json"])
         return
     for shape in args.shape or list(SHAPES):
         path = ensure_file(shape, args.n, args.dir)

@@ -84,10 +84,10 @@ def _settings(args: argparse.Namespace):
 
 
 def _streams(args: argparse.Namespace) -> bool:
-    """Whether FILE is too large to read whole and can be read in batches (``stream.streamed``)."""
+    """Whether FILE is too large to read whole, and is read in batches (``stream.streamed``)."""
     from curator.core.stream import streamed
 
-    return streamed(args.file, args.format)
+    return streamed(args.file)
 
 
 def _streamed(args: argparse.Namespace) -> int:

@@ -68,10 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _streams(args: argparse.Namespace) -> bool:
-    """Whether IN is too large to read whole and can be read in batches (``stream.streamed``)."""
+    """Whether IN is too large to read whole, and is read in batches (``stream.streamed``)."""
     from curator.core.stream import streamed
 
-    return streamed(args.input, args.format)
+    return streamed(args.input)
 
 
 def _streamed(args: argparse.Namespace, options, target: str, check) -> int:

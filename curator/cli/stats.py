@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(args.file)
-        if streamed(args.file, args.format):
+        if streamed(args.file):
             stats, where = _streamed(args, settings.label_max_distinct), f"{args.file} (streamed)"
         else:
             session = open_read_only(args)

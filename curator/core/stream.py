@@ -1,10 +1,11 @@
 """Reading a file too large to hold in memory batch by batch, for the commands that stream it (``stats``,
 ``check``, ``convert``).
 
-A JSONL, CSV or TSV file is cut at line breaks into batches of ``BATCH_BYTES`` (a CSV file where the line break
-ends a record, outside quotes; each batch after the first gets the header line); each is read by the file's own
-format reader, its line numbers shifted to the file's, so a bad line deep in the file still gets its exact
-place. A Parquet file is read a slice of rows at a time through polars' lazy scan. A JSON list is read whole.
+Every format streams. A JSONL, CSV or TSV file is cut at line breaks into batches of ``BATCH_BYTES`` (a CSV
+file where the line break ends a record, outside quotes; each batch after the first gets the header line); each
+is read by the file's own format reader, its line numbers shifted to the file's, so a bad line deep in the file
+still gets its exact place. A JSON list is cut between its elements (``stream_list``), a Parquet file read a
+slice of rows at a time through polars' lazy scan.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import HEAD_BYTES, detect_format, read_data, write_file
 from curator.core.model import empty_records
 from curator.core.progress import Progress, ProgressFn
+from curator.core.stream_list import list_batches
 
 BATCH_BYTES = 64 * 1024 * 1024
 PARQUET_SHRINK = 4  # about how much larger than its file a Parquet slice of text is in memory (compressed pages)
@@ -34,41 +36,11 @@ def _shifted(problems: list[Problem], lines: int) -> list[Problem]:
     return [dataclasses.replace(p, line=p.line + lines) if p.line is not None else p for p in problems]
 
 
-def streams(fmt: str) -> bool:
-    """Whether files of the format can be read in batches (JSONL, JSON objects with mapped fields among them; CSV,
-    TSV, Parquet; not a JSON list)."""
-    return fmt.endswith("jsonl") or fmt in ("csv", "tsv", "parquet")
+def streamed(path: str | Path) -> bool:
+    """Whether a command reads the file in batches: it is too large to read whole (``loading.is_large``)."""
+    from curator.core.loading import is_large
 
-
-def streamed(path: str | Path, fmt: str | None = None) -> bool:
-    """Whether a command reads the file in batches: it is too large to read whole (``loading.is_large``) and
-    its format streams. A CuratorError when it needs more memory than there is and cannot be read in batches."""
-    from curator.core.loading import available_memory, estimated_memory, is_large
-
-    if not is_large(path):
-        return False
-    chosen = format_of(path, fmt)
-    if streams(chosen):
-        return True
-    size, available = Path(path).stat().st_size, available_memory()
-    if available is not None and estimated_memory(size) > available:
-        raise CuratorError(f"too large to read: a {chosen} file (a JSON list) is read whole, which takes about "
-                           f"{estimated_memory(size) / 1e9:.1f} GB of memory here and {available / 1e9:.1f} GB is "
-                           "free; only JSONL, CSV, TSV and Parquet files are read in batches: make it JSONL (one "
-                           "example per line) where there is the memory, e.g. curator convert IN OUT.jsonl", path)
-    return False
-
-
-def format_of(path: str | Path, fmt: str | None = None) -> str:
-    """The format of a file, from ``fmt`` or its ending and first bytes."""
-    if fmt is not None:
-        return fmt
-    try:
-        with open(path, "rb") as f:
-            head = f.read(HEAD_BYTES)
-    except OSError as e:
-        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
-    return detect_format(path, head)
+    return is_large(path)
 
 
 def record_batches(path: str | Path, fmt: str | None = None, options: FormatOptions | None = None,
@@ -91,14 +63,17 @@ def read_batches(path: str | Path, fmt: str | None = None, options: FormatOption
         raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
     with f:
         chosen = fmt or detect_format(path, f.read(HEAD_BYTES))
-        if not streams(chosen):
-            raise CuratorError(f"only JSONL, CSV, TSV and Parquet files stream; this one is {chosen}: convert it "
-                               "to .jsonl first", path)
         options = options or FormatOptions()
         if chosen == "parquet":
             yield from _parquet_batches(path, options, progress)
             return
         f.seek(0)
+        if chosen.endswith("json"):  # a JSON list
+            for result, done in list_batches(f, path, chosen, options, BATCH_BYTES):
+                if progress:
+                    progress(Progress(done / size if size else 1.0, "reading"))
+                yield result
+            return
         quoted = chosen == "csv"
         header = _header(f, quoted) if chosen in ("csv", "tsv") and options.header else b""
         f.seek(0)

@@ -106,23 +106,6 @@ def test_a_bad_row_deep_in_a_streamed_csv_keeps_its_place(tmp_path):
     assert caught.value.problems[0].line == 2901
 
 
-def test_a_json_list_does_not_stream_and_one_too_large_to_hold_is_refused_clearly(tmp_path, monkeypatch, capsys):
-    path = tmp_path / "d.json"
-    path.write_text(json.dumps([{"text_input": f"q{i}", "output": "a"} for i in range(200)]))
-    with pytest.raises(CuratorError, match="only JSONL, CSV, TSV and Parquet"):
-        list(stream.record_batches(path))
-    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
-    assert main(["stats", str(path), "--json"]) == 0  # large, but there is the memory to read it whole
-    assert json.loads(capsys.readouterr().out)["examples"] == 200
-    monkeypatch.setattr(loading, "available_memory", lambda: 5000)
-    for command in (["stats"], ["check", "--fast"], ["convert", str(tmp_path / "out.jsonl")]):
-        args = [command[0], str(path), *command[1:]]
-        assert main(args) == 2
-        err = capsys.readouterr().err
-        assert f"{path}: too large to read: a gemini-json file (a JSON list) is read whole" in err
-        assert "Traceback" not in err and not (tmp_path / "out.jsonl").exists()
-
-
 def test_stats_of_a_large_file_stream_with_the_same_figures(tmp_path, monkeypatch, capsys):
     path = write_jsonl(tmp_path / "d.jsonl", 3000)
     assert main(["stats", str(path), "--json"]) == 0

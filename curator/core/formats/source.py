@@ -339,26 +339,59 @@ _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\n\r")] = True
 
 
+class Scanner:
+    """Finds the commas at depth one of a JSON list and its closing bracket, in bulk, fed the file whole or
+    chunk by chunk: quotes not escaped by an odd run of backslashes open and close strings; outside them,
+    brackets and braces count the depth. What it carries from a chunk to the next: whether a string is open,
+    the run of backslashes at the end, the depth."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = False
+        self.backslashes = 0  # the run of backslashes ending the bytes scanned so far
+
+    def scan(self, chunk: bytes) -> tuple[np.ndarray, int | None]:
+        """The offsets in ``chunk`` of the commas ending an element, and of the list's closing bracket (None
+        when it is not in this chunk; nothing after it is scanned)."""
+        raw = np.frombuffer(chunk, dtype=np.uint8)
+        quotes = np.flatnonzero(raw == ord('"'))
+        if quotes.size:
+            run = np.zeros(quotes.size, dtype=np.int64)  # backslashes right before each quote
+            pending = np.flatnonzero(quotes > 0)
+            while pending.size:
+                pending = pending[raw[quotes[pending] - run[pending] - 1] == ord("\\")]
+                run[pending] += 1
+                pending = pending[quotes[pending] - run[pending] > 0]
+            run[quotes == run] += self.backslashes  # a run reaching the chunk's start goes on before it
+            quotes = quotes[run % 2 == 0]
+        folded = raw | 0x20  # "[" and "]" become "{" and "}"
+        marks = np.flatnonzero((raw == ord(",")) | (folded == ord("{")) | (folded == ord("}")))
+        marks = marks[(np.searchsorted(quotes, marks) + self.in_string) % 2 == 0]  # outside strings
+        kinds = raw[marks]
+        closes = (kinds == ord("]")) | (kinds == ord("}"))
+        depth = self.depth + np.cumsum((kinds == ord("[")) | (kinds == ord("{"))) - np.cumsum(closes)
+        commas = marks[(kinds == ord(",")) & (depth == 1)]
+        ended = np.flatnonzero(closes & (depth <= 0))
+        if ended.size:
+            closing = int(marks[ended[0]])
+            return commas[commas < closing], closing
+        self.in_string ^= bool(quotes.size % 2)
+        self.depth = int(depth[-1]) if depth.size else self.depth
+        trailing = len(chunk) - len(chunk.rstrip(b"\\"))
+        self.backslashes = trailing + (self.backslashes if trailing == len(chunk) else 0)
+        return commas, None
+
+
 def list_spans(data: bytes) -> Spans:
-    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk: quotes not
-    escaped by an odd run of backslashes open and close strings; outside them, commas at depth one part the
-    elements, whose spans run from their first to their last byte that is not white space."""
+    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk (``Scanner``):
+    commas at depth one part the elements, whose spans run from their first to their last byte that is not
+    white space."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(raw == ord('"'))
-    run = np.zeros(quotes.size, dtype=np.int64)  # backslashes right before each quote
-    pending = np.flatnonzero(quotes > 0)
-    while pending.size:
-        pending = pending[raw[quotes[pending] - run[pending] - 1] == ord("\\")]
-        run[pending] += 1
-        pending = pending[quotes[pending] - run[pending] > 0]
-    quotes = quotes[run % 2 == 0]
-    folded = raw | 0x20  # "[" and "]" become "{" and "}": three comparisons, no lookup of every byte (twice as slow)
-    marks = np.flatnonzero((raw == ord(",")) | (folded == ord("{")) | (folded == ord("}")))
-    marks = marks[np.searchsorted(quotes, marks) % 2 == 0]  # outside strings
-    kinds = raw[marks]
-    depth = np.cumsum((kinds == ord("[")) | (kinds == ord("{"))) - np.cumsum((kinds == ord("]")) | (kinds == ord("}")))
-    opening, closing = marks[0], marks[np.flatnonzero(depth == 0)[0]]
-    commas = marks[(kinds == ord(",")) & (depth == 1)]
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    opening = len(data) - len(body.lstrip(b" \t\r\n"))
+    commas, closing = Scanner().scan(data)
+    if closing is None:
+        raise ValueError("not a well-formed JSON list")
     first = np.concatenate(([opening], commas)) + 1
     while (spaced := _SPACE[raw[first]]).any():
         first[spaced] += 1
