@@ -7,6 +7,7 @@ import numpy as np
 import polars as pl
 
 from curator.core.checks.base import RULES, CheckContext
+from curator.core.checks.listing import Listing
 from curator.core.model import Finding, Fix
 from curator.core.ops import SetField
 from curator.core.text import label_key
@@ -30,10 +31,12 @@ def check_json_outputs(ctx: CheckContext) -> list[Finding]:
 class JsonOutputs:
     """The JSON-output check over one frame or the batches of a file, in bounded memory: each output's key set
     is kept as a small code. A batch whose outputs mostly do not look like JSON is not parsed; when the file's
-    outputs do after all, ``wanted()`` names those batches, to be given to ``add`` again."""
+    outputs do after all, ``wanted()`` names those batches, to be given to ``add`` again. ``keep``: how many
+    findings of each rule are listed (``listing.Listing``; None: all)."""
 
-    def __init__(self, share: float) -> None:
+    def __init__(self, share: float, keep: int | None = None) -> None:
         self.share = share
+        self.keep = keep
         self.rows = self.looks = self.batches = 0
         self.codes: dict[frozenset[str] | None, int] = {}
         self.parsed: list[tuple[np.ndarray, np.ndarray]] = []  # (ids, key-set codes) per parsed batch
@@ -74,18 +77,19 @@ class JsonOutputs:
         top = max(valid, key=lambda c: (counts[c], -first[c]))  # the most common; the earliest among equals
         dominant = sets[top]
         not_json, other_keys = RULES["output.not-json"], RULES["output.json-keys"]
-        findings = []
-        for example_id, code in zip(ids.tolist(), codes.tolist()):
-            k = sets[code]
-            if k is None:
-                findings.append(Finding(not_json.id, not_json.severity, (example_id,),
-                                        f"output is not valid JSON ({total_valid:,} of {self.rows:,} outputs are)"))
-            elif code != top and dominant:
-                missing, extra = sorted(dominant - k), sorted(k - dominant)
-                parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
-                findings.append(Finding(other_keys.id, other_keys.severity, (example_id,),
-                                        f"JSON keys differ from the usual {{{', '.join(sorted(dominant))}}}: {'; '.join(parts)}"))
-        return findings
+        invalid = np.array([sets[c] is None for c in range(len(sets))])[codes]
+        other = (codes != top) & ~invalid if dominant else np.zeros(len(codes), dtype=bool)
+        listing = Listing(self.keep)
+        findings = [Finding(not_json.id, not_json.severity, (example_id,),
+                            f"output is not valid JSON ({total_valid:,} of {self.rows:,} outputs are)")
+                    for example_id in ids[invalid][: self.keep].tolist()]
+        for example_id, code in zip(ids[other][: self.keep].tolist(), codes[other][: self.keep].tolist()):
+            missing, extra = sorted(dominant - sets[code]), sorted(sets[code] - dominant)
+            parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
+            findings.append(Finding(other_keys.id, other_keys.severity, (example_id,),
+                                    f"JSON keys differ from the usual {{{', '.join(sorted(dominant))}}}: {'; '.join(parts)}"))
+        listing.add(findings, {not_json.id: int(invalid.sum()), other_keys.id: int(other.sum())})
+        return listing.findings()
 
 
 def is_label_set(outputs: pl.Series, max_distinct: int) -> bool:

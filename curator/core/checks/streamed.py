@@ -4,8 +4,10 @@ Each batch's examples are checked on their own for what concerns one example (li
 whitespace); what concerns the whole file is gathered small: counts and sizes, 64-bit keys of the normalised
 input and output (exact duplicates and conflicts across the whole file), a code per output's JSON keys, the
 ids of each output while the outputs may be labels. The findings equal ``run_checks(skip_slow=True)`` on the
-file read whole, but for the template: one the settings do not set is inferred from the first batch, and
-said so; the deviations of each kind past the first ``TEMPLATE_EXAMPLES`` are counted, not listed.
+file read whole, but for two things: a template the settings do not set is inferred from the first batch, and
+said so; and the findings of each rule past the first ``KEEP`` (those of the examples first in the file) are
+counted, not listed, and a finding says how many there are (at 10M examples, a finding for each one that has one
+grew without bound).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import polars as pl
 
 from curator.core.checks import sorted_findings
 from curator.core.checks.base import CheckContext
-from curator.core.checks.basics import check_empty, check_whitespace, conflict_findings, duplicate_findings
+from curator.core.checks.basics import (conflict_findings, conflict_groups, duplicate_findings, duplicate_groups,
+                                        empty_findings, empty_rows, padded_rows, whitespace_findings)
+from curator.core.checks.listing import Listing
 from curator.core.checks.limits import limit_totals, row_limits, total_limits
 from curator.core.checks.outputs import JsonOutputs, LabelCounts
 from curator.core.checks.size import size_findings
@@ -26,7 +30,7 @@ from curator.core.model import Finding
 from curator.core.settings import Settings
 
 _KEYS = {"id": pl.Int64, "in_key": pl.UInt64, "out_key": pl.UInt64}
-TEMPLATE_EXAMPLES = 1000  # template deviations listed of each kind (all are counted)
+KEEP = 1000  # findings listed of each rule (all are counted)
 
 
 class StreamedChecks:
@@ -35,19 +39,23 @@ class StreamedChecks:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.rows = 0
-        self.found: list[Finding] = []
+        self.listing = Listing(KEEP)
         self.totals: Counter[str] = Counter()
         self.keys: list[pl.DataFrame] = []
-        self.json = JsonOutputs(settings.json_output_share)
+        self.json = JsonOutputs(settings.json_output_share, keep=KEEP)
         self.labels = LabelCounts(settings.label_max_distinct)
-        self.template = TemplateCheck(settings, keep=TEMPLATE_EXAMPLES)
+        self.template = TemplateCheck(settings, keep=KEEP)
 
     def add(self, records: pl.DataFrame) -> pl.DataFrame:
         """Check one batch of a reader's records; returns them with their ids."""
         frame = records.with_columns(pl.int_range(self.rows, self.rows + records.height, dtype=pl.Int64).alias("id"))
         self.rows += frame.height
         ctx = CheckContext(frame, self.settings)
-        self.found += row_limits(frame, self.settings) + check_empty(ctx) + check_whitespace(ctx)
+        self.listing.add(row_limits(frame, self.settings))
+        for rule, rows, build in (("basic.empty", empty_rows(frame), empty_findings),
+                                  ("basic.whitespace", padded_rows(frame), whitespace_findings)):
+            room = self.listing.room(rule)
+            self.listing.add(build(rows.head(room)), {rule: rows.height})
         self.totals.update(limit_totals(frame))
         self.keys.append(ctx.keys)
         self.json.add(frame)
@@ -67,12 +75,13 @@ class StreamedChecks:
                         pl.int_range(start, start + records.height, dtype=pl.Int64).alias("id")), batch=k)
                 start += records.height
         keys = pl.concat(self.keys) if self.keys else pl.DataFrame(schema=_KEYS)
+        for rule, groups, build in (("basic.exact-duplicate", duplicate_groups(keys), duplicate_findings),
+                                    ("basic.conflicting-outputs", conflict_groups(keys), conflict_findings)):
+            self.listing.add(build(groups.head(self.listing.room(rule))), {rule: groups.height})
         findings = (
-            self.found
+            self.listing.findings()
             + total_limits(self.totals, self.settings)
             + size_findings(self.totals["train"], self.settings)
-            + duplicate_findings(keys)
-            + conflict_findings(keys)
             + self.json.findings()
             + self.labels.findings()
             + self.template.findings()

@@ -3,10 +3,8 @@ against the dominant structure inferred from the data (reported as an info findi
 
 from __future__ import annotations
 
-import bisect
-from collections import Counter
-
 from curator.core.checks.base import RULES, CheckContext, I, Rule, W, register
+from curator.core.checks.listing import Listing
 from curator.core.errors import CuratorError
 from curator.core.model import Finding, Fix
 from curator.core.ops import SetField
@@ -23,9 +21,6 @@ for _kind, _title, _text in (
     ("field-empty", "empty template field", "A field of the template is present but empty."),
 ):
     register(Rule(f"template.{_kind}", W, _title, _text))
-register(Rule("template.listed-in-part", I, "template deviations listed in part",
-              "A file read in batches lists the first examples of each kind of template deviation; the counts "
-              "are exact."))
 register(Rule("template.inferred", I, "inferred prompt template",
               "No template is set; this is the dominant structure of the inputs, which deviations are checked against."))
 
@@ -48,16 +43,14 @@ class TemplateCheck:
     batches' when the next comes).
 
     ``keep``: how many deviations of each kind are kept (those of the first examples), the rest only counted
-    (a file read in batches: at 10M examples, a finding for each deviation grew without bound)."""
+    (``listing.Listing``)."""
 
     def __init__(self, settings, keep: int | None = None) -> None:
         self.settings = settings
-        self.keep = keep
         self.template = self.inferred = None
         self.decided = False
         self.rows = self.exact = self.batches = self.sample = 0
-        self.found: dict[str, list[Finding]] = {}  # by rule; in example order when ``keep`` is set
-        self.counts: Counter[str] = Counter()  # deviations of each rule, kept or not
+        self.listing = Listing(keep)
         self._pending: tuple | None = None  # (frame, mask) of the last batch's inputs that cannot be exact
 
     def _decide(self, frame) -> None:
@@ -113,17 +106,7 @@ class TemplateCheck:
                 if result.fixed is not None and dev.kind != "field-empty":
                     fix = Fix("rewrite in the template's format", SetField("fix-template", (example_id,), "text_input",
                                                                            (result.fixed,)))
-                self._found(Finding(rule, RULES[rule].severity, (example_id,), dev.message, fix))
-
-    def _found(self, finding: Finding) -> None:
-        """Keep ``finding``, or (over ``keep`` of its rule) keep the ``keep`` of the first examples."""
-        self.counts[finding.rule] += 1
-        kept = self.found.setdefault(finding.rule, [])
-        if self.keep is None:
-            kept.append(finding)
-        elif len(kept) < self.keep or finding.ids < kept[-1].ids:  # inputs near the template came first
-            bisect.insort_right(kept, finding, key=lambda f: f.ids)
-            del kept[self.keep :]
+                self.listing.add([Finding(rule, RULES[rule].severity, (example_id,), dev.message, fix)])
 
     def findings(self) -> list[Finding]:
         if self.template is None or not self.rows:
@@ -138,11 +121,4 @@ class TemplateCheck:
                 self._pending = None
                 return findings
         self._diagnose_pending()
-        kept = sorted((f for found in self.found.values() for f in found), key=lambda f: f.ids)
-        listed = RULES["template.listed-in-part"]
-        for rule, count in self.counts.items():
-            if count > len(self.found[rule]):
-                findings.append(Finding(listed.id, listed.severity, (), f"{count:,} inputs: "
-                                        f"{RULES[rule].title}; the first {len(self.found[rule]):,} are listed "
-                                        "(a file read in batches keeps no more of each kind)"))
-        return findings + kept
+        return findings + self.listing.findings()
