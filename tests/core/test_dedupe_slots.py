@@ -141,6 +141,9 @@ def test_inputs_found_in_bulk_get_the_values_one_by_one_matching_gives():
         "Classify the ticket.\nquestion: 料金は？\n二行目\ncontext: 顧客",
         "Classify the ticket.\nquestion: \ncontext: ",
         "Classify the ticket.\nQuestion: deviating\ncontext: marker case",
+        "  Classify the ticket.\nquestion: indented\ncontext: first line",  # close: the first line is the template's
+        "Clasify the ticket.\nquestion: a typo\ncontext: in the first line",  # follows no template
+        "Note.\nClassify the ticket.\nquestion: the first line\ncontext: elsewhere",
         "Classify the ticket.\nquestion: only one field",
         "Extract name and city.\ntext: Ana from Lisbon.\ntext: again",
         "Extract name and city.\ntext: ",
