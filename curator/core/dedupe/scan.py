@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ FIELDS = ("text_input", "output", "both")
 ISOLATE_FROM = 5_000  # examples: a smaller scan takes less time than starting a process
 ENGINE_VERSION = 6  # bump when results for the same inputs would change (6: texts over max_chars not compared)
 MAX_CHARS = 10_000  # compared texts longer than this are not compared for near-duplicates (the settings' default)
+COMPILED_FROM = 10_000  # examples from which a plan loads the compiled loop beside its own work
 
 
 def _check_field(field: str) -> str:
@@ -130,6 +132,14 @@ class ScanPlan:
     max_chars: int = MAX_CHARS
 
 
+def _start_compiled() -> None:
+    """Load the search's compiled loop (numba starts in about 0.7 s of CPU) while the plan works: the
+    estimate and the search both need it from ``COMPILED_FROM`` examples, and the plan leaves a core free."""
+    from curator.core.dedupe.bound import bucket_counts
+
+    bucket_counts(["a warm-up"], compiled=True)
+
+
 def plan_scan(
     dataset: Dataset,
     *,
@@ -171,13 +181,16 @@ def plan_frame(
         if unknown:
             raise CuratorError(f"unknown split {unknown[0]!r}; use one of {', '.join(SPLITS)}")
         frame = frame.filter(pl.col("split").is_in(list(splits)))
+    if frame.height >= COMPILED_FROM and {"chars", "sorted_tokens", "token_set"} & set(spec.sources):
+        threading.Thread(target=_start_compiled, name="curator-numba", daemon=True).start()
     texts, also = _compared(frame, field)
     templates: tuple = ()
     if compare == "slots" and field != "output":
         templates = slot_templates(frame["text_input"], template)
         texts = compared_inputs(texts, templates)
     normalised = normalise_all(texts)
-    distinct = [t for t in set(normalised) if not max_chars or len(t) <= max_chars]
+    # the distinct texts compared, in the order the search groups them (first seen)
+    distinct = [t for t in dict.fromkeys(normalised) if not max_chars or len(t) <= max_chars]
     seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts,
                     normalised, also, seconds, max_chars)
@@ -262,18 +275,19 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
     plan = plan or plan_frame(frame, **params)
     if max_seconds is not None and plan.seconds > max_seconds:
         raise LongScan(plan.seconds)
-    frame, texts, also = plan.frame, plan.texts, plan.also
+    frame, also = plan.frame, plan.also
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
         plan.normalised, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
         max_chars=plan.max_chars, normalised=True, progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
-    by_id = dict(zip(ids, texts))
+    by_id = dict(zip(ids, plan.normalised))
     also_by_id = dict(zip(ids, also)) if also is not None else None
     rank = keeper_rank(frame)
     apart, numeric = matches.split_numbers()
-    clusters = cluster_pairs(apart, by_id, also=also_by_id, rank=rank)
-    numeric_clusters = cluster_pairs(numeric, by_id, also=also_by_id, rank=rank) if numeric.links else []
+    clusters = cluster_pairs(apart, by_id, also=also_by_id, rank=rank, normalised=True)
+    numeric_clusters = (cluster_pairs(numeric, by_id, also=also_by_id, rank=rank, normalised=True)
+                        if numeric.links else [])
     work.report(1.0, "done")
     return DedupeScan(version, matches, tuple(clusters), tuple(numeric_clusters), plan.compare, plan.templates)
 
