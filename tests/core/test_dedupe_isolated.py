@@ -10,7 +10,7 @@ import pytest
 
 import curator.core.dedupe.scan as scan_module
 from curator.core.dataset import Dataset
-from curator.core.dedupe.scan import LongScan, scan_dataset, scan_leakage
+from curator.core.dedupe.scan import DedupeScan, LongScan, scan_dataset, scan_leakage
 from curator.core.errors import Cancelled
 from curator.core.model import records_frame
 from tests.core.dedupe_corpus import corpus
@@ -26,9 +26,12 @@ def dataset(monkeypatch) -> Dataset:
 def test_isolated_scan_equals_the_scan_in_process(dataset):
     seen = []
     isolated = scan_dataset(dataset, isolated=True, progress=seen.append)
-    assert isolated == scan_dataset(dataset)
+    here = scan_dataset(dataset)
+    assert isolated == here
     assert len(isolated.clusters) > 5
     assert seen and seen[-1].fraction <= 1.0
+    assert isolated.to_json() == here.to_json()  # the child's JSON, kept for the cache as it came
+    assert DedupeScan.from_json(here.to_json()) == here
 
 
 def test_isolated_scan_cancels_and_refuses_a_long_scan(dataset):

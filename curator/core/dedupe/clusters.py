@@ -66,8 +66,7 @@ class Cluster:
 
     @classmethod
     def from_dict(cls, data: dict) -> Cluster:
-        return cls(tuple(Member(int(m[0]), float(m[1]), *((int(m[2]), float(m[3])) if len(m) > 2 else ()))
-                         for m in data["members"]))
+        return cls(tuple(Member(*m) for m in data["members"]))  # JSON keeps ints and floats apart
 
 
 def _labels(n: int, g: np.ndarray, h: np.ndarray) -> np.ndarray:

@@ -5,8 +5,8 @@ hold the lock a user interface draws with: cursor keys would lag while it runs. 
 near-duplicate scan and the leakage scan) here instead: a spawned process, at the lowest priority and off one
 core when there are several (``_make_way``), gets the
 examples (id, input, output, split) through an Arrow file (written without the interpreter lock; pickling 1M
-examples held it 3 s) and the scan parameters, sends progress back through a pipe and the result as JSON-ready
-data; setting ``cancel`` ends the child at once.
+examples held it 3 s) and the scan parameters, sends progress back through a pipe and the result as JSON text
+(which the caller's cache keeps as it is); setting ``cancel`` ends the child at once.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _child(conn, frame_path: str, kind: str, version: str, params: dict, max_sec
     except CuratorError as exc:
         conn.send(("error", exc.reason))
     else:
-        conn.send(("done", scan.to_dict()))
+        conn.send(("done", scan.to_json()))  # one string: unpickling nested lists held the caller's lock for long
     conn.close()
 
 
@@ -151,7 +151,7 @@ def run_isolated(frame: pl.DataFrame, version: str, params: dict, max_seconds: f
                 elif message == "error":
                     raise CuratorError(payload)
                 else:
-                    return (LeakageScan if kind == "leakage" else DedupeScan).from_dict(payload)
+                    return (LeakageScan if kind == "leakage" else DedupeScan).from_json(payload)
         finally:
             if proc.is_alive():
                 proc.terminate()

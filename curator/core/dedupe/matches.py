@@ -101,16 +101,16 @@ class NearDuplicates:
 
     @classmethod
     def from_dict(cls, data: dict) -> NearDuplicates:
-        """The inverse of ``to_dict``."""
+        """The inverse of ``to_dict`` (ids and scores as JSON gives them back: ints and floats)."""
         return cls(
             threshold=float(data["threshold"]),
             scorer=str(data["scorer"]),
             field=str(data["field"]),
-            groups=tuple(tuple(int(i) for i in g) for g in data["groups"]),
-            self_scores=tuple(float(s) for s in data["self_scores"]),
-            links=tuple((int(g), int(h), float(s)) for g, h, s in data["links"]),
+            groups=tuple(map(tuple, data["groups"])),
+            self_scores=tuple(data["self_scores"]),
+            links=tuple(map(tuple, data["links"])),
             method=str(data.get("method", "")),
-            numbers_only=tuple(int(k) for k in data.get("numbers_only", ())),
+            numbers_only=tuple(data.get("numbers_only", ())),
             max_chars=int(data.get("max_chars", 0)),
             uncompared=int(data.get("uncompared", 0)),
         )

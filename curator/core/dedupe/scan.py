@@ -11,7 +11,8 @@ beats one in validation/test (so a leaked eval copy is the one suggested for del
 output (the more complete answer); then the earliest (lowest id).
 
 Results carry the dataset version they were computed on and ``cache_key`` names them, so the workspace
-can cache them per version; everything is JSON-ready through ``to_dict``/``from_dict``.
+can cache them per version; everything is JSON-ready through ``to_dict``/``from_dict`` (``to_json``/``from_json``:
+as text).
 """
 
 from __future__ import annotations
@@ -103,16 +104,37 @@ class DedupeScan:
         """What was left out of the comparison and why ("" when nothing was); ``how`` the cap is changed."""
         return uncompared_note(self.matches.uncompared, self.matches.max_chars, self.matches.field, how)
 
+    def to_json(self) -> str:
+        return _to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> DedupeScan:
+        return _from_json(cls, text)
+
     @classmethod
     def from_dict(cls, data: dict) -> DedupeScan:
         return cls(
             str(data["version"]),
             NearDuplicates.from_dict(data["matches"]),
-            tuple(Cluster.from_dict(c) for c in data["clusters"]),
-            tuple(Cluster.from_dict(c) for c in data.get("numeric", ())),
+            tuple(map(Cluster.from_dict, data["clusters"])),
+            tuple(map(Cluster.from_dict, data.get("numeric", ()))),
             str(data.get("compare", "whole")),
             tuple(data.get("templates", ())),
         )
+
+
+def _to_json(scan) -> str:
+    """A scan as compact JSON: the text it was read from when it was (see ``_from_json``)."""
+    text = scan.__dict__.get("_json")
+    return text if text is not None else json.dumps(scan.to_dict(), separators=(",", ":"))
+
+
+def _from_json(cls, text: str):
+    """A scan read from JSON, which keeps that text, so caching it again encodes nothing (a 100k scan decoded
+    from its child process and cached holds the interpreter lock for about half a second less)."""
+    scan = cls.from_dict(json.loads(text))
+    object.__setattr__(scan, "_json", text)
+    return scan
 
 
 @dataclass(frozen=True)
@@ -211,6 +233,13 @@ class LeakageScan:
 
     def uncompared_note(self) -> str:
         return uncompared_note(self.uncompared, self.max_chars, self.field)
+
+    def to_json(self) -> str:
+        return _to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> LeakageScan:
+        return _from_json(cls, text)
 
     def to_dict(self) -> dict:
         return {"version": self.version, "field": self.field, "threshold": self.threshold,
