@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import polars as pl
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -198,16 +199,19 @@ class DuplicatesScreen(ListActions, Screen[None]):
     def _fill_clusters(self, keep: int | None = None) -> None:
         # Clusters whose members were deleted shrink; those left with one are not shown (an undo brings them back).
         chosen = self.found.numeric if self.numbers else self.found.clusters
-        self.clusters = [c for c in chosen if len(self._alive(c.ids)) > 1]
+        alive = set(self.dataset.active()["id"].to_list())  # once: a 100k scan has thousands of clusters
+        self.clusters = [c for c in chosen if sum(i in alive for i in c.ids) > 1]
         listing = self.query_one("#clusters", OptionList)
         listing.clear_options()
         width = max(16, listing.scrollable_content_region.width - 12)
-        for k, c in enumerate(self.clusters):
+        options = []
+        for k, (c, keeper) in enumerate(zip(self.clusters, self._texts([c.keeper for c in self.clusters]))):
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append(f"{c.size:>3} ", "bold")
             text.append(f"≥{c.min_score:3.0f} ", "cyan")
-            text.append(preview(self._text(c.keeper), width))
-            listing.add_option(Option(text, id=str(k)))
+            text.append(preview(keeper, width))
+            options.append(Option(text, id=str(k)))
+        listing.add_options(options)
         total = sum(c.size - 1 for c in self.clusters)
         s = self.settings
         how = (f"slot values of {len(self.found.templates)} template(s)" if self.found.compare == "slots"
@@ -229,13 +233,18 @@ class DuplicatesScreen(ListActions, Screen[None]):
         else:
             self.query_one("#members", OptionList).clear_options()
 
-    def _text(self, example_id: int) -> str:
-        row = self.dataset.get(example_id)
-        if self.field == "output":
-            return row["output"] or ""
+    def _texts(self, ids: list[int]) -> list[str]:
+        """The shown text of each example (the compared field, or input and output), read by column."""
+        frame = self.dataset.frame
+        at = pl.Series(self.dataset.positions(ids))
         if self.field == "both":
-            return f"{row['text_input'] or ''}\n---\n{row['output'] or ''}"
-        return row["text_input"] or ""
+            return [f"{a or ''}\n---\n{b or ''}" for a, b in zip(frame["text_input"].gather(at).to_list(),
+                                                                  frame["output"].gather(at).to_list())]
+        column = "output" if self.field == "output" else "text_input"
+        return [t or "" for t in frame[column].gather(at).to_list()]
+
+    def _text(self, example_id: int) -> str:
+        return self._texts([example_id])[0]
 
     @property
     def cluster(self) -> Cluster | None:
