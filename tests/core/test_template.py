@@ -122,6 +122,16 @@ def test_inference_finds_the_dominant_template_and_output_shape():
     assert infer_template(pl.Series(["free text one", "another line", "third"])).template is None
 
 
+def test_inference_is_remembered_by_the_content_it_looks_at():
+    qa = read_file(FIXTURES / "qa_context.jsonl").records
+    first = infer_template(qa["text_input"], qa["output"])
+    assert infer_template(qa["text_input"].clone(), qa["output"].clone()) is first  # the same texts: not again
+    edited = qa["text_input"].scatter(0, "Answer briefly.\nquestion: why\ncontext: because")
+    again = infer_template(edited, qa["output"])
+    assert again is not first and again.preamble_share < first.preamble_share
+    assert infer_template(qa["text_input"]) is not first  # without the outputs: another inference
+
+
 def test_inferred_template_is_reported_and_enforced():
     ds = Dataset.from_records(read_file(FIXTURES / "template_deviations.jsonl").records)
     findings = run_checks(ds, Settings(), skip_slow=True)

@@ -4,8 +4,10 @@ the outputs (JSON keys or a label set)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,6 +21,9 @@ _MARKERS = r"\n*(?m:^)[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_]+){0,2}[ \t]*:[ \t]?"
 # line breaks before each (the separator)
 MIN_SHARE = 0.5  # a preamble or marker must appear in at least this share of inputs to count
 SAMPLE = 20_000  # inference looks at an evenly spread sample of this many inputs
+_REMEMBERED = 8  # inferences kept (see infer_template)
+_INFERRED: dict[tuple, Inferred] = {}
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,32 @@ def _signatures(texts: pl.Series) -> list[tuple[list[str], int]]:
     return [(sig.split("\x00") if sig else [], int(n)) for sig, n in counts.iter_rows()]
 
 
+def _digest(values: pl.Series | None) -> bytes:
+    return b"" if values is None else hashlib.blake2b(values.hash(seed=1).to_numpy().tobytes(), digest_size=16).digest()
+
+
 def infer_template(inputs: pl.Series, outputs: pl.Series | None = None, *, label_max_distinct: int = 100) -> Inferred:
-    """The dominant structure of ``inputs`` (and a description of ``outputs``)."""
+    """The dominant structure of ``inputs`` (and a description of ``outputs``).
+
+    Remembered by the content of the samples it looks at: the app's checks infer again after every edit and on
+    c, mostly from the same sample.
+    """
     texts = _sample(inputs)
+    outs = _sample(outputs) if outputs is not None else None
+    key = (_digest(texts), _digest(outs), texts.len(), label_max_distinct)
+    with _LOCK:  # the app's workers infer in threads
+        known = _INFERRED.get(key)
+    if known is not None:
+        return known
+    inferred = _infer(texts, outs, label_max_distinct)
+    with _LOCK:
+        while len(_INFERRED) >= _REMEMBERED:
+            del _INFERRED[next(iter(_INFERRED))]
+        _INFERRED[key] = inferred
+    return inferred
+
+
+def _infer(texts: pl.Series, outputs: pl.Series | None, label_max_distinct: int) -> Inferred:
     n = texts.len()
     shape = describe_outputs(outputs, label_max_distinct) if outputs is not None else ""
     if n == 0:
@@ -113,12 +141,14 @@ def _common_order(orders: Counter, kept: set[str]) -> list[str]:
 
 def describe_outputs(outputs: pl.Series, label_max_distinct: int = 100) -> str:
     """The shape of the outputs in words: JSON with keys, a label set, or free text with a median length."""
-    values = _sample(outputs).to_list()
-    if not values:
+    series = _sample(outputs)
+    n = series.len()
+    if not n:
         return "no outputs"
     keys: Counter[tuple[str, ...]] = Counter()
     parsed = 0
-    for v in values:
+    maybe = series.filter(series.str.strip_chars_start().str.starts_with("{"))  # only these can be objects
+    for v in maybe.to_list() if maybe.len() >= 0.8 * n else ():
         try:
             obj = json.loads(v)
         except ValueError:
@@ -126,9 +156,8 @@ def describe_outputs(outputs: pl.Series, label_max_distinct: int = 100) -> str:
         if isinstance(obj, dict):
             parsed += 1
             keys[tuple(sorted(obj))] += 1
-    if parsed / len(values) >= 0.8 and keys:
+    if parsed / n >= 0.8 and keys:
         return f"JSON objects with keys {', '.join(keys.most_common(1)[0][0])}"
-    series = pl.Series(values)
     if is_label_set(series, label_max_distinct):
         labels = series.value_counts(sort=True)[:, 0].to_list()
         head = ", ".join(repr(x) for x in labels[:6]) + (" …" if len(labels) > 6 else "")
