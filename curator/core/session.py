@@ -277,6 +277,10 @@ class Session:
         folder = workspace_dir(target)
         make_private_folder(folder)
         workspace = Workspace(folder) if folder != (self.workspace.folder if self.workspace else None) else self.workspace
+        if workspace is not self.workspace and self.workspace is not None:
+            from curator.core.dedupe.store import copy_marks
+
+            copy_marks(self.workspace, workspace)  # "not a duplicate" marks go with the data
         if self._lock:
             self._lock.release()
         if self._journal:

@@ -62,3 +62,27 @@ def test_run_checks_uses_the_store(tmp_path):
     after = run_checks(ds, Settings(), store=store)
     assert not any(f.rule == "leakage.train-twin" and 4 in f.ids for f in after)
     assert any(f.rule == "leakage.train-twin" and 4 in f.ids for f in plain)
+
+
+def test_marks_go_with_a_save_into_another_folder(tmp_path):
+    import json
+
+    from curator.core.session import Session
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    source = tmp_path / "a" / "data.jsonl"
+    texts = ["Where is my parcel right now?", "Where is my parcel right now", "Cancel my subscription today"]
+    source.write_text("".join(json.dumps({"text_input": t, "output": "a"}) + "\n" for t in texts))
+    session = Session.open(source)
+    try:
+        store = DedupeStore(session.workspace)
+        store.mark_not_duplicate(session.dataset, 0, 1)
+        session.save(tmp_path / "b" / "data.jsonl")
+        assert session.workspace.folder == tmp_path / "b" / ".curator"
+        moved = DedupeStore(session.workspace)
+        assert moved.marked() == store.marked() != set()
+        scan, _ = moved.dedupe(session.dataset)
+        assert scan.clusters and not moved.clusters(session.dataset, scan)  # the marked pair is no cluster there
+    finally:
+        session.close()

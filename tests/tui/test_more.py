@@ -275,6 +275,38 @@ async def test_fix_counts_leave_out_fixes_whose_examples_are_deleted_already(tmp
         assert "(1 fix)" in label("basic.exact-duplicate")
 
 
+async def test_not_duplicate_marks_are_kept_for_a_file_open_read_only(tmp_path):
+    """A file another curator has open is browsed read-only; "not a duplicate" marks are no edit of it: they are kept
+    in its workspace, where the command line and the other session find them."""
+    from curator.core.dedupe.store import DedupeStore
+    from curator.core.session import Session
+    from curator.core.storage.workspace import Workspace
+
+    path = tmp_path / "d.jsonl"
+    write_inputs(path, ["Where is my parcel right now?", "Where is my parcel right now", "Cancel my subscription"])
+    holder = Session.open(path)
+    try:
+        app = make_app(path)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if type(app.screen).__name__ == "AskScreen":
+                    break
+            await pilot.press("r")  # read-only
+            await until_main(pilot)
+            assert app.session.read_only
+            await pilot.press("D")
+            await settle(pilot)
+            assert [c.ids for c in app.screen.clusters] == [(0, 1)]
+            await pilot.press("n")
+            await settle(pilot)
+            assert not any(n.severity == "error" for n in app._notifications)
+            assert not app.screen.clusters
+        assert DedupeStore(Workspace.for_dataset(path)).marked()
+    finally:
+        holder.close()
+
+
 async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
     from curator.tui.screens.duplicates import DuplicatesScreen
 

@@ -1,7 +1,8 @@
 """Scans cached per dataset version in the workspace, and the pairs a user marked "not a duplicate".
 
 A marked pair is keyed by the normalised compared texts of its two examples (not their ids, which
-change between sessions), so the mark holds as long as the texts do. Marked pairs are left out of
+change between sessions), so the mark holds as long as the texts do; marks live in the workspace of the dataset's
+folder, and a "save as" into another folder takes them along (``copy_marks``). Marked pairs are left out of
 clusters and leakage: a member marked against its cluster's keeper leaves the cluster.
 """
 
@@ -166,6 +167,15 @@ class DedupeStore:
             if twins:
                 out.append(Leak(leak.eval_id, twins))
         return out
+
+
+def copy_marks(source: Workspace, target: Workspace) -> None:
+    """Carry the "not a duplicate" marks of ``source`` over to ``target`` (a dataset saved into another folder
+    keeps them: they are keyed by texts, which the copy has too)."""
+    rows = source.query("SELECT pair, created FROM not_duplicates")
+    if rows:
+        with target.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO not_duplicates (pair, created) VALUES (?, ?)", rows)
 
 
 def _version(dataset: Dataset) -> str:

@@ -6,6 +6,7 @@ Editing actions live in ``curator.tui.screens.editing`` (a mixin); both read the
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -260,11 +261,22 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
     @property
     def store(self):
-        """The near-duplicate scans' cache and marks of this session's workspace (None when read-only)."""
-        if self._store is None and self.session.workspace is not None:
-            from curator.core.dedupe.store import DedupeStore
+        """The near-duplicate scans' cache and marks of the dataset's workspace: the session's (it follows a "save
+        as" into another folder), else, for a file open read-only, the one the command line uses for it (None
+        when none can be opened)."""
+        from curator.core.dedupe.store import DedupeStore
+        from curator.core.storage.workspace import Workspace
 
-            self._store = DedupeStore(self.session.workspace, isolated=True)
+        workspace = self.session.workspace
+        if self._store is not None and workspace is not None and self._store.workspace is not workspace:
+            self._store = None
+        if self._store is None:
+            if workspace is None:
+                try:
+                    workspace = Workspace.for_dataset(self.session.path)
+                except (OSError, sqlite3.Error):
+                    return None
+            self._store = DedupeStore(workspace, isolated=True)
         return self._store
 
     def _loading_text(self) -> str:
@@ -824,7 +836,7 @@ class MainScreen(EditingActions, CursorActions, Screen):
 
         def not_duplicate(cluster, member: int | None, field: str, undo: bool) -> None:
             if store is None:
-                raise CuratorError("this file is open read-only; marks cannot be kept")
+                raise CuratorError("no workspace can be written for this file; marks cannot be kept")
             if member is None:
                 (store.unmark_cluster if undo else store.mark_cluster)(ds, cluster, field)
             else:
