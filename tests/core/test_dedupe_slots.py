@@ -133,7 +133,8 @@ def test_inputs_found_in_bulk_get_the_values_one_by_one_matching_gives():
     from curator.core.template import parse_template
 
     templates = (parse_template("Classify the ticket.\nquestion: {question}\ncontext: {context}"),
-                 parse_template("Extract name and city.\ntext: {text}"))
+                 parse_template("Extract name and city.\ntext: {text}"),
+                 parse_template("Résumé ✓\nq: {q}\nnote: {note}\nend."))  # text after the last field
     inputs = [
         "Classify the ticket.\nquestion: why?\ncontext: none",
         "Classify the ticket.\nquestion: a\ncontext: b\ncontext: c",  # the marker again, in the last value
@@ -148,6 +149,10 @@ def test_inputs_found_in_bulk_get_the_values_one_by_one_matching_gives():
         "Extract name and city.\ntext: Ana from Lisbon.\ntext: again",
         "Extract name and city.\ntext: ",
         "something else entirely",
+        "Résumé ✓\nq: 料金\nnote: n\nend.",
+        "Résumé ✓\nq: a\nnote: b\nend.\nend.",  # the last literal twice: the value keeps the first
+        "Résumé ✓\nq: a\nnote: x\nnote: y\nend.",
+        "Résumé ✓\nq: \nnote: \nend.",
         "",
         None,
     ]

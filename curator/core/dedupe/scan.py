@@ -209,7 +209,7 @@ def plan_frame(
     templates: tuple = ()
     if compare == "slots" and field != "output":
         templates = slot_templates(frame["text_input"], template)
-        texts = compared_inputs(texts, templates)
+        texts = compared_inputs(frame["text_input"], templates)
     normalised = normalise_all(texts)
     # the distinct texts compared, in the order the search groups them (first seen)
     distinct = [t for t in dict.fromkeys(normalised) if not max_chars or len(t) <= max_chars]
