@@ -358,7 +358,7 @@ def leakage_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: 
     threshold = check_threshold(params["threshold"])
     texts, also = _compared(frame, field)
     if compare == "slots" and field != "output":
-        texts = compared_inputs(texts, slot_templates(frame["text_input"], params["template"]))
+        texts = compared_inputs(frame["text_input"], slot_templates(frame["text_input"], params["template"]))
     in_train = (frame["split"] == Split.TRAIN.value).to_list()
 
     def side(train: bool, values: list | None) -> list | None:
