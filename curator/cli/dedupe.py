@@ -53,7 +53,7 @@ def _confirm(seconds: float, plan, args) -> bool:
     """Announce a long scan on stderr; on a terminal ask before starting it (unless --yes)."""
     if seconds <= LONG_SCAN:
         return True
-    texts = len(set(plan.texts))
+    texts = len(plan.distinct)
     print(f"this scan will take about {seconds / 60:,.0f} min ({texts:,} distinct texts, {plan.scorer} ≥ "
           f"{plan.threshold:g}, inputs compared {plan.compare}); ctrl+c cancels it", file=sys.stderr)
     if args.yes or not sys.stdin.isatty():

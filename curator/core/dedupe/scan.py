@@ -152,6 +152,8 @@ class ScanPlan:
     also: list | None
     seconds: float
     max_chars: int = MAX_CHARS
+    distinct: list | None = None  # the distinct normalised texts within max_chars, in the order the search groups
+    # them (first seen): with one field, the texts its candidate generator counts the characters of
 
 
 def _start_compiled() -> None:
@@ -215,7 +217,7 @@ def plan_frame(
     distinct = [t for t in dict.fromkeys(normalised) if not max_chars or len(t) <= max_chars]
     seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts,
-                    normalised, also, seconds, max_chars)
+                    normalised, also, seconds, max_chars, distinct)
 
 
 @dataclass(frozen=True)
