@@ -41,7 +41,7 @@ from curator.tui.screens.filter import FilterScreen
 from curator.tui.screens.help import HelpScreen
 from curator.tui.screens.prompts import AskScreen, ChoicePrompt, TextPrompt
 from curator.tui.view_state import FindingIndex, ViewState
-from curator.tui.widgets.cursor_view import CursorActions
+from curator.tui.widgets.cursor_view import CursorActions, in_one_frame
 from curator.tui.widgets.detail_pane import DetailPane
 from curator.tui.widgets.example_table import ExampleTable
 from curator.tui.widgets.status_bar import StatusBar
@@ -329,8 +329,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
         self.query_one(DetailPane).show(data, findings, self.limits, whitespace=self.whitespace,
                                         pattern=self.state.pattern, regex=self.state.regex, unchecked=unchecked)
 
-    def on_example_table_cursor_moved(self, message: ExampleTable.CursorMoved) -> None:
+    async def on_example_table_cursor_moved(self, message: ExampleTable.CursorMoved) -> None:
         self.refresh_detail()
+        await in_one_frame()
 
     def reload_view(self, keep_id: int | None = None) -> None:
         """Recompute the view and keep the cursor on ``keep_id`` (or the current example) when still shown."""

@@ -37,7 +37,7 @@ from curator.core.storage.workspace import Workspace
 from curator.tui.actions import REVIEW, bindings
 from curator.tui.messages import GoToExample, OpenPlayground
 from curator.tui.screens.prompts import AskScreen, TextPrompt
-from curator.tui.widgets.cursor_view import CursorActions
+from curator.tui.widgets.cursor_view import CursorActions, in_one_frame
 from curator.tui.widgets.detail_pane import TextPanel, highlighted
 from curator.tui.widgets.eval_summary import EvalSummary
 from curator.tui.widgets.verdict_table import VerdictTable
@@ -281,8 +281,9 @@ class ReviewScreen(CursorActions, Screen[None]):
         self.query_one(EvalSummary).show(card.metrics | {k: kept[k] for k in ("tokens", "asked", "estimate") if k in kept})
         self._detail(self.table.current)
 
-    def on_verdict_table_cursor_moved(self, message: VerdictTable.CursorMoved) -> None:
+    async def on_verdict_table_cursor_moved(self, message: VerdictTable.CursorMoved) -> None:
         self._detail(message.position)
+        await in_one_frame()
 
     def _detail(self, position: int | None) -> None:
         panels = {k: self.query_one(f"#rv-{k}", TextPanel) for k in ("input", "expected", "a", "b")}
