@@ -11,9 +11,11 @@ import os
 import stat
 from pathlib import Path
 
+import polars as pl
+
 from curator.core.errors import CuratorError
 from curator.core.formats.base import FormatOptions, ReadResult
-from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format, read_data
+from curator.core.formats.registry import FORMATS, HEAD_BYTES, detect_format, read_data, read_file
 from curator.core.settings import read_options
 
 HEAD_SIZE = 1024 * 1024  # bytes read for the first screen (~2,500 examples of 400 bytes)
@@ -21,7 +23,6 @@ LARGE_SIZE = 1024**3  # a file above this is large: ~2.7M examples of 400 bytes,
 MEMORY_PER_BYTE = 3  # about what opening a file whole holds in memory, per byte of the file
 PARQUET_RATIO = 6  # a Parquet file of text holds about this many bytes of JSONL per byte (compressed pages)
 SAMPLE_ROWS = 500_000  # how many examples "open a sample" reads from a large file
-_CHUNK = 16 * 1024 * 1024
 
 
 def is_line_based(fmt: str) -> bool:
@@ -104,29 +105,18 @@ def read_head(path: str | Path, fmt: str | None = None, options: FormatOptions |
 
 def read_sample(path: str | Path, rows: int, fmt: str | None = None,
                 options: FormatOptions | None = None) -> ReadResult:
-    """The first ``rows`` lines of a line-based file, read as a dataset (a sample of a file too large to open)."""
+    """The first ``rows`` examples of a file, read as a dataset: a sample of a file too large to open. Every format
+    streams, so only the batches of ``stream.read_batches`` that hold them are read."""
+    from curator.core.stream import read_batches
+
     path = Path(path)
-    parts, lines = [], 0
-    try:
-        with path.open("rb") as f:
-            while lines < rows:
-                chunk = f.read(_CHUNK)
-                if not chunk:
-                    break
-                count = chunk.count(b"\n")
-                if lines + count >= rows:
-                    cut = -1
-                    for _ in range(rows - lines):
-                        cut = chunk.index(b"\n", cut + 1)
-                    chunk = chunk[: cut + 1]
-                    count = rows - lines
-                parts.append(chunk)
-                lines += count
-    except OSError as e:
-        raise CuratorError(f"cannot read the file: {e.strerror or e}", path) from None
-    head = b"".join(parts)
-    chosen = _format_of(path, head, fmt)
-    if chosen is None or not is_line_based(chosen):
-        raise CuratorError("only a line-based file (JSONL, CSV, TSV) can be sampled; use the command line "
-                           "(curator check --fast, stats, convert)", path)
-    return read_data(head, path, chosen, read_options(path, options), allow_skipped=True)
+    parts, skipped, first = [], [], None
+    for batch in read_batches(path, fmt, read_options(path, options)):
+        first = first or batch
+        parts.append(batch.records.head(rows - sum(part.height for part in parts)))
+        skipped += batch.skipped
+        if sum(part.height for part in parts) >= rows:
+            break
+    if first is None:  # no example at all: the whole read says what the file is
+        return read_file(path, fmt, read_options(path, options), allow_skipped=True)
+    return ReadResult(pl.concat(parts), first.format, first.options, skipped, mapping=first.mapping)

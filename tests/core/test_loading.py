@@ -68,11 +68,19 @@ def test_sample_reads_the_first_lines(tmp_path):
     assert loading.read_sample(path, 5000).records.height == 1000  # fewer lines than asked: all of them
 
 
-def test_sample_of_a_format_that_cannot_be_cut_is_refused(tmp_path):
+def test_sample_of_a_parquet_file_reads_its_first_rows(tmp_path):
+    path = tmp_path / "d.parquet"
+    pl.DataFrame({"text_input": [f"q {i}" for i in range(300)], "output": ["a"] * 300}).write_parquet(path)
+    sample = loading.read_sample(path, 120)
+    assert sample.records["text_input"].to_list() == [f"q {i}" for i in range(120)]
+    assert sample.format == "parquet"
+
+
+def test_sample_of_a_json_list_reads_its_first_elements(tmp_path):
     listing = tmp_path / "list.json"
-    listing.write_text(json.dumps([{"text_input": "q", "output": "a"}]))
-    with pytest.raises(CuratorError, match="line-based"):
-        loading.read_sample(listing, 10)
+    listing.write_text(json.dumps([{"text_input": f"q {i}", "output": "a"} for i in range(300)], indent=1))
+    sample = loading.read_sample(listing, 40)
+    assert sample.records["text_input"].to_list() == [f"q {i}" for i in range(40)]
 
 
 def test_large_means_above_the_limit(tmp_path, monkeypatch):

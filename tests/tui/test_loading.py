@@ -168,6 +168,24 @@ async def test_a_large_file_is_offered_as_a_read_only_sample(tmp_path, monkeypat
         assert "read-only" in status(app)
 
 
+async def test_a_large_json_list_is_offered_as_a_sample_too(tmp_path, monkeypatch):
+    """Every format streams: the first examples of a JSON list are read alone (they could not: the sample read
+    only line-based files, and choosing it on a list or a Parquet file ended on an error)."""
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps([{"text_input": f"q {i}", "output": "a"} for i in range(TOTAL)], indent=1))
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10_000)
+    monkeypatch.setattr(loading, "SAMPLE_ROWS", 50)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot)
+        main = app.screen
+        assert main.state.row_count() == 50 and main.session.read_only
+        assert app.session.dataset.get(int(main.state.ids[-1]))["text_input"] == "q 49"
+
+
 async def test_a_large_file_can_be_left_for_the_command_line(tmp_path, monkeypatch, capsys):
     path = write_jsonl(tmp_path / "huge.jsonl")
     monkeypatch.setattr(loading, "LARGE_SIZE", 10_000)
