@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from curator.core.checks import run_checks
 from curator.core.checks.limits import limits_for
 from curator.core.errors import Cancelled, CuratorError
+from curator.core.heap import collector_paused
 from curator.core.model import Finding, Severity
 from curator.core.ops import AddRows
 from curator.core.progress import Progress as JobProgress
@@ -360,8 +361,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
     def check_fast(self) -> None:
         self._painted.wait(PAINT_WAIT)
         generation = self._generation
-        findings = run_checks(self.session.dataset, self.settings, skip_slow=True)
-        self.post_message(self.ChecksDone(FindingIndex.of(findings, slow=False), False, generation))
+        with collector_paused():  # ~600k objects at 1M examples: collections walking them held keys up
+            index = FindingIndex.of(run_checks(self.session.dataset, self.settings, skip_slow=True), slow=False)
+        self.post_message(self.ChecksDone(index, False, generation))
 
     @work(thread=True, exclusive=True, group="slow-checks")
     def check_slow(self) -> None:
@@ -386,7 +388,9 @@ class MainScreen(EditingActions, CursorActions, Screen):
         except Exception as exc:  # a failure to show rather than crash the app
             self.post_message(self.Progress(f"checks failed: {exc}"))
             return
-        self.post_message(self.ChecksDone(FindingIndex.of(findings, slow=True), True, generation))
+        with collector_paused():
+            index = FindingIndex.of(findings, slow=True)
+        self.post_message(self.ChecksDone(index, True, generation))
 
     def on_main_screen_progress(self, message: Progress) -> None:
         if message.run and message.run != self._slow_run:
