@@ -13,11 +13,15 @@ CPU seconds (user + system) are printed beside the wall-clock figures, and the l
 The app is timed as a person sees it: the clock starts before the process; "first rows" stops when the status
 bar first counts examples, "ready" when it counts all of them (with the CPU seconds the app had used by then:
 on a shared machine the figure that waited for no one). A key's time runs from writing it to the terminal
-until the screen has stopped changing (the last byte of the app's answer). "app peak MB", the figure compared
-with the 1.5 GB target, is the maximum resident set of the app's own process (VmHWM, read just before it is
-closed); the near-duplicate and leakage scans run in child processes of their own, whose peak ("scan children
-peak MB", the largest of them, watched while they run) and CPU seconds are printed apart. Generated files stay in
---dir (default /tmp/curator-bench); nothing is written in the repository.
+until the screen has stopped changing (the last byte of the app's answer). The cursor is moved nine times at
+once when the file is ready, while the fast checks run and the scans start, and nine times more once the screen
+has been still for a second ("cursor ms", the figure held to the target): "cursor, checks" is the median of the
+moves (of both sets) made while the fast checks ran (the detail pane said "checking…"), "cursor, scan only" of
+those made while only a near-duplicate or leakage scan ran, with how many moves each counts. "app peak MB", the
+figure compared with the 1.5 GB target, is the maximum resident set of the app's own process (VmHWM, read just
+before it is closed); the near-duplicate and leakage scans run in child processes of their own, whose peak
+("scan children peak MB", the largest of them, watched while they run) and CPU seconds are printed apart.
+Generated files stay in --dir (default /tmp/curator-bench); nothing is written in the repository.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ sys.path.insert(0, str(ROOT))
 _SCRIPT = Path(sys.executable).parent / "curator"
 CURATOR = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "curator"]
 NAN = float("nan")
-TARGETS = {"first rows s": 1.0, "ready s": 3.0, "cursor ms": 50, "page-down ms": 50, "search ms": 300,
+TARGETS = {"first rows s": 1.0, "ready s": 3.0, "cursor ms": 50, "cursor, checks ms": 50,
+           "cursor, scan only ms": 50, "page-down ms": 50, "search ms": 300,
            "save s": 3.0, "app peak MB": 1536, "check --fast s": 8.0, "check --fast peak MB": 1536}
 TARGETS_10M = {"check --fast peak MB": 2048, "stats peak MB": 2048, "convert peak MB": 2048}
 PRIVATE_HOME: dict[str, str] = {}  # XDG folders in --dir, so the benchmark adds nothing to the user's recent files
@@ -113,6 +118,12 @@ class Terminal:
             elif marker is None and last == last and time.perf_counter() - last > quiet:
                 return last - sent
         return NAN
+
+    def cursor_key(self) -> tuple[float, bool, bool]:
+        """A cursor move down: its ms, whether the fast checks were still running (the detail pane said
+        "checking…") and whether a scan was (a child process of the app)."""
+        ms = self.key(KEYS["down"]) * 1000
+        return ms, "checking…".encode() in self.seen, bool(descendants(self.pid))
 
     def cpu(self) -> float:
         """CPU seconds (user + system) the program has used so far (NaN where /proc does not tell)."""
@@ -234,8 +245,15 @@ def app_figures(path: Path, n: int) -> dict[str, float]:
         out["first rows cpu s"] = term.cpu()
         out["ready s"] = term.wait_for(f"{n:,} examples".encode(), 180)
         out["ready cpu s"] = term.cpu()
+        early = [term.cursor_key() for _ in range(9)]  # at once: the fast checks run, the scans start
         term.settle(1.0)
-        out["cursor ms"] = statistics.median(term.key(KEYS["down"]) for _ in range(9)) * 1000
+        moves = [term.cursor_key() for _ in range(9)]
+        out["cursor ms"] = statistics.median(ms for ms, _, _ in moves)
+        for name, during in (("cursor, checks ms", lambda checking, scanning: checking),
+                             ("cursor, scan only ms", lambda checking, scanning: scanning and not checking)):
+            seen = [ms for ms, checking, scanning in early + moves if during(checking, scanning)]
+            out[name] = statistics.median(seen) if seen else NAN
+            out[name.replace(" ms", " keys")] = len(seen)
         out["page-down ms"] = statistics.median(term.key(KEYS["pagedown"]) for _ in range(9)) * 1000
         searches = []
         for word in ("refund", "photosynthesis", "zzz-no-match"):
@@ -311,14 +329,18 @@ def cli_figures(path: Path, folder: Path, large: bool) -> dict[str, float]:
 
 
 def median_of(runs: list[dict[str, float]]) -> dict[str, tuple[float, float, float]]:
-    keys = runs[0].keys()
-    return {k: (statistics.median(r[k] for r in runs), min(r[k] for r in runs), max(r[k] for r in runs)) for k in keys}
+    """Each figure's median, min and max over the runs that have it (NaN when none has)."""
+    out = {}
+    for k in runs[0]:
+        values = [r[k] for r in runs if r[k] == r[k]]
+        out[k] = (statistics.median(values), min(values), max(values)) if values else (NAN, NAN, NAN)
+    return out
 
 
 def show(value: float, key: str) -> str:
     if value != value:
         return "—"
-    return f"{value:,.0f}" if ("ms" in key or "MB" in key) else f"{value:.2f}"
+    return f"{value:,.0f}" if ("ms" in key or "MB" in key or key.endswith(" keys")) else f"{value:.2f}"
 
 
 def report(n: int, ours: dict, others: dict[str, dict], targets: dict[str, float]) -> None:
