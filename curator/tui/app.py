@@ -4,6 +4,7 @@ main screen, and asks before quitting with unsaved changes. Every action is in t
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import replace
 from functools import partial
@@ -35,6 +36,8 @@ from curator.tui.screens.main import MainScreen
 from curator.tui.screens.prompts import AskScreen
 from curator.tui.screens.start import StartScreen
 
+
+SWITCH_INTERVAL = 0.001  # seconds a busy thread keeps the interpreter lock from one waiting for it (Python's: 5 ms)
 
 # What the core logs for people (e.g. settings moved) is shown in the app as notices, never written to the screen.
 logging.getLogger("curator").addHandler(logging.NullHandler())
@@ -140,6 +143,10 @@ class CuratorApp(App):
         self.backend_factory = backend_factory
 
     def on_mount(self) -> None:
+        # The interface waits for the interpreter lock at every step of a key's answer (the key read, the frame
+        # drawn, the frame written) while a worker runs Python (the checks): a switch at 1 ms instead of 5 took
+        # the slowest tenth of the cursor moves during the checks at 1M examples from 89-100 ms to 40-44 ms.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.theme = self.initial_theme
         self.apply_keymap()
         if self.session is not None:
