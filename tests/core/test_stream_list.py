@@ -58,7 +58,8 @@ def test_a_json_list_streams_in_batches_holding_the_records_of_a_whole_read(tmp_
 
 
 @pytest.mark.parametrize("fmt", ["alpaca-json", "pairs-json", "openai-json"])
-def test_other_json_list_formats_stream_through_their_own_readers(tmp_path, fmt):
+@pytest.mark.parametrize("indent", [None, 1])  # elements on one line each are read as the lines of a JSONL file
+def test_other_json_list_formats_stream_through_their_own_readers(tmp_path, fmt, indent):
     items = {
         "alpaca-json": lambda i: {"instruction": f"do {i}, [now]", "input": "" if i % 2 else "ctx \"q\"",
                                   "output": "ok"},
@@ -67,9 +68,9 @@ def test_other_json_list_formats_stream_through_their_own_readers(tmp_path, fmt)
                                                {"role": "assistant", "content": "a]"}]},
     }[fmt]
     path = tmp_path / "d.json"
-    path.write_text(json.dumps([items(i) for i in range(800)], indent=1))
+    path.write_text(json.dumps([items(i) for i in range(800)], indent=indent))
     batches = list(stream.read_batches(path))
-    assert len(batches) > 5 and {b.format for b in batches} == {fmt}
+    assert len(batches) > 3 and {b.format for b in batches} == {fmt}
     assert pl.concat([b.records for b in batches]).select(COLS).equals(read_file(path).records.select(COLS))
 
 

@@ -383,21 +383,24 @@ class Scanner:
 
 
 def list_spans(data: bytes) -> Spans:
-    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk (``Scanner``):
-    commas at depth one part the elements, whose spans run from their first to their last byte that is not
-    white space."""
-    raw = np.frombuffer(data, dtype=np.uint8)
+    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk (``Scanner``)."""
     body = data[len(BOM) :] if data.startswith(BOM) else data
-    opening = len(data) - len(body.lstrip(b" \t\r\n"))
     commas, closing = Scanner().scan(data)
     if closing is None:
         raise ValueError("not a well-formed JSON list")
-    first = np.concatenate(([opening], commas)) + 1
+    return element_spans(data, len(data) - len(body.lstrip(b" \t\r\n")), commas, closing)
+
+
+def element_spans(data: bytes, opening: int, commas: np.ndarray, closing: int) -> Spans:
+    """Spans of the elements of the JSON list in ``data`` from where it opens, the commas at depth one and where
+    it closes: from each element's first to its last byte that is not white space."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    first = np.concatenate(([opening], commas)).astype(np.int64) + 1
     while (spaced := _SPACE[raw[first]]).any():
         first[spaced] += 1
     if first[0] == closing:  # an empty list
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    last = np.concatenate((commas, [closing])) - 1
+    last = np.concatenate((commas, [closing])).astype(np.int64) - 1
     while (spaced := _SPACE[raw[last]]).any():
         last[spaced] -= 1
-    return first.astype(np.int64), last.astype(np.int64) + 1
+    return first, last + 1
