@@ -83,7 +83,7 @@ def _streamed(args: argparse.Namespace, options, target: str, check) -> int:
 
     if not writes_in_batches(target):
         raise CuratorError(f"{args.input} is too large to hold in memory and is converted a batch at a time: to a "
-                           f"JSONL format or Parquet, not {target}", args.output)
+                           f"JSONL format, a JSON list or Parquet, not {target}", args.output)
     bar = StderrProgress("converting")
 
     def batches():

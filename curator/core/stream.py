@@ -23,6 +23,7 @@ import polars as pl
 from curator.core.errors import CuratorError, Problem
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.registry import HEAD_BYTES, detect_format, read_data, write_file
+from curator.core.formats.source import LIST
 from curator.core.model import empty_records
 from curator.core.progress import Progress, ProgressFn
 from curator.core.stream_list import list_batches
@@ -158,9 +159,10 @@ def _parquet_batches(path: Path, options: FormatOptions, progress: ProgressFn | 
 
 
 def writes_in_batches(fmt: str) -> bool:
-    """Whether a file of the format can be written a batch at a time (JSONL: one after the other; Parquet: batch
-    files joined by polars' streaming engine). A table's header and a JSON list need every record at once."""
-    return fmt.endswith("jsonl") or fmt == "parquet"
+    """Whether a file of the format can be written a batch at a time (JSONL: one after the other; a JSON list:
+    each batch's elements between the first one's opening and the last one's closing; Parquet: batch files
+    joined by polars' streaming engine). A table's header needs every record at once."""
+    return fmt.endswith(("jsonl", "json")) or fmt == "parquet"
 
 
 def write_batches(batches: Iterable[ReadResult], out: BinaryIO, fmt: str, *, allow_lossy: bool = False,
@@ -170,8 +172,10 @@ def write_batches(batches: Iterable[ReadResult], out: BinaryIO, fmt: str, *, all
     CuratorError) at the first batch that would lose data, unless ``allow_lossy``. Parquet's batch files go
     in ``scratch`` (default: the system's temporary folder), removed when done."""
     if not writes_in_batches(fmt):
-        raise CuratorError(f"a file read in batches is written as JSONL or Parquet, not {fmt}: they need every "
-                           "example at once")
+        raise CuratorError(f"a file read in batches is written as JSONL, a JSON list or Parquet, not {fmt}: a "
+                           "table needs every example at once")
+    if fmt.endswith("json"):
+        return _write_list(batches, out, fmt, allow_lossy)
     count = 0
     if fmt == "parquet":
         with tempfile.TemporaryDirectory(prefix=".curator-convert-", dir=scratch) as folder:
@@ -194,3 +198,25 @@ def write_batches(batches: Iterable[ReadResult], out: BinaryIO, fmt: str, *, all
         count += result.records.height
     return count
 
+
+
+def _write_list(batches: Iterable[ReadResult], out: BinaryIO, fmt: str, allow_lossy: bool) -> int:
+    """A JSON list written a batch at a time: each batch's elements as ``write_file`` lays them out (copied from
+    their source when it fits), the first batch's opening before them all, its separator between two batches,
+    the last batch's closing after them all."""
+    count, closing, separator = 0, None, LIST.sep
+    for result in batches:
+        if not result.records.height:
+            continue
+        written = write_file(result.records, io.BytesIO(), fmt, allow_lossy=allow_lossy, source=result.source)
+        starts, ends = written.spans()
+        layout = written.layout(LIST)
+        out.write(layout.prefix if closing is None else separator)
+        out.write(memoryview(written.data)[int(starts[0]) : int(ends[-1])])
+        separator, closing = layout.sep, layout.suffix
+        count += result.records.height
+    if closing is None:
+        write_file(pl.DataFrame(schema=empty_records().schema), out, fmt)
+    else:
+        out.write(closing)
+    return count

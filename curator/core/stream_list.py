@@ -20,7 +20,7 @@ import polars as pl
 
 from curator.core.errors import CuratorError, Problem
 from curator.core.formats.base import FormatOptions, ReadResult
-from curator.core.formats.source import BOM, Scanner, element_spans
+from curator.core.formats.source import BOM, Scanner, Source, element_spans
 
 _WHITE = b" \t\r\n"
 
@@ -160,7 +160,8 @@ def _as_lines(data: bytes, bounds: tuple, path: Path, fmt: str, options: FormatO
         return None
     lines = pl.Series("src_line", before + 1, dtype=pl.Int64)
     result.records = result.records.with_columns(lines.gather(result.records["src_line"] - 1))
-    result.format, result.source = result.format.removesuffix("l"), None  # no bytes to copy: a list source
+    result.format = result.format.removesuffix("l")
+    result.source = Source(result.format, result.options, data, (starts, ends))
     return result
 
 

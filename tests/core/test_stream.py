@@ -196,7 +196,7 @@ def test_a_large_file_is_not_converted_to_a_format_that_needs_it_whole(tmp_path,
     path = write_jsonl(tmp_path / "d.jsonl", 200)
     monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
     assert main(["convert", str(path), str(tmp_path / "out.csv")]) == 2
-    assert "JSONL format or Parquet, not csv" in capsys.readouterr().err
+    assert "JSONL format, a JSON list or Parquet, not csv" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
 
 

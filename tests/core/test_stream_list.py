@@ -170,3 +170,23 @@ def test_a_streamed_check_names_a_broken_element_deep_in_a_json_list(tmp_path, m
     assert code == 2 and out is None and "Traceback" not in err
     assert err.strip().splitlines()[-1] == whole_err.strip().splitlines()[-1]
     assert err.strip().splitlines()[-1].startswith(f"{path}:1:")
+
+
+@pytest.mark.parametrize(("layout", "to"), [("lines", "out.json"), ("indented", "out.json"), ("compact", "out.json"),
+                                            ("lines", "out.pairs.json"), ("jsonl", "out.json")])
+def test_convert_of_a_large_file_to_a_json_list_streams_to_the_same_file(tmp_path, monkeypatch, capsys, layout, to):
+    """Written a batch at a time, a JSON list is the whole write's bytes: its elements copied from their source
+    when it is one of the same format (the file's own layout kept), else laid out as a whole write lays them."""
+    items = rows(2000)
+    path = tmp_path / ("d.jsonl" if layout == "jsonl" else "d.json")
+    text = "".join(json.dumps(r) + "\n" for r in items) if layout == "jsonl" else json_list(items, layout)
+    path.write_text(text, encoding="utf-8")
+    extra = ["--to", "pairs-json", "--lossy"] if "pairs" in to else []
+    monkeypatch.setattr(loading, "LARGE_SIZE", 10**12)
+    assert main(["convert", str(path), str(tmp_path / f"whole-{to}"), *extra]) == 0
+    monkeypatch.setattr(loading, "LARGE_SIZE", 1000)
+    assert main(["convert", str(path), str(tmp_path / to), *extra]) == 0
+    assert "wrote 2,000 examples" in capsys.readouterr().out
+    assert (tmp_path / to).read_bytes() == (tmp_path / f"whole-{to}").read_bytes()
+    if to == "out.json" and layout != "jsonl":
+        assert (tmp_path / to).read_bytes() == path.read_bytes()  # every element copied: the file as it was
