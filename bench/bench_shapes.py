@@ -1,6 +1,7 @@
 """The common JSONL shapes at a million examples: OpenAI chat, Vertex (Gemini) contents, ShareGPT and a
 column-mapped file (``prompt`` / ``completion``), each made from bench/generate.py's examples, beside the flat
-Gemini pairs (``text_input`` / ``output``) of the same examples.
+Gemini pairs (``text_input`` / ``output``) of the same examples; and OpenAI and ShareGPT JSON lists (one
+element a line as curator writes them, or indented as json.dump(..., indent=2) writes them).
 
     python bench/bench_shapes.py                  # 1,000,000 examples of each shape (kept in --dir)
     python bench/bench_shapes.py -n 100000 --shape openai
@@ -66,19 +67,28 @@ def flat(ex: dict, system: bool) -> dict:
 
 
 SHAPES = {"openai": openai, "vertex": vertex, "sharegpt": sharegpt, "mapped": mapped, "flat": flat}
+# JSON lists: (the shape of each element, indent): one element a line as curator writes a list, or as
+# json.dump(..., indent=2) writes it
+LISTS = {"openai-list": (openai, None), "sharegpt-list": (sharegpt, None), "openai-indented": (openai, 2)}
 
 
 def ensure_file(shape: str, n: int, folder: Path) -> Path:
     from bench.generate import iter_examples
 
-    path = folder / f"{shape}{n}.jsonl"
+    path = folder / f"{shape}{n}.{'json' if shape in LISTS else 'jsonl'}"
     if not path.exists():
         print(f"generating {n:,} {shape} examples into {path} …", flush=True)
         partial = path.with_suffix(".part")
-        make = SHAPES[shape]
+        make, indent = LISTS.get(shape, (SHAPES.get(shape), None))
         with partial.open("w", encoding="utf-8") as f:
             for k, ex in enumerate(iter_examples(n)):
-                f.write(json.dumps(make(ex, k % 3 == 0), ensure_ascii=False) + "\n")
+                text = json.dumps(make(ex, k % 3 == 0), ensure_ascii=False, indent=indent)
+                if shape in LISTS:
+                    f.write(("[\n  " if k == 0 else ",\n  ") + text.replace("\n", "\n  "))
+                else:
+                    f.write(text + "\n")
+            if shape in LISTS:
+                f.write("\n]\n")
         partial.rename(path)
     return path
 
@@ -156,7 +166,8 @@ def tables(n: int, folder: Path, kinds: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1_000_000, help="examples (default 1,000,000)")
-    parser.add_argument("--shape", choices=SHAPES, action="append", help="shapes to measure (default: all)")
+    parser.add_argument("--shape", choices=[*SHAPES, *LISTS], action="append",
+                        help="shapes to measure (default: all)")
     parser.add_argument("--tables", type=int, metavar="N", help="instead: N examples as CSV, Parquet and a JSON "
                         "list through stats, check --fast and convert, streamed")
     parser.add_argument("--table", choices=["csv", "parquet", "json"], action="append",
@@ -171,7 +182,7 @@ def main() -> None:
     if args.tables:
         tables(args.tables, args.dir, args.table or ["csv", "parquet", "json"])
         return
-    for shape in args.shape or list(SHAPES):
+    for shape in args.shape or [*SHAPES, *LISTS]:
         path = ensure_file(shape, args.n, args.dir)
         cases = {"read": ([sys.executable, "-c", READ, str(path)], READ_S),
                  "check --fast": ([*curator, "check", "--fast", str(path)], CHECK_S)}

@@ -183,12 +183,14 @@ def test_surrogate_pairs_take_the_fast_path_and_lone_ones_the_exact_one(text, fa
 @pytest.mark.parametrize("data", [
     b"[]", b" [ ]\n", b'["x"]', b'[1, 2.5e3 ,null,true]',
     b'\xef\xbb\xbf[{"a": "x,]\\"y"}, 1 , "s\\\\", [1,[2]] ,{"b":{}} ]',
-    b'[\n  {"a": "\\\\\\""},\n  {"b": "\\\\\\\\", "c": "{[,"}\n]\n',
+    b'[\n  {"a": "\\\\\\""},\n  {"b": "\\\\\\\\", "c": "{[,"}\n]\n', b'[[], {}, [[1], {"a": [2, "]"]}], ""]  ',
     '[{"é": "ü,]"}, "ß\\u00e9", {"k": ["]", "\\""]}]'.encode(),
 ])
-def test_list_spans_cut_every_element_as_a_json_decoder_does(data):
+@pytest.mark.parametrize("piece", [1 << 24, 1, 2, 3, 7])
+def test_list_spans_cut_every_element_as_a_json_decoder_does(data, piece, monkeypatch):
     from curator.core.formats.source import list_spans
 
+    monkeypatch.setattr("curator.core.formats.source.LIST_PIECE", piece)  # pieces cut strings, escapes, nesting
     body = data.removeprefix(b"\xef\xbb\xbf")
     starts, ends = list_spans(data)
     elements = json.loads(body)
@@ -347,3 +349,85 @@ def test_chat_lines_of_several_spacings_are_read_in_bulk_as_the_exact_reader_rea
 
 def test_a_csv_header_with_bytes_that_are_not_utf8_reads_as_the_exact_reader_reads_it():
     assert_agree(b"text_input,output,\x80plit\nq,a,train\n", "csv")
+
+
+# -- chat lists (OpenAI, ShareGPT JSON) ---------------------------------------------------------------------------
+
+def listed(elements: list[str], layout: str) -> bytes:
+    """A JSON list of ``elements`` (JSON texts): one a line as curator writes a list, all on one line, or
+    indented as json.dump(..., indent=2) writes it (an element that is not JSON stays as it is)."""
+    if layout == "indented":
+        def indent(text: str) -> str:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                return text
+            pretty = json.dumps(value, indent=2, ensure_ascii=False)
+            try:
+                pretty.encode()
+            except UnicodeEncodeError:  # a lone surrogate: written escaped
+                pretty = json.dumps(value, indent=2)
+            return pretty.replace("\n", "\n  ")
+        elements = [indent(e) for e in elements]
+    if layout == "one line":
+        return ("[" + ", ".join(elements) + "]").encode()
+    return ("[\n  " + ",\n  ".join(elements) + "\n]\n").encode()
+
+
+LIST_CHATS = {"openai-json": "openai-jsonl", "sharegpt-json": "sharegpt-jsonl"}
+LAYOUTS = ("one a line", "one line", "indented")
+
+
+@pytest.mark.parametrize("fmt", LIST_CHATS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_plain_chat_lists_are_read_in_bulk(fmt, layout, monkeypatch):
+    data = listed(plain_lines(LIST_CHATS[fmt], 50), layout)
+    monkeypatch.setattr("curator.core.formats.fast._decoded", None)  # one element decoded on its own would fail
+    result = read_fast(data, "f", fmt, FormatOptions())
+    assert result is not None and result.records.height == 50
+    monkeypatch.undo()
+    assert_agree(data, fmt)
+    assert_agree(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"), fmt)
+
+
+@pytest.mark.parametrize("fmt", LIST_CHATS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_awkward_chat_element_reads_as_the_exact_reader_reads_it(fmt, layout, monkeypatch):
+    monkeypatch.setattr("curator.core.formats.fast.SAMPLE_LINES", 3)
+    plain = plain_lines(LIST_CHATS[fmt])
+    for element in odd_chat_lines(LIST_CHATS[fmt]):
+        assert_agree(listed([*plain, element, *plain], layout), fmt)
+
+
+@pytest.mark.parametrize("fmt", LIST_CHATS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_chat_lists_read_in_small_chunks_read_as_one_piece(fmt, layout, monkeypatch):
+    small_chunks(monkeypatch, 300)
+    elements = [e for pair in zip(plain_lines(LIST_CHATS[fmt], 14), odd_chat_lines(LIST_CHATS[fmt])) for e in pair]
+    assert_agree(listed(elements, layout), fmt)
+
+
+@pytest.mark.parametrize("broken", [
+    b'[{A} {A}]', b'[{A},, {A}]', b'[{A}, {A},]', b'[{A}, {A}] x', b'x [{A}]', b'[{A}, {A}', b'[{A}, 5]',
+    b'[{A}, "s"]', b'[{A}, [{A}]]', b'[]', b'[ {A} , {A} ]\n\n', b'{A}', b'[{A}]]', b'[{A}, {A}}, {A}]',
+    b'[{A},\n {"messages": [{"role": "user", "content": "a\nb"}, {"role": "assistant", "content": "c"}]}]',
+    b'[{A},\n {"messages": [{"role": "user", "content": "a\rb"}, {"role": "assistant", "content": "c"}]}]',
+    b'[{A},\n {"messages": [{"role": "user", "content": "a\\\\"}, {"role": "assistant",\n "content": "c"}]}]',
+    b'[{A}, {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "\\"]"}]}]',
+])
+def test_broken_or_odd_chat_lists_read_as_the_exact_reader_reads_them(broken):
+    plain = chat("openai-jsonl", *PAIR)[1:-1].encode()
+    assert_agree(broken.replace(b"A", plain), "openai-json")
+
+
+@pytest.mark.parametrize("options", [FormatOptions(), FormatOptions(system_col="persona"),
+                                     FormatOptions("question,context", "answer", system_col="persona")])
+@pytest.mark.parametrize("body", ['q,a,be brief,c,ctx', 'q,a,,,', '"q\nr","a, b","be ""brief""\nplease",,x',
+                                  'q,a,be brief', 'q,a,s,c,d,e', 'q,,,,', ',a,s,,'])
+def test_a_table_with_a_system_column_reads_in_bulk_as_the_exact_reader_reads_it(options, body):
+    header = "question,answer,persona,note,context" if options.system_col else "question,answer,system,note,context"
+    data = f"{header}\nq1,a1,s1,,c1\n{body}\nq2,a2,,n,\n".encode()
+    assert_agree(data, "csv", options)
+    assert_agree(data.replace(b",", b"\t"), "tsv", options)
+    plain = f"{header}\nq1,a1,s1,,c1\nq2,a2,,n,\n".encode()
+    assert read_fast(plain, "t.csv", "csv", options).records["system"].to_list() == ["s1", None]

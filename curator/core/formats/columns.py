@@ -29,7 +29,7 @@ class Fields:
     kept_as: str | None = None
     system: str | None = None  # the column holding the system text (a null: none)
     tags_separator: str | None = None  # tables hold tags as one ";"-separated text
-    empty_note_is_none: bool = False  # tables: an empty note cell is no note
+    empty_is_none: bool = False  # tables: an empty note or system cell is none
     nulls_are_values: bool = False  # tables: a null is a value; JSON: a null may be a missing key
 
 
@@ -55,7 +55,11 @@ def to_records(raw: pl.DataFrame, fields: Fields, src_line: pl.Series) -> pl.Dat
     system = schema.get(fields.system, pl.Null) if fields.system else pl.Null
     if system not in (pl.String, pl.Null):
         return None
-    columns.append((pl.col(fields.system) if system == pl.String else pl.lit(None, dtype=pl.String)).alias("system"))
+    if system == pl.String:
+        columns.append((pl.when(pl.col(fields.system) != "").then(pl.col(fields.system)) if fields.empty_is_none
+                        else pl.col(fields.system)).alias("system"))
+    else:
+        columns.append(pl.lit(None, dtype=pl.String).alias("system"))
 
     split = _split(raw, fields)
     if split is None:
@@ -133,7 +137,7 @@ def _note(raw: pl.DataFrame, fields: Fields) -> pl.Expr | None:
         return pl.lit(None, dtype=pl.String).alias("note")
     if column.dtype != pl.String:
         return None
-    if fields.empty_note_is_none:
+    if fields.empty_is_none:
         return pl.when(pl.col("note") != "").then(pl.col("note")).alias("note")
     return pl.col("note")
 

@@ -12,17 +12,18 @@ import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.lib.stride_tricks import as_strided
 
 from curator.core.errors import Problem
 from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.columns import Fields, split_names, to_records
 from curator.core.formats.common import encoding_problem
-from curator.core.formats.nested import INPUT, OUTPUT, SYNTHETIC, SYSTEM, Shape, shape_of
+from curator.core.formats.nested import INPUT, OUTPUT, SYNTHETIC, SYSTEM, Shape, blank, delimiters, shape_of
 from curator.core.formats.source import BOM, Source, filled_lines, line_spans, list_spans
 from curator.core.progress import Progress, ProgressFn
 
@@ -144,7 +145,7 @@ def _objects(data: bytes, path: str, fmt: str, reader: _Reader, progress: Progre
     if fmt.endswith("jsonl"):
         return _lines(data, path, fmt, reader, progress, allow_skipped)
     if reader.shape is not None:
-        return None
+        return _chat_list(data, path, fmt, reader, progress)
     body = data[len(BOM) :] if data.startswith(BOM) else data
     if not body.lstrip().startswith(b"["):
         return None
@@ -152,8 +153,7 @@ def _objects(data: bytes, path: str, fmt: str, reader: _Reader, progress: Progre
     starts, ends = list_spans(data)
     if len(starts) != raw.height or not raw.height:
         return None
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    src_line = np.searchsorted(newlines, starts) + 1
+    src_line = _line_numbers(data, starts)
     read = _records(raw, data, starts, ends, src_line, reader, path, allow_skipped=False)
     if read is None:
         return None
@@ -162,12 +162,80 @@ def _objects(data: bytes, path: str, fmt: str, reader: _Reader, progress: Progre
     return ReadResult(records, fmt, options, source=Source(fmt, options, data, (starts, ends)), mapping=reader.mapping)
 
 
+def _chat_list(data: bytes, path: str, fmt: str, reader: _Reader, progress: ProgressFn | None) -> ReadResult | None:
+    """A JSON list of chat objects, read as chat lines are: each element is put on a line of its own at its own
+    offsets (``_one_per_line``), a chunk at a time; the records are numbered by the line each element starts on."""
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    if not body.lstrip().startswith(b"["):
+        return None
+    starts, ends = list_spans(data)
+    if not len(starts) or not _parted(data, starts, ends):
+        return None
+    read = _lines(data, path, fmt, reader, progress, False, (starts, ends))
+    if read is None or read.records.height != len(starts):
+        return None
+    return replace(read, records=read.records.with_columns(pl.Series("src_line", _line_numbers(data, starts))))
+
+
+def _line_numbers(data: bytes, at: np.ndarray) -> np.ndarray:
+    """The line (1-based) of each of the increasing offsets ``at``, line breaks counted a chunk at a time."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    lines = np.empty(len(at), dtype=np.int64)
+    before = 0
+    for lo in range(0, len(raw), CHUNK_BYTES):
+        breaks = np.flatnonzero(raw[lo : lo + CHUNK_BYTES] == ord("\n")) + lo
+        a, b = np.searchsorted(at, [lo, lo + CHUNK_BYTES]).tolist()
+        lines[a:b] = np.searchsorted(breaks, at[a:b]) + before + 1
+        before += len(breaks)
+    return lines
+
+
+_WHITE = np.frombuffer(b" \t\r\n", dtype=np.uint8)
+
+
+def _parted(data: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether only white space and the list's brackets surround its elements, and one comma and white space
+    part each two."""
+    head = len(BOM) if data.startswith(BOM) else 0
+    if data[head : int(starts[0])].strip() != b"[" or data[int(ends[-1]) :].strip() != b"]":
+        return False
+    lo, lengths = ends[:-1], starts[1:] - ends[:-1]
+    sizes = np.unique(lengths)
+    if len(sizes) > 64 or (len(sizes) and sizes[0] < 1):
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    for size in sizes.tolist():
+        gaps = as_strided(raw, shape=(len(raw) - size + 1, size), strides=(1, 1))[lo[lengths == size]]
+        if not (((gaps == ord(",")).sum(axis=1) == 1) & (np.isin(gaps, _WHITE).sum(axis=1) == size - 1)).all():
+            return False
+    return True
+
+
+def _one_per_line(part: bytes, starts: np.ndarray, ends: np.ndarray) -> bytes | None:
+    """``part`` (a list's elements from ``starts[0]`` on, at ``starts``/``ends``) with each element on a line of
+    its own at its own offsets: the bytes after an element a line break and spaces, the line breaks inside one
+    spaces (None when one is inside a string: no JSON holds that)."""
+    raw = np.frombuffer(part, dtype=np.uint8)
+    out = raw.copy()
+    breaks = np.flatnonzero((raw == ord("\n")) | (raw == ord("\r")))
+    element = np.searchsorted(starts, breaks, side="right") - 1
+    inside = breaks[(element >= 0) & (breaks < ends[np.maximum(element, 0)])]
+    if len(inside):
+        if (np.searchsorted(delimiters(part, raw), inside) % 2).any():
+            return None
+        out[inside] = ord(" ")
+    blank(out, [(ends, np.append(starts[1:], len(part)), b"\n")])
+    return out.tobytes()
+
+
 def _lines(data: bytes, path: str, fmt: str, reader: _Reader, progress: ProgressFn | None,
-           allow_skipped: bool) -> ReadResult | None:
+           allow_skipped: bool, spans: tuple[np.ndarray, np.ndarray] | None = None) -> ReadResult | None:
     """A JSONL file, ``CHUNK_BYTES`` of whole lines at a time, two chunks at once (polars reads one chunk on
     one core, without the interpreter lock; its frame of a chunk is all the room a read takes beside the
-    records). Lines of a nested shape are first rewritten flat (``nested``)."""
-    spans = line_spans(data)
+    records). Lines of a nested shape are first rewritten flat (``nested``). Given ``spans``, a list's elements
+    (of a nested shape) take the place of the lines, each put on a line of its own first."""
+    listed = spans is not None
+    spans = line_spans(data) if spans is None else spans
     filled = filled_lines(data, spans)
     line_starts = spans[0]
     bounds = [0, *np.searchsorted(line_starts, np.arange(CHUNK_BYTES, len(data), CHUNK_BYTES)).tolist(),
@@ -183,7 +251,8 @@ def _lines(data: bytes, path: str, fmt: str, reader: _Reader, progress: Progress
         starts, ends = spans[0][first:last] - start, spans[1][first:last] - start
         if reader.shape is None:
             return part, part, starts, ends, None, None
-        rewritten = reader.shape.rewrite(part, starts, ends, filled[first:last])
+        lines = _one_per_line(part, starts, ends) if listed else part
+        rewritten = None if lines is None else reader.shape.rewrite(lines, starts, ends, filled[first:last])
         return None if rewritten is None else (part, rewritten[0], starts, ends, *rewritten[1:])
 
     def chunk(first: int, last: int) -> tuple[tuple | None, int]:

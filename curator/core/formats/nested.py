@@ -166,23 +166,23 @@ class Shape:
 
     def rewrite(self, part: bytes, starts: np.ndarray, ends: np.ndarray,
                 filled: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray] | None:
-        """``part`` (whole lines, spanned by ``starts``/``ends``) with every line of a layout rewritten flat and
+        """``part`` (whole lines, or a list's elements each on a line of its own, spanned by ``starts``/``ends``)
+        with every line of a layout rewritten flat and
         every other non-blank line as ``{}``, which lines those are (to decode one by one) and how many double
         quotes open or close a string in each line rewritten; None when a line cannot be rewritten in its own
         length."""
         if b"__curator_" in part:
             return None  # a key of the flat objects in the file: the exact reader reads it
         source = np.frombuffer(part, dtype=np.uint8)
-        quotes = _delimiters(part, source)
+        quotes = delimiters(part, source)
         first = np.searchsorted(quotes, starts)
         count = np.searchsorted(quotes, ends) - first
         layout_of = self._as_written(source, quotes, starts, ends, first, count, filled)
         others = np.flatnonzero(filled & (layout_of < 0))
         if len(others):  # other spacing, control characters, other layouts: told by the regular expression
-            lines = pl.read_lines(part)["line"]
-            if lines.len() != len(starts):
-                return None
-            candidates = others[lines.gather(others).str.contains(self.pattern).to_numpy()]
+            lines = pl.Series([part[a:b] for a, b in zip(starts[others].tolist(), ends[others].tolist())],
+                              dtype=pl.Binary).cast(pl.String)
+            candidates = others[lines.str.contains(self.pattern).to_numpy()]
             del lines
             for number, (layout, checks) in enumerate(zip(self.layouts, self.telling)):
                 rows = candidates[count[candidates] >= 2 * len(layout.strings)]
@@ -209,7 +209,7 @@ class Shape:
             counted[rows] = count[rows] - strings + 4 * len(layout.values)
         rows = np.flatnonzero(odd)
         regions.append((starts[rows], ends[rows], b"{}"))
-        if not _blank(buffer, regions):
+        if not blank(buffer, regions):
             return None
         return buffer.tobytes(), odd, counted
 
@@ -250,7 +250,7 @@ def _plain(buffer: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return (hi - lo <= _PLAIN) & (lo <= len(buffer) - _PLAIN) & ~((window == ord("\\")) & inside).any(axis=1)
 
 
-def _delimiters(part: bytes, buffer: np.ndarray) -> np.ndarray:
+def delimiters(part: bytes, buffer: np.ndarray) -> np.ndarray:
     """Where the double quotes that open or close a JSON string are (not those escaped inside one)."""
     at = np.flatnonzero(buffer == ord('"'))
     after = buffer[at - 1] == ord("\\") if len(at) and at[0] else buffer[np.maximum(at - 1, 0)] == ord("\\")
@@ -269,7 +269,7 @@ def _backslashes_before(part: bytes, at: int) -> int:
     return at - k
 
 
-def _blank(buffer: np.ndarray, regions: list[tuple[np.ndarray, np.ndarray, bytes]]) -> bool:
+def blank(buffer: np.ndarray, regions: list[tuple[np.ndarray, np.ndarray, bytes]]) -> bool:
     """Each region becomes its text followed by spaces; False when a text does not fit its region. Regions of
     a length many share (a layout's punctuation as json.dumps spaces it) are written a row of bytes at a time
     through a strided view; the others byte by byte."""
@@ -347,6 +347,6 @@ def shape_of(fmt: str) -> Shape | None:
     if fmt == "vertex-jsonl":
         return _vertex()
     chosen = FORMATS.get(fmt)
-    if fmt.endswith("-jsonl") and hasattr(chosen, "reading"):
+    if fmt.endswith(("-jsonl", "-json")) and hasattr(chosen, "reading"):
         return _chat(chosen.key, chosen.role, chosen.text, chat_names(chosen.reading))
     return None

@@ -382,13 +382,23 @@ class Scanner:
         return commas, None
 
 
+LIST_PIECE = 1 << 24  # list_spans scans this many bytes at a time (the whole file at once: +2 GB of masks at 1M)
+
+
 def list_spans(data: bytes) -> Spans:
-    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk (``Scanner``)."""
+    """Spans (byte offsets) of the elements of a well-formed top-level JSON list, found in bulk (``Scanner``,
+    ``LIST_PIECE`` bytes at a time)."""
     body = data[len(BOM) :] if data.startswith(BOM) else data
-    commas, closing = Scanner().scan(data)
+    scanner, found, closing = Scanner(), [], None
+    for start in range(0, len(data), LIST_PIECE):
+        commas, closing = scanner.scan(data[start : start + LIST_PIECE])
+        found.append(commas + start)
+        if closing is not None:
+            closing += start
+            break
     if closing is None:
         raise ValueError("not a well-formed JSON list")
-    return element_spans(data, len(data) - len(body.lstrip(b" \t\r\n")), commas, closing)
+    return element_spans(data, len(data) - len(body.lstrip(b" \t\r\n")), np.concatenate(found), closing)
 
 
 def element_spans(data: bytes, opening: int, commas: np.ndarray, closing: int) -> Spans:

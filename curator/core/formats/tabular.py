@@ -104,14 +104,14 @@ def resolved_options(options: FormatOptions, mapping: Mapping) -> FormatOptions:
 
 
 def table_fields(mapping: Mapping, tags_separator: str | None) -> Fields | None:
-    """The columns a bulk read maps (``columns.to_records``): one input, or two composed by the default template;
-    None when only the exact reader can compose them (three inputs, another template) or read a system column."""
-    if mapping.system or len(mapping.inputs) > 2 or (
+    """The columns a bulk read maps (``columns.to_records``): one input, or two composed by the default template,
+    and a system column; None when only the exact reader can compose them (three inputs, another template)."""
+    if len(mapping.inputs) > 2 or (
             len(mapping.inputs) == 2 and mapping.template not in (None, default_template(mapping.inputs))):
         return None
     joined = mapping.inputs[1] if len(mapping.inputs) == 2 else None
     return Fields(mapping.inputs[0], mapping.output, joined=joined, kept_as=AS_READ if joined else None,
-                  tags_separator=tags_separator, empty_note_is_none=True, nulls_are_values=True)
+                  system=mapping.system, tags_separator=tags_separator, empty_is_none=True, nulls_are_values=True)
 
 
 def table_mapping(options: FormatOptions) -> Mapping:
