@@ -1,7 +1,8 @@
 """The common JSONL shapes at a million examples: OpenAI chat, Vertex (Gemini) contents, ShareGPT and a
 column-mapped file (``prompt`` / ``completion``), each made from bench/generate.py's examples, beside the flat
 Gemini pairs (``text_input`` / ``output``) of the same examples; and OpenAI and ShareGPT JSON lists (one
-element a line as curator writes them, or indented as json.dump(..., indent=2) writes them).
+element a line as curator writes them, or indented as json.dump(..., indent=2) writes them), and a CSV file
+with a system column.
 
     python bench/bench_shapes.py                  # 1,000,000 examples of each shape (kept in --dir)
     python bench/bench_shapes.py -n 100000 --shape openai
@@ -72,9 +73,14 @@ SHAPES = {"openai": openai, "vertex": vertex, "sharegpt": sharegpt, "mapped": ma
 LISTS = {"openai-list": (openai, None), "sharegpt-list": (sharegpt, None), "openai-indented": (openai, 2)}
 
 
+TABLES = ("system-csv",)  # the flat examples as CSV with a system column (filled on a third of the rows)
+
+
 def ensure_file(shape: str, n: int, folder: Path) -> Path:
     from bench.generate import iter_examples
 
+    if shape in TABLES:
+        return system_csv(n, folder)
     path = folder / f"{shape}{n}.{'json' if shape in LISTS else 'jsonl'}"
     if not path.exists():
         print(f"generating {n:,} {shape} examples into {path} …", flush=True)
@@ -93,6 +99,18 @@ def ensure_file(shape: str, n: int, folder: Path) -> Path:
     return path
 
 
+def system_csv(n: int, folder: Path) -> Path:
+    import polars as pl
+
+    path = folder / f"system{n}.csv"
+    if not path.exists():
+        print(f"writing {path} …", flush=True)
+        flat = pl.read_ndjson(ensure_file("flat", n, folder))
+        system = pl.when(pl.int_range(pl.len()) % 3 == 0).then(pl.lit(SYSTEM)).otherwise(pl.lit("")).alias("system")
+        flat.select("text_input", "output", system, "split").write_csv(path)
+    return path
+
+
 STREAMED = """
 import sys
 from curator.core import loading
@@ -100,6 +118,7 @@ from curator.cli import main
 loading.LARGE_SIZE = 0  # read in batches, as a file too large to read whole is
 sys.exit(main(sys.argv[1:]))
 """
+
 
 READ = """
 import sys
@@ -166,7 +185,7 @@ def tables(n: int, folder: Path, kinds: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1_000_000, help="examples (default 1,000,000)")
-    parser.add_argument("--shape", choices=[*SHAPES, *LISTS], action="append",
+    parser.add_argument("--shape", choices=[*SHAPES, *LISTS, *TABLES], action="append",
                         help="shapes to measure (default: all)")
     parser.add_argument("--tables", type=int, metavar="N", help="instead: N examples as CSV, Parquet and a JSON "
                         "list through stats, check --fast and convert, streamed")
@@ -182,7 +201,7 @@ def main() -> None:
     if args.tables:
         tables(args.tables, args.dir, args.table or ["csv", "parquet", "json"])
         return
-    for shape in args.shape or [*SHAPES, *LISTS]:
+    for shape in args.shape or [*SHAPES, *LISTS, *TABLES]:
         path = ensure_file(shape, args.n, args.dir)
         cases = {"read": ([sys.executable, "-c", READ, str(path)], READ_S),
                  "check --fast": ([*curator, "check", "--fast", str(path)], CHECK_S)}
