@@ -40,7 +40,7 @@ def test_templated_fixture_matches_the_oracle_exactly(compare):
     rows = templated_rows()
     inputs = [r["text_input"] for r in rows]
     if compare == "slots":
-        compared = compared_inputs(inputs, slot_templates(pl.Series(inputs), None))
+        compared, _ = compared_inputs(inputs, slot_templates(pl.Series(inputs), None))
         assert compared != inputs
     else:
         compared = inputs
@@ -148,6 +148,9 @@ def test_inputs_found_in_bulk_get_the_values_one_by_one_matching_gives():
         "Classify the ticket.\nquestion: only one field",
         "Extract name and city.\ntext: Ana from Lisbon.\ntext: again",
         "Extract name and city.\ntext: ",
+        "question: no preamble\ncontext: here",  # every field, the preamble left out
+        "text: Li from Osaka.",
+        "question. no preamble\ncontext: and a broken marker",
         "something else entirely",
         "Résumé ✓\nq: 料金\nnote: n\nend.",
         "Résumé ✓\nq: a\nnote: b\nend.\nend.",  # the last literal twice: the value keeps the first
@@ -156,10 +159,34 @@ def test_inputs_found_in_bulk_get_the_values_one_by_one_matching_gives():
         "",
         None,
     ]
-    want = []
+    want, want_template = [], []
     for text in inputs:
         found = slot_values(text, templates) if text else None
         want.append("\n".join(found[1].values()) if found else text)
-    got = compared_inputs(inputs, templates)
+        want_template.append(templates.index(found[0]) if found else -1)
+    got, follows = compared_inputs(inputs, templates)
     assert got == want
+    assert follows.tolist() == want_template
     assert got[1] == "a\nb\ncontext: c" and got[0] == "why?\nnone" and got[-1] is None
+    assert got[9:12] == ["no preamble\nhere", "Li from Osaka.", inputs[11]] and follows[9:12].tolist() == [0, 1, -1]
+
+
+def test_inputs_are_compared_only_with_inputs_of_their_template():
+    # equal slot values under two templates fill different fields; an input that follows no template is compared
+    # whole, with the others that follow none; one that leaves out only the preamble follows its template
+    from curator.core.template import parse_template
+
+    templates = (parse_template("Classify the ticket.\nquestion: {question}\ncontext: {context}"),
+                 parse_template("Extract name and city.\ntext: {text}"))
+    inputs = [
+        "Classify the ticket.\nquestion: reset my password\ncontext: web",
+        "Extract name and city.\ntext: reset my password\nweb",
+        "reset my password\nweb",
+        "question: reset my password\ncontext: web",
+        "Classify the ticket.\nquestion: reset my pasword\ncontext: web",
+        "reset my pasword\nweb",
+    ]
+    compared, follows = compared_inputs(inputs, templates)
+    assert len(set(compared)) == 2  # without the templates apart, all six would make one cluster
+    found = find_near_duplicates(compared, range(6), parts=follows.tolist())
+    assert sorted(map(sorted, found.components())) == [[0, 3, 4], [2, 5]]

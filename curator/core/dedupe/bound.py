@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from queue import Queue
+from typing import Any
 
 import numpy as np
 
@@ -52,15 +55,8 @@ def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return (np.concatenate(parts) if parts else np.zeros(0, np.uint32)), lengths
 
 
-def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS, *, compiled: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's character counts in ``buckets`` buckets (n x buckets uint8; a count stops at 255, which can
-    only shrink the L1 distance) and its length. ``compiled``: counted by ``kernel.count_buckets`` (faster on
-    many texts, once numba has started)."""
-    cp, lengths = _codepoints(texts)
-    n = len(texts)
-    if len(cp) == 0:
-        return np.zeros((n, buckets), np.uint8), lengths
+def _table(cp: np.ndarray, buckets: int) -> np.ndarray:
+    """Each code point's bucket: the most frequent characters one each, the others hashed into the last ``SHARED``."""
     freq = np.bincount(cp)  # one pass, no sort: a bucket per code point seen
     values = np.flatnonzero(freq)
     own = buckets - SHARED
@@ -68,13 +64,40 @@ def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS, *, compiled: boo
     table[values] = (values.astype(np.uint64) * np.uint64(0x9E3779B1) >> np.uint64(7)) % np.uint64(SHARED) + own
     top = values[np.argsort(-freq[values], kind="stable")[:own]]
     table[top] = np.arange(len(top))
+    return table
+
+
+def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS, *, compiled: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's character counts in ``buckets`` buckets (n x buckets uint8; a count stops at 255, which can
+    only shrink the L1 distance) and its length. ``compiled``: counted by ``kernel.count_buckets`` (faster on
+    many texts, once numba has started)."""
+    cp, lengths = _codepoints(texts)
+    return _counts(cp, lengths, buckets, compiled), lengths
+
+
+def _counts(cp: np.ndarray, lengths: np.ndarray, buckets: int, compiled: bool) -> np.ndarray:
+    n = len(lengths)
+    if len(cp) == 0:
+        return np.zeros((n, buckets), np.uint8)
+    table = _table(cp, buckets)
     if compiled:
         from curator.core.dedupe.kernel import count_buckets
 
-        return count_buckets(cp, lengths, table, buckets), lengths
+        return count_buckets(cp, lengths, table, buckets)
     owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
     counts = np.bincount(owner * buckets + table[cp], minlength=n * buckets).reshape(n, buckets)
-    return np.minimum(counts, 255).astype(np.uint8), lengths
+    return np.minimum(counts, 255).astype(np.uint8)
+
+
+def _small_integers(cp: np.ndarray) -> tuple[np.ndarray, int]:
+    """The code points renumbered 0, 1, ... (uint16 when they fit), and how many distinct ones there are."""
+    if len(cp) == 0:
+        return np.zeros(0, np.uint16), 1
+    seen = np.bincount(cp) > 0
+    number = np.cumsum(seen) - 1
+    alphabet = int(number[-1]) + 1
+    return number.astype(np.uint16 if alphabet <= 65536 else np.uint32)[cp], alphabet
 
 
 def estimate_seconds(compatible: int, share: float = 0.0) -> float:
@@ -95,11 +118,9 @@ def candidate_share(texts: Sequence[str], threshold: float) -> float:
     order, lengths, _, _, lo, hi = _layout(texts, threshold, None)
     counts, _ = bucket_counts([texts[i] for i in order], compiled=True)
     head = np.ascontiguousarray(counts[:, :HEAD].T)
-    none = np.zeros(0, np.int64)
     seen = found = 0
     for r in np.unique(np.linspace(0, n - 2, _SAMPLED).astype(np.int64)).tolist():
-        pairs = block_pairs(r, r + 1, lo, hi, counts, lengths, head, counts, lengths, 1.0 - threshold / 100.0,
-                            none, none, none, none, none)
+        pairs = block_pairs(r, r + 1, lo, hi, counts, lengths, head, counts, lengths, 1.0 - threshold / 100.0)
         found += len(pairs[0])
         seen += int(hi[r] - lo[r])
     return found / seen if seen else 0.0
@@ -153,15 +174,12 @@ def candidate_blocks(
     work: Work,
     *,
     sides: tuple[np.ndarray, np.ndarray] | None = None,
-    forests: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Iterator[np.ndarray]:
     """Every pair of ``texts`` that may reach ``threshold`` under ``fuzz.ratio``, block by block, as keys
     ``i * n + j`` (i < j; each pair once unless ``sides`` is given, when a pair may come twice).
 
     With ``sides = (left, right)`` (boolean masks) only pairs with one text in each are looked at. Searches
     over ``SMALL`` length-compatible pairs run the compiled loop (``kernel``) in threads; smaller ones numpy.
-    ``forests = (masks, main, numeric)``: the caller's union-find parents (see ``connect``), which the compiled
-    loop reads to leave out pairs already connected (a shortcut: the caller still checks every pair it gets).
     """
     n = len(texts)
     if n < 2:
@@ -184,25 +202,124 @@ def candidate_blocks(
     from curator.core.dedupe.kernel import HEAD, block_pairs
 
     head = np.ascontiguousarray(col_counts[:, :HEAD].T)
-    none = np.zeros(0, np.int64)
-    masks, main, numeric = forests if forests is not None else (none, none, none)
-    row_ids, col_ids = order[rows], order[cols]
+    blocks = _in_threads(lambda start, stop: block_pairs(start, stop, lo, hi, row_counts, row_len, head,
+                                                         col_counts, col_len, eps), total)
+    for stop, found in blocks:
+        yield from _keys(found, stop, rows, cols, order, n, total, work)
+
+
+def _in_threads(block: Callable[[int, int], Any], total: int) -> Iterator[tuple[int, Any]]:
+    """``block(start, stop)`` over the rows ``0 <= r < total`` in blocks of ``_ROWS``, in threads (the compiled
+    loops release the interpreter lock), in order: each block's last row and result, two blocks a thread ahead."""
     threads = _threads()
     pool = ThreadPoolExecutor(threads, thread_name_prefix="curator-bound")
     pending: deque = deque()
     try:
         for start in range(0, total, _ROWS):
             stop = min(start + _ROWS, total)
-            pending.append((stop, pool.submit(block_pairs, start, stop, lo, hi, row_counts, row_len, head,
-                                              col_counts, col_len, eps, row_ids, col_ids, masks, main, numeric)))
+            pending.append((stop, pool.submit(block, start, stop)))
             if len(pending) >= 2 * threads:
                 stop, future = pending.popleft()
-                yield from _keys(future.result(), stop, rows, cols, order, n, total, work)
+                yield stop, future.result()
         while pending:
             stop, future = pending.popleft()
-            yield from _keys(future.result(), stop, rows, cols, order, n, total, work)
+            yield stop, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class Links:
+    """One block of a linked search: pairs scored (text numbers ``a < b``, their ``fuzz.ratio``), pairs left to
+    verify (keys ``i * n + j``), how many pairs passed the bound and how many of those were scored."""
+
+    a: np.ndarray
+    b: np.ndarray
+    scores: np.ndarray
+    open: np.ndarray
+    passed: int
+    scored: int
+
+
+class _Scratch:
+    """One thread's scratch for ``kernel.block_links``: identity parents for the pairs a block finds, character
+    masks and the LCS words."""
+
+    def __init__(self, n: int, alphabet: int) -> None:
+        from curator.core.dedupe.kernel import WORDS
+
+        self.main = np.arange(n, dtype=np.int64)
+        self.numeric = np.arange(n, dtype=np.int64)
+        self.masks = np.zeros(alphabet * WORDS, np.uint64)
+        self.words = np.zeros(WORDS, np.uint64)
+
+
+def link_blocks(
+    texts: Sequence[str],
+    threshold: float,
+    work: Work,
+    forests: tuple[np.ndarray, np.ndarray, np.ndarray],
+    long_from: int,
+    *,
+    numbers: np.ndarray | None = None,
+) -> Iterator[Links]:
+    """The pairs of ``texts`` reaching ``threshold`` under ``fuzz.ratio`` that may join two clusters, block by
+    block: the count bound, then the exact score, in the compiled loop (``kernel.block_links``).
+
+    ``forests = (kinds, main, numeric)``: the caller's union-find parents, which it updates with the pairs it
+    gets; a pair goes to ``numeric`` when ``kinds`` of its texts are equal, else to ``main``, and is left out
+    when already connected there. Pairs of two texts of ``long_from`` characters or more come back unscored
+    (``Links.open``), as do all pairs of searches under ``SMALL`` length-compatible pairs (numpy's bound; numba
+    takes about a second to start). ``numbers``: each text's number in the forests (default: its position);
+    pairs come back as those numbers, keys ``i * size + j`` with ``size`` the forests' size.
+    """
+    n = len(texts)
+    if n < 2:
+        return
+    size = len(forests[1])
+    order, lengths, _, _, lo, hi = _layout(texts, threshold, None)  # position p holds text order[p]
+    number = order if numbers is None else numbers[order]  # and its number in the forests
+    compiled = int(np.maximum(hi - lo, 0).sum()) >= SMALL
+    cp, _ = _codepoints([texts[i] for i in order])
+    counts = _counts(cp, lengths, BUCKETS, compiled)
+    work.report(0.05)
+    eps = 1.0 - threshold / 100.0
+    none = np.zeros(0, np.int64)
+    if not compiled:
+        step = max(1, min(_ROWS, 16_000_000 // (BUCKETS * max(1, n))))  # at most 32 MB of differences
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            r, c = _numpy_pairs(start, stop, lo, hi, counts, lengths, counts, lengths, eps)
+            a, b = number[r], number[c]
+            yield Links(none, none, np.zeros(0), np.minimum(a, b) * size + np.maximum(a, b), len(r), 0)
+            work.report(0.05 + 0.95 * stop / n)
+        return
+    from curator.core.dedupe.kernel import HEAD, block_links
+
+    chars, alphabet = _small_integers(cp)
+    del cp
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    head = np.ascontiguousarray(counts[:, :HEAD].T)
+    kinds, main, numeric = forests
+    spare: Queue[_Scratch] = Queue()
+    for _ in range(_threads()):
+        spare.put(_Scratch(size, alphabet))
+
+    def block(start: int, stop: int) -> tuple:
+        scratch = spare.get()
+        try:
+            return block_links(start, stop, lo, hi, counts, lengths, head, eps, threshold, chars, starts, number,
+                               kinds, main, numeric, scratch.main, scratch.numeric, scratch.masks, scratch.words,
+                               long_from)
+        finally:
+            spare.put(scratch)
+
+    for stop, (hr, hc, hs, opened_r, opened_c, passed, scored) in _in_threads(block, n):
+        a, b = number[hr], number[hc]
+        oa, ob = number[opened_r], number[opened_c]
+        yield Links(np.minimum(a, b), np.maximum(a, b), hs, np.minimum(oa, ob) * size + np.maximum(oa, ob),
+                    int(passed), int(scored))
+        work.report(0.05 + 0.95 * stop / n)
 
 
 def _keys(found: tuple[np.ndarray, np.ndarray], stop: int, rows: np.ndarray, cols: np.ndarray, order: np.ndarray,

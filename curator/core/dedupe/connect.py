@@ -8,6 +8,10 @@ form a graph of their own, apart from the others; a pair joins clusters only in 
 is a spanning forest: the verified pair behind every union, with its score, so each member can name the member
 it joined through. Exact: a candidate is skipped only when verified pairs already connect its two texts, so
 the clusters are the connected components of every pair exhaustive ``cdist`` would find.
+
+The compiled search (``kernel.block_links``) reads these forests, scores its candidates itself and hands over
+the pairs that reach the threshold (``Connector.add_links``); the pairs it leaves open (long texts, small
+searches) are verified here with rapidfuzz.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from rapidfuzz import process
 
+from curator.core.dedupe.bound import Links
 from curator.core.dedupe.verify import LONG, Scorer, prefix_refuted
 from curator.core.progress import Work
 
@@ -92,13 +97,18 @@ class Connector:
         self._pending: list[np.ndarray] = []
         self._size = 0
 
-    def add(self, keys: np.ndarray) -> None:
-        """Candidate pairs as keys ``i * n + j``, verified in batches."""
-        self._pending.append(keys)
-        self._size += len(keys)
-        self.candidates += len(keys)
+    def add_links(self, links: Links) -> None:
+        """A block of ``bound.link_blocks``: its scored pairs joined at once, the pairs left open verified in
+        batches (of ``_FLUSH`` pairs, and by ``flush`` at the end)."""
+        self.candidates += links.passed
+        self.verified += links.scored
+        self._pending.append(links.open)
+        self._size += len(links.open)
         if self._size >= _FLUSH:
             self.flush()
+        numeric = self.masks[links.a] == self.masks[links.b]
+        for forest, sel in ((self.main, ~numeric), (self.numeric, numeric)):
+            forest.join(links.a[sel], links.b[sel], links.scores[sel])
 
     def add_scored(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> None:
         """Pairs already verified (scores at or above the threshold), strongest first."""

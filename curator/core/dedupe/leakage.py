@@ -60,6 +60,8 @@ def find_leakage(
     train_also: Sequence[str | None] | None = None,
     eval_also: Sequence[str | None] | None = None,
     max_chars: int = 0,
+    train_parts: Sequence[int] | None = None,
+    eval_parts: Sequence[int] | None = None,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> list[Leak]:
@@ -67,24 +69,30 @@ def find_leakage(
 
     ``*_also`` give a second text per example that must match too (the "both" field). Ids of the two
     sides may overlap (two files). Texts over ``max_chars`` characters only meet identical twins (0: no cap).
+    ``*_parts`` (an integer per example, both sides or neither): examples meet only those of their part (see
+    ``find_near_duplicates``).
     Leaks are sorted by eval id; raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
     threshold = check_threshold(threshold)
     if (train_also is None) != (eval_also is None):
         raise ValueError("give a second text for both sides or for neither")
+    if (train_parts is None) != (eval_parts is None):
+        raise ValueError("give parts for both sides or for neither")
     n_train = len(train_ids)
     texts = list(train_texts) + list(eval_texts)
     also = None if train_also is None else list(train_also) + list(eval_also)  # type: ignore[arg-type]
     ids = np.asarray(list(train_ids) + list(eval_ids), dtype=np.int64)
     work = Work(progress, cancel)
-    group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"))
+    parts = None if train_parts is None else list(train_parts) + list(eval_parts)  # type: ignore[arg-type]
+    group, values, group_parts = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"), parts=parts)
     is_eval = np.arange(len(ids)) >= n_train
     has_eval = np.bincount(group, weights=is_eval, minlength=len(values)) > 0
     has_train = np.bincount(group, weights=~is_eval, minlength=len(values)) > 0
     capped = within_cap(values, max_chars)
     g, h, scores, _ = match_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"),
-                                   sides=(has_eval & capped, has_train & capped))
+                                   sides=(has_eval & capped, has_train & capped),
+                                   parts=None if parts is None else group_parts)
     both = has_eval & has_train
     own = self_scores(values, both, spec)
 

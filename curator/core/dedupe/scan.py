@@ -22,7 +22,9 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
+import numpy as np
 import polars as pl
 
 from curator.core.dataset import Dataset
@@ -39,7 +41,7 @@ from curator.core.model import SPLITS, Split
 
 FIELDS = ("text_input", "output", "both")
 ISOLATE_FROM = 5_000  # examples: a smaller scan takes less time than starting a process
-ENGINE_VERSION = 6  # bump when results for the same inputs would change (6: texts over max_chars not compared)
+ENGINE_VERSION = 7  # bump when results for the same inputs would change (7: inputs of different templates apart)
 MAX_CHARS = 10_000  # compared texts longer than this are not compared for near-duplicates (the settings' default)
 COMPILED_FROM = 10_000  # examples from which a plan loads the compiled loop beside its own work
 
@@ -153,7 +155,8 @@ class ScanPlan:
     seconds: float
     max_chars: int = MAX_CHARS
     distinct: list | None = None  # the distinct normalised texts within max_chars, in the order the search groups
-    # them (first seen): with one field, the texts its candidate generator counts the characters of
+    # them (first seen, one per part): with one field, the texts its candidate generator counts the characters of
+    parts: np.ndarray | None = None  # the template each input follows (-1: none): compared within one only
 
 
 def _start_compiled() -> None:
@@ -209,15 +212,19 @@ def plan_frame(
         threading.Thread(target=_start_compiled, name="curator-numba", daemon=True).start()
     texts, also = _compared(frame, field)
     templates: tuple = ()
+    parts = None
     if compare == "slots" and field != "output":
         templates = slot_templates(frame["text_input"], template)
-        texts = compared_inputs(frame["text_input"], templates)
+        texts, parts = compared_inputs(frame["text_input"], templates)
     normalised = normalise_all(texts)
-    # the distinct texts compared, in the order the search groups them (first seen)
-    distinct = [t for t in dict.fromkeys(normalised) if not max_chars or len(t) <= max_chars]
-    seconds = estimate_seconds(distinct, spec, threshold) * (2 if also is not None else 1)
+    # the distinct texts compared (one per part they are in), in the order the search groups them (first seen)
+    keys = dict.fromkeys(zip(normalised, parts.tolist() if parts is not None else repeat(-1)))
+    kept = [(t, p) for t, p in keys if not max_chars or len(t) <= max_chars]
+    distinct = [t for t, _ in kept]
+    in_part = np.fromiter((p for _, p in kept), np.int64, len(kept)) if parts is not None else None
+    seconds = estimate_seconds(distinct, spec, threshold, in_part) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts,
-                    normalised, also, seconds, max_chars, distinct)
+                    normalised, also, seconds, max_chars, distinct, parts)
 
 
 @dataclass(frozen=True)
@@ -310,7 +317,8 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
     ids = frame["id"].to_list()
     matches = find_near_duplicates(
         plan.normalised, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
-        max_chars=plan.max_chars, normalised=True, progress=work.span(0, 0.95, "searching"), cancel=cancel,
+        max_chars=plan.max_chars, normalised=True, parts=None if plan.parts is None else plan.parts.tolist(),
+        progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
     by_id = dict(zip(ids, plan.normalised))
     also_by_id = dict(zip(ids, also)) if also is not None else None
@@ -359,8 +367,10 @@ def leakage_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: 
     spec = get_scorer(params["scorer"])
     threshold = check_threshold(params["threshold"])
     texts, also = _compared(frame, field)
+    parts = None
     if compare == "slots" and field != "output":
-        texts = compared_inputs(frame["text_input"], slot_templates(frame["text_input"], params["template"]))
+        texts, follows = compared_inputs(frame["text_input"], slot_templates(frame["text_input"], params["template"]))
+        parts = follows.tolist()
     in_train = (frame["split"] == Split.TRAIN.value).to_list()
 
     def side(train: bool, values: list | None) -> list | None:
@@ -370,7 +380,8 @@ def leakage_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: 
     leaks = find_leakage(
         side(True, texts), side(True, ids), side(False, texts), side(False, ids),
         threshold=threshold, scorer=spec.name, train_also=side(True, also), eval_also=side(False, also),
-        max_chars=params["max_chars"], progress=progress, cancel=cancel,
+        max_chars=params["max_chars"], train_parts=side(True, parts), eval_parts=side(False, parts),
+        progress=progress, cancel=cancel,
     )
     max_chars = params["max_chars"]
     longest = [len(t) for t in normalise_all(texts)]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from curator.core.dedupe.bound import bounded_candidates, candidate_blocks, candidate_share
+from curator.core.dedupe.bound import bounded_candidates, candidate_share, link_blocks
 from curator.core.dedupe.bound import estimate_seconds as estimate_bound
 from curator.core.dedupe.candidates import (
     compatible_pairs,
@@ -73,14 +73,18 @@ def _views(texts: Sequence[str], spec: Scorer) -> list[tuple[str, Sequence[str]]
     return views
 
 
-def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float) -> float:
-    """About how long ``match_texts`` takes on these (distinct, normalised) texts, on 2 cores.
+def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float, parts: np.ndarray | None = None) -> float:
+    """About how long a search takes on these (distinct, normalised) texts, on 2 cores; with ``parts``, texts
+    are compared within their part only.
 
     The character-count bound looks at every length-compatible pair at about 0.8 ns each, and each candidate it
     lets through costs about 300 ns more (on large searches their share is counted on a sample: on templated
     data it grows with the number of texts); a scorer without a bound scores every (length-compatible) pair
     with cdist, about 27 ns each, more for token scorers.
     """
+    if parts is not None:
+        return sum(estimate_seconds([texts[i] for i in part.tolist()], spec, threshold)
+                   for part in partitions(parts, len(texts)))
     n = len(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     if not spec.sources:
@@ -143,21 +147,48 @@ def match_texts(
     return keys, scores, "; ".join(notes) + f" (exact; {len(pool):,} candidates verified)"
 
 
-def _group(columns: list[list[str]]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Each example's group (identical normalised texts in every field) and each group's texts."""
-    index: dict[tuple[str, ...], int] = {}
-    rows = zip(*columns)
+def _group(columns: list[list[str]], parts: Sequence[int] | None) -> tuple[np.ndarray, list[tuple[str, ...]], np.ndarray]:
+    """Each example's group (identical normalised texts in every field, in one part), each group's texts and
+    each group's part."""
+    index: dict[tuple, int] = {}
+    rows = zip(*columns) if parts is None else zip(*columns, parts)
     group = np.fromiter((index.setdefault(row, len(index)) for row in rows), dtype=np.int64, count=len(columns[0]))
-    return group, list(index)
+    if parts is None:
+        return group, list(index), np.zeros(len(index), np.int64)
+    keys = list(index)
+    return group, [k[:-1] for k in keys], np.fromiter((k[-1] for k in keys), dtype=np.int64, count=len(keys))
+
+
+def partitions(parts: np.ndarray | None, n: int) -> list[np.ndarray]:
+    """The positions of each part (one list of every position when there are no parts)."""
+    if parts is None or len(parts) == 0 or bool((parts == parts[0]).all()):
+        return [np.arange(n)]
+    order = np.argsort(parts, kind="stable")
+    cuts = np.flatnonzero(np.diff(parts[order])) + 1
+    return np.split(order, cuts)
 
 
 def match_groups(
-    values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work, *, sides: Sides | None = None
+    values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work, *, sides: Sides | None = None,
+    parts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Links between distinct groups whose texts reach ``threshold`` in every field: (g, h, score), g < h.
+    """Links between distinct groups whose texts reach ``threshold`` in every field: (g, h, score), g < h; with
+    ``parts`` (one per group), only between groups of one part.
 
     The fourth item says how the pairs were found.
     """
+    each = partitions(parts, len(values))
+    if len(each) > 1:
+        found = []
+        method = ""
+        for k, part in enumerate(each):
+            sub = None if sides is None else (sides[0][part], sides[1][part])
+            g, h, scores, method = match_groups([values[i] for i in part.tolist()], spec, threshold,
+                                                work.span(k / len(each), (k + 1) / len(each), "searching"), sides=sub)
+            found.append((part[g], part[h], scores))
+        g = np.concatenate([f[0] for f in found])
+        h = np.concatenate([f[1] for f in found])
+        return np.minimum(g, h), np.maximum(g, h), np.concatenate([f[2] for f in found]), method
     fields = len(values[0]) if values else 1
     if fields == 1 or not values:
         texts = [v[0] for v in values]
@@ -211,14 +242,14 @@ def _mask_ids(values: list[tuple[str, ...]]) -> np.ndarray:
 
 
 def connect_groups(
-    values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work
+    values: list[tuple[str, ...]], spec: Scorer, threshold: float, work: Work, parts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     """The pairs of distinct groups that connect their clusters: (g, h, score, numbers only), g < h, and a note.
 
-    Clusters are the connected components of the pairs reaching ``threshold``, the pairs whose texts differ only in
-    numbers apart from the others (see ``connect``). For ratio and QRatio on one field, candidates of the
-    character-count bound are verified as they come, and only while their texts are apart; for the other scorers
-    every pair is found first.
+    Clusters are the connected components of the pairs reaching ``threshold`` (with ``parts``, one per group,
+    pairs within one part), the pairs whose texts differ only in numbers apart from the others (see
+    ``connect``). For ratio and QRatio on one field, the compiled search scores the pairs the character-count
+    bound lets through, and only while their texts are apart; for the other scorers every pair is found first.
     """
     texts = np.empty(len(values), dtype=object)
     texts[:] = [v[0] for v in values]
@@ -226,40 +257,46 @@ def connect_groups(
     one_field = not values or len(values[0]) == 1
     if one_field and spec.sources == ("chars",):
         forests = (connector.masks, connector.main.parent, connector.numeric.parent)
-        for keys in candidate_blocks(list(texts), threshold, work.span(0, 0.9, "finding candidates"),
-                                     forests=forests):
-            connector.add(keys)
+        each = partitions(parts, len(values))
+        search = work.span(0, 0.9, "finding candidates")
+        done = 0
+        for part in each:
+            total = max(len(values), 1)
+            span = search.span(done / total, (done + len(part)) / total, "finding candidates")
+            for links in link_blocks(texts[part].tolist(), threshold, span, forests, LONG, numbers=part):
+                connector.add_links(links)
+            done += len(part)
         last = work.span(0.9, 1.0, "verifying")
         last.report(0.0)
         connector.flush()
         last.report(1.0)
         method = (f"character-count bound (exact; {connector.candidates:,} candidates, {connector.verified:,} "
-                  "verified, the others already in one cluster)")
+                  "scored, the others already in one cluster)")
     else:
-        g, h, scores, method = match_groups(values, spec, threshold, work)
+        g, h, scores, method = match_groups(values, spec, threshold, work, parts=parts)
         connector.add_scored(g, h, scores)
-    parts = [connector.main.edges(), connector.numeric.edges()]
-    g = np.concatenate([p[0] for p in parts])
-    h = np.concatenate([p[1] for p in parts])
-    scores = np.concatenate([p[2] for p in parts])
-    numeric = np.repeat([False, True], [len(parts[0][0]), len(parts[1][0])])
+    parts_found = [connector.main.edges(), connector.numeric.edges()]
+    g = np.concatenate([p[0] for p in parts_found])
+    h = np.concatenate([p[1] for p in parts_found])
+    scores = np.concatenate([p[2] for p in parts_found])
+    numeric = np.repeat([False, True], [len(parts_found[0][0]), len(parts_found[1][0])])
     return np.minimum(g, h), np.maximum(g, h), scores, numeric, method
 
 
 def prepare(
     texts: Sequence[str | None], also: Sequence[str | None] | None, n_ids: int, work: Work, *,
-    normalised: bool = False,
-) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    normalised: bool = False, parts: Sequence[int] | None = None,
+) -> tuple[np.ndarray, list[tuple[str, ...]], np.ndarray]:
     """Normalise the compared field(s) (``texts`` only when not ``normalised`` already) and group identical
-    examples."""
-    if len(texts) != n_ids or (also is not None and len(also) != n_ids):
-        raise ValueError("texts, also and ids must have the same length")
+    examples of one part: each example's group, each group's texts and part."""
+    if len(texts) != n_ids or (also is not None and len(also) != n_ids) or (parts is not None and len(parts) != n_ids):
+        raise ValueError("texts, also, parts and ids must have the same length")
     columns = [list(texts) if normalised else normalise_all(texts)]
     work.report(0.5)
     if also is not None:
         columns.append(normalise_all(also))
     work.report(1.0)
-    return _group(columns)
+    return _group(columns, parts)
 
 
 def within_cap(values: list[tuple[str, ...]], max_chars: int) -> np.ndarray:
@@ -284,6 +321,7 @@ def find_near_duplicates(
     field: str = "text",
     max_chars: int = 0,
     normalised: bool = False,
+    parts: Sequence[int] | None = None,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> NearDuplicates:
@@ -292,7 +330,9 @@ def find_near_duplicates(
     ``also`` is a second text per example that must reach the threshold too (the pair's score is then
     the lower of the two). ``field`` only labels the result. Examples with a (normalised) text over
     ``max_chars`` characters are grouped when identical but not compared (0: no cap; see ``within_cap``).
-    ``normalised``: ``texts`` are ``normalise``d already (a scan plan did it).
+    ``normalised``: ``texts`` are ``normalise``d already (a scan plan did it). ``parts`` (one integer per
+    example): examples are compared only within their part (the template an input follows: see
+    ``slots.compared_inputs``); identical texts of two parts are not grouped either.
     Raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
@@ -301,12 +341,14 @@ def find_near_duplicates(
     if len(np.unique(ids)) != len(ids):
         raise ValueError("example ids must be unique")
     work = Work(progress, cancel)
-    group, values = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"), normalised=normalised)
+    group, values, group_parts = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"),
+                                         normalised=normalised, parts=parts)
     sizes = np.bincount(group, minlength=len(values))
     compared = np.flatnonzero(within_cap(values, max_chars))
     uncompared = int(len(ids) - sizes[compared].sum())
     g, h, scores, numeric, method = connect_groups([values[k] for k in compared], spec, threshold,
-                                                   work.span(0.05, 1.0, "searching"))
+                                                   work.span(0.05, 1.0, "searching"),
+                                                   None if parts is None else group_parts[compared])
     g, h = compared[g], compared[h]
     linked = np.zeros(len(values), dtype=bool)
     linked[g] = True

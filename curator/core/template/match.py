@@ -34,11 +34,19 @@ def short(text: str, width: int = 40) -> str:
     return repr(flat if len(flat) <= width else flat[: width - 1] + "…").replace("\\\\n", "\\n")
 
 
+def headless(template: Template) -> bool:
+    """Whether inputs may follow ``template`` but for its preamble (it has one, and a marker to start from)."""
+    return bool(template.preamble.strip() and template.fields and template.fields[0].marker.strip())
+
+
 @lru_cache(maxsize=64)
-def exact_pattern(template: Template) -> re.Pattern:
+def exact_pattern(template: Template, preamble: bool = True) -> re.Pattern:
+    """The inputs that follow ``template`` exactly, fields as groups ``f0``, ``f1``, ...; ``preamble=False``: but
+    for its preamble, starting at the first field's marker."""
     parts = []
     for k, f in enumerate(template.fields):
-        part = re.escape(template.literals[k]) + (f"(?P<f{k}>.*?)" if k < len(template.fields) - 1 else f"(?P<f{k}>.*)")
+        literal = template.literals[k] if preamble or k else f.marker
+        part = re.escape(literal) + (f"(?P<f{k}>.*?)" if k < len(template.fields) - 1 else f"(?P<f{k}>.*)")
         parts.append(f"(?:{part})?" if f.optional else part)
     parts.append(re.escape(template.literals[-1]))
     return re.compile("".join(parts), re.DOTALL)
@@ -83,13 +91,15 @@ def loose_pattern(template: Template) -> str:
     return "".join(parts)
 
 
-def exact_groups_pattern(template: Template) -> str:
+def exact_groups_pattern(template: Template, *, preamble: bool = True) -> str:
     """``exact_pattern`` for polars (Rust), with the same groups ``f0``, ``f1``, ...: its matches and groups are
-    Python's (both engines match leftmost-first, lazy fields as short as the rest allows)."""
+    Python's (both engines match leftmost-first, lazy fields as short as the rest allows). ``preamble=False``:
+    inputs that follow the template but for its preamble, starting at the first field's marker."""
     parts = ["(?s)^"]
     for k, f in enumerate(template.fields):
         field = f"(?P<f{k}>.*?)" if k < len(template.fields) - 1 else f"(?P<f{k}>.*)"
-        part = _rust_escape(template.literals[k]) + field
+        literal = template.literals[k] if preamble or k else f.marker
+        part = _rust_escape(literal) + field
         parts.append(f"(?:{part})?" if f.optional else part)
     parts.append(_rust_escape(template.literals[-1]))
     parts.append("$")
