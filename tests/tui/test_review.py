@@ -164,7 +164,7 @@ class Slow(LocalBackend):
 
 async def test_a_cancelled_run_keeps_its_answers_and_resumes(tmp_path):
     path, tuned = tuned_fixture(tmp_path)
-    Slow.requests, Slow.pause = 0, 0.5  # 72 answers, 8 at a time: about 4.5 s in all (room to cancel under load)
+    Slow.requests, Slow.pause = 0, 1.0  # 72 answers, 8 at a time: about 9 s in all (room to cancel under load)
     app = make_app(path, backend_factory=lambda name: Slow(ModelStore(Workspace.for_dataset(path))))
     async with app.run_test(size=SIZE) as pilot:
         await until_main(pilot)
