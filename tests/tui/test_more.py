@@ -353,6 +353,29 @@ async def test_duplicates_screen_keep_this_and_not_duplicate(tmp_path):
         assert [sorted(c.ids) for c in again.screen.clusters] == [[0, 1, 2]]
 
 
+async def test_a_large_cluster_lists_its_first_members_and_keep_one_deletes_them_all(tmp_path, monkeypatch):
+    import curator.tui.screens.duplicates as duplicates
+
+    monkeypatch.setattr(duplicates, "MEMBERS_SHOWN", 2)  # templated data makes clusters of thousands
+    path = tmp_path / "d.jsonl"
+    write_inputs(path, ["How do I reset my password?", "How do I reset my pasword?", "how do i reset my password??",
+                        "Where is my parcel?"])
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_main(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        screen = app.screen
+        listing = screen.query_one("#members")
+        assert listing.option_count == 3 and listing.get_option_at_index(2).disabled
+        assert "1 more" in str(listing.get_option_at_index(2).prompt)
+        keep = screen._member_id()
+        await pilot.press("K")
+        assert "mark 2 examples for deletion" in str(app.screen.query_one(".message").render())
+        await pilot.press("d")
+        assert set(app.session.dataset.frame.filter("deleted")["id"].to_list()) == {0, 1, 2} - {keep}
+
+
 async def test_template_set_in_the_app_is_checked_and_remembered(tmp_path):
     path = copy_fixture(tmp_path, "template_deviations.jsonl")
     app = make_app(path)

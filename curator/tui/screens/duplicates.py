@@ -60,6 +60,7 @@ class Found:
 ScanFn = Callable[..., Found]  # scan(settings, progress=..., cancel=..., max_seconds=...) -> Found
 LONG_SCAN = 60.0  # seconds: a scan estimated longer asks before it starts
 PROGRESS_EVERY = 0.25  # seconds between the progress redraws of a scan
+MEMBERS_SHOWN = 1_000  # members listed of a cluster (templated data makes clusters of thousands)
 
 
 def sort_clusters(clusters: list[Cluster]) -> list[Cluster]:
@@ -233,15 +234,16 @@ class DuplicatesScreen(ListActions, Screen[None]):
         else:
             self.query_one("#members", OptionList).clear_options()
 
+    def _column(self, name: str, ids: list[int]) -> list:
+        """The values of column ``name`` for the examples ``ids``, read in one go."""
+        return self.dataset.frame[name].gather(pl.Series(self.dataset.positions(ids))).to_list()
+
     def _texts(self, ids: list[int]) -> list[str]:
         """The shown text of each example (the compared field, or input and output), read by column."""
-        frame = self.dataset.frame
-        at = pl.Series(self.dataset.positions(ids))
         if self.field == "both":
-            return [f"{a or ''}\n---\n{b or ''}" for a, b in zip(frame["text_input"].gather(at).to_list(),
-                                                                  frame["output"].gather(at).to_list())]
-        column = "output" if self.field == "output" else "text_input"
-        return [t or "" for t in frame[column].gather(at).to_list()]
+            return [f"{a or ''}\n---\n{b or ''}" for a, b in zip(self._column("text_input", ids),
+                                                                  self._column("output", ids))]
+        return [t or "" for t in self._column("output" if self.field == "output" else "text_input", ids)]
 
     def _text(self, example_id: int) -> str:
         return self._texts([example_id])[0]
@@ -260,15 +262,22 @@ class DuplicatesScreen(ListActions, Screen[None]):
         members = self.query_one("#members", OptionList)
         members.clear_options()
         width = max(16, members.scrollable_content_region.width - 19)
-        for m in self._members(cluster):
-            row = self.dataset.get(m.id)
+        alive = self._members(cluster)
+        shown = alive[:MEMBERS_SHOWN]
+        ids = [m.id for m in shown]
+        options = []  # read by column and added at once: a cluster of templated data has thousands of members
+        for m, split, body in zip(shown, self._column("split", ids), self._texts(ids)):
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append("keeper " if m.id == cluster.keeper else f"{m.score:5.1f}  ", "bold" if m.id == cluster.keeper else "cyan")
-            text.append(f"#{m.id} {row['split'][:5]:<5} ")
+            text.append(f"#{m.id} {split[:5]:<5} ")
             if m.via is not None:
                 text.append(f"via #{m.via} ({m.via_score:.0f}) ", "yellow")
-            text.append(preview(self._text(m.id), width))
-            members.add_option(Option(text, id=str(m.id)))
+            text.append(preview(body, width))
+            options.append(Option(text, id=str(m.id)))
+        if len(alive) > len(shown):
+            options.append(Option(f"… {len(alive) - len(shown):,} more, less similar (keeping one deletes them too)",
+                                  disabled=True))
+        members.add_options(options)
         members.highlighted = min(1, members.option_count - 1)
         self._show_sides()
 

@@ -52,6 +52,9 @@ class RowSource(Protocol):
 def preview(text: str, width: int) -> str:
     """One line of ``text``: line breaks and tabs shown as ⏎ and →, cut with … to ``width`` cells."""
     flat = text[: width * 4].replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", "→")
+    plain = flat.replace("⏎", "").replace("→", "")
+    if plain.isascii() and plain.isprintable():  # every character one cell wide: no cell counting
+        return flat if len(flat) <= width else flat[: width - 1] + "…"
     if cell_len(flat) <= width:
         return flat
     out, used = [], 0
