@@ -25,6 +25,7 @@ from curator.core.formats.base import FormatOptions, ReadResult
 from curator.core.formats.source import BOM, Scanner, Source, element_spans
 
 _WHITE = b" \t\r\n"
+HELD_BATCHES = 4  # bytes without an element's end, in batches, before they are read to say where the JSON breaks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +131,10 @@ def list_batches(f: BinaryIO, path: Path, fmt: str, options: FormatOptions,
             result = read([*pieces, chunk[:cut], b"]"], place, (opening, commas[:-1] + held, held + cut))
             place, pieces, opening = places.at(chunk, cut), [b"[", chunk[cut + 1 :]], 0
             yield result, places.offset + cut
+        elif held + len(chunk) > HELD_BATCHES * batch_bytes:  # no element ends: a string left open, most likely
+            read([*pieces, chunk], place, None)  # where the JSON breaks; the same place as in the whole file
+            raise CuratorError(f"a list element longer than {HELD_BATCHES * batch_bytes / 2**20:,.0f} MB", path,
+                               place.lines + 1 if place else 1)
         else:
             pieces.append(chunk)
         places.advance(chunk)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from curator.cli import main
-from curator.core import loading, stream
+from curator.core import loading, stream, stream_list
 from curator.core.errors import CuratorError
 from curator.core.formats.registry import read_file
 from curator.core.model import RECORD_FIELDS
@@ -190,3 +190,23 @@ def test_convert_of_a_large_file_to_a_json_list_streams_to_the_same_file(tmp_pat
     assert (tmp_path / to).read_bytes() == (tmp_path / f"whole-{to}").read_bytes()
     if to == "out.json" and layout != "jsonl":
         assert (tmp_path / to).read_bytes() == path.read_bytes()  # every element copied: the file as it was
+
+
+def test_a_string_left_open_early_is_placed_without_holding_the_rest_of_the_file(tmp_path, monkeypatch):
+    """An open string turns the scanner's view of strings inside out: no element seems to end. After a few
+    batches' bytes, what is held is read, and the JSON breaks where it breaks in the whole file."""
+    from curator.core.formats import registry
+
+    items = [json.dumps(r, ensure_ascii=False) for r in rows(1500)]
+    items[5] = items[5].replace('", "split"', ', "split"', 1)  # the output's closing quote lost
+    path = tmp_path / "d.json"
+    path.write_text("[" + ", ".join(items) + "]", encoding="utf-8")
+    with pytest.raises(CuratorError) as whole:
+        read_file(path)
+    sizes, real = [], registry.read_data
+    monkeypatch.setattr(registry, "read_data", lambda data, *a, **k: sizes.append(len(data)) or real(data, *a, **k))
+    with pytest.raises(CuratorError) as streamed:
+        list(stream.record_batches(path))
+    assert [str(p) for p in streamed.value.problems] == [str(p) for p in whole.value.problems]
+    assert "Expecting ',' delimiter" in str(streamed.value)
+    assert max(sizes) <= (stream_list.HELD_BATCHES + 1) * 4096 < path.stat().st_size / 5
