@@ -178,7 +178,7 @@ def tables(n: int, folder: Path, kinds: list[str]) -> None:
             wall, peak, cpu = measured([sys.executable, "-c", STREAMED, *args])
             target.unlink(missing_ok=True)
             mem = "ok" if peak <= STREAMED_MB else "OVER"
-            print(f"{suffix:10}{case:16}{wall:7.2f}s{'':12}{cpu:6.1f}s{peak:8,.0f}{STREAMED_MB:6} {mem:4}"
+            print(f"{suffix:16}{case:16}{wall:7.2f}s{'':12}{cpu:6.1f}s{peak:8,.0f}{STREAMED_MB:6} {mem:4}"
                   f"{os.getloadavg()[0]:5.1f}", flush=True)
 
 
@@ -197,7 +197,7 @@ def main() -> None:
     curator = [sys.executable, "-m", "curator"]
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; whole processes, start-up "
           "included; cpu = user + system seconds")
-    print(f"{'shape':10}{'case':16}{'wall':>8}{'target':>8}{'cpu':>8}{'peak MB':>9}{'target':>8}{'load':>6}")
+    print(f"{'shape':16}{'case':16}{'wall':>8}{'target':>8}{'cpu':>8}{'peak MB':>9}{'target':>8}{'load':>6}")
     if args.tables:
         tables(args.tables, args.dir, args.table or ["csv", "parquet", "json"])
         return
@@ -209,7 +209,7 @@ def main() -> None:
             wall, peak, cpu = measured(command)
             mark = "ok" if wall <= target else "OVER"
             mem = "ok" if peak <= MEMORY_MB else "OVER"
-            print(f"{shape:10}{case:16}{wall:7.2f}s{target:6.1f}s {mark:4}{cpu:6.1f}s{peak:8,.0f}"
+            print(f"{shape:16}{case:16}{wall:7.2f}s{target:6.1f}s {mark:4}{cpu:6.1f}s{peak:8,.0f}"
                   f"{MEMORY_MB:6} {mem:4}{os.getloadavg()[0]:5.1f}", flush=True)
         shutil.rmtree(args.dir / ".curator", ignore_errors=True)
 
