@@ -253,6 +253,10 @@ def block_links(r0, r1, lo, hi, counts, lens, head, eps, threshold, chars, start
     acc = np.empty(_TILE, np.uint16)
     acc8 = np.empty(_TILE, np.uint8)
     near = np.empty(_TILE, np.int64)
+    seen = np.full(_TILE, -1, np.int64)  # the tile whose kind and roots of each column are read below
+    col_kind = np.empty(_TILE, kinds.dtype)
+    col_main = np.empty(_TILE, np.int64)
+    col_numeric = np.empty(_TILE, np.int64)
     c0, c1 = _window(r0, r1, lo, hi)
     for t0 in range(c0, c1, _TILE):
         t1 = min(t0 + _TILE, c1)
@@ -267,14 +271,22 @@ def block_links(r0, r1, lo, hi, counts, lens, head, eps, threshold, chars, start
             words = (la + 63) // 64
             ready = False
             ta = ids[r]
+            kind_a = kinds[ta]
+            main_a = _root(main, ta) if m else ta
+            numeric_a = _root(numeric, ta) if m else ta
             for q in range(m):
                 c = a + near[q]
-                tb = ids[c]
-                numbers = kinds[ta] == kinds[tb]
-                parent = numeric if numbers else main
+                j = c - t0
+                if seen[j] != t0:  # the column's kind and roots, read once a tile (a root read early stays true)
+                    tb = ids[c]
+                    seen[j] = t0
+                    col_kind[j] = kinds[tb]
+                    col_main[j] = _root(main, tb)
+                    col_numeric[j] = _root(numeric, tb)
+                numbers = kind_a == col_kind[j]
                 local = near_numeric if numbers else near_main
-                ra = _root(local, _root(parent, ta))
-                rb = _root(local, _root(parent, tb))
+                ra = _root(local, numeric_a if numbers else main_a)
+                rb = _root(local, col_numeric[j] if numbers else col_main[j])
                 if ra == rb:
                     continue
                 lb = lens[c]
