@@ -431,3 +431,20 @@ def test_a_table_with_a_system_column_reads_in_bulk_as_the_exact_reader_reads_it
     assert_agree(data.replace(b",", b"\t"), "tsv", options)
     plain = f"{header}\nq1,a1,s1,,c1\nq2,a2,,n,\n".encode()
     assert read_fast(plain, "t.csv", "csv", options).records["system"].to_list() == ["s1", None]
+
+
+@pytest.mark.parametrize("fmt", ["alpaca-json", "gemini-json"])
+def test_a_one_line_list_keeps_its_order_when_some_elements_are_read_one_by_one(fmt):
+    # every element of a one-line list is on line 1: the records read in bulk and the ones read one by one (a key
+    # left out) must come back in the file's order, or an edit lands on another element
+    elements = []
+    for k in range(8):
+        element = {"instruction": f"question {k}", "input": "", "output": f"answer {k}"} if fmt == "alpaca-json" \
+            else {"text_input": f"question {k}", "output": f"answer {k}", "split": "train"}
+        if k in (1, 4):
+            element.pop("input" if fmt == "alpaca-json" else "split")
+        elements.append(element)
+    data = json.dumps(elements).encode()
+    assert b"\n" not in data
+    assert_agree(data, fmt)
+    assert outcome(data, fmt, FormatOptions(), exact=False)[0] == "ok"

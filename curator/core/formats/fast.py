@@ -372,15 +372,16 @@ def _records(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndarra
     decoded = _decoded(source, starts[odd], ends[odd], src_line[odd], reader.decoder, path, allow_skipped)
     if decoded is None:
         return None
-    one_by_one, skipped, names = decoded
-    parts = [one_by_one]
+    one_by_one, skipped, names, kept = decoded
+    parts = [one_by_one.with_columns(pl.Series("__at", np.flatnonzero(odd)[kept], dtype=pl.Int64))]
     if not odd.all():
         clean = to_records(raw.filter(pl.Series(~odd)), reader.fields, lines.filter(pl.Series(~odd)))
         if clean is None:
             return None
-        parts.insert(0, clean)
+        parts.insert(0, clean.with_columns(pl.Series("__at", np.flatnonzero(~odd), dtype=pl.Int64)))
     splits = splits.scatter(np.flatnonzero(odd), pl.Series(names, dtype=pl.String))
-    records = pl.concat(parts).sort("src_line") if len(parts) > 1 else one_by_one
+    # in the file's order: by each record's place, not its line (the elements of a one-line list share line 1)
+    records = pl.concat(parts).sort("__at").drop("__at") if len(parts) > 1 else one_by_one
     return records, skipped, split_names(pl.DataFrame({"split": splits}))
 
 
@@ -407,15 +408,15 @@ def _undecided(raw: pl.DataFrame, data: bytes, starts: np.ndarray, ends: np.ndar
 
 
 def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray, decoder, path: str,
-             allow_skipped: bool) -> tuple[pl.DataFrame, list[Problem], list[str | None]] | None:
-    """Records decoded one by one as the exact reader does, the lines skipped (with ``allow_skipped``) and each
-    line's split as written; None at the first line it would refuse."""
+             allow_skipped: bool) -> tuple[pl.DataFrame, list[Problem], list[str | None], list[int]] | None:
+    """Records decoded one by one as the exact reader does, the lines skipped (with ``allow_skipped``), each
+    line's split as written and which of the lines made the records; None at the first line it would refuse."""
     from curator.core.formats.common import DECODER, RecordBuilder, RecordError, check_unicode
     from curator.core.formats.objects import Unsupported
 
     builder = RecordBuilder()
-    skipped, names = [], []
-    for start, end, line in zip(starts.tolist(), ends.tolist(), lines.tolist()):
+    skipped, names, kept = [], [], []
+    for k, (start, end, line) in enumerate(zip(starts.tolist(), ends.tolist(), lines.tolist())):
         try:
             text = data[start:end].decode("utf-8")
             value = DECODER.decode(text)
@@ -425,6 +426,7 @@ def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarra
                 return None
             text_input, output, system, rest = decoder.decode(value)
             builder.add(line, text_input, output, system, rest)
+            kept.append(k)
             names.append(rest.get("split") if isinstance(rest.get("split"), str) else None)
         except Unsupported as e:
             if not allow_skipped:
@@ -433,7 +435,7 @@ def _decoded(data: bytes, starts: np.ndarray, ends: np.ndarray, lines: np.ndarra
             names.append(None)
         except (ValueError, RecursionError, RecordError):
             return None
-    return builder.frame(), skipped, names
+    return builder.frame(), skipped, names, kept
 
 
 def _delimited(data: bytes, path: str, fmt: str, options: FormatOptions) -> ReadResult | None:
