@@ -178,19 +178,20 @@ def _cdist_pairs(texts: list[str], threshold: float, max_chars: int = 0,
 
 def sampled_recall(path: Path, doc: dict, sample: int, threshold: float = 90, seed: int = 3) -> dict:
     """Recall of a ``curator dedupe --json`` result on a file too large for exhaustive cdist: ``sample`` compared
-    texts against every other (cdist, one template at a time); each pair found must lie in one cluster."""
+    texts against every other (cdist, one template at a time); each pair found must lie in one cluster (pairs
+    that differ only in numbers: in one cluster or one numbers-only cluster)."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
     from curator.core.dedupe import normalise_all
+    from curator.core.dedupe.numbers import number_masked
 
     texts, parts = templated_compared(path, "slots")
     norm = normalise_all(texts)
+    masked = number_masked(norm)
     part = np.asarray(parts if parts is not None else [0] * len(norm))
-    cluster: dict[int, int] = {}
-    for k, c in enumerate(doc["clusters"] + doc["numbers_only"]):
-        for m in c["members"]:
-            cluster.setdefault(m["line"] - 1, k)  # a member of a cluster and of a numbers-only one: either will do
+    main = {m["line"] - 1: k for k, c in enumerate(doc["clusters"]) for m in c["members"]}
+    numeric = {m["line"] - 1: k for k, c in enumerate(doc["numbers_only"]) for m in c["members"]}
     rng = random.Random(seed)
     short = [i for i, t in enumerate(norm) if len(t) <= MAX_CHARS]
     start = time.perf_counter()
@@ -202,7 +203,8 @@ def sampled_recall(path: Path, doc: dict, sample: int, threshold: float = 90, se
         for j in mine[np.flatnonzero(row)].tolist():
             if j != i and len(norm[j]) <= MAX_CHARS:
                 found += 1
-                together += i in cluster and cluster.get(i) == cluster.get(j)
+                together += (i in main and main.get(i) == main.get(j)) or (
+                    masked[i] == masked[j] and i in numeric and numeric.get(i) == numeric.get(j))
     return {"sampled": sample, "sample_pairs": found, "sample_recall": together / max(found, 1),
             "sample_seconds": time.perf_counter() - start}
 
