@@ -32,8 +32,9 @@ BUCKETS = 64  # the most frequent characters get a bucket each; the rest share t
 SHARED = 8
 NS_PER_PAIR = 0.8  # wall time per length-compatible pair on 2 cores, for the estimate (templated 100k slot
 # values: 2.5 G pairs in 4 CPU-s)
-NS_PER_CANDIDATE = 300.0  # wall time per candidate it lets through (verified, joined into clusters), 2 cores
-# (templated 100k: 9.9 M candidates in about 3 s)
+NS_PER_CANDIDATE = 50.0  # wall time per candidate it lets through (looked up in the forests, scored by the
+# compiled LCS unless already connected), 2 cores (templated 1M, its Extract template: 675 M candidates, 63 M
+# scored, about 36 s with the bound's 18 G pairs)
 _SAMPLED = 256  # texts whose candidates ``candidate_share`` counts
 _ROWS = 256  # rows per block handed to a thread
 SMALL = 4_000_000  # length-compatible pairs from which the compiled loop is used (numba starts in about a second)

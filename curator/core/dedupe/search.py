@@ -78,7 +78,7 @@ def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float, parts
     are compared within their part only.
 
     The character-count bound looks at every length-compatible pair at about 0.8 ns each, and each candidate it
-    lets through costs about 300 ns more (on large searches their share is counted on a sample: on templated
+    lets through costs about 50 ns more (on large searches their share is counted on a sample: on templated
     data it grows with the number of texts); a scorer without a bound scores every (length-compatible) pair
     with cdist, about 27 ns each, more for token scorers.
     """
