@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from types import GeneratorType
 
 from curator.cli.common import add_input_arguments, open_read_only, open_store, report_error
 from curator.cli.progress import StderrProgress
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
                     scan, _ = store.dedupe(ds, **params, progress=progress, plan=plan)
                 else:
                     scan = scan_dataset(ds, **params, progress=progress, plan=plan)
+                del plan  # its compared and normalised texts (two lists of every input): not needed to print
             if store is not None:
                 items = store.clusters(ds, scan, settings.near_dup_field)
                 numeric = store.clusters(ds, scan, settings.near_dup_field, numeric=True)
@@ -137,14 +139,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.json:
         if args.leakage:
-            out = [{"eval": {"id": leak.eval_id, "line": line_of[leak.eval_id]},
+            out = ({"eval": {"id": leak.eval_id, "line": line_of[leak.eval_id]},
                     "twins": [{"id": t.id, "line": line_of[t.id], "score": t.score} for t in leak.twins]}
-                   for leak in items]
+                   for leak in items)
         else:
-            out = [_cluster_json(c, line_of) for c in items]
+            out = (_cluster_json(c, line_of) for c in items)
         doc = {"file": str(session.path), "settings": params, "leakage" if args.leakage else "clusters": out}
         if not args.leakage:
-            doc["numbers_only"] = [_cluster_json(c, line_of) for c in numeric]
+            doc["numbers_only"] = (_cluster_json(c, line_of) for c in numeric)
             doc["templates"] = list(scan.templates) if settings.near_dup_compare == "slots" else []
         cap = scan if args.leakage else scan.matches
         doc["not_compared"] = {"examples": cap.uncompared, "max_chars": cap.max_chars, "reason": note or None}
@@ -194,15 +196,25 @@ def _cluster_json(cluster, line_of: dict) -> dict:
 
 
 def _write_json(doc: dict) -> None:
-    """``doc`` indented as the other commands write JSON, but each list item (a cluster, a leak) on one line:
-    written in one piece by the C encoder (json.dump with an indent encodes in Python and writes every token,
-    seconds for 100k examples)."""
+    """``doc`` indented as the other commands write JSON, but each list item (a cluster, a leak) on one line,
+    encoded by the C encoder (json.dump with an indent encodes in Python and writes every token, seconds for
+    100k examples). A generator value is written as a list, item by item as it comes (at 1M examples the
+    clusters' members held whole took hundreds of megabytes)."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    lines = ["{"]
+    write = sys.stdout.write
+    write("{\n")
     for k, (key, value) in enumerate(doc.items()):
         comma = "," if k < len(doc) - 1 else ""
-        if isinstance(value, list) and value:
-            lines += [f"  {encode(key)}: [", ",\n".join("    " + encode(item) for item in value), f"  ]{comma}"]
+        if isinstance(value, (list, GeneratorType)):
+            items = iter(value)
+            first = next(items, None)
+            if first is None:
+                write(f"  {encode(key)}: []{comma}\n")
+                continue
+            write(f"  {encode(key)}: [\n    {encode(first)}")
+            for item in items:
+                write(f",\n    {encode(item)}")
+            write(f"\n  ]{comma}\n")
         else:
-            lines.append(f"  {encode(key)}: {encode(value)}{comma}")
-    sys.stdout.write("\n".join(lines) + "\n}\n")
+            write(f"  {encode(key)}: {encode(value)}{comma}\n")
+    write("}\n")
