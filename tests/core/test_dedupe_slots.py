@@ -91,7 +91,7 @@ def test_a_numbers_only_pair_never_reaches_a_fix():
 def test_the_plan_estimates_before_scanning():
     plan = plan_scan(as_dataset(templated_rows()))
     assert 0 < plan.seconds < 5
-    assert plan.compare == "slots" and len(plan.texts) == 700
+    assert plan.compare == "slots" and len(plan.normalised) == 700
 
 
 def test_a_long_scan_never_starts_on_its_own(monkeypatch):

@@ -149,8 +149,7 @@ class ScanPlan:
     scorer: str
     compare: str
     templates: tuple[str, ...]
-    texts: list
-    normalised: list  # ``texts`` normalised: what is compared
+    normalised: list  # each example's compared text (its slot values or the whole field), normalised
     also: list | None
     seconds: float
     max_chars: int = MAX_CHARS
@@ -217,14 +216,15 @@ def plan_frame(
         templates = slot_templates(frame["text_input"], template)
         texts, parts = compared_inputs(frame["text_input"], templates)
     normalised = normalise_all(texts)
+    del texts  # at 1M, a list of every input the scan does not need again
     # the distinct texts compared (one per part they are in), in the order the search groups them (first seen)
     keys = dict.fromkeys(zip(normalised, parts.tolist() if parts is not None else repeat(-1)))
     kept = [(t, p) for t, p in keys if not max_chars or len(t) <= max_chars]
     distinct = [t for t, _ in kept]
     in_part = np.fromiter((p for _, p in kept), np.int64, len(kept)) if parts is not None else None
     seconds = estimate_seconds(distinct, spec, threshold, in_part) * (2 if also is not None else 1)
-    return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), texts,
-                    normalised, also, seconds, max_chars, distinct, parts)
+    return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), normalised,
+                    also, seconds, max_chars, distinct, parts)
 
 
 @dataclass(frozen=True)

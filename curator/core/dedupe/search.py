@@ -362,16 +362,19 @@ def find_near_duplicates(
     for example_id, grp in zip(ids.tolist(), renumber[group].tolist()):
         if grp >= 0:
             members[grp].append(example_id)
-    links = sorted(zip(renumber[g].tolist(), renumber[h].tolist(), scores.tolist(), numeric.tolist()))
+    a, b = renumber[g], renumber[h]
+    order = np.lexsort((numeric, scores, b, a))  # by group pair, as sorted tuples would be, without building them
+    groups = tuple(tuple(m) for m in members)
+    del members
     result = NearDuplicates(
         threshold=threshold,
         scorer=spec.name,
         field=field,
-        groups=tuple(tuple(m) for m in members),
+        groups=groups,
         self_scores=tuple(own[keep].tolist()),
-        links=tuple((a, b, float(s)) for a, b, s, _ in links),
+        links=tuple(zip(a[order].tolist(), b[order].tolist(), scores[order].tolist())),
         method=method,
-        numbers_only=tuple(k for k, link in enumerate(links) if link[3]),
+        numbers_only=tuple(np.flatnonzero(numeric[order]).tolist()),
         max_chars=max_chars,
         uncompared=uncompared,
     )
