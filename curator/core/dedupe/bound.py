@@ -278,25 +278,22 @@ def link_blocks(
     if n < 2:
         return
     size = len(forests[1])
+    numbers = np.arange(n) if numbers is None else numbers
     order, lengths, _, _, lo, hi = _layout(texts, threshold, None)  # position p holds text order[p]
-    number = order if numbers is None else numbers[order]  # and its number in the forests
-    compiled = int(np.maximum(hi - lo, 0).sum()) >= SMALL
-    cp, _ = _codepoints([texts[i] for i in order])
-    counts = _counts(cp, lengths, BUCKETS, compiled)
-    work.report(0.05)
-    eps = 1.0 - threshold / 100.0
-    none = np.zeros(0, np.int64)
-    if not compiled:
-        step = max(1, min(_ROWS, 16_000_000 // (BUCKETS * max(1, n))))  # at most 32 MB of differences
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            r, c = _numpy_pairs(start, stop, lo, hi, counts, lengths, counts, lengths, eps)
-            a, b = number[r], number[c]
-            yield Links(none, none, np.zeros(0), np.minimum(a, b) * size + np.maximum(a, b), len(r), 0)
-            work.report(0.05 + 0.95 * stop / n)
+    if int(np.maximum(hi - lo, 0).sum()) < SMALL:  # numpy's bound: every candidate left to the caller
+        none = np.zeros(0, np.int64)
+        for keys in candidate_blocks(texts, threshold, work):
+            a, b = np.divmod(keys, n)
+            a, b = numbers[a], numbers[b]
+            yield Links(none, none, np.zeros(0), np.minimum(a, b) * size + np.maximum(a, b), len(keys), 0)
         return
     from curator.core.dedupe.kernel import HEAD, block_links
 
+    number = numbers[order]  # each position's text number in the forests
+    cp, _ = _codepoints([texts[i] for i in order])
+    counts = _counts(cp, lengths, BUCKETS, True)
+    work.report(0.05)
+    eps = 1.0 - threshold / 100.0
     chars, alphabet = _small_integers(cp)
     del cp
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)

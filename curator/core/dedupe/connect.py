@@ -106,16 +106,19 @@ class Connector:
         self._size += len(links.open)
         if self._size >= _FLUSH:
             self.flush()
-        numeric = self.masks[links.a] == self.masks[links.b]
-        for forest, sel in ((self.main, ~numeric), (self.numeric, numeric)):
+        for forest, sel in self._graphs(links.a, links.b):
             forest.join(links.a[sel], links.b[sel], links.scores[sel])
+
+    def _graphs(self, a: np.ndarray, b: np.ndarray) -> tuple[tuple[Forest, np.ndarray], tuple[Forest, np.ndarray]]:
+        """Each forest with the pairs (a, b) that belong to it: the numbers-only one when the masks are equal."""
+        numeric = self.masks[a] == self.masks[b]
+        return (self.main, ~numeric), (self.numeric, numeric)
 
     def add_scored(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> None:
         """Pairs already verified (scores at or above the threshold), strongest first."""
         order = np.argsort(-scores, kind="stable")
         a, b, scores = a[order], b[order], scores[order]
-        numeric = self.masks[a] == self.masks[b]
-        for forest, sel in ((self.main, ~numeric), (self.numeric, numeric)):
+        for forest, sel in self._graphs(a, b):
             pa, pb, ps = a[sel], b[sel], scores[sel]
             for s in range(0, len(pa), _FLUSH):
                 xa, xb, xs = pa[s : s + _FLUSH], pb[s : s + _FLUSH], ps[s : s + _FLUSH]
@@ -128,8 +131,7 @@ class Connector:
         keys = np.concatenate(self._pending)
         self._pending, self._size = [], 0
         a, b = np.divmod(keys, len(self.texts))
-        numeric = self.masks[a] == self.masks[b]
-        for forest, sel in ((self.main, ~numeric), (self.numeric, numeric)):
+        for forest, sel in self._graphs(a, b):
             self._connect(forest, a[sel], b[sel])
 
     def _connect(self, forest: Forest, a: np.ndarray, b: np.ndarray) -> None:

@@ -91,8 +91,7 @@ def find_leakage(
     has_train = np.bincount(group, weights=~is_eval, minlength=len(values)) > 0
     capped = within_cap(values, max_chars)
     g, h, scores, _ = match_groups(values, spec, threshold, work.span(0.05, 1.0, "searching"),
-                                   sides=(has_eval & capped, has_train & capped),
-                                   parts=None if parts is None else group_parts)
+                                   sides=(has_eval & capped, has_train & capped), parts=group_parts)
     both = has_eval & has_train
     own = self_scores(values, both, spec)
 

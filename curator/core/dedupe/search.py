@@ -14,6 +14,7 @@ score is the lower of the two; candidates come from the first field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 import polars as pl
@@ -149,12 +150,10 @@ def match_texts(
 
 def _group(columns: list[list[str]], parts: Sequence[int] | None) -> tuple[np.ndarray, list[tuple[str, ...]], np.ndarray]:
     """Each example's group (identical normalised texts in every field, in one part), each group's texts and
-    each group's part."""
+    each group's part (0 for every group without ``parts``)."""
     index: dict[tuple, int] = {}
-    rows = zip(*columns) if parts is None else zip(*columns, parts)
+    rows = zip(*columns, parts if parts is not None else repeat(0))
     group = np.fromiter((index.setdefault(row, len(index)) for row in rows), dtype=np.int64, count=len(columns[0]))
-    if parts is None:
-        return group, list(index), np.zeros(len(index), np.int64)
     keys = list(index)
     return group, [k[:-1] for k in keys], np.fromiter((k[-1] for k in keys), dtype=np.int64, count=len(keys))
 
@@ -257,11 +256,10 @@ def connect_groups(
     one_field = not values or len(values[0]) == 1
     if one_field and spec.sources == ("chars",):
         forests = (connector.masks, connector.main.parent, connector.numeric.parent)
-        each = partitions(parts, len(values))
         search = work.span(0, 0.9, "finding candidates")
+        total = max(len(values), 1)
         done = 0
-        for part in each:
-            total = max(len(values), 1)
+        for part in partitions(parts, len(values)):
             span = search.span(done / total, (done + len(part)) / total, "finding candidates")
             for links in link_blocks(texts[part].tolist(), threshold, span, forests, LONG, numbers=part):
                 connector.add_links(links)
@@ -347,8 +345,7 @@ def find_near_duplicates(
     compared = np.flatnonzero(within_cap(values, max_chars))
     uncompared = int(len(ids) - sizes[compared].sum())
     g, h, scores, numeric, method = connect_groups([values[k] for k in compared], spec, threshold,
-                                                   work.span(0.05, 1.0, "searching"),
-                                                   None if parts is None else group_parts[compared])
+                                                   work.span(0.05, 1.0, "searching"), group_parts[compared])
     g, h = compared[g], compared[h]
     linked = np.zeros(len(values), dtype=bool)
     linked[g] = True
