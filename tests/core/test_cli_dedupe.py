@@ -84,3 +84,21 @@ def test_texts_over_max_chars_are_said_and_only_grouped_when_identical(tmp_path,
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert [f["message"] for f in findings if f["rule"] == "near-dup.uncompared"] == [
         "3 inputs over 200 characters not compared for near-duplicates (--max-chars)"]
+
+
+def test_clusters_are_written_as_the_json_encoder_writes_them():
+    """Clusters formatted directly are the bytes the encoder writes for their dicts (lines missing, members
+    joined via another, a score that is not finite: that one left to the encoder)."""
+    from curator.cli.dedupe import _cluster_json, _cluster_text
+    from curator.core.dedupe.clusters import Cluster, Member
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    line_of = {7: 8, 12: None, 3: 4, 40: 41}
+    clusters = [
+        Cluster((Member(7, 100.0), Member(12, 96.42857142857143), Member(3, 88.5, 12, 90.0))),
+        Cluster((Member(40, 100.0), Member(3, 1e-05, 7, 100.0))),
+        Cluster((Member(12, 100.0), Member(40, float("nan")))),
+    ]
+    for cluster in clusters[:2]:
+        assert _cluster_text(cluster, line_of) == encode(_cluster_json(cluster, line_of))
+    assert _cluster_text(clusters[2], line_of) == _cluster_json(clusters[2], line_of)  # a dict: the encoder writes NaN

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
 
+import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
 from curator.core.dataset import Dataset
+from curator.core.dedupe.clusters import RankTable
+from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe import (
     Cluster,
     DedupeScan,
@@ -129,3 +133,69 @@ def test_scan_of_empty_dataset():
     ds = Dataset.from_records(records_frame({"text_input": [], "output": []}))
     scan = scan_dataset(ds)
     assert scan.clusters == () and scan.matches.components() == []
+
+
+def reference_clusters(matches: NearDuplicates, texts: dict, rank) -> list[tuple]:
+    """``cluster_pairs`` worked out one member at a time: (keeper, ((id, score, via, via_score), ...)) per cluster."""
+    parent = list(range(len(matches.groups)))
+
+    def root(g: int) -> int:
+        while parent[g] != g:
+            g = parent[g]
+        return g
+
+    best: dict[int, tuple[float, int]] = {}  # group -> (score, partner) of its first best link
+    for g, h, score in matches.links:
+        parent[root(g)] = root(h)
+        for a, b in ((g, h), (h, g)):
+            if a not in best or score > best[a][0]:
+                best[a] = (score, b)
+    parts: dict[int, list[int]] = {}
+    for g in range(len(matches.groups)):
+        parts.setdefault(root(g), []).append(g)
+    out = []
+    for groups in parts.values():
+        if len(groups) == 1 and not matches.group_pairs_inside(groups[0]):
+            continue
+        group_of = {i: g for g in groups for i in matches.groups[g]}
+        keeper = max(group_of, key=lambda i: (rank(i), -i))
+        members = []
+        for i, g in group_of.items():
+            if i == keeper:
+                continue
+            score = (matches.self_scores[g] if g == group_of[keeper]
+                     else fuzz.ratio(texts[keeper], texts[i]))
+            via = None
+            if score < matches.threshold and g in best:
+                via = (min(matches.groups[best[g][1]]), best[g][0])
+            members.append((i, score) + (via or (None, None)))
+        members.sort(key=lambda m: (-m[1], m[0]))
+        out.append((keeper, ((keeper, 100.0, None, None), *members)))
+    out.sort(key=lambda c: (-len(c[1]), -min(m[1] for m in c[1][1:]), c[0]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_clusters_agree_with_a_member_by_member_reference(seed):
+    """Random groups and links with tied scores and tied ranks: keepers, scores to the keeper, "joined via" and
+    the order of members and clusters are those of the straightforward reference, ranked by a function or a
+    table."""
+    rng = random.Random(seed)
+    ids = rng.sample(range(1000), 160)
+    groups = [tuple(ids[k:k + n]) for k, n in zip(range(0, 160, 4), (rng.choice((1, 1, 2, 4)) for _ in range(40)))]
+    words = ["card", "pin", "reset", "my", "the", "app", "open", "new"]
+    group_text = [" ".join(rng.choices(words, k=rng.randint(3, 7))) for _ in groups]
+    texts = {i: group_text[g] for g, members in enumerate(groups) for i in members}
+    links = sorted({(g, h, rng.choice((88.0, 91.0, 95.0))) for g, h in
+                    (sorted(rng.sample(range(len(groups)), 2)) for _ in range(45))})
+    matches = NearDuplicates(90.0, "ratio", "text_input", tuple(groups),
+                             tuple(rng.choice((100.0, 80.0)) for _ in groups), tuple(links))
+    rank_of = {i: (rng.random() < 0.5, float(rng.randint(0, 2))) for i in ids}
+    want = reference_clusters(matches, texts, rank_of.__getitem__)
+    table = RankTable(np.asarray(list(rank_of), dtype=np.int64), np.asarray(list(rank_of.values()), dtype=np.float64))
+    for rank in (rank_of.__getitem__, table):
+        got = cluster_pairs(matches, texts, rank=rank, normalised=True)
+        assert [(c.keeper, tuple(tuple(m) for m in c.members)) for c in got] == want
+    assert any(m.via is not None for c in got for m in c.members)
+    assert any(len({rank_of[i] for i in c.ids}) < c.size for c in got)  # ties of rank decided by the lowest id
+    assert all(type(v) is int for c in got for m in c.members for v in (m.id, m.via) if v is not None)

@@ -10,6 +10,7 @@ that ranks highest under ``rank`` (default: the lowest id, i.e. the earliest exa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from itertools import chain
 from typing import Any, NamedTuple
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.verify import get_scorer
+from curator.core.heap import collector_paused
 
 
 class Member(NamedTuple):
@@ -84,19 +86,41 @@ def _best_links(n: int, g: np.ndarray, h: np.ndarray, scores: np.ndarray) -> tup
     partner, score = np.full(n, -1, dtype=np.int64), np.zeros(n)
     if not len(g):
         return partner, score
-    side, other = np.concatenate([g, h]), np.concatenate([h, g])
-    scores, at = np.concatenate([scores, scores]), np.tile(np.arange(len(g)), 2)
-    order = np.lexsort((at, -scores, side))
-    first = order[np.r_[True, side[order][1:] != side[order][:-1]]]
-    partner[side[first]] = other[first]
+    side = np.column_stack([g, h]).ravel()  # link k's ends at 2k and 2k + 1: positions in the links' order
+    order = np.argsort(side, kind="stable")
+    side, scores = side[order], np.repeat(scores, 2)[order]
+    start = np.flatnonzero(np.r_[True, side[1:] != side[:-1]])
+    best = np.repeat(np.maximum.reduceat(scores, start), np.diff(np.r_[start, len(side)]))
+    hit = np.flatnonzero(scores == best)
+    first = hit[np.r_[True, side[hit][1:] != side[hit][:-1]]]  # each group's first link of its best score
+    partner[side[first]] = np.column_stack([h, g]).ravel()[order[first]]
     score[side[first]] = scores[first]
     return partner, score
 
 
-def _rank_columns(ids: np.ndarray, rank: Callable[[int], Any] | None) -> np.ndarray:
+@dataclass(frozen=True)
+class RankTable:
+    """Keeper ranks of many examples at once: ``columns[k]`` (numbers; higher wins, the first column first) is
+    the rank of example ``ids[k]``. Called with one id, its rank as a tuple."""
+
+    ids: np.ndarray
+    columns: np.ndarray
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        order = np.argsort(self.ids, kind="stable")
+        at = order[np.searchsorted(self.ids, ids, sorter=order)]
+        return self.columns[at]
+
+    def __call__(self, i: int) -> tuple:
+        return tuple(self.rows(np.asarray([i]))[0].tolist())
+
+
+def _rank_columns(ids: np.ndarray, rank: Callable[[int], Any] | RankTable | None) -> np.ndarray:
     """``rank`` of every id as columns of numbers (a rank that is a tuple gives a column per item)."""
     if rank is None:
         return np.zeros((len(ids), 1))
+    if isinstance(rank, RankTable):
+        return np.asarray(rank.rows(ids), dtype=np.float64).reshape(len(ids), -1)
     columns = np.asarray([rank(i) for i in ids.tolist()], dtype=np.float64)
     return columns.reshape(len(ids), -1)
 
@@ -106,15 +130,15 @@ def cluster_pairs(
     texts: Mapping[int, str | None],
     *,
     also: Mapping[int, str | None] | None = None,
-    rank: Callable[[int], Any] | None = None,
+    rank: Callable[[int], Any] | RankTable | None = None,
     normalised: bool = False,
 ) -> list[Cluster]:
     """Clusters of ``matches``, largest first, then the most similar first, then by keeper id.
 
     ``texts`` (and ``also`` for two-field matches) give each example's compared text(s), so every
     member's similarity to the keeper can be scored with the same scorer (``normalised``: ``texts`` are
-    normalised already); ``rank(id)`` (a number or a tuple of numbers) orders keeper candidates, highest wins
-    (default: lowest id). Worked out over arrays: at 100k templated examples there are 100k members.
+    normalised already); ``rank(id)`` (a number or a tuple of numbers; a ``RankTable`` gives many at once)
+    orders keeper candidates, highest wins (default: lowest id). Worked out over arrays: at 100k templated examples there are 100k members.
     """
     n = len(matches.groups)
     if n == 0:
@@ -124,7 +148,8 @@ def cluster_pairs(
     ids = np.fromiter(chain.from_iterable(matches.groups), dtype=np.int64, count=int(sizes.sum()))
     group = np.repeat(np.arange(n), sizes)
     smallest = np.minimum.reduceat(ids, np.cumsum(sizes) - sizes)  # each group's lowest id
-    links = np.asarray(matches.links, dtype=np.float64).reshape(-1, 3)
+    links = np.fromiter(chain.from_iterable(matches.links), dtype=np.float64, count=3 * len(matches.links))
+    links = links.reshape(-1, 3)
     g, h = links[:, 0].astype(np.int64), links[:, 1].astype(np.int64)
     label = _labels(n, g, h)
     own = np.asarray(matches.self_scores, dtype=np.float64)
@@ -154,12 +179,16 @@ def cluster_pairs(
     position = np.empty(len(start), dtype=np.int64)
     position[cluster_order] = np.arange(len(start))
     order = np.lexsort((ids, -score, ~first, np.repeat(position, size)))
-    via_id = np.where(via, smallest[np.maximum(partner[group], 0)], -1)[order].tolist()
-    via_score = partner_score[group][order].tolist()
-    members = [Member(i, s, v, via_score[k]) if v >= 0 else Member(i, s)
-               for k, (i, s, v) in enumerate(zip(ids[order].tolist(), score[order].tolist(), via_id))]
+    via = via[order]
+    via_id, via_score = np.full(len(ids), None, dtype=object), np.full(len(ids), None, dtype=object)
+    via_id[via] = smallest[partner[group[order][via]]]  # Python ints and floats in an object array
+    via_score[via] = partner_score[group[order][via]]
+    member = partial(tuple.__new__, Member)  # no Python-level __new__ per member
     bounds = np.cumsum(size[cluster_order]).tolist()
-    return [Cluster(tuple(members[a:b])) for a, b in zip([0] + bounds[:-1], bounds)]
+    with collector_paused():  # 1.5M members at 1M templated examples: collections walking them took seconds
+        members = list(map(member, zip(ids[order].tolist(), score[order].tolist(), via_id.tolist(),
+                                       via_score.tolist())))
+        return [Cluster(tuple(members[a:b])) for a, b in zip([0] + bounds[:-1], bounds)]
 
 
 def _scores(keepers: np.ndarray, members: np.ndarray, texts: Mapping[int, str | None], scorer,
@@ -174,5 +203,5 @@ def _scores(keepers: np.ndarray, members: np.ndarray, texts: Mapping[int, str | 
     if not normalised:
         wanted = set(keepers) | set(members)
         texts = dict(zip(wanted, normalise_all(texts[i] for i in wanted)))
-    return process.cpdist([texts[k] for k in keepers], [texts[i] for i in members], scorer=scorer,
-                          dtype=np.float64, workers=-1)
+    return process.cpdist(list(map(texts.__getitem__, keepers)), list(map(texts.__getitem__, members)),
+                          scorer=scorer, dtype=np.float64, workers=-1)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from curator.core.dataset import Dataset
-from curator.core.dedupe.clusters import Cluster, cluster_pairs
+from curator.core.dedupe.clusters import Cluster, RankTable, cluster_pairs
 from curator.core.dedupe.leakage import Leak, find_leakage
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.progress import Cancel, ProgressFn, Work
@@ -61,12 +61,11 @@ def cache_key(kind: str, version: str, *, field: str, threshold: float, scorer: 
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def keeper_rank(frame: pl.DataFrame) -> Callable[[int], tuple]:
+def keeper_rank(frame: pl.DataFrame) -> RankTable:
     """The keeper rule over ``frame`` (see the module docstring); higher ranks win."""
-    out_len = frame["output"].fill_null("").str.strip_chars().str.len_chars().to_list()
-    in_train = (frame["split"] == Split.TRAIN.value).to_list()
-    table = {i: (n > 0, t, n) for i, t, n in zip(frame["id"].to_list(), in_train, out_len)}
-    return table.__getitem__
+    out_len = frame["output"].fill_null("").str.strip_chars().str.len_chars().to_numpy().astype(np.float64)
+    in_train = (frame["split"] == Split.TRAIN.value).fill_null(False).to_numpy()
+    return RankTable(frame["id"].to_numpy(), np.column_stack([out_len > 0, in_train, out_len]).astype(np.float64))
 
 
 def _compared(frame: pl.DataFrame, field: str) -> tuple[list, list | None]:

@@ -32,6 +32,7 @@ from curator.core.dedupe.connect import Connector
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.numbers import number_masked
+from curator.core.heap import collector_paused
 from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
 from curator.core.dedupe.verify import LONG, Scorer, check_threshold, exhaustive, get_scorer, verify
@@ -224,10 +225,18 @@ def match_groups(
 
 
 def self_scores(values: list[tuple[str, ...]], wanted: np.ndarray, spec: Scorer) -> np.ndarray:
-    """Each wanted group's score with itself (the lowest over its fields); NaN for the others."""
+    """Each wanted group's score with itself (the lowest over its fields); NaN for the others. In one batch
+    over every core per field (at 1M templated examples, 900k groups: a call each took 0.7 s)."""
+    from rapidfuzz import process
+
     out = np.full(len(values), np.nan)
-    for g in np.flatnonzero(wanted):
-        out[g] = min(spec.func(t, t) for t in values[g])
+    chosen = np.flatnonzero(wanted).tolist()
+    if not chosen:
+        return out
+    for k in range(len(values[chosen[0]])):
+        texts = [values[g][k] for g in chosen]
+        scores = process.cpdist(texts, texts, scorer=spec.func, dtype=np.float64, workers=-1)
+        out[chosen] = scores if k == 0 else np.minimum(out[chosen], scores)
     return out
 
 
@@ -355,25 +364,25 @@ def find_near_duplicates(
     keep = np.flatnonzero(involved)
     renumber = np.full(len(values), -1, dtype=np.int64)
     renumber[keep] = np.arange(len(keep))
-    members: list[list[int]] = [[] for _ in keep]
-    for example_id, grp in zip(ids.tolist(), renumber[group].tolist()):
-        if grp >= 0:
-            members[grp].append(example_id)
+    member_group = renumber[group]
+    inside = np.flatnonzero(member_group >= 0)
+    inside = inside[np.argsort(member_group[inside], kind="stable")]  # by group, each in the examples' order
+    flat = ids[inside].tolist()
+    bounds = np.cumsum(np.bincount(member_group[inside], minlength=len(keep))).tolist()
     a, b = renumber[g], renumber[h]
     order = np.lexsort((numeric, scores, b, a))  # by group pair, as sorted tuples would be, without building them
-    groups = tuple(tuple(m) for m in members)
-    del members
-    result = NearDuplicates(
-        threshold=threshold,
-        scorer=spec.name,
-        field=field,
-        groups=groups,
-        self_scores=tuple(own[keep].tolist()),
-        links=tuple(zip(a[order].tolist(), b[order].tolist(), scores[order].tolist())),
-        method=method,
-        numbers_only=tuple(np.flatnonzero(numeric[order]).tolist()),
-        max_chars=max_chars,
-        uncompared=uncompared,
-    )
+    with collector_paused():  # a tuple per group and per link (2M at 1M templated examples)
+        result = NearDuplicates(
+            threshold=threshold,
+            scorer=spec.name,
+            field=field,
+            groups=tuple(tuple(flat[lo:hi]) for lo, hi in zip([0] + bounds[:-1], bounds)),
+            self_scores=tuple(own[keep].tolist()),
+            links=tuple(zip(a[order].tolist(), b[order].tolist(), scores[order].tolist())),
+            method=method,
+            numbers_only=tuple(np.flatnonzero(numeric[order]).tolist()),
+            max_chars=max_chars,
+            uncompared=uncompared,
+        )
     work.report(1.0, "done")
     return result
