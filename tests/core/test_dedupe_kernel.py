@@ -78,3 +78,36 @@ def test_parts_are_searched_apart_and_match_the_oracle_within_each(compiled, mon
     other, same = len(texts) - 2, len(texts) - 1
     assert any({0, same} <= set(group) for group in result.groups)
     assert not any({0, other} <= set(group) for group in result.groups)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_compiled_bound_keeps_exactly_the_pairs_within_reach(seed):
+    """Sums on the limit, one over it and near the byte sums' 128, over windows of every width: the compiled bound
+    (bytes tested eight at a time, or 16-bit sums) keeps exactly the pairs whose L1 distance is within reach."""
+    from curator.core.dedupe.kernel import HEAD, block_pairs
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    lengths = np.sort(rng.integers(20, 700, n)).astype(np.int64)  # limits from 4 to over 128
+    eps = 0.1
+    counts = np.tile(rng.integers(3, 9, 64), (n, 1))
+    for r in range(n):  # a few buckets off by one to three: distances from 0 to over 128
+        at = rng.choice(64, rng.integers(0, 40), replace=False)
+        counts[r, at] += rng.integers(-3, 4, len(at))
+    counts[rng.random((n, 64)) < 0.003] = 250  # a few far buckets: byte sums that stop at 255
+    for r in range(0, n - 1, 2):  # the next text exactly on the limit (every other time one over it)
+        distance = int(eps * (lengths[r] + lengths[r + 1]) + 1e-6) + (r // 2) % 2
+        counts[r + 1] = counts[r]
+        counts[r + 1, np.arange(distance) % HEAD] += 1 + np.arange(distance) // HEAD  # all within the head
+    counts = counts.astype(np.uint8)
+    lo = np.arange(1, n + 1, dtype=np.int64)
+    hi = np.minimum(lo + rng.integers(0, 40, n), n).astype(np.int64)  # windows of every width, some empty
+    head = np.ascontiguousarray(counts[:, :HEAD].T)
+    rows, cols = block_pairs(0, n, lo, hi, counts, lengths, head, counts, lengths, eps)
+    got = set(zip(rows.tolist(), cols.tolist()))
+    l1 = np.abs(counts[:, None, :].astype(np.int64) - counts[None, :, :]).sum(axis=2)
+    reach = eps * (lengths[:, None] + lengths[None, :]) + 1e-6
+    want = {(r, c) for r in range(n) for c in range(lo[r], hi[r]) if l1[r, c] <= reach[r, c]}
+    on_limit = sum(1 for r in range(n) for c in range(lo[r], hi[r]) if int(reach[r, c]) - 1 <= l1[r, c] <= int(reach[r, c]) + 1)
+    assert on_limit >= 20 and len(want) >= 50  # the limit itself is tested, from both sides
+    assert got == want

@@ -31,7 +31,7 @@ from curator.core.dedupe.candidates import (
 from curator.core.dedupe.connect import Connector
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
-from curator.core.dedupe.numbers import number_masked
+from curator.core.dedupe.numbers import number_mask_ids
 from curator.core.heap import collector_paused
 from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.tokens import containment_candidates, sorted_word_sets, sorted_words
@@ -244,9 +244,7 @@ def _mask_ids(values: list[tuple[str, ...]]) -> np.ndarray:
     """Each group's number mask as an integer: groups with equal ids differ only in numbers, in every field."""
     if not values:
         return np.zeros(0, np.int64)
-    masked = list(zip(*(number_masked([v[k] for v in values]) for k in range(len(values[0])))))
-    index: dict[tuple[str, ...], int] = {}
-    return np.fromiter((index.setdefault(m, len(index)) for m in masked), dtype=np.int64, count=len(values))
+    return number_mask_ids([[v[k] for v in values] for k in range(len(values[0]))])
 
 
 def connect_groups(
