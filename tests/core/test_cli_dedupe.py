@@ -86,19 +86,27 @@ def test_texts_over_max_chars_are_said_and_only_grouped_when_identical(tmp_path,
         "3 inputs over 200 characters not compared for near-duplicates (--max-chars)"]
 
 
-def test_clusters_are_written_as_the_json_encoder_writes_them():
-    """Clusters formatted directly are the bytes the encoder writes for their dicts (lines missing, members
-    joined via another, a score that is not finite: that one left to the encoder)."""
-    from curator.cli.dedupe import _cluster_json, _cluster_text
+def test_clusters_are_written_as_the_json_encoder_writes_them(monkeypatch):
+    """Clusters formatted directly, in batches, are the bytes the encoder writes for their dicts (a line missing,
+    members joined via another; a cluster with a score that is not finite is left to the encoder)."""
+    import polars as pl
+
+    from curator.cli import dedupe
     from curator.core.dedupe.clusters import Cluster, Member
 
+    monkeypatch.setattr(dedupe, "JSON_BATCH", 3)
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    line_of = {7: 8, 12: None, 3: 4, 40: 41}
+    frame = pl.DataFrame({"id": [3, 7, 12, 40], "src_line": [4, 8, None, 41]})
+    line_of = dict(zip(frame["id"].to_list(), frame["src_line"].to_list()))
     clusters = [
         Cluster((Member(7, 100.0), Member(12, 96.42857142857143), Member(3, 88.5, 12, 90.0))),
         Cluster((Member(40, 100.0), Member(3, 1e-05, 7, 100.0))),
         Cluster((Member(12, 100.0), Member(40, float("nan")))),
+        Cluster((Member(3, 100.0), Member(7, 91.0), Member(40, 90.0, 7, 92.5), Member(12, 90.0))),
+        Cluster((Member(7, 100), Member(3, 90, 40, 91))),  # ints, written as ints though equal floats came before
     ]
-    for cluster in clusters[:2]:
-        assert _cluster_text(cluster, line_of) == encode(_cluster_json(cluster, line_of))
-    assert _cluster_text(clusters[2], line_of) == _cluster_json(clusters[2], line_of)  # a dict: the encoder writes NaN
+    got = list(dedupe._cluster_texts(clusters, frame))
+    assert [isinstance(g, dict) for g in got] == [False, False, True, False, False]
+    assert got[2] == dedupe._cluster_json(clusters[2], line_of)
+    for k in (0, 1, 3, 4):
+        assert got[k] == encode(dedupe._cluster_json(clusters[k], line_of))

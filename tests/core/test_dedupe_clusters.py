@@ -10,7 +10,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from curator.core.dataset import Dataset
-from curator.core.dedupe.clusters import RankTable
+from curator.core.dedupe.by_id import ByID
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe import (
     Cluster,
@@ -192,9 +192,9 @@ def test_clusters_agree_with_a_member_by_member_reference(seed):
                              tuple(rng.choice((100.0, 80.0)) for _ in groups), tuple(links))
     rank_of = {i: (rng.random() < 0.5, float(rng.randint(0, 2))) for i in ids}
     want = reference_clusters(matches, texts, rank_of.__getitem__)
-    table = RankTable(np.asarray(list(rank_of), dtype=np.int64), np.asarray(list(rank_of.values()), dtype=np.float64))
-    for rank in (rank_of.__getitem__, table):
-        got = cluster_pairs(matches, texts, rank=rank, normalised=True)
+    table = ByID(list(rank_of), np.asarray(list(rank_of.values()), dtype=np.float64))
+    for rank, by_id in ((rank_of.__getitem__, texts), (table, ByID(list(texts), list(texts.values())))):
+        got = cluster_pairs(matches, by_id, rank=rank, normalised=True)
         assert [(c.keeper, tuple(tuple(m) for m in c.members)) for c in got] == want
     assert any(m.via is not None for c in got for m in c.members)
     assert any(len({rank_of[i] for i in c.ids}) < c.size for c in got)  # ties of rank decided by the lowest id

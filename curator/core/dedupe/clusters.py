@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from curator.core.dedupe.by_id import ByID
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe.normalise import normalise_all
 from curator.core.dedupe.verify import get_scorer
@@ -98,47 +99,41 @@ def _best_links(n: int, g: np.ndarray, h: np.ndarray, scores: np.ndarray) -> tup
     return partner, score
 
 
-@dataclass(frozen=True)
-class RankTable:
-    """Keeper ranks of many examples at once: ``columns[k]`` (numbers; higher wins, the first column first) is
-    the rank of example ``ids[k]``. Called with one id, its rank as a tuple."""
-
-    ids: np.ndarray
-    columns: np.ndarray
-
-    def rows(self, ids: np.ndarray) -> np.ndarray:
-        order = np.argsort(self.ids, kind="stable")
-        at = order[np.searchsorted(self.ids, ids, sorter=order)]
-        return self.columns[at]
-
-    def __call__(self, i: int) -> tuple:
-        return tuple(self.rows(np.asarray([i]))[0].tolist())
-
-
-def _rank_columns(ids: np.ndarray, rank: Callable[[int], Any] | RankTable | None) -> np.ndarray:
+def _rank_columns(ids: np.ndarray, rank: Callable[[int], Any] | ByID | None) -> np.ndarray:
     """``rank`` of every id as columns of numbers (a rank that is a tuple gives a column per item)."""
     if rank is None:
         return np.zeros((len(ids), 1))
-    if isinstance(rank, RankTable):
-        return np.asarray(rank.rows(ids), dtype=np.float64).reshape(len(ids), -1)
-    columns = np.asarray([rank(i) for i in ids.tolist()], dtype=np.float64)
-    return columns.reshape(len(ids), -1)
+    columns = rank.take(ids) if isinstance(rank, ByID) else [rank(i) for i in ids.tolist()]
+    columns = np.asarray(columns, dtype=np.float64).reshape(len(ids), -1)
+    return np.where(np.isnan(columns), -np.inf, columns)  # no rank ranks lowest
+
+
+def _keepers(ids: np.ndarray, ranks: np.ndarray, start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The position of each segment's keeper (segments of ``size`` from ``start``): the highest rank (its first
+    column first), then the lowest id; one pass over the members per column instead of sorting them."""
+    segment = np.repeat(np.arange(len(start)), size)
+    best = np.ones(len(ids), dtype=bool)
+    for column in ranks.T:
+        top = np.maximum.reduceat(np.where(best, column, -np.inf), start)
+        best &= column == top[segment]
+    lowest = np.minimum.reduceat(np.where(best, ids, np.iinfo(np.int64).max), start)
+    return np.flatnonzero(best & (ids == lowest[segment]))
 
 
 def cluster_pairs(
     matches: NearDuplicates,
-    texts: Mapping[int, str | None],
+    texts: Mapping[int, str | None] | ByID,
     *,
-    also: Mapping[int, str | None] | None = None,
-    rank: Callable[[int], Any] | RankTable | None = None,
+    also: Mapping[int, str | None] | ByID | None = None,
+    rank: Callable[[int], Any] | ByID | None = None,
     normalised: bool = False,
 ) -> list[Cluster]:
     """Clusters of ``matches``, largest first, then the most similar first, then by keeper id.
 
     ``texts`` (and ``also`` for two-field matches) give each example's compared text(s), so every
     member's similarity to the keeper can be scored with the same scorer (``normalised``: ``texts`` are
-    normalised already); ``rank(id)`` (a number or a tuple of numbers; a ``RankTable`` gives many at once)
-    orders keeper candidates, highest wins (default: lowest id). Worked out over arrays: at 100k templated examples there are 100k members.
+    normalised already); ``rank(id)`` (a number or a tuple of numbers; a ``ByID`` of rows gives many at once)
+    orders keeper candidates, highest wins (default: lowest id). ``ByID`` tables look many ids up at once. Worked out over arrays: at 100k templated examples there are 100k members.
     """
     n = len(matches.groups)
     if n == 0:
@@ -158,14 +153,15 @@ def cluster_pairs(
     ids, group = ids[keep], group[keep]
     if not len(ids):
         return []
-    ranks = _rank_columns(ids, rank)
     comp = label[group]
-    order = np.lexsort((ids, *(-ranks[:, k] for k in reversed(range(ranks.shape[1]))), comp))
+    order = np.argsort(comp, kind="stable")
     ids, group, comp = ids[order], group[order], comp[order]
-    first = np.r_[True, comp[1:] != comp[:-1]]  # the keeper of each component comes first
-    start = np.flatnonzero(first)
+    start = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])  # each component's members from start
     size = np.diff(np.r_[start, len(ids)])
-    keeper = np.repeat(start, size)
+    keepers = _keepers(ids, _rank_columns(ids, rank), start, size)
+    keeper = np.repeat(keepers, size)
+    first = np.zeros(len(ids), dtype=bool)
+    first[keepers] = True
     score = own[group].copy()
     asked = np.flatnonzero(group != group[keeper])
     score[asked] = _scores(ids[keeper[asked]], ids[asked], texts, scorer, normalised)
@@ -175,10 +171,10 @@ def cluster_pairs(
     partner, partner_score = _best_links(n, g, h, links[:, 2])
     via = (score < matches.threshold) & (partner[group] >= 0) & ~first
     lowest = np.minimum.reduceat(np.where(first, np.inf, score), start)
-    cluster_order = np.lexsort((ids[start], -lowest, -size))
+    cluster_order = np.lexsort((ids[keepers], -lowest, -size))
     position = np.empty(len(start), dtype=np.int64)
     position[cluster_order] = np.arange(len(start))
-    order = np.lexsort((ids, -score, ~first, np.repeat(position, size)))
+    order = np.lexsort((ids, np.where(first, -np.inf, -score), np.repeat(position, size)))  # the keeper first
     via = via[order]
     via_id, via_score = np.full(len(ids), None, dtype=object), np.full(len(ids), None, dtype=object)
     via_id[via] = smallest[partner[group[order][via]]]  # Python ints and floats in an object array
@@ -191,17 +187,21 @@ def cluster_pairs(
         return [Cluster(tuple(members[a:b])) for a, b in zip([0] + bounds[:-1], bounds)]
 
 
-def _scores(keepers: np.ndarray, members: np.ndarray, texts: Mapping[int, str | None], scorer,
+def _scores(keepers: np.ndarray, members: np.ndarray, texts: Mapping[int, str | None] | ByID, scorer,
             normalised: bool) -> np.ndarray:
     """The scorer on the normalised texts of each (keeper, member) pair, in one batch over every core
-    (``normalised``: ``texts`` are)."""
+    (``normalised``: ``texts`` are; else each text is looked up and normalised once)."""
     from rapidfuzz import process
 
     if not len(keepers):
         return np.zeros(0)
-    keepers, members = keepers.tolist(), members.tolist()
+    if normalised and isinstance(texts, ByID):
+        return process.cpdist(texts.take(keepers).tolist(), texts.take(members).tolist(), scorer=scorer,
+                              dtype=np.float64, workers=-1)
+    wanted, back = np.unique(np.concatenate([keepers, members]), return_inverse=True)
+    values = texts.take(wanted) if isinstance(texts, ByID) else list(map(texts.__getitem__, wanted.tolist()))
     if not normalised:
-        wanted = set(keepers) | set(members)
-        texts = dict(zip(wanted, normalise_all(texts[i] for i in wanted)))
-    return process.cpdist(list(map(texts.__getitem__, keepers)), list(map(texts.__getitem__, members)),
+        values = normalise_all(values)
+    values = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    return process.cpdist(values[back[:len(keepers)]].tolist(), values[back[len(keepers):]].tolist(),
                           scorer=scorer, dtype=np.float64, workers=-1)

@@ -28,7 +28,8 @@ import numpy as np
 import polars as pl
 
 from curator.core.dataset import Dataset
-from curator.core.dedupe.clusters import Cluster, RankTable, cluster_pairs
+from curator.core.dedupe.by_id import ByID
+from curator.core.dedupe.clusters import Cluster, cluster_pairs
 from curator.core.dedupe.leakage import Leak, find_leakage
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.progress import Cancel, ProgressFn, Work
@@ -61,11 +62,12 @@ def cache_key(kind: str, version: str, *, field: str, threshold: float, scorer: 
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def keeper_rank(frame: pl.DataFrame) -> RankTable:
-    """The keeper rule over ``frame`` (see the module docstring); higher ranks win."""
+def keeper_rank(frame: pl.DataFrame) -> ByID:
+    """The keeper rule over ``frame`` (see the module docstring) as each example's row of numbers; higher
+    ranks win."""
     out_len = frame["output"].fill_null("").str.strip_chars().str.len_chars().to_numpy().astype(np.float64)
     in_train = (frame["split"] == Split.TRAIN.value).fill_null(False).to_numpy()
-    return RankTable(frame["id"].to_numpy(), np.column_stack([out_len > 0, in_train, out_len]).astype(np.float64))
+    return ByID(frame["id"].to_numpy(), np.column_stack([out_len > 0, in_train, out_len]).astype(np.float64))
 
 
 def _compared(frame: pl.DataFrame, field: str) -> tuple[list, list | None]:
@@ -319,8 +321,8 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
         max_chars=plan.max_chars, normalised=True, parts=None if plan.parts is None else plan.parts.tolist(),
         progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
-    by_id = dict(zip(ids, plan.normalised))
-    also_by_id = dict(zip(ids, also)) if also is not None else None
+    by_id = ByID(ids, plan.normalised)
+    also_by_id = ByID(ids, also) if also is not None else None
     rank = keeper_rank(frame)
     apart, numeric = matches.split_numbers()
     clusters = cluster_pairs(apart, by_id, also=also_by_id, rank=rank, normalised=True)

@@ -368,7 +368,7 @@ def find_near_duplicates(
     flat = ids[inside].tolist()
     bounds = np.cumsum(np.bincount(member_group[inside], minlength=len(keep))).tolist()
     a, b = renumber[g], renumber[h]
-    order = np.lexsort((numeric, scores, b, a))  # by group pair, as sorted tuples would be, without building them
+    order = np.lexsort((numeric, scores, a * len(keep) + b))  # by group pair, as sorted tuples would be
     with collector_paused():  # a tuple per group and per link (2M at 1M templated examples)
         result = NearDuplicates(
             threshold=threshold,
