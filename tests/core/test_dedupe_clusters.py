@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 
 from curator.core.dataset import Dataset
 from curator.core.dedupe.by_id import ByID
+from curator.core.dedupe.clusters import split_clusters
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.dedupe import (
     Cluster,
@@ -199,3 +200,19 @@ def test_clusters_agree_with_a_member_by_member_reference(seed):
     assert any(m.via is not None for c in got for m in c.members)
     assert any(len({rank_of[i] for i in c.ids}) < c.size for c in got)  # ties of rank decided by the lowest id
     assert all(type(v) is int for c in got for m in c.members for v in (m.id, m.via) if v is not None)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_split_clusters_are_the_clusters_of_each_side_of_split_numbers(seed):
+    rng = random.Random(seed)
+    groups = tuple((k,) if k % 3 else (k, 100 + k) for k in range(30))
+    texts = {i: f"order {rng.choice('abc')} {rng.randint(1, 9)} shipped" for g in groups for i in g}
+    links = tuple(sorted({(g, h, rng.choice((90.0, 93.0))) for g, h in
+                          (sorted(rng.sample(range(len(groups)), 2)) for _ in range(25))}))
+    numbers_only = tuple(sorted(rng.sample(range(len(links)), 8)))
+    matches = NearDuplicates(90.0, "ratio", "text_input", groups, (100.0,) * len(groups), links,
+                             numbers_only=numbers_only)
+    apart, numeric = matches.split_numbers()
+    want = (cluster_pairs(apart, texts, normalised=True), cluster_pairs(numeric, texts, normalised=True))
+    assert split_clusters(matches, texts, normalised=True) == want
+    assert want[1] and split_clusters(apart, texts, normalised=True) == (want[0], [])

@@ -132,22 +132,56 @@ def cluster_pairs(
 
     ``texts`` (and ``also`` for two-field matches) give each example's compared text(s), so every
     member's similarity to the keeper can be scored with the same scorer (``normalised``: ``texts`` are
-    normalised already); ``rank(id)`` (a number or a tuple of numbers; a ``ByID`` of rows gives many at once)
-    orders keeper candidates, highest wins (default: lowest id). ``ByID`` tables look many ids up at once. Worked out over arrays: at 100k templated examples there are 100k members.
+    normalised already); ``rank(id)`` (a number or a tuple of numbers) orders keeper candidates, highest wins
+    (default: lowest id). ``ByID`` tables (of rows, for ``rank``) look many ids up at once. Worked out over
+    arrays: at 1M templated examples there are 1.5M members.
     """
-    n = len(matches.groups)
+    groups, links = _arrays(matches)
+    return _clusters(matches, groups, np.asarray(matches.self_scores, dtype=np.float64), links, texts, also, rank,
+                     normalised)
+
+
+def split_clusters(
+    matches: NearDuplicates,
+    texts: Mapping[int, str | None] | ByID,
+    *,
+    also: Mapping[int, str | None] | ByID | None = None,
+    rank: Callable[[int], Any] | ByID | None = None,
+    normalised: bool = False,
+) -> tuple[list[Cluster], list[Cluster]]:
+    """``cluster_pairs`` of each of ``matches.split_numbers()``: the clusters, and the clusters of the pairs that
+    differ only in numbers; the matches are read once."""
+    groups, links = _arrays(matches)
+    numeric = np.zeros(len(links), dtype=bool)
+    numeric[list(matches.numbers_only)] = True
+    own = np.asarray(matches.self_scores, dtype=np.float64)
+    clusters = _clusters(matches, groups, own, links[~numeric], texts, also, rank, normalised)
+    if not numeric.any():
+        return clusters, []
+    # identical texts never differ in numbers: no group pairs inside by itself
+    return clusters, _clusters(matches, groups, np.zeros_like(own), links[numeric], texts, also, rank, normalised)
+
+
+def _arrays(matches: NearDuplicates) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """(each group's size, every group's ids one after the other), and the links as rows (g, h, score)."""
+    sizes = np.fromiter(map(len, matches.groups), dtype=np.int64, count=len(matches.groups))
+    ids = np.fromiter(chain.from_iterable(matches.groups), dtype=np.int64, count=int(sizes.sum()))
+    links = np.fromiter(chain.from_iterable(matches.links), dtype=np.float64, count=3 * len(matches.links))
+    return (sizes, ids), links.reshape(-1, 3)
+
+
+def _clusters(matches: NearDuplicates, groups: tuple[np.ndarray, np.ndarray], own: np.ndarray, links: np.ndarray,
+              texts, also, rank, normalised: bool) -> list[Cluster]:
+    """``cluster_pairs`` of the groups ``(sizes, ids)`` with self-scores ``own``, through ``links``."""
+    sizes, ids = groups
+    n = len(sizes)
     if n == 0:
         return []
     scorer = get_scorer(matches.scorer).func
-    sizes = np.fromiter(map(len, matches.groups), dtype=np.int64, count=n)
-    ids = np.fromiter(chain.from_iterable(matches.groups), dtype=np.int64, count=int(sizes.sum()))
     group = np.repeat(np.arange(n), sizes)
     smallest = np.minimum.reduceat(ids, np.cumsum(sizes) - sizes)  # each group's lowest id
-    links = np.fromiter(chain.from_iterable(matches.links), dtype=np.float64, count=3 * len(matches.links))
-    links = links.reshape(-1, 3)
     g, h = links[:, 0].astype(np.int64), links[:, 1].astype(np.int64)
     label = _labels(n, g, h)
-    own = np.asarray(matches.self_scores, dtype=np.float64)
     wanted = (np.bincount(label, minlength=n)[label] > 1) | ((sizes > 1) & (own >= matches.threshold))
     keep = wanted[group]
     ids, group = ids[keep], group[keep]

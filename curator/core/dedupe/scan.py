@@ -29,7 +29,7 @@ import polars as pl
 
 from curator.core.dataset import Dataset
 from curator.core.dedupe.by_id import ByID
-from curator.core.dedupe.clusters import Cluster, cluster_pairs
+from curator.core.dedupe.clusters import Cluster, split_clusters
 from curator.core.dedupe.leakage import Leak, find_leakage
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.progress import Cancel, ProgressFn, Work
@@ -324,10 +324,7 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
     by_id = ByID(ids, plan.normalised)
     also_by_id = ByID(ids, also) if also is not None else None
     rank = keeper_rank(frame)
-    apart, numeric = matches.split_numbers()
-    clusters = cluster_pairs(apart, by_id, also=also_by_id, rank=rank, normalised=True)
-    numeric_clusters = (cluster_pairs(numeric, by_id, also=also_by_id, rank=rank, normalised=True)
-                        if numeric.links else [])
+    clusters, numeric_clusters = split_clusters(matches, by_id, also=also_by_id, rank=rank, normalised=True)
     work.report(1.0, "done")
     return DedupeScan(version, matches, tuple(clusters), tuple(numeric_clusters), plan.compare, plan.templates)
 
