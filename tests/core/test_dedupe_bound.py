@@ -97,3 +97,18 @@ def test_the_estimate_counts_the_share_of_pairs_the_bound_lets_through(monkeypat
     assert share == pytest.approx(len(bounded_candidates(texts, 90, Work())) / compatible_pairs(lengths, 90))
     assert 0 < share < 0.5
     assert bound.estimate_seconds(10**9, share) > bound.estimate_seconds(10**9)
+
+
+@pytest.mark.parametrize("extra", ["", "naïve 😀"])
+def test_code_points_are_the_texts_characters_a_byte_each_when_ascii(extra):
+    from curator.core.dedupe.kernel import code_frequencies
+
+    texts = _texts(7)
+    texts = [t for t in texts if t.isascii()] + ([extra] if extra else [])
+    cp, lengths = bound._codepoints(texts)
+    assert cp.dtype == (np.uint8 if not extra else np.uint32)
+    assert cp.tolist() == [ord(c) for c in "".join(texts)] and lengths.tolist() == [len(t) for t in texts]
+    assert code_frequencies(cp).tolist() == np.bincount(cp).tolist()
+    counted, alphabet = bound._small_integers(cp, code_frequencies(cp))
+    again, same = bound._small_integers(cp)
+    assert counted.tolist() == again.tolist() and alphabet == same == len(set("".join(texts)))

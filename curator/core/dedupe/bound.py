@@ -42,23 +42,35 @@ _CHUNK_CHARS = 4_000_000
 
 
 def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Every text's code points, text after text (uint32), and each text's length."""
+    """Every text's code points, text after text (uint8 when every text is ASCII, else uint32), and each text's
+    length."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    parts = []
-    start = 0
+    if all(map(str.isascii, texts)):  # a byte a character: a quarter of the memory, four times faster
+        return np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8), lengths
+    out = np.empty(int(lengths.sum()), np.uint32)
+    start = at = 0
     while start < len(texts):
         stop, size = start, 0
         while stop < len(texts) and (size < _CHUNK_CHARS or stop == start):
             size += lengths[stop]
             stop += 1
-        parts.append(np.frombuffer("".join(texts[start:stop]).encode("utf-32-le", "surrogatepass"), dtype="<u4"))
-        start = stop
-    return (np.concatenate(parts) if parts else np.zeros(0, np.uint32)), lengths
+        out[at:at + size] = np.frombuffer("".join(texts[start:stop]).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        start, at = stop, at + size
+    return out, lengths
 
 
-def _table(cp: np.ndarray, buckets: int) -> np.ndarray:
-    """Each code point's bucket: the most frequent characters one each, the others hashed into the last ``SHARED``."""
-    freq = np.bincount(cp)  # one pass, no sort: a bucket per code point seen
+def _frequencies(cp: np.ndarray, compiled: bool) -> np.ndarray:
+    """How often each code point occurs (``np.bincount``; ``compiled``: without its copy of ``cp`` in 64 bits)."""
+    if compiled and len(cp):
+        from curator.core.dedupe.kernel import code_frequencies
+
+        return code_frequencies(cp)
+    return np.bincount(cp)
+
+
+def _table(freq: np.ndarray, buckets: int) -> np.ndarray:
+    """Each code point's bucket (``freq``: how often each occurs): the most frequent characters one each, the
+    others hashed into the last ``SHARED``."""
     values = np.flatnonzero(freq)
     own = buckets - SHARED
     table = np.zeros(len(freq), np.int64)
@@ -74,14 +86,14 @@ def bucket_counts(texts: Sequence[str], buckets: int = BUCKETS, *, compiled: boo
     only shrink the L1 distance) and its length. ``compiled``: counted by ``kernel.count_buckets`` (faster on
     many texts, once numba has started)."""
     cp, lengths = _codepoints(texts)
-    return _counts(cp, lengths, buckets, compiled), lengths
+    return _counts(cp, lengths, buckets, compiled, _frequencies(cp, compiled)), lengths
 
 
-def _counts(cp: np.ndarray, lengths: np.ndarray, buckets: int, compiled: bool) -> np.ndarray:
+def _counts(cp: np.ndarray, lengths: np.ndarray, buckets: int, compiled: bool, freq: np.ndarray) -> np.ndarray:
     n = len(lengths)
     if len(cp) == 0:
         return np.zeros((n, buckets), np.uint8)
-    table = _table(cp, buckets)
+    table = _table(freq, buckets)
     if compiled:
         from curator.core.dedupe.kernel import count_buckets
 
@@ -91,11 +103,12 @@ def _counts(cp: np.ndarray, lengths: np.ndarray, buckets: int, compiled: bool) -
     return np.minimum(counts, 255).astype(np.uint8)
 
 
-def _small_integers(cp: np.ndarray) -> tuple[np.ndarray, int]:
-    """The code points renumbered 0, 1, ... (uint16 when they fit), and how many distinct ones there are."""
+def _small_integers(cp: np.ndarray, freq: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """The code points renumbered 0, 1, ... (uint16 when they fit), and how many distinct ones there are
+    (``freq``: ``_frequencies`` of ``cp`` when counted already)."""
     if len(cp) == 0:
         return np.zeros(0, np.uint16), 1
-    seen = np.bincount(cp) > 0
+    seen = (np.bincount(cp) if freq is None else freq) > 0
     number = np.cumsum(seen) - 1
     alphabet = int(number[-1]) + 1
     return number.astype(np.uint16 if alphabet <= 65536 else np.uint32)[cp], alphabet
@@ -294,10 +307,11 @@ def link_blocks(
 
     number = numbers[order]  # each position's text number in the forests
     cp, _ = _codepoints([texts[i] for i in order])
-    counts = _counts(cp, lengths, BUCKETS, True)
+    freq = _frequencies(cp, True)
+    counts = _counts(cp, lengths, BUCKETS, True, freq)
     work.report(0.05)
     eps = 1.0 - threshold / 100.0
-    chars, alphabet = _small_integers(cp)
+    chars, alphabet = _small_integers(cp, freq)
     del cp
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     head = np.ascontiguousarray(counts[:, :HEAD].T)

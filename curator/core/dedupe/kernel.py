@@ -352,3 +352,15 @@ def count_buckets(codepoints, lengths, table, buckets):  # pragma: no cover - co
                 row[b] += 1
         at += lengths[i]
     return out
+
+
+@numba.njit(nogil=True, cache=True)
+def code_frequencies(codepoints):  # pragma: no cover - compiled
+    """How often each code point occurs in ``codepoints`` (``np.bincount`` without a 64-bit copy of them)."""
+    top = 0
+    for x in codepoints:
+        top = max(top, np.int64(x))
+    out = np.zeros(top + 1, np.int64)
+    for x in codepoints:
+        out[np.int64(x)] += 1
+    return out

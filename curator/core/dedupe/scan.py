@@ -22,7 +22,6 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import polars as pl
@@ -34,7 +33,7 @@ from curator.core.dedupe.leakage import Leak, find_leakage
 from curator.core.dedupe.matches import NearDuplicates
 from curator.core.progress import Cancel, ProgressFn, Work
 from curator.core.dedupe.normalise import normalise_all
-from curator.core.dedupe.search import estimate_seconds, find_near_duplicates
+from curator.core.dedupe.search import estimate_seconds, find_near_duplicates, prepare, within_cap
 from curator.core.dedupe.slots import check_compare, compared_inputs, slot_templates
 from curator.core.dedupe.verify import check_threshold, get_scorer
 from curator.core.errors import CuratorError
@@ -157,6 +156,7 @@ class ScanPlan:
     distinct: list | None = None  # the distinct normalised texts within max_chars, in the order the search groups
     # them (first seen, one per part): with one field, the texts its candidate generator counts the characters of
     parts: np.ndarray | None = None  # the template each input follows (-1: none): compared within one only
+    grouped: tuple | None = None  # ``search.prepare``'s groups of the compared texts, handed to the search
 
 
 def _start_compiled() -> None:
@@ -218,14 +218,16 @@ def plan_frame(
         texts, parts = compared_inputs(frame["text_input"], templates)
     normalised = normalise_all(texts)
     del texts  # at 1M, a list of every input the scan does not need again
-    # the distinct texts compared (one per part they are in), in the order the search groups them (first seen)
-    keys = dict.fromkeys(zip(normalised, parts.tolist() if parts is not None else repeat(-1)))
-    kept = [(t, p) for t, p in keys if not max_chars or len(t) <= max_chars]
+    grouped = prepare(normalised, also, len(normalised), Work(), normalised=True,
+                      parts=None if parts is None else parts.tolist())
+    _, values, group_parts = grouped
+    # the distinct first-field texts compared (one per part they are in), in the order the search groups them
+    kept = dict.fromkeys((values[k][0], int(group_parts[k])) for k in np.flatnonzero(within_cap(values, max_chars)))
     distinct = [t for t, _ in kept]
     in_part = np.fromiter((p for _, p in kept), np.int64, len(kept)) if parts is not None else None
     seconds = estimate_seconds(distinct, spec, threshold, in_part) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), normalised,
-                    also, seconds, max_chars, distinct, parts)
+                    also, seconds, max_chars, distinct, parts, grouped)
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,7 @@ def scan_frame(frame: pl.DataFrame, version: str, params: dict, *, progress: Pro
     matches = find_near_duplicates(
         plan.normalised, ids, threshold=plan.threshold, scorer=plan.scorer, also=also, field=plan.field,
         max_chars=plan.max_chars, normalised=True, parts=None if plan.parts is None else plan.parts.tolist(),
+        grouped=plan.grouped,
         progress=work.span(0, 0.95, "searching"), cancel=cancel,
     )
     by_id = ByID(ids, plan.normalised)

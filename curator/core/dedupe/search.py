@@ -327,6 +327,7 @@ def find_near_duplicates(
     max_chars: int = 0,
     normalised: bool = False,
     parts: Sequence[int] | None = None,
+    grouped: tuple[np.ndarray, list[tuple[str, ...]], np.ndarray] | None = None,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> NearDuplicates:
@@ -337,7 +338,8 @@ def find_near_duplicates(
     ``max_chars`` characters are grouped when identical but not compared (0: no cap; see ``within_cap``).
     ``normalised``: ``texts`` are ``normalise``d already (a scan plan did it). ``parts`` (one integer per
     example): examples are compared only within their part (the template an input follows: see
-    ``slots.compared_inputs``); identical texts of two parts are not grouped either.
+    ``slots.compared_inputs``); identical texts of two parts are not grouped either. ``grouped``: ``prepare``'s
+    result for these texts, when a scan plan has it already.
     Raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
@@ -346,8 +348,11 @@ def find_near_duplicates(
     if len(np.unique(ids)) != len(ids):
         raise ValueError("example ids must be unique")
     work = Work(progress, cancel)
-    group, values, group_parts = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"),
-                                         normalised=normalised, parts=parts)
+    if grouped is None:
+        grouped = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"), normalised=normalised, parts=parts)
+    group, values, group_parts = grouped
+    if len(group) != len(ids):
+        raise ValueError("texts and ids must have the same length")
     sizes = np.bincount(group, minlength=len(values))
     compared = np.flatnonzero(within_cap(values, max_chars))
     uncompared = int(len(ids) - sizes[compared].sum())
