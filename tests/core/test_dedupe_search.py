@@ -299,3 +299,23 @@ def test_the_count_bound_is_exact_on_awkward_texts(threshold, compiled, monkeypa
     want = oracle(texts, ids, "ratio", threshold)
     assert len(want) >= 100
     assert_same_clusters(find_near_duplicates(texts, ids, threshold=threshold), want)
+
+
+@pytest.mark.parametrize("with_also", [False, True])
+def test_groups_a_plan_found_give_the_search_s_own_result(with_also):
+    from curator.core.dedupe.normalise import normalise_all
+    from curator.core.dedupe.search import prepare
+    from curator.core.progress import Work
+
+    texts = TEXTS + TEXTS[:40]  # identical examples make groups of several
+    ids = list(range(len(texts)))
+    rng = random.Random(3)
+    parts = [rng.randrange(2) for _ in texts]
+    also = [("Answer  " if i % 2 else "answer ") + str(i % 3) for i in range(len(texts))] if with_also else None
+    normalised = normalise_all(texts)
+    group, _, group_parts = prepare(normalised, also, len(texts), Work(), normalised=True, parts=parts)
+    own = find_near_duplicates(normalised, ids, also=also, normalised=True, parts=parts)
+    handed = find_near_duplicates(normalised, ids, also=also, normalised=True, parts=parts,
+                                  grouped=(group, group_parts))
+    assert handed.to_dict() == own.to_dict() and len(own.links) > 10
+    assert max(len(g) for g in own.groups) > 1

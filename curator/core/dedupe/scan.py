@@ -156,7 +156,7 @@ class ScanPlan:
     distinct: list | None = None  # the distinct normalised texts within max_chars, in the order the search groups
     # them (first seen, one per part): with one field, the texts its candidate generator counts the characters of
     parts: np.ndarray | None = None  # the template each input follows (-1: none): compared within one only
-    grouped: tuple | None = None  # ``search.prepare``'s groups of the compared texts, handed to the search
+    grouped: tuple | None = None  # each example's group and each group's part (``search.prepare``), for the search
 
 
 def _start_compiled() -> None:
@@ -218,16 +218,15 @@ def plan_frame(
         texts, parts = compared_inputs(frame["text_input"], templates)
     normalised = normalise_all(texts)
     del texts  # at 1M, a list of every input the scan does not need again
-    grouped = prepare(normalised, also, len(normalised), Work(), normalised=True,
-                      parts=None if parts is None else parts.tolist())
-    _, values, group_parts = grouped
+    group, values, group_parts = prepare(normalised, also, len(normalised), Work(), normalised=True,
+                                         parts=None if parts is None else parts.tolist())
     # the distinct first-field texts compared (one per part they are in), in the order the search groups them
     kept = dict.fromkeys((values[k][0], int(group_parts[k])) for k in np.flatnonzero(within_cap(values, max_chars)))
     distinct = [t for t, _ in kept]
     in_part = np.fromiter((p for _, p in kept), np.int64, len(kept)) if parts is not None else None
     seconds = estimate_seconds(distinct, spec, threshold, in_part) * (2 if also is not None else 1)
     return ScanPlan(frame, field, threshold, spec.name, compare, tuple(t.source for t in templates), normalised,
-                    also, seconds, max_chars, distinct, parts, grouped)
+                    also, seconds, max_chars, distinct, parts, (group, group_parts))
 
 
 @dataclass(frozen=True)

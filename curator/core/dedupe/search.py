@@ -304,6 +304,14 @@ def prepare(
     return _group(columns, parts)
 
 
+def _group_values(group: np.ndarray, texts: Sequence[str | None], also: Sequence[str | None] | None,
+                  normalised: bool) -> list[tuple[str, ...]]:
+    """Each group's texts (``prepare``'s second item), from its first example."""
+    first = np.unique(group, return_index=True)[1].tolist()
+    columns = [[texts[i] for i in first]] + ([[also[i] for i in first]] if also is not None else [])
+    return list(zip(*(c if normalised and k == 0 else normalise_all(c) for k, c in enumerate(columns))))
+
+
 def within_cap(values: list[tuple[str, ...]], max_chars: int) -> np.ndarray:
     """Which groups are compared for near-duplicates: every text of theirs at most ``max_chars`` long (0: all).
 
@@ -327,7 +335,7 @@ def find_near_duplicates(
     max_chars: int = 0,
     normalised: bool = False,
     parts: Sequence[int] | None = None,
-    grouped: tuple[np.ndarray, list[tuple[str, ...]], np.ndarray] | None = None,
+    grouped: tuple[np.ndarray, np.ndarray] | None = None,
     progress: ProgressFn | None = None,
     cancel: Cancel | None = None,
 ) -> NearDuplicates:
@@ -338,8 +346,8 @@ def find_near_duplicates(
     ``max_chars`` characters are grouped when identical but not compared (0: no cap; see ``within_cap``).
     ``normalised``: ``texts`` are ``normalise``d already (a scan plan did it). ``parts`` (one integer per
     example): examples are compared only within their part (the template an input follows: see
-    ``slots.compared_inputs``); identical texts of two parts are not grouped either. ``grouped``: ``prepare``'s
-    result for these texts, when a scan plan has it already.
+    ``slots.compared_inputs``); identical texts of two parts are not grouped either. ``grouped``: each example's
+    group and each group's part as ``prepare`` finds them, when a scan plan has them already.
     Raises ``Cancelled`` when ``cancel`` is set.
     """
     spec = get_scorer(scorer)
@@ -349,10 +357,11 @@ def find_near_duplicates(
         raise ValueError("example ids must be unique")
     work = Work(progress, cancel)
     if grouped is None:
-        grouped = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"), normalised=normalised, parts=parts)
-    group, values, group_parts = grouped
-    if len(group) != len(ids):
-        raise ValueError("texts and ids must have the same length")
+        group, values, group_parts = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"),
+                                             normalised=normalised, parts=parts)
+    else:
+        group, group_parts = grouped
+        values = _group_values(group, texts, also, normalised)
     sizes = np.bincount(group, minlength=len(values))
     compared = np.flatnonzero(within_cap(values, max_chars))
     uncompared = int(len(ids) - sizes[compared].sum())
