@@ -307,7 +307,8 @@ def prepare(
 def _group_values(group: np.ndarray, texts: Sequence[str | None], also: Sequence[str | None] | None,
                   normalised: bool) -> list[tuple[str, ...]]:
     """Each group's texts (``prepare``'s second item), from its first example."""
-    first = np.unique(group, return_index=True)[1].tolist()
+    seen = np.maximum.accumulate(np.concatenate(([-1], group[:-1]))) if len(group) else group
+    first = np.flatnonzero(group > seen).tolist()  # groups are numbered as first seen: a new one tops all before
     columns = [[texts[i] for i in first]] + ([[also[i] for i in first]] if also is not None else [])
     return list(zip(*(c if normalised and k == 0 else normalise_all(c) for k, c in enumerate(columns))))
 
