@@ -319,3 +319,9 @@ def test_groups_a_plan_found_give_the_search_s_own_result(with_also):
                                   grouped=(group, group_parts))
     assert handed.to_dict() == own.to_dict() and len(own.links) > 10
     assert max(len(g) for g in own.groups) > 1
+
+
+def test_ids_must_be_unique():
+    with pytest.raises(ValueError, match="ids must be unique"):
+        find_near_duplicates(["a card", "a card", "the pin"], [4, 9, 4])
+    assert find_near_duplicates(["a card", "a card", "the pin"], [4, 9, 5]).groups == ((4, 9),)

@@ -354,8 +354,10 @@ def find_near_duplicates(
     spec = get_scorer(scorer)
     threshold = check_threshold(threshold)
     ids = np.asarray(ids, dtype=np.int64)
-    if len(np.unique(ids)) != len(ids):
+    ordered = np.sort(ids)  # np.unique of 1M distinct ids takes 0.85 s (numpy 2.4's hashing), a sort 0.05 s
+    if (ordered[1:] == ordered[:-1]).any():
         raise ValueError("example ids must be unique")
+    del ordered
     work = Work(progress, cancel)
     if grouped is None:
         group, values, group_parts = prepare(texts, also, len(ids), work.span(0, 0.05, "normalising"),
@@ -383,7 +385,10 @@ def find_near_duplicates(
     flat = ids[inside].tolist()
     bounds = np.cumsum(np.bincount(member_group[inside], minlength=len(keep))).tolist()
     a, b = renumber[g], renumber[h]
-    order = np.lexsort((numeric, scores, a * len(keep) + b))  # by group pair, as sorted tuples would be
+    pair = a * len(keep) + b
+    order = np.argsort(pair, kind="stable")  # by group pair, as sorted tuples would be
+    if (pair[order][1:] == pair[order][:-1]).any():  # a pair found twice: then by score, numbers-only last
+        order = np.lexsort((numeric, scores, pair))
     with collector_paused():  # a tuple per group and per link (2M at 1M templated examples)
         result = NearDuplicates(
             threshold=threshold,
