@@ -25,16 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from curator.core.dedupe.candidates import max_partner_length, min_partner_length
+from curator.core.dedupe.candidates import max_partner_length, min_partner_length, sorted_unique
 from curator.core.progress import Work
 
 BUCKETS = 64  # the most frequent characters get a bucket each; the rest share the last few
 SHARED = 8
-NS_PER_PAIR = 0.8  # wall time per length-compatible pair on 2 cores, for the estimate (templated 100k slot
-# values: 2.5 G pairs in 4 CPU-s)
-NS_PER_CANDIDATE = 50.0  # wall time per candidate it lets through (looked up in the forests, scored by the
-# compiled LCS unless already connected), 2 cores (templated 1M, its Extract template: 675 M candidates, 63 M
-# scored, about 36 s with the bound's 18 G pairs)
+NS_PER_PAIR = 0.55  # wall time per length-compatible pair on 2 cores, for the estimate, and
+NS_PER_CANDIDATE = 39.0  # per candidate it lets through (looked up in the forests, scored by the compiled LCS
+# unless already connected): templated 1M, 95.7 G pairs and 927 M candidates searched in 87 s
 _SAMPLED = 20_000  # texts among which ``candidate_share`` counts the candidates (about 0.1 s at 1M)
 _ROWS = 256  # rows per block handed to a thread
 SMALL = 4_000_000  # length-compatible pairs from which the compiled loop is used (numba starts in about a second)
@@ -362,4 +360,4 @@ def bounded_candidates(
     if not found:
         return np.zeros(0, np.int64)
     keys = np.concatenate(found)
-    return keys if sides is None else np.unique(keys)
+    return keys if sides is None else sorted_unique(keys)

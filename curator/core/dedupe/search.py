@@ -79,8 +79,8 @@ def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float, parts
     """About how long a search takes on these (distinct, normalised) texts, on 2 cores; with ``parts``, texts
     are compared within their part only.
 
-    The character-count bound looks at every length-compatible pair at about 0.8 ns each, and each candidate it
-    lets through costs about 50 ns more (on large searches their share is counted on a sample: on templated
+    The character-count bound looks at every length-compatible pair at about 0.55 ns each, and each candidate it
+    lets through costs about 40 ns more (on large searches their share is counted on a sample: on templated
     data it grows with the number of texts); a scorer without a bound scores every (length-compatible) pair
     with cdist, about 27 ns each, more for token scorers.
     """
@@ -99,8 +99,8 @@ def estimate_seconds(texts: Sequence[str], spec: Scorer, threshold: float, parts
         compatible = compatible_pairs(view_lengths, threshold)
         share = candidate_share(view, threshold) if compatible >= SAMPLE_FROM else 0.0
         seconds += estimate_bound(compatible, share)
-    # per text: normalising, verifying candidates, union-find and clusters (templated 100k: about 8 CPU-s)
-    return seconds + n * 4e-5 + _long_pairs_seconds(lengths, threshold)
+    # per text: reading, normalising, grouping, clusters (templated 1M: about 18 s of the 105 s)
+    return seconds + n * 2e-5 + _long_pairs_seconds(lengths, threshold)
 
 
 def _long_pairs_seconds(lengths: np.ndarray, threshold: float) -> float:
