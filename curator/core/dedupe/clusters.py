@@ -73,12 +73,14 @@ class Cluster:
 
 
 def _labels(n: int, g: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Each of ``n`` groups' component (a root group index) under the links ``(g, h)``."""
-    from curator.core.dedupe.connect import Forest
+    """Each of ``n`` groups' component under the links ``(g, h)``, named by its smallest group index."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    forest = Forest(n)
-    forest.join(g, h, np.zeros(len(g)))
-    return forest.roots(np.arange(n))
+    _, label = connected_components(coo_matrix((np.ones(len(g), np.int8), (g, h)), shape=(n, n)), directed=False)
+    smallest = np.full(label.max(initial=-1) + 1, n, np.int64)
+    np.minimum.at(smallest, label, np.arange(n))
+    return smallest[label]
 
 
 def _best_links(n: int, g: np.ndarray, h: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,8 @@ data a cluster of thousands of texts holds millions of pairs: once two texts are
 them changes nothing, so it is not verified. Pairs whose texts differ only in numbers (equal number masks)
 form a graph of their own, apart from the others; a pair joins clusters only in its own graph. What is kept
 is a spanning forest: the verified pair behind every union, with its score, so each member can name the member
-it joined through. Exact: a candidate is skipped only when verified pairs already connect its two texts, so
+it joined through. Pairs are joined one by one in the order they are found, so a pair already connected changes
+nothing: the search's threads, which skip more or fewer such pairs from run to run, leave the same forest. Exact: a candidate is skipped only when verified pairs already connect its two texts, so
 the clusters are the connected components of every pair exhaustive ``cdist`` would find.
 
 The compiled search (``kernel.block_links``) reads these forests, scores its candidates itself and hands over
@@ -48,30 +49,27 @@ class Forest:
         return root
 
     def join(self, a: np.ndarray, b: np.ndarray, scores: np.ndarray) -> None:
-        """Union the components of every pair (a, b), keeping the pairs that joined two components (of pairs
-        joining the same components, the first).
-
-        In rounds over whole arrays: each component root that some pair would hang under a smaller root takes the
-        first such pair (a root gets one parent a round and parents are smaller than children, so every hook
-        joins two components); the pairs left are looked at again with their new roots.
-        """
+        """Union the components of every pair (a, b) in order, keeping the pairs that joined two components: the
+        same pairs whatever other pairs, already connected, come between them (so a search whose threads skip
+        more or fewer connected pairs keeps the same forest)."""
         a, b, scores = np.asarray(a, np.int64), np.asarray(b, np.int64), np.asarray(scores, np.float64)
-        while len(a):
-            ra, rb = self.roots(a), self.roots(b)
-            apart = ra != rb
-            a, b, scores, ra, rb = a[apart], b[apart], scores[apart], ra[apart], rb[apart]
-            if not len(a):
-                return
-            low, high = np.minimum(ra, rb), np.maximum(ra, rb)
-            _, first = np.unique(high, return_index=True)
-            first.sort()  # in the pairs' order
-            self.parent[high[first]] = low[first]
-            self.a += a[first].tolist()
-            self.b += b[first].tolist()
-            self.scores += scores[first].tolist()
-            rest = np.ones(len(a), dtype=bool)
-            rest[first] = False
-            a, b, scores = a[rest], b[rest], scores[rest]
+        if not len(a):
+            return
+        ra, rb = self.roots(a), self.roots(b)
+        apart = np.flatnonzero(ra != rb)  # connected before these pairs: never an edge
+        parent = self.parent
+        took = []
+        for k, x, y in zip(apart.tolist(), ra[apart].tolist(), rb[apart].tolist()):
+            while parent[x] != x:
+                x = parent[x]
+            while parent[y] != y:
+                y = parent[y]
+            if x != y:
+                parent[max(x, y)] = min(x, y)
+                took.append(k)
+        self.a += a[took].tolist()
+        self.b += b[took].tolist()
+        self.scores += scores[took].tolist()
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return (np.asarray(self.a, dtype=np.int64), np.asarray(self.b, dtype=np.int64),
