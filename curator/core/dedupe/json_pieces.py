@@ -55,12 +55,19 @@ def _object(text: str, i: int, convert: dict) -> tuple[dict, int]:
         if text[i:i + 1] != ":":
             raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
         out[key], i = _value(text, _skip(text, i + 1), convert, key)
-        i = _skip(text, i)
-        if text[i:i + 1] == "}":
-            return out, i + 1
-        if text[i:i + 1] != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
-        i = _skip(text, i + 1)
+        done, i = _next(text, i, "}")
+        if done:
+            return out, i
+
+
+def _next(text: str, i: int, close: str) -> tuple[bool, int]:
+    """After an element: (True, the position past ``close``) at the end, else (False, the next element's start)."""
+    i = _skip(text, i)
+    if text[i:i + 1] == close:
+        return True, i + 1
+    if text[i:i + 1] != ",":
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+    return False, _skip(text, i + 1)
 
 
 def _array(text: str, i: int, convert: Callable | None) -> tuple[list, int]:
@@ -79,12 +86,9 @@ def _array(text: str, i: int, convert: Callable | None) -> tuple[list, int]:
             if cut is None:  # an element longer than a piece: walked on its own, its arrays in pieces
                 element, at = _value(text, a, {}, None)
                 out.append(convert(element) if convert else element)
-                at = _skip(text, at)
-                if text[at:at + 1] == "]":
-                    return out, at + 1
-                if text[at:at + 1] != ",":
-                    raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
-                a = _skip(text, at + 1)
+                done, a = _next(text, at, "]")
+                if done:
+                    return out, a
                 continue
             end, at = cut
             last = at + (len(close) - 1 if end else len(between) // 2)
